@@ -1,0 +1,67 @@
+"""The one configuration file (dashboard.toml) and the database path rule of interfaces.md."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONFIG_ENV = "DASHBOARD_CONFIG"
+DB_ENV = "DASHBOARD_DB"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings read from dashboard.toml; paths already resolved to absolute ones."""
+
+    root_code: str
+    root_name: str
+    db_path: Path
+    archive_dir: Path
+    deadline_days: int
+    petition_deadline_days: int
+    timezone: str
+    max_bytes: int
+    max_zip_entries: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+
+
+@lru_cache(maxsize=8)
+def load_config(path: str | None = None) -> Config:
+    """Read the configuration file (DASHBOARD_CONFIG, else dashboard.toml beside the project)."""
+    cfg_path = Path(path or os.environ.get(CONFIG_ENV) or PROJECT_DIR / "dashboard.toml")
+    with open(cfg_path, "rb") as fh:
+        raw = tomllib.load(fh)
+    base = cfg_path.parent
+
+    def _path(p: str) -> Path:
+        q = Path(p)
+        return q if q.is_absolute() else (base / q)
+
+    up = raw.get("upload", {})
+    rep = raw.get("reports", {})
+    return Config(
+        root_code=raw["root"]["code"],
+        root_name=raw["root"]["name"],
+        db_path=_path(raw.get("database", {}).get("path", "data/dashboard.duckdb")),
+        archive_dir=_path(raw.get("archive", {}).get("dir", "data/archive")),
+        deadline_days=int(rep.get("deadline_days", 15)),
+        petition_deadline_days=int(rep.get("petition_deadline_days", 30)),
+        timezone=rep.get("timezone", "Asia/Ho_Chi_Minh"),
+        max_bytes=int(up.get("max_bytes", 20 * 1024 * 1024)),
+        max_zip_entries=int(up.get("max_zip_entries", 2000)),
+        max_uncompressed_bytes=int(up.get("max_uncompressed_bytes", 200 * 1024 * 1024)),
+        max_compression_ratio=int(up.get("max_compression_ratio", 200)),
+    )
+
+
+def resolve_db_path(cli_path: str | None = None) -> Path:
+    """--db PATH, else $DASHBOARD_DB, else the configured default (interfaces.md)."""
+    if cli_path:
+        return Path(cli_path)
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV])
+    return load_config().db_path

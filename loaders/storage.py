@@ -1,0 +1,274 @@
+"""All database access: the DuckDB schema, its forward migrations, one owner connection per file.
+
+One process owns a database file: a cached connection per path, a cursor per thread for reads, one
+write lock and one transaction per stored file, so a file is stored whole or not at all. A later
+backend (PostgreSQL) replaces this module's Database, not its callers.
+
+Times (`received_at`, `changed_at`) are naive local times in the configured timezone (dashboard.toml);
+timeliness compares their date with the deadline day.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+from loaders.config import load_config
+from loaders.errors import DashboardError
+
+SCHEMA_VERSION = 1
+
+# version -> statements that bring the schema from version-1 to version
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE units (
+            code VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,            -- ROOT | DBCT | DBCS | CBCS
+            parent_code VARCHAR,              -- NULL only for the root
+            inactive_from INTEGER,            -- first year the unit no longer reports
+            source VARCHAR NOT NULL,          -- config | unit_list | workbook
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE archived_files (
+            file_hash VARCHAR PRIMARY KEY,    -- sha256 of the original bytes
+            file_name VARCHAR NOT NULL,
+            size BIGINT NOT NULL,
+            path VARCHAR NOT NULL,            -- relative to the archive dir
+            stored_at TIMESTAMP NOT NULL
+        )""",
+        "CREATE SEQUENCE submission_id_seq START 1",
+        """CREATE TABLE submissions (
+            id BIGINT PRIMARY KEY,
+            unit_code VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            period VARCHAR NOT NULL,          -- Q1 | Q2 | Q3 | Q4 | Y
+            version INTEGER NOT NULL,         -- 1, 2, ... per (unit, year, period)
+            file_name VARCHAR NOT NULL,
+            file_hash VARCHAR NOT NULL,
+            uploader VARCHAR,
+            received_at TIMESTAMP NOT NULL,
+            status VARCHAR NOT NULL,          -- current | replaced
+            replaced_by BIGINT,
+            unit_name VARCHAR,                -- as written in the workbook
+            unit_kind VARCHAR,
+            parent_code VARCHAR,
+            report_date DATE,
+            preparer VARCHAR,
+            member_total INTEGER,
+            staff_total INTEGER,
+            warnings_json VARCHAR
+        )""",
+        """CREATE TABLE elements (
+            submission_id BIGINT NOT NULL,
+            excel_row INTEGER NOT NULL,
+            code VARCHAR NOT NULL,            -- normalised (upper-case) code
+            known BOOLEAN NOT NULL,           -- false: not in the catalogue, kept but unused
+            value DOUBLE,                     -- NULL = not reported; yes/no stored as 1/0
+            raw_value VARCHAR,
+            content VARCHAR,
+            note VARCHAR
+        )""",
+        """CREATE TABLE cells (
+            submission_id BIGINT NOT NULL,
+            excel_row INTEGER NOT NULL,
+            cell_code VARCHAR NOT NULL,
+            cell_name VARCHAR NOT NULL,
+            cell_kind VARCHAR NOT NULL,       -- CBCS | CBTT
+            members INTEGER NOT NULL,
+            rating VARCHAR,                   -- HTXSNV | HTTNV | HTNV | KHTNV (annual only)
+            dv_xuat_sac INTEGER,
+            dv_tot INTEGER,
+            dv_hoan_thanh INTEGER,
+            dv_khong_hoan_thanh INTEGER,
+            dv_gop_y_6 INTEGER,
+            mo_hinh_4_tot BOOLEAN
+        )""",
+        """CREATE TABLE meetings (
+            submission_id BIGINT NOT NULL,
+            excel_row INTEGER NOT NULL,
+            cell_code VARCHAR NOT NULL,
+            meeting_date DATE NOT NULL,
+            kind VARCHAR NOT NULL,            -- DINH_KY | CHUYEN_DE
+            required INTEGER NOT NULL,
+            attended INTEGER NOT NULL,
+            ideological BOOLEAN,
+            topic VARCHAR
+        )""",
+        """CREATE TABLE trainees (
+            submission_id BIGINT NOT NULL,
+            excel_row INTEGER NOT NULL,
+            full_name VARCHAR NOT NULL,
+            name_key VARCHAR NOT NULL,        -- normalised name for identity across reports
+            birth_date DATE NOT NULL,
+            cell_code VARCHAR,
+            level VARCHAR NOT NULL,           -- CAO_CAP | TRUNG_CAP | SO_CAP
+            year_sent INTEGER NOT NULL,
+            mode VARCHAR,
+            institution VARCHAR
+        )""",
+        """CREATE TABLE petitions (
+            submission_id BIGINT NOT NULL,
+            excel_row INTEGER NOT NULL,
+            petition_no VARCHAR NOT NULL,
+            petition_key VARCHAR NOT NULL,    -- normalised number for identity across reports
+            received_date DATE NOT NULL,
+            kind VARCHAR NOT NULL,            -- KHIEU_NAI | TO_CAO | KIEN_NGHI
+            over_level BOOLEAN NOT NULL,
+            in_competence BOOLEAN NOT NULL,
+            deadline DATE NOT NULL,           -- defaulted to received + petition_deadline_days
+            resolved_date DATE,
+            status VARCHAR NOT NULL,          -- DA_GIAI_QUYET | DANG_GIAI_QUYET | CHUYEN_DON | LUU_DON
+            summary VARCHAR
+        )""",
+        """CREATE TABLE target_overrides (
+            indicator_id VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            op VARCHAR,                       -- > >= = <= < range; NULL = no target
+            value DOUBLE,
+            min DOUBLE,
+            max DOUBLE,
+            changed_by VARCHAR NOT NULL,
+            changed_at TIMESTAMP NOT NULL     -- the latest row per (indicator, year) is in force
+        )""",
+        "CREATE INDEX submissions_key ON submissions (unit_code, year, period)",
+        "CREATE INDEX elements_sub ON elements (submission_id)",
+        "CREATE INDEX cells_sub ON cells (submission_id)",
+        "CREATE INDEX meetings_sub ON meetings (submission_id)",
+        "CREATE INDEX trainees_sub ON trainees (submission_id)",
+        "CREATE INDEX petitions_sub ON petitions (submission_id)",
+    ],
+}
+
+DATA_TABLES = ("elements", "cells", "meetings", "trainees", "petitions")
+
+
+class Database:
+    """One open DuckDB file: thread-local cursors for reads, a lock and a transaction for writes."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._version = 0  # bumped on every commit; caches key on it
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            raise DashboardError(_open_message(self.path, exc)) from None
+        except duckdb.Error as exc:
+            raise DashboardError(f"Không mở được cơ sở dữ liệu {self.path}: {exc}") from None
+        self._migrate()
+        self._ensure_root()
+
+    # ------------------------------------------------------------ reads
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the shared connection."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cur = cur
+        return cur
+
+    def query_df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        """Run a read query and return a DataFrame."""
+        return self.cursor().execute(sql, params or []).df()
+
+    def query_rows(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        """Run a read query and return its rows as tuples."""
+        return self.cursor().execute(sql, params or []).fetchall()
+
+    def query_value(self, sql: str, params: list | dict | None = None) -> Any:
+        """Run a read query and return the first column of the first row (or None)."""
+        row = self.cursor().execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    @property
+    def data_version(self) -> int:
+        """A counter that changes after every committed write in this process (for cache keys)."""
+        return self._version
+
+    # ------------------------------------------------------------ writes
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction: everything inside commits together or not at all."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                cur.close()
+                raise
+            cur.execute("COMMIT")
+            cur.close()
+            self._version += 1
+
+    def close(self) -> None:
+        """Close the connection (tests and the CLI; the app keeps it for the process lifetime)."""
+        _OPEN.pop(str(self.path.resolve()), None)
+        self._con.close()
+
+    # ------------------------------------------------------------ schema
+    def schema_version(self) -> int:
+        """The schema version recorded in the file."""
+        return int(self.query_value("SELECT value FROM meta WHERE key = 'schema_version'") or 0)
+
+    def _migrate(self) -> None:
+        with self.transaction() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise DashboardError(
+                    f"Cơ sở dữ liệu {self.path} có phiên bản lược đồ {current}, mới hơn phiên bản "
+                    f"{SCHEMA_VERSION} của chương trình. Hãy cập nhật chương trình."
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for stmt in MIGRATIONS[version]:
+                    cur.execute(stmt)
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+                )
+
+    def _ensure_root(self) -> None:
+        cfg = load_config()
+        with self.transaction() as cur:
+            cur.execute(
+                """INSERT INTO units VALUES (?, ?, 'ROOT', NULL, NULL, 'config', now()::TIMESTAMP)
+                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = 'ROOT', parent_code = NULL""",
+                [cfg.root_code, cfg.root_name],
+            )
+
+
+_OPEN: dict[str, Database] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_database(path: str | Path | None = None) -> Database:
+    """The process-wide Database for a file (created with the schema, empty, if missing)."""
+    from loaders.config import resolve_db_path
+
+    p = Path(path) if path else resolve_db_path()
+    key = str(p.resolve())
+    with _OPEN_LOCK:
+        db = _OPEN.get(key)
+        if db is None:
+            db = Database(p)
+            _OPEN[key] = db
+        return db
+
+
+def _open_message(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (
+            f"Không mở được cơ sở dữ liệu {path}: tệp đang được một tiến trình khác sử dụng "
+            "(ví dụ ứng dụng bảng điều khiển đang chạy). Hãy dừng tiến trình đó hoặc dùng --db với tệp khác."
+        )
+    return f"Không mở được cơ sở dữ liệu {path}: {text}"

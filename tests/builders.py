@@ -1,0 +1,99 @@
+"""Write real v1 workbooks (openpyxl) for tests: valid by default, every part overridable.
+
+Headers come from the schema declarations, so a test states only the values it cares about.
+`rows` dicts are keyed by stored column key (e.g. "cell_code") or by a literal header text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from loaders.schema import ENUMS, INFO, SHEETS_BY_KEY
+
+PERIOD_TEXT = {code: labels[0] for code, labels in ENUMS["period"].items()}
+
+
+def info_values(unit: str = "DB01", year: int = 2024, period: str = "Q1", **over: Any) -> dict[str, Any]:
+    """The `Thông tin` values of a valid report (keyed by column key); `over` replaces any of them."""
+    values: dict[str, Any] = {
+        "unit_code": unit,
+        "unit_name": f"Đảng bộ {unit}",
+        "unit_kind": "Đảng bộ cơ sở",
+        "parent_code": None,
+        "year": year,
+        "period": PERIOD_TEXT.get(period, period),
+        "report_date": None,
+        "preparer": "Nguyễn Văn An",
+        "member_total": 30,
+        "staff_total": 120,
+    }
+    values.update(over)
+    return values
+
+
+def default_cells(unit: str = "DB01") -> list[dict[str, Any]]:
+    """Two subordinate cells with no ratings (a quarterly report)."""
+    return [
+        {"cell_code": f"{unit}-CB1", "cell_name": "Chi bộ Phòng Kế toán", "cell_kind": "Chi bộ trực thuộc",
+         "members": 12, "mo_hinh_4_tot": "Có"},
+        {"cell_code": f"{unit}-CB2", "cell_name": "Chi bộ Phân xưởng 1", "cell_kind": "Chi bộ trực thuộc",
+         "members": 18, "mo_hinh_4_tot": "Không"},
+    ]
+
+
+def write_workbook(
+    path: str | Path,
+    *,
+    info: dict[str, Any] | None = None,
+    elements: dict[str, Any] | list[dict[str, Any]] | None = None,
+    cells: list[dict[str, Any]] | None = None,
+    meetings: list[dict[str, Any]] | None = None,
+    trainees: list[dict[str, Any]] | None = None,
+    petitions: list[dict[str, Any]] | None = None,
+    omit_sheets: tuple[str, ...] = (),
+    title_rows: int = 1,
+) -> Path:
+    """Write a workbook and return its path. Sheets given as None are written empty (headers only)
+    for optional sheets; `omit_sheets` leaves sheets out entirely (by key)."""
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    info = info if info is not None else info_values()
+    if "info" not in omit_sheets:
+        ws = wb.create_sheet(INFO.name)
+        ws.append(["BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH HÀNH ĐỘNG"])
+        for col in INFO.columns:
+            if col.key in info:
+                ws.append([col.header, info[col.key]])
+    if isinstance(elements, dict):
+        elements = [{"code": k, "raw_value": v} for k, v in elements.items()]
+    tables = {
+        "elements": elements if elements is not None else [],
+        "cells": cells if cells is not None else default_cells(str(info.get("unit_code", "DB01"))),
+        "meetings": meetings or [],
+        "trainees": trainees or [],
+        "petitions": petitions or [],
+    }
+    for key, rows in tables.items():
+        if key in omit_sheets:
+            continue
+        sheet = SHEETS_BY_KEY[key]
+        ws = wb.create_sheet(sheet.name)
+        for i in range(title_rows):
+            ws.append([f"{sheet.name.upper()} - {sheet.description}" if i == 0 else None])
+        headers = [c.header for c in sheet.columns]
+        extra = sorted({k for r in rows for k in r if k not in {c.key for c in sheet.columns}})
+        ws.append(headers + extra)
+        for r in rows:
+            ws.append([_cell(r.get(c.key)) for c in sheet.columns] + [_cell(r.get(h)) for h in extra])
+    wb.save(path)
+    return path
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
