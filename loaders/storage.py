@@ -188,6 +188,19 @@ class Database:
         return None if row is None else row[0]
 
     @property
+    def archive_dir(self) -> Path:
+        """Where original bytes of accepted files go: $DASHBOARD_ARCHIVE, the configured dir for the
+        configured database, else a folder beside this database file (so test databases stay apart)."""
+        import os
+
+        if os.environ.get("DASHBOARD_ARCHIVE"):
+            return Path(os.environ["DASHBOARD_ARCHIVE"])
+        cfg = load_config()
+        if self.path.resolve() == cfg.db_path.resolve():
+            return cfg.archive_dir
+        return self.path.parent / f"{self.path.stem}-archive"
+
+    @property
     def data_version(self) -> int:
         """A counter that changes after every committed write in this process (for cache keys)."""
         return self._version
