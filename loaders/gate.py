@@ -1,0 +1,358 @@
+"""The upload gate: decide from the raw bytes, before any parser runs, whether a file may be read at all.
+
+Checks (template-v1.md "Whole-file rules"): empty, too large, what the bytes really are (magic bytes, not
+the extension), renamed Word/PowerPoint files, macros, passwords, zip bombs, malformed zips and XML
+attacks (DTDs, entities). Every rejection is one Issue with a Vietnamese message and the file name as
+value. Bounded in memory: zip entries are stream-decompressed in chunks with a cap, only the few small
+package XML parts are parsed (with defusedxml).
+"""
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from typing import Any
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+
+from loaders.errors import Issue
+
+# ---------------------------------------------------------------- messages
+MSG_EMPTY = "Tệp rỗng (0 byte), không có dữ liệu để đọc"
+MSG_TOO_BIG = "Tệp quá lớn ({size}), vượt giới hạn {limit}"
+MSG_NOT_EXCEL = "Tệp không phải tệp Excel ({kind}); hãy dùng mẫu báo cáo và lưu dưới dạng .xlsx"
+MSG_WORD = "Tệp là văn bản Word được đổi đuôi, không phải tệp Excel"
+MSG_POWERPOINT = "Tệp là bản trình chiếu PowerPoint được đổi đuôi, không phải tệp Excel"
+MSG_MACRO = "Tệp Excel có macro (.xlsm/.xltm) không được chấp nhận; hãy lưu lại dưới dạng .xlsx không có macro"
+MSG_PASSWORD = "Tệp có mật khẩu, hãy bỏ mật khẩu và lưu lại"
+MSG_RESAVE = "Không đọc được tệp {kind}; hãy lưu lại dưới dạng .xlsx"
+MSG_CORRUPT = "Tệp Excel bị hỏng (tệp nén .xlsx không hợp lệ); hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
+MSG_TOO_MANY_ENTRIES = "Tệp có quá nhiều thành phần ({count} > {limit}), nghi là tệp nén độc hại; tệp bị từ chối"
+MSG_TOO_BIG_UNCOMPRESSED = "Tệp giải nén ra quá lớn (vượt {limit}), nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
+MSG_RATIO = "Thành phần «{entry}» có tỷ lệ nén bất thường ({ratio}:1), nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
+MSG_XML_DTD = "Tệp chứa khai báo DTD/thực thể XML («{entry}») không được phép; hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
+MSG_XML_BAD = "Thành phần «{entry}» của tệp Excel bị hỏng (XML không hợp lệ); hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
+
+# ---------------------------------------------------------------- signatures
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# magic prefix -> what the file really is (shown in MSG_NOT_EXCEL)
+OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "tệp PDF"),
+    (b"\x89PNG", "ảnh PNG"),
+    (b"\xff\xd8\xff", "ảnh JPEG"),
+    (b"GIF8", "ảnh GIF"),
+    (b"Rar!", "tệp nén RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "tệp nén 7z"),
+    (b"\x1f\x8b", "tệp nén gzip"),
+    (b"{\\rtf", "văn bản RTF"),
+    (b"MZ", "tệp chương trình"),
+)
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+MACRO_CONTENT_TYPE = b"macroenabled"
+MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam")
+# package parts small enough to parse fully with defusedxml; everything else gets the cheap DTD scan
+PARSED_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+CHUNK = 1 << 16
+# entries smaller than this are never judged by ratio: tiny XML parts compress very well legitimately
+RATIO_GRACE_BYTES = 100 * 1024
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+_DEFAULTS = {
+    "max_bytes": 20 * 1024 * 1024,
+    "max_zip_entries": 2000,
+    "max_uncompressed_bytes": 200 * 1024 * 1024,
+    "max_compression_ratio": 200,
+}
+
+
+class _Reject(Exception):
+    """Internal: stop the checks with this Vietnamese message."""
+
+
+def check_upload(data: bytes, file_name: str, config: Any = None) -> list[Issue]:
+    """Error Issues (sheet/row/column None, value = file name) that forbid reading the file, or []."""
+    limits = _limits(config)
+    try:
+        _check(bytes(data) if not isinstance(data, bytes) else data, file_name, limits)
+    except _Reject as exc:
+        return [Issue(None, None, None, file_name, str(exc))]
+    return []
+
+
+def _limits(config: Any) -> dict[str, int]:
+    if config is None:
+        from loaders.config import load_config
+
+        config = load_config()
+    if isinstance(config, dict):
+        return {k: int(config.get(k, v)) for k, v in _DEFAULTS.items()}
+    return {k: int(getattr(config, k, v)) for k, v in _DEFAULTS.items()}
+
+
+def _check(data: bytes, file_name: str, limits: dict[str, int]) -> None:
+    if not data:
+        raise _Reject(MSG_EMPTY)
+    if len(data) > limits["max_bytes"]:
+        raise _Reject(MSG_TOO_BIG.format(size=_human(len(data)), limit=_human(limits["max_bytes"])))
+    if data.startswith(ZIP_MAGIC):
+        _check_zip(data, file_name, limits)
+    elif data.startswith(OLE2_MAGIC):
+        _check_ole2(data)
+    else:
+        raise _Reject(MSG_NOT_EXCEL.format(kind=_sniff_other(data)))
+
+
+def _human(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB").replace(".", ",")
+    if n >= 1024:
+        return f"{n // 1024} KB"
+    return f"{n} byte"
+
+
+def _sniff_other(data: bytes) -> str:
+    """A Vietnamese name for what a non-Excel file is, from its first bytes."""
+    for magic, kind in OTHER_MAGIC:
+        if data.startswith(magic):
+            return kind
+    head = data[:1024].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "trang web HTML"
+    if head.startswith(b"<?xml") or head.startswith(b"<"):
+        return "tệp XML"
+    sample = data[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" not in sample and _looks_text(sample)):
+        return "tệp văn bản/CSV"
+    return "định dạng không xác định"
+
+
+def _looks_text(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the sample's end is still text
+        if exc.start >= len(sample) - 3:
+            return True
+    try:
+        text = sample.decode("cp1258")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+
+
+# ---------------------------------------------------------------- zip containers (xlsx, ods, docx, ...)
+def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error):
+        raise _Reject(MSG_CORRUPT) from None
+    if len(infos) > limits["max_zip_entries"]:
+        raise _Reject(MSG_TOO_MANY_ENTRIES.format(count=len(infos), limit=limits["max_zip_entries"]))
+    max_total = limits["max_uncompressed_bytes"]
+    if sum(i.file_size for i in infos) > max_total:
+        raise _Reject(MSG_TOO_BIG_UNCOMPRESSED.format(limit=_human(max_total)))
+    ratio = limits["max_compression_ratio"]
+    for info in infos:
+        if info.file_size > RATIO_GRACE_BYTES and info.file_size > ratio * max(info.compress_size, 1):
+            raise _Reject(MSG_RATIO.format(entry=info.filename, ratio=info.file_size // max(info.compress_size, 1)))
+    names = {i.filename for i in infos}
+    kind = _zip_kind(zf, names)
+    if kind == "ods":
+        _check_ods(zf, data, names)
+        _scan_entries(zf, infos, limits, parse=())
+        return
+    if kind != "xlsx":
+        raise _Reject(kind)
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or file_name.lower().endswith(MACRO_EXTENSIONS):
+        raise _Reject(MSG_MACRO)
+    parts = _scan_entries(zf, infos, limits, parse=PARSED_PARTS)
+    if MACRO_CONTENT_TYPE in parts.get("[Content_Types].xml", b"").lower():
+        raise _Reject(MSG_MACRO)
+
+
+def _zip_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
+    """'xlsx', 'ods', or the rejection message for any other zip."""
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return "xlsx"
+    if "word/document.xml" in names:
+        return MSG_WORD
+    if "ppt/presentation.xml" in names:
+        return MSG_POWERPOINT
+    if "mimetype" in names:
+        mime = _read_capped(zf, zf.getinfo("mimetype"), 256).strip()
+        if mime == ODS_MIME:
+            return "ods"
+        if mime.startswith(b"application/vnd.oasis.opendocument.text"):
+            return MSG_NOT_EXCEL.format(kind="văn bản OpenDocument .odt")
+    return MSG_NOT_EXCEL.format(kind="tệp nén .zip")
+
+
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+    try:
+        with zf.open(info) as fh:
+            return fh.read(cap)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error, ValueError):
+        raise _Reject(MSG_CORRUPT) from None
+
+
+def _scan_entries(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: dict[str, int],
+                  parse: tuple[str, ...]) -> dict[str, bytes]:
+    """Stream-decompress every entry under the real (not declared) size budget; keep and parse the
+    `parse` parts with defusedxml, scan other XML parts cheaply for DTDs. Returns the kept parts."""
+    budget = limits["max_uncompressed_bytes"]
+    ratio = limits["max_compression_ratio"]
+    kept: dict[str, bytes] = {}
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = info.filename
+        is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
+        keep = name in parse
+        buf: list[bytes] = []
+        size = 0
+        tail = b""
+        try:
+            with zf.open(info) as fh:
+                while True:
+                    chunk = fh.read(CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    total += len(chunk)
+                    if total > budget:
+                        raise _Reject(MSG_TOO_BIG_UNCOMPRESSED.format(limit=_human(budget)))
+                    if size > RATIO_GRACE_BYTES and size > ratio * max(info.compress_size, 1):
+                        raise _Reject(MSG_RATIO.format(entry=name, ratio=size // max(info.compress_size, 1)))
+                    if keep:
+                        buf.append(chunk)
+                    elif is_xml:
+                        if _DTD.search(tail + chunk):
+                            raise _Reject(MSG_XML_DTD.format(entry=name))
+                        tail = chunk[-16:]
+        except _Reject:
+            raise
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error, ValueError):
+            raise _Reject(MSG_CORRUPT) from None
+        if keep:
+            kept[name] = _parse_xml(name, b"".join(buf))
+    return kept
+
+
+def _parse_xml(name: str, raw: bytes) -> bytes:
+    """Parse a package part with defusedxml (DTDs and entities forbidden); returns the raw bytes."""
+    try:
+        DET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise _Reject(MSG_XML_DTD.format(entry=name)) from None
+    except Exception:  # ParseError and friends: malformed XML in a package part
+        raise _Reject(MSG_XML_BAD.format(entry=name)) from None
+    return raw
+
+
+def _check_ods(zf: zipfile.ZipFile, data: bytes, names: set[str]) -> None:
+    if "META-INF/manifest.xml" in names:
+        manifest = _read_capped(zf, zf.getinfo("META-INF/manifest.xml"), 1 << 20)
+        if b"encryption-data" in manifest:
+            raise _Reject(MSG_PASSWORD)
+    _calamine_opens(data, "OpenDocument .ods")
+
+
+def _calamine_opens(data: bytes, kind: str) -> None:
+    """Legacy formats are allowed only when the project's reader (python-calamine) reads them."""
+    import python_calamine as pc
+
+    try:
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = wb.sheet_names
+        wb.close()
+    except pc.PasswordError:
+        raise _Reject(MSG_PASSWORD) from None
+    except Exception:  # calamine raises several error types for unreadable files
+        raise _Reject(MSG_RESAVE.format(kind=kind)) from None
+    if not names:
+        raise _Reject(MSG_RESAVE.format(kind=kind))
+
+
+# ---------------------------------------------------------------- OLE2 compound files (xls, encrypted xlsx, doc)
+FREESECT = 0xFFFFFFFF
+ENDOFCHAIN = 0xFFFFFFFE
+
+
+def _check_ole2(data: bytes) -> None:
+    names = ole2_stream_names(data)
+    if names is None:
+        raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng"))
+    lower = {n.lower() for n in names}
+    if {"encryptioninfo", "encryptedpackage"} & lower:
+        raise _Reject(MSG_PASSWORD)
+    if "workbook" in lower or "book" in lower:
+        _calamine_opens(data, "Excel cũ (.xls)")
+        return
+    if "worddocument" in lower:
+        raise _Reject(MSG_WORD)
+    if "powerpoint document" in lower:
+        raise _Reject(MSG_POWERPOINT)
+    raise _Reject(MSG_NOT_EXCEL.format(kind="tệp Office không phải bảng tính"))
+
+
+def ole2_stream_names(data: bytes) -> list[str] | None:
+    """Names of the storages and streams in an OLE2 compound file's directory, or None if malformed."""
+    try:
+        return _ole2_names(data)
+    except (struct.error, IndexError, ValueError):
+        return None
+
+
+def _ole2_names(data: bytes) -> list[str] | None:
+    if len(data) < 512:
+        return None
+    shift = struct.unpack_from("<H", data, 0x1E)[0]
+    if shift not in (9, 12):
+        return None
+    ssize = 1 << shift
+    nsectors = (len(data) - ssize) // ssize + 1
+
+    def sector(n: int) -> bytes:
+        off = (n + 1) * ssize
+        if n >= nsectors or off >= len(data):
+            raise ValueError("sector out of range")
+        return data[off:off + ssize]
+
+    difat = list(struct.unpack_from("<109I", data, 0x4C))
+    next_difat = struct.unpack_from("<I", data, 0x44)[0]
+    seen = 0
+    while next_difat not in (FREESECT, ENDOFCHAIN) and seen < nsectors:
+        s = sector(next_difat)
+        vals = struct.unpack(f"<{ssize // 4}I", s)
+        difat.extend(vals[:-1])
+        next_difat = vals[-1]
+        seen += 1
+    fat: list[int] = []
+    for n in difat:
+        if n in (FREESECT, ENDOFCHAIN) or n >= nsectors:
+            continue
+        fat.extend(struct.unpack(f"<{ssize // 4}I", sector(n)))
+    names: list[str] = []
+    cur = struct.unpack_from("<I", data, 0x30)[0]
+    steps = 0
+    while cur not in (FREESECT, ENDOFCHAIN):
+        if steps > nsectors or cur >= len(fat):
+            return None
+        block = sector(cur)
+        for off in range(0, ssize, 128):
+            entry = block[off:off + 128]
+            if len(entry) < 128:
+                break
+            nlen, etype = struct.unpack_from("<HB", entry, 0x40)
+            if etype in (1, 2, 5) and 2 <= nlen <= 64:
+                names.append(entry[:nlen - 2].decode("utf-16-le", "replace"))
+        cur = fat[cur]
+        steps += 1
+    return names
