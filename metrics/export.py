@@ -1,0 +1,753 @@
+"""Meeting exports: the scorecard and any table as Excel/CSV, and a PowerPoint meeting pack.
+
+Every function returns bytes, so a page hands them to a download button and a script writes them to a
+file. Text that came from users (unit names, petition summaries, cell names) can start with "=", "+", "-"
+or "@"; Excel and LibreOffice would evaluate it as a formula, so every text cell goes through
+`neutralise` before it reaches a worksheet (including the worksheets embedded behind native pptx charts).
+Numbers stay numbers; percentages are rounded by the number format only.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+# ---------------------------------------------------------------- declarations
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+STATUS_LABELS: dict[str, str] = {
+    "met": "Đạt",
+    "exceeded": "Vượt",
+    "not_met": "Chưa đạt",
+    "no_data": "Không có dữ liệu",
+    "no_target": "Không đặt chỉ tiêu",
+}
+# fill (background) and font colour per status, hex RGB without '#'
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "met": ("C6EFCE", "006100"),
+    "exceeded": ("BDD7EE", "1F4E79"),
+    "not_met": ("FFC7CE", "9C0006"),
+    "no_data": ("EDEDED", "595959"),
+    "no_target": ("FFFFFF", "595959"),
+}
+
+# Groups of indicators-v1.md for the meeting pack, in slide order. The engine's own `group` wins when
+# its indicators carry one; this table is the fallback and fixes the slide order.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Sinh hoạt chi bộ", ("I04", "I11", "I12", "I13", "I14", "I15", "I16", "I17", "I18", "I19", "I24")),
+    ("Đào tạo LLCT", ("I07", "I08")),
+    ("Đơn thư", ("I09", "I10")),
+    ("Tuyên giáo – Dân vận", ("I01", "I02", "I03", "I05", "I06", "I20", "I21", "I22", "I23")),
+    ("Báo cáo", ("I25", "I26")),
+)
+
+PERIOD_NAMES = {"Q1": "Quý I", "Q2": "Quý II", "Q3": "Quý III", "Q4": "Quý IV", "Y": "Năm"}
+QUARTER_NAMES = {1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
+
+SCORECARD_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Mã chỉ tiêu", 26),
+    ("Tên chỉ tiêu", 60),
+    ("Đơn vị tính", 11),
+    ("Giá trị", 12),
+    ("Tử số", 11),
+    ("Mẫu số", 11),
+    ("Chỉ tiêu", 14),
+    ("Trạng thái", 18),
+    ("Đơn vị chưa đạt", 50),
+)
+
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=14)
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+# ---------------------------------------------------------------- neutralising user text
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would read as a formula gets a leading ' ; anything else is returned as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+# ---------------------------------------------------------------- report access
+@dataclass(frozen=True)
+class _Ind:
+    id: str
+    name: str
+    unit: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: dict | None
+    status: str
+    behind: tuple[str, ...]
+    group: str
+
+
+def _report_json(report: Any) -> dict:
+    return report.to_json() if hasattr(report, "to_json") else dict(report)
+
+
+def _indicators(report: Any) -> list[_Ind]:
+    """The report's indicators as plain records, each with its group."""
+    data = _report_json(report)
+    engine_groups = {}
+    for ind in getattr(report, "indicators", None) or []:
+        gid = getattr(ind, "id", None) if not isinstance(ind, dict) else ind.get("id")
+        grp = getattr(ind, "group", None) if not isinstance(ind, dict) else ind.get("group")
+        if gid and grp:
+            engine_groups[gid] = grp
+    out = []
+    for d in data.get("indicators", []):
+        out.append(_Ind(
+            id=d["id"], name=d.get("name") or d["id"], unit=d.get("unit") or "",
+            value=d.get("value"), numerator=d.get("numerator"), denominator=d.get("denominator"),
+            target=d.get("target"), status=d.get("status") or "no_data",
+            behind=tuple(d.get("behind") or ()),
+            group=_group_label(engine_groups.get(d["id"]) or d.get("group"), d["id"]),
+        ))
+    return out
+
+
+def _group_label(engine_group: str | None, ind_id: str) -> str:
+    prefix = ind_id[:3]
+    for label, ids in GROUPS:
+        if prefix in ids:
+            fallback = label
+            break
+    else:
+        fallback = "Khác"
+    if not engine_group:
+        return fallback
+    # the engine may name groups by code; keep our Vietnamese label when it names the same group
+    return engine_group if any(engine_group == label for label, _ in GROUPS) else fallback
+
+
+def scope_text(report: Any) -> str:
+    """'Đảng bộ … (DB01)' for the report's scope."""
+    scope = _report_json(report).get("scope") or {}
+    name, code = scope.get("name") or "", scope.get("unit") or ""
+    if scope.get("is_root") or not code:
+        return name or code
+    return f"{name} ({code})" if name else code
+
+
+def window_text(report: Any) -> str:
+    """'Năm 2024' or 'Năm 2024, lũy kế đến hết Quý II', with the as-of date."""
+    win = _report_json(report).get("window") or {}
+    text = f"Năm {win.get('year')}"
+    if win.get("quarter"):
+        text += f", lũy kế đến hết {QUARTER_NAMES.get(int(win['quarter']), win['quarter'])}"
+    if win.get("as_of"):
+        text += f" — số liệu tính đến ngày {_vn_date(win['as_of'])}"
+    return text
+
+
+def target_text(target: dict | None, unit: str) -> str:
+    """Vietnamese text of a target: '= 100%', '> 80%', '5–10 người', or '—'."""
+    if not target or not target.get("op"):
+        return "—"
+    suffix = "%" if unit == "%" else (f" {unit}" if unit else "")
+    if target["op"] == "range":
+        return f"{_num(target.get('min'))}–{_num(target.get('max'))}{suffix}"
+    op = {">=": "≥", "<=": "≤"}.get(target["op"], target["op"])
+    return f"{op} {_num(target.get('value'))}{suffix}"
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """A value rounded for display in Vietnamese style: '87,5%', '1.234 người'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "%":
+        return f"{_vn_number(value, 1)}%"
+    digits = 0 if float(value).is_integer() else 1
+    return f"{_vn_number(value, digits)}" + (f" {unit}" if unit else "")
+
+
+def _num(x: Any) -> str:
+    if x is None:
+        return "?"
+    return _vn_number(x, 0 if float(x).is_integer() else 1)
+
+
+def _vn_number(x: float, digits: int) -> str:
+    """1234.5 -> '1.234,5' (Vietnamese separators)."""
+    s = f"{float(x):,.{digits}f}"
+    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def _vn_date(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
+
+
+def _behind_text(codes: Iterable[str], names: dict[str, str] | None, limit: int | None = None) -> str:
+    items = [f"{names[c]} ({c})" if names and c in names else c for c in codes]
+    if limit is not None and len(items) > limit:
+        items = items[:limit] + [f"… và {len(items) - limit} đơn vị khác"]
+    return ", ".join(items)
+
+
+# ---------------------------------------------------------------- Excel
+def scorecard_xlsx(report: Any, *, title: str, names: dict[str, str] | None = None) -> bytes:
+    """Every indicator of the report as a styled Excel sheet; `names` maps unit codes to names for 'behind'."""
+    inds = _indicators(report)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Bảng chỉ tiêu"
+    ncol = len(SCORECARD_COLUMNS)
+    ws.append([neutralise(title)])
+    ws.append([neutralise(f"Phạm vi: {scope_text(report)}. {window_text(report)}.")])
+    ws.append([])
+    ws["A1"].font = TITLE_FONT
+    ws["A2"].font = Font(italic=True)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
+    header_row = 4
+    _header(ws, header_row, [h for h, _ in SCORECARD_COLUMNS], [w for _, w in SCORECARD_COLUMNS])
+    for i, ind in enumerate(inds, start=header_row + 1):
+        row = [
+            ind.id, ind.name, ind.unit, _number(ind.value), _number(ind.numerator),
+            _number(ind.denominator), target_text(ind.target, ind.unit), STATUS_LABELS.get(ind.status, ind.status),
+            _behind_text(ind.behind, names) or None,
+        ]
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(row=i, column=j, value=neutralise(v))
+            c.border = BORDER
+            c.alignment = Alignment(vertical="top", wrap_text=j in (2, 9))
+        ws.cell(row=i, column=4).number_format = '0.0"%"' if ind.unit == "%" else "#,##0.##"
+        ws.cell(row=i, column=5).number_format = "#,##0.##"
+        ws.cell(row=i, column=6).number_format = "#,##0.##"
+        fill, font = STATUS_COLOURS.get(ind.status, ("FFFFFF", "000000"))
+        status_cell = ws.cell(row=i, column=8)
+        status_cell.fill = PatternFill("solid", fgColor=fill)
+        status_cell.font = Font(bold=True, color=font)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(ncol)}{header_row + len(inds)}"
+    _print_setup(ws)
+    return _save(wb)
+
+
+def table_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
+    """Any table (a page's DataFrame) as an Excel sheet with a title row, styled frozen header and widths."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Dữ liệu"
+    columns = [str(c) for c in df.columns]
+    ws.append([neutralise(title)])
+    ws["A1"].font = TITLE_FONT
+    ws.append([])
+    widths = [min(60, max(10, len(c) + 2)) for c in columns]
+    for r, values in enumerate(df.itertuples(index=False, name=None), start=4):
+        for j, v in enumerate(values, start=1):
+            v = _cell_value(v)
+            c = ws.cell(row=r, column=j, value=neutralise(v))
+            c.border = BORDER
+            if isinstance(v, float):
+                c.number_format = "#,##0.0" if not v.is_integer() else "#,##0"
+            elif isinstance(v, int) and not isinstance(v, bool):
+                c.number_format = "#,##0"
+            elif isinstance(v, dt.datetime):
+                c.number_format = "dd/mm/yyyy hh:mm"
+            elif isinstance(v, dt.date):
+                c.number_format = "dd/mm/yyyy"
+            elif isinstance(v, str):
+                widths[j - 1] = min(60, max(widths[j - 1], len(v) + 2))
+                c.alignment = Alignment(vertical="top", wrap_text=len(v) > 60)
+    _header(ws, 3, columns, widths)
+    ws.freeze_panes = "A4"
+    if columns:
+        ws.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{3 + len(df)}"
+    _print_setup(ws)
+    return _save(wb)
+
+
+def table_csv(df: pd.DataFrame) -> bytes:
+    """A table as CSV in UTF-8 with a BOM (so Excel shows Vietnamese), text cells neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([neutralise(str(c)) for c in df.columns])
+    for values in df.itertuples(index=False, name=None):
+        writer.writerow([_csv_value(v) for v in values])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _header(ws, row: int, headers: list[str], widths: list[int]) -> None:
+    for j, (h, w) in enumerate(zip(headers, widths), start=1):
+        c = ws.cell(row=row, column=j, value=neutralise(h))
+        c.fill = HEADER_FILL
+        c.font = HEADER_FONT
+        c.border = BORDER
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.row_dimensions[row].height = 32
+
+
+def _print_setup(ws) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _save(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _number(v: Any) -> Any:
+    if _is_missing(v):
+        return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+def _cell_value(v: Any) -> Any:
+    """A DataFrame value as something openpyxl writes natively (numbers as numbers, text as text)."""
+    if _is_missing(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
+        if v.tzinfo is not None:
+            v = v.replace(tzinfo=None)
+        return v
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalars
+        v = v.item()
+    if isinstance(v, bool):
+        return "Có" if v else "Không"
+    if isinstance(v, (int, float, str, dt.date, dt.datetime)):
+        return v
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def _csv_value(v: Any) -> Any:
+    v = _cell_value(v)
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ", timespec="minutes")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return neutralise(v)
+
+
+# ---------------------------------------------------------------- PowerPoint meeting pack
+# Short labels for chart axes and slide tables, readable on a projector (full names are in the Excel).
+SHORT_NAMES: dict[str, str] = {
+    "I01": "Tổ chức đảng quán triệt Nghị quyết",
+    "I02": "Người được quán triệt Nghị quyết",
+    "I03": "Cấp ủy thực hiện Quy chế dân chủ",
+    "I04": "Chi bộ triển khai mô hình 4 tốt",
+    "I05": "Cấp ủy có quy định tiếp dân",
+    "I06": "Đơn vị tổ chức Hội nghị NLĐ",
+    "I07": "Cử đi học Cao cấp LLCT",
+    "I08": "Cử đi học Trung cấp LLCT",
+    "I09": "Đơn thư giải quyết đúng hạn",
+    "I10": "Đơn thư vượt cấp",
+    "I11": "Chi bộ cơ sở HTTNV trở lên",
+    "I12": "Chi bộ trực thuộc HTTNV trở lên",
+    "I13": "Chi bộ không hoàn thành NV",
+    "I14": "Đảng viên HTTNV trở lên",
+    "I15": "Đảng viên HTXSNV",
+    "I16": "Sinh hoạt định kỳ hằng tháng",
+    "I17": "Đảng viên dự sinh hoạt",
+    "I18": "ĐV góp ý từ 6 kỳ/năm",
+    "I19": "Sinh hoạt chuyên đề hằng quý",
+    "I20": "Đơn vị tổ chức đối thoại",
+    "I21": "Góp ý xây dựng Đảng hằng quý",
+    "I22": "Đảng viên có bài thu hoạch",
+    "I23": "Có kế hoạch công tác tư tưởng",
+    "I24": "Sinh hoạt có nội dung tư tưởng",
+    "I25": "Báo cáo đã nộp",
+    "I26": "Báo cáo nộp đúng hạn",
+}
+
+PPT_FONT = "Arial"  # has every Vietnamese glyph on Windows, macOS and LibreOffice
+PPT_RED = "A50E1E"
+PPT_DARK = "1F2D3D"
+PPT_GREY = "595959"
+SUMMARY_ROWS_PER_SLIDE = 6
+
+
+def short_name(ind_id: str, name: str = "") -> str:
+    """The projector label of an indicator (its full name when none is declared)."""
+    return SHORT_NAMES.get(ind_id[:3], name or ind_id)
+
+
+def meeting_pack_pptx(db, *, year: int, quarter: int | None = None, unit: str | None = None,
+                      as_of: dt.date | None = None) -> bytes:
+    """The meeting pack: title, scorecard summary, one slide per indicator group (native charts), completeness."""
+    from metrics.engine import compute
+
+    report = compute(db, year=year, quarter=quarter, unit=unit, as_of=as_of)
+    return pack_from_report(report, names=unit_names(db), completeness=completeness_rows(db, report))
+
+
+def unit_names(db) -> dict[str, str]:
+    """Unit code -> name from the unit table."""
+    return {code: name for code, name in db.query_rows("SELECT code, name FROM units")}
+
+
+def completeness_rows(db, report: Any) -> list[dict]:
+    """Per period of the window that has ended: reports expected, received and on time in the scope."""
+    from loaders.config import load_config
+
+    data = _report_json(report)
+    win, scope = data.get("window") or {}, data.get("scope") or {}
+    year = int(win["year"])
+    as_of = dt.date.fromisoformat(str(win.get("as_of") or dt.date.today())[:10])
+    last_q = int(win["quarter"]) if win.get("quarter") else 4
+    periods = [(f"Q{q}", _quarter_end(year, q)) for q in range(1, last_q + 1)]
+    if not win.get("quarter"):
+        periods.append(("Y", dt.date(year, 12, 31)))
+    deadline_days = load_config().deadline_days
+    units = set(_expected_units(db, scope.get("unit"), year))
+    rows = []
+    for period, end in periods:
+        if end > as_of:
+            continue
+        first = {
+            u: d for u, d in db.query_rows(
+                "SELECT unit_code, min(received_at)::DATE FROM submissions WHERE year = ? AND period = ? "
+                "GROUP BY unit_code", [year, period])
+            if u in units
+        }
+        deadline = end + dt.timedelta(days=deadline_days)
+        rows.append({
+            "period": period, "label": PERIOD_NAMES[period], "expected": len(units), "received": len(first),
+            "on_time": sum(1 for d in first.values() if d <= deadline),
+            "missing": sorted(units - set(first)),
+        })
+    return rows
+
+
+def _quarter_end(year: int, q: int) -> dt.date:
+    return dt.date(year, 12, 31) if q == 4 else dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
+
+
+def _expected_units(db, scope_code: str | None, year: int) -> list[str]:
+    """Active reporting units (Đảng bộ cơ sở, Chi bộ cơ sở) in the scope's subtree."""
+    rows = db.query_rows("SELECT code, kind, parent_code, inactive_from FROM units")
+    kind = {code: k for code, k, _, _ in rows}
+    root = next((c for c, k in kind.items() if k == "ROOT"), None)
+    children: dict[str | None, list[str]] = {}
+    for code, k, parent, _ in rows:
+        if k != "ROOT":
+            children.setdefault(parent if parent in kind else root, []).append(code)
+    active = {code: inactive is None or int(inactive) > year for code, _, _, inactive in rows}
+    out, stack, seen = [], [scope_code if scope_code in kind else root], set()
+    while stack:
+        c = stack.pop()
+        if c in seen:
+            continue
+        seen.add(c)
+        if kind.get(c) in ("DBCS", "CBCS") and active.get(c):
+            out.append(c)
+        stack.extend(children.get(c, []))
+    return sorted(out)
+
+
+def pack_from_report(report: Any, *, names: dict[str, str] | None = None,
+                     completeness: list[dict] | None = None, made_on: dt.date | None = None) -> bytes:
+    """The meeting pack from an already computed report (a page passes the report it shows)."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    names = names or {}
+    inds = _indicators(report)
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    _title_slide(prs, report, made_on or dt.date.today())
+    _summary_slides(prs, report, inds, names)
+    for label, _ in GROUPS:
+        members = [i for i in inds if i.group == label]
+        if members:
+            _group_slide(prs, report, label, members, names)
+    _completeness_slide(prs, report, inds, completeness or [], names)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+# ---- slide builders
+def _blank(prs, title: str, report: Any | None = None):
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _rect(slide, 0, 0, 13.333, 0.12, PPT_RED)
+    _text(slide, 0.5, 0.3, 12.3, 0.9, title, size=32, bold=True, color=PPT_RED)
+    if report is not None:
+        _text(slide, 0.5, 6.95, 12.3, 0.4, f"{scope_text(report)} · {window_text(report)}", size=12,
+              color=PPT_GREY)
+    return slide
+
+
+def _title_slide(prs, report: Any, made_on: dt.date) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _rect(slide, 0, 0, 13.333, 7.5, PPT_RED)
+    _rect(slide, 0.6, 3.55, 2.0, 0.06, "F2C811")
+    _text(slide, 0.6, 1.4, 12.1, 2.0, "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU", size=40, bold=True,
+          color="FFFFFF")
+    _text(slide, 0.6, 3.8, 12.1, 0.8, scope_text(report), size=28, bold=True, color="FFFFFF")
+    _text(slide, 0.6, 4.6, 12.1, 1.2, window_text(report), size=22, color="FFFFFF")
+    _text(slide, 0.6, 6.5, 12.1, 0.6, f"Ngày lập: {_vn_date(made_on)}", size=18, color="F2F2F2")
+
+
+def _summary_slides(prs, report: Any, inds: list[_Ind], names: dict[str, str]) -> None:
+    counts = {s: sum(1 for i in inds if i.status == s) for s in STATUS_LABELS}
+    missed = [i for i in inds if i.status == "not_met"]
+    pages = [missed[k:k + SUMMARY_ROWS_PER_SLIDE] for k in range(0, len(missed), SUMMARY_ROWS_PER_SLIDE)] or [[]]
+    for n, page in enumerate(pages):
+        title = "Tổng hợp kết quả các chỉ tiêu" + (" (tiếp)" if n else "")
+        slide = _blank(prs, title, report)
+        top = 1.3
+        if n == 0:
+            tiles = [
+                ("Đạt", counts["met"], "met"), ("Vượt", counts["exceeded"], "exceeded"),
+                ("Chưa đạt", counts["not_met"], "not_met"), ("Không có dữ liệu", counts["no_data"], "no_data"),
+                ("Không đặt chỉ tiêu", counts["no_target"], "no_target"),
+            ]
+            w = 12.3 / len(tiles)
+            for k, (label, count, status) in enumerate(tiles):
+                fill, font = STATUS_COLOURS[status]
+                x = 0.5 + k * w
+                _rect(slide, x + 0.05, top, w - 0.1, 1.5, fill if status != "no_target" else "F2F2F2")
+                _text(slide, x + 0.05, top + 0.05, w - 0.1, 0.85, str(count), size=40, bold=True, color=font,
+                      align="center")
+                _text(slide, x + 0.05, top + 0.9, w - 0.1, 0.5, label, size=16, color=font, align="center")
+            top += 1.8
+        if not missed:
+            _text(slide, 0.5, top + 0.2, 12.3, 0.8, "Không có chỉ tiêu nào chưa đạt trong kỳ này.", size=22,
+                  color=STATUS_COLOURS["met"][1])
+            continue
+        _text(slide, 0.5, top, 12.3, 0.5, f"Các chỉ tiêu chưa đạt ({len(missed)})", size=20, bold=True,
+              color=PPT_DARK)
+        rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
+                 _behind_text(i.behind, names, limit=4) or "—"] for i in page]
+        _table(slide, 0.5, top + 0.55, 12.3, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đơn vị chưa đạt"], rows,
+               [3.6, 1.5, 1.5, 5.7], size=14)
+
+
+def _group_slide(prs, report: Any, label: str, members: list[_Ind], names: dict[str, str]) -> None:
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+    from pptx.util import Inches, Pt
+
+    slide = _blank(prs, label, report)
+    pct = [i for i in members if i.unit == "%"]
+    charted = pct or members
+    data = CategoryChartData(number_format='0.0' if pct else '#,##0')
+    data.categories = [neutralise(short_name(i.id, i.name)) for i in charted]
+    data.add_series(neutralise("Kết quả"), [_chart_value(i.value) for i in charted])
+    data.add_series(neutralise("Mục tiêu"), [_target_value(i.target) for i in charted])
+    height = min(5.4, 0.9 + 0.55 * len(charted))
+    gframe = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(0.4), Inches(1.3), Inches(7.4),
+                                    Inches(max(3.0, height)), data)
+    chart = gframe.chart
+    chart.font.size = Pt(14)
+    chart.font.name = PPT_FONT
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.category_axis.reverse_order = True  # first indicator on top, as in the table
+    chart.category_axis.tick_labels.font.size = Pt(13)
+    va = chart.value_axis
+    va.has_major_gridlines = True
+    va.minimum_scale = 0
+    if pct:
+        va.maximum_scale = 100
+    va.tick_labels.font.size = Pt(12)
+    plot = chart.plots[0]
+    plot.gap_width = 60
+    plot.has_data_labels = True
+    plot.data_labels.font.size = Pt(12)
+    plot.data_labels.number_format = '0.0' if pct else '#,##0'
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    for series, colour in zip(plot.series, (PPT_RED, "A6A6A6")):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = _rgb(colour)
+    if pct and len(pct) < len(members):
+        _text(slide, 0.4, 1.3 + max(3.0, height) + 0.1, 7.4, 0.5,
+              "Biểu đồ: các chỉ tiêu tính theo tỷ lệ %; các chỉ tiêu đếm số lượng xem ở bảng bên phải.",
+              size=12, color=PPT_GREY)
+    rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
+             STATUS_LABELS.get(i.status, i.status)] for i in members]
+    table = _table(slide, 8.0, 1.3, 5.0, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"], rows,
+                   [2.1, 1.0, 0.9, 1.0], size=12 if len(members) > 6 else 14)
+    for r, ind in enumerate(members, start=1):
+        fill, font = STATUS_COLOURS.get(ind.status, ("FFFFFF", "000000"))
+        cell = table.cell(r, 3)
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = _rgb(fill)
+        for p in cell.text_frame.paragraphs:
+            for run in p.runs:
+                run.font.color.rgb = _rgb(font)
+                run.font.bold = True
+
+
+def _completeness_slide(prs, report: Any, inds: list[_Ind], completeness: list[dict],
+                        names: dict[str, str]) -> None:
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+    from pptx.util import Inches, Pt
+
+    slide = _blank(prs, "Tình hình nộp báo cáo", report)
+    by_id = {i.id[:3]: i for i in inds}
+    for k, key in enumerate(("I25", "I26")):
+        ind = by_id.get(key)
+        if ind is None:
+            continue
+        fill, font = STATUS_COLOURS.get(ind.status, ("FFFFFF", "000000"))
+        x = 0.5 + k * 3.2
+        _rect(slide, x, 1.3, 3.0, 1.6, fill)
+        _text(slide, x, 1.35, 3.0, 0.9, value_text(ind.value, ind.unit), size=36, bold=True, color=font,
+              align="center")
+        _text(slide, x, 2.25, 3.0, 0.6, short_name(ind.id, ind.name), size=16, color=font, align="center")
+    if not completeness:
+        _text(slide, 0.5, 3.3, 12.3, 0.8, "Chưa có kỳ báo cáo nào kết thúc trong khoảng thời gian đã chọn.",
+              size=20, color=PPT_GREY)
+        return
+    data = CategoryChartData(number_format="#,##0")
+    data.categories = [neutralise(r["label"]) for r in completeness]
+    data.add_series(neutralise("Phải nộp"), [r["expected"] for r in completeness])
+    data.add_series(neutralise("Đã nộp"), [r["received"] for r in completeness])
+    data.add_series(neutralise("Nộp đúng hạn"), [r["on_time"] for r in completeness])
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.4), Inches(3.1), Inches(6.6),
+                                   Inches(3.75), data).chart
+    chart.font.size = Pt(14)
+    chart.font.name = PPT_FONT
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.value_axis.minimum_scale = 0
+    plot = chart.plots[0]
+    plot.has_data_labels = True
+    plot.data_labels.font.size = Pt(12)
+    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    for series, colour in zip(plot.series, ("A6A6A6", PPT_RED, "2E7D32")):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = _rgb(colour)
+    missing = [(r["label"], c) for r in completeness for c in r["missing"]]
+    _text(slide, 7.3, 1.3, 5.6, 0.5, f"Đơn vị chưa nộp báo cáo ({len(missing)})", size=20, bold=True,
+          color=PPT_DARK)
+    if not missing:
+        _text(slide, 7.3, 1.9, 5.6, 0.6, "Tất cả đơn vị đã nộp đủ báo cáo.", size=18,
+              color=STATUS_COLOURS["met"][1])
+        return
+    by_unit: dict[str, list[str]] = {}
+    for label, code in missing:
+        by_unit.setdefault(code, []).append(label)
+    rows = [[f"{names.get(c, c)} ({c})" if c in names else c, ", ".join(periods)]
+            for c, periods in sorted(by_unit.items())]
+    shown = rows[:10]
+    if len(rows) > len(shown):
+        shown.append([f"… và {len(rows) - len(shown)} đơn vị khác", ""])
+    _table(slide, 7.3, 1.9, 5.6, ["Đơn vị", "Kỳ chưa nộp"], shown, [3.6, 2.0], size=13)
+
+
+# ---- drawing primitives
+def _rgb(hex_colour: str):
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(hex_colour)
+
+
+def _rect(slide, x: float, y: float, w: float, h: float, fill: str):
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Inches
+
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(x), Inches(y), Inches(w), Inches(h))
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = _rgb(fill)
+    shape.line.fill.background()
+    shape.shadow.inherit = False
+    return shape
+
+
+def _text(slide, x: float, y: float, w: float, h: float, text: str, *, size: int, bold: bool = False,
+          color: str = "000000", align: str = "left"):
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+    tf = box.text_frame
+    tf.word_wrap = True
+    p = tf.paragraphs[0]
+    p.alignment = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER}[align]
+    run = p.add_run()
+    run.text = text
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.name = PPT_FONT
+    run.font.color.rgb = _rgb(color)
+    return box
+
+
+def _table(slide, x: float, y: float, w: float, headers: list[str], rows: list[list[str]],
+           widths: list[float], *, size: int):
+    from pptx.util import Inches, Pt
+
+    row_h = 0.45 if size >= 14 else 0.4
+    frame = slide.shapes.add_table(len(rows) + 1, len(headers), Inches(x), Inches(y), Inches(w),
+                                   Inches(row_h * (len(rows) + 1)))
+    table = frame.table
+    for j, wid in enumerate(widths):
+        table.columns[j].width = Inches(wid)
+    for r, values in enumerate([headers, *rows]):
+        for j, v in enumerate(values):
+            cell = table.cell(r, j)
+            cell.text = str(v)
+            cell.margin_left = cell.margin_right = Inches(0.06)
+            cell.margin_top = cell.margin_bottom = Inches(0.03)
+            if r == 0:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb(PPT_DARK)
+            elif r % 2 == 0:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb("F2F2F2")
+            else:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb("FFFFFF")
+            for p in cell.text_frame.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(size)
+                    run.font.name = PPT_FONT
+                    run.font.bold = r == 0
+                    run.font.color.rgb = _rgb("FFFFFF" if r == 0 else "000000")
+    return table
+
+
+def _chart_value(value: float | None) -> float | None:
+    return None if _is_missing(value) else float(value)
+
+
+def _target_value(target: dict | None) -> float | None:
+    """The bar drawn for a target: its value, or the lower end of a range (the level to reach)."""
+    if not target or not target.get("op"):
+        return None
+    return float(target["min"]) if target["op"] == "range" else float(target.get("value") or 0)
