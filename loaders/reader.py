@@ -1,0 +1,74 @@
+"""Read a workbook's bytes into plain grids with python-calamine (xlsx, and also xls/ods).
+
+Row i of a grid is Excel row i+1 (leading empty rows are kept), '' marks an empty cell, and a merged
+range carries its value in the top-left cell only, which is what template-v1.md asks for.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import python_calamine as pc
+
+from loaders.errors import DashboardError
+
+# A sheet whose used range is larger than this is not a report someone typed; refuse it before
+# materialising the grid (the gate bounds the zip, this bounds the cells).
+MAX_CELLS_PER_SHEET = 2_000_000
+
+
+@dataclass
+class RawWorkbook:
+    """A read workbook: original sheet name → grid (list of rows of python values, '' when empty)."""
+
+    file_name: str
+    sheets: dict[str, list[list[Any]]]
+    data: bytes = field(default=b"", repr=False)
+
+    def cell(self, sheet: str, row: int, col: int) -> Any:
+        """The value at a 1-based (row, col) of a sheet, '' outside the grid."""
+        grid = self.sheets.get(sheet, [])
+        if 1 <= row <= len(grid) and 1 <= col <= len(grid[row - 1]):
+            return grid[row - 1][col - 1]
+        return ""
+
+
+def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
+    """Read every worksheet of a workbook; unreadable input raises DashboardError in Vietnamese."""
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except pc.PasswordError:
+        raise DashboardError(f"Tệp {file_name} được đặt mật khẩu; hãy bỏ mật khẩu rồi tải lên lại.") from None
+    except Exception as exc:  # calamine raises several types for the same user problem: not a workbook
+        raise DashboardError(
+            f"Không đọc được tệp {file_name}: không phải sổ tính Excel hợp lệ hoặc tệp bị hỏng ({_short(exc)})."
+        ) from None
+    sheets: dict[str, list[list[Any]]] = {}
+    try:
+        for meta in book.sheets_metadata:
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            height, width = sheet.total_height, sheet.total_width
+            if height * width > MAX_CELLS_PER_SHEET:
+                raise DashboardError(
+                    f"Sheet '{meta.name}' của tệp {file_name} quá lớn ({height} dòng × {width} cột); "
+                    "hãy xoá các dòng, cột thừa rồi tải lên lại."
+                )
+            sheets[meta.name] = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    except DashboardError:
+        raise
+    except Exception as exc:
+        raise DashboardError(f"Không đọc được nội dung tệp {file_name}: tệp bị hỏng ({_short(exc)}).") from None
+    finally:
+        try:
+            book.close()
+        except Exception:  # closing a half-read book must not hide the real error
+            pass
+    return RawWorkbook(file_name=file_name, sheets=sheets, data=data)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]

@@ -1,0 +1,552 @@
+"""The backend that applies loaders/schema.py to a read workbook: layout, value and row rules, lazily.
+
+Every problem becomes an Issue (sheet, Excel row, column header, raw value, Vietnamese message); nothing
+stops at the first bad cell. A file with any error-severity issue is rejected by the caller as a whole.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from loaders import values as V
+from loaders.errors import Issue
+from loaders.normalize import Matcher, keys
+from loaders.reader import RawWorkbook
+from loaders.schema import (
+    CELLS, ELEMENTS, EXAMPLE_PREFIX, HEADER_SEARCH_ROWS, INFO, MEETINGS, PETITIONS, SHEETS, TRAINEES,
+    Column, Rule, Sheet, enum_label,
+)
+from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
+
+# Messages (Vietnamese, shown to users); tests assert them exactly.
+MSG_UNKNOWN_SHEET = "Sheet không có trong mẫu báo cáo, bị bỏ qua"
+MSG_DUPLICATE_SHEET = "Có nhiều sheet cùng là sheet '{name}'; hãy giữ lại một"
+MSG_MISSING_SHEET = "Thiếu sheet bắt buộc '{name}'"
+MSG_MISSING_COLUMN = "Thiếu cột bắt buộc (không tìm thấy trong {n} dòng đầu của sheet)"
+MSG_UNKNOWN_COLUMN = "Cột không có trong mẫu, bị bỏ qua"
+MSG_DUPLICATE_COLUMN = "Cột bị lặp lại; chỉ dùng cột đầu tiên"
+MSG_MISSING_LABEL = "Thiếu mục bắt buộc"
+MSG_DUPLICATE_LABEL = "Mục bị lặp lại; chỉ dùng dòng đầu tiên"
+MSG_REQUIRED = "Thiếu giá trị bắt buộc"
+MSG_ANNUAL_ONLY = "Cột chỉ dùng trong báo cáo năm; bị bỏ qua trong báo cáo quý"
+MSG_UNKNOWN_ELEMENT = "Mã chỉ tiêu không có trong danh mục, dòng bị bỏ qua"
+MSG_FORMULA = ("Ô {ref} có công thức nhưng không có giá trị đã tính; hãy mở tệp bằng Excel hoặc "
+               "LibreOffice, lưu lại rồi tải lên")
+MSG_MEETING_OUTSIDE = "Ngày sinh hoạt nằm ngoài kỳ báo cáo; buổi sinh hoạt được tính vào kỳ của ngày đó"
+MSG_CBCS_ONE_CELL = "Chi bộ cơ sở phải có đúng một dòng trong sheet Chi bộ (chính chi bộ đó); đang có {n} dòng"
+MSG_NEW_UNIT = "Mã đơn vị chưa có trong danh sách đơn vị: đơn vị mới, được thêm từ báo cáo này"
+MSG_UNIT_MISMATCH = "Khác với danh sách đơn vị ('{expected}'); dùng thông tin trong danh sách đơn vị"
+MSG_UNKNOWN_PARENT = ("Mã đơn vị cấp trên không có trong danh sách đơn vị; đơn vị được đặt trực thuộc "
+                      "Đảng ủy cấp trên")
+MSG_ROOT_UNIT = "Đây là mã của Đảng ủy cấp trên, không phải đơn vị báo cáo"
+
+# Helper sheets a template may carry (instructions, drop-down lists): ignored without a warning.
+QUIET_SHEETS = ("Hướng dẫn", "Danh mục", "Danh sách")
+
+
+@dataclass
+class ParsedWorkbook:
+    """The validated content of one workbook: info values, typed rows per sheet key, and every issue."""
+
+    info: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]
+    issues: list[Issue]
+    unit: dict[str, Any] | None = None  # effective unit: code, name, kind, parent_code, is_new
+
+    @property
+    def errors(self) -> list[Issue]:
+        """Issues that reject the file."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """Issues that never reject."""
+        return [i for i in self.issues if i.severity != "error"]
+
+
+# ---------------------------------------------------------------- helpers
+def excel_ref(row: int, col: int) -> str:
+    """The A1-style reference of a 1-based (row, col)."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def _issue(sheet: str | None, row: int | None, column: str | None, value: Any, message: str,
+           severity: str = "error") -> Issue:
+    if isinstance(value, str):
+        value = value.strip()
+    if value == "":
+        value = None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return Issue(sheet, row, column, value, message, severity)
+
+
+def _is_example(row: list[Any]) -> bool:
+    for cell in row:
+        if not V.is_empty(cell):
+            if not isinstance(cell, str):
+                return False
+            exact, bare = keys(cell)
+            return exact.startswith(EXAMPLE_PREFIX) or bare.startswith(keys(EXAMPLE_PREFIX)[1])
+    return False
+
+
+@lru_cache(maxsize=None)
+def _column_matcher(sheet: Sheet) -> Matcher:
+    return Matcher({c.key: c.names for c in sheet.columns})
+
+
+@lru_cache(maxsize=None)
+def _element_matcher() -> Matcher:
+    return Matcher({e.code: [e.code, e.label] for e in DATA_ELEMENTS})
+
+
+def _identity(value: Any) -> Any:
+    return keys(value)[1] if isinstance(value, str) else value
+
+
+# ---------------------------------------------------------------- tables (generic engine)
+def find_header(sheet: Sheet, grid: list[list[Any]]) -> tuple[int | None, dict[int, str], int | None]:
+    """(header row index, {col index: column key}, best partial row index) for a table sheet."""
+    matcher = _column_matcher(sheet)
+    required = {c.key for c in sheet.columns if c.required}
+    best, best_count = None, 0
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        found: dict[int, str] = {}
+        for j, cell in enumerate(row):
+            if isinstance(cell, str) and cell.strip():
+                key = matcher.match(cell)
+                if key:
+                    found[j] = key
+        hits = len(required & set(found.values()))
+        if hits == len(required):
+            return i, found, i
+        if hits > best_count:
+            best, best_count = i, hits
+    return None, {}, best
+
+
+def read_table(
+    sheet: Sheet,
+    grid: list[list[Any]],
+    issues: list[Issue],
+    *,
+    annual: bool | None = True,
+    uncached: Iterable[tuple[int, int]] = (),
+    parsers: dict[str, Callable[[Any], Any]] | None = None,
+) -> list[dict[str, Any]] | None:
+    """Coerce the data rows of one table sheet; append issues; None when the header row is missing.
+
+    `annual` False drops annual-only columns (with one warning each); `parsers` overrides the
+    declared type of some columns; each row dict carries `excel_row` and `_raw` (the cells as read).
+    """
+    name = sheet.name
+    h, found, best = find_header(sheet, grid)
+    if h is None:
+        present = set(find_header_row_keys(sheet, grid[best])) if best is not None else set()
+        for c in sheet.columns:
+            if c.required and c.key not in present:
+                issues.append(_issue(name, best + 1 if best is not None else None, c.header, None,
+                                     MSG_MISSING_COLUMN.format(n=HEADER_SEARCH_ROWS)))
+        return None
+    columns: dict[str, int] = {}
+    for j, key in sorted(found.items()):
+        if key in columns:
+            issues.append(_issue(name, h + 1, str(grid[h][j]), grid[h][j], MSG_DUPLICATE_COLUMN, "warning"))
+        else:
+            columns[key] = j
+    for j, cell in enumerate(grid[h]):
+        if j not in found and not V.is_empty(cell):
+            issues.append(_issue(name, h + 1, V.parse_text(cell), cell, MSG_UNKNOWN_COLUMN, "warning"))
+    formula_cells = set(uncached)
+    parsers = parsers or {}
+    annual_warned: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    for i in range(h + 1, len(grid)):
+        raw_row = grid[i]
+        excel_row = i + 1
+        cells = {k: (raw_row[j] if j < len(raw_row) else "") for k, j in columns.items()}
+        formulas = {k for k, j in columns.items() if (excel_row, j + 1) in formula_cells}
+        if all(V.is_empty(v) for v in cells.values()) and not formulas:
+            continue
+        if _is_example(raw_row):
+            continue
+        row: dict[str, Any] = {"excel_row": excel_row, "_raw": cells, "_bad": set()}
+        for col in sheet.columns:
+            raw = cells.get(col.key, "")
+            if col.key in formulas:
+                ref = excel_ref(excel_row, columns[col.key] + 1)
+                issues.append(_issue(name, excel_row, col.header, ref, MSG_FORMULA.format(ref=ref)))
+                row[col.key] = None
+                row["_bad"].add(col.key)
+                continue
+            if col.annual_only and annual is False:
+                if not V.is_empty(raw) and col.key not in annual_warned:
+                    annual_warned.add(col.key)
+                    issues.append(_issue(name, excel_row, col.header, raw, MSG_ANNUAL_ONLY, "warning"))
+                row[col.key] = None
+                continue
+            row[col.key] = _coerce_cell(name, excel_row, col, raw, issues, parsers.get(col.key), row["_bad"])
+        rows.append(row)
+    return rows
+
+
+def find_header_row_keys(sheet: Sheet, row: list[Any]) -> list[str | None]:
+    """The column keys a row's cells name (None for cells that name no column)."""
+    matcher = _column_matcher(sheet)
+    return [matcher.match(c) if isinstance(c, str) else None for c in row]
+
+
+def _coerce_cell(sheet_name: str, excel_row: int, col: Column, raw: Any, issues: list[Issue],
+                 parser: Callable[[Any], Any] | None, bad: set[str]) -> Any:
+    if V.is_empty(raw):
+        if col.required and col.type != "element_value":
+            issues.append(_issue(sheet_name, excel_row, col.header, None, MSG_REQUIRED))
+            bad.add(col.key)
+            return None
+        if col.default is not None:
+            return col.default
+        return False if col.type == "yesno" else None
+    try:
+        return parser(raw) if parser else V.coerce(col, raw)
+    except V.ValueProblem as exc:
+        issues.append(_issue(sheet_name, excel_row, col.header, raw, exc.message))
+        bad.add(col.key)
+        return None
+
+
+def apply_rules(sheet: Sheet, rows: list[dict[str, Any]], issues: list[Issue],
+                tables: dict[str, list[dict[str, Any]] | None]) -> None:
+    """Apply the sheet's declared row rules (unique, sum_le, le, not_before, required_if, exists_in)."""
+    for rule in sheet.rules:
+        CHECKS[rule.kind](sheet, rule, rows, issues, tables)
+
+
+def _header(sheet: Sheet, key: str) -> str:
+    return sheet.column(key).header
+
+
+def _raw(row: dict[str, Any], key: str) -> Any:
+    return row.get("_raw", {}).get(key, row.get(key))
+
+
+def _check_unique(sheet, rule, rows, issues, tables):
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        vals = tuple(row.get(k) for k in rule.columns)
+        if any(v is None for v in vals):
+            continue
+        ident = tuple(_identity(v) for v in vals)
+        if ident in seen:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, rule.columns[0]),
+                                 _raw(row, rule.columns[0]), f"{rule.message} (đã có ở dòng {seen[ident]})",
+                                 rule.severity))
+        else:
+            seen[ident] = row["excel_row"]
+
+
+def _check_sum_le(sheet, rule, rows, issues, tables):
+    for row in rows:
+        parts = [row.get(k) for k in rule.columns]
+        limit = row.get(rule.other)
+        if limit is None or all(p is None for p in parts):
+            continue
+        total = sum(p for p in parts if p is not None)
+        if total > limit:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, rule.other), _raw(row, rule.other),
+                                 f"{rule.message} ({total} > {limit})", rule.severity))
+
+
+def _check_le(sheet, rule, rows, issues, tables):
+    key = rule.columns[0]
+    for row in rows:
+        a, b = row.get(key), row.get(rule.other)
+        if a is not None and b is not None and a > b:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, key), _raw(row, key),
+                                 f"{rule.message} ({a} > {b})", rule.severity))
+
+
+def _check_not_before(sheet, rule, rows, issues, tables):
+    key = rule.columns[0]
+    for row in rows:
+        a, b = row.get(key), row.get(rule.other)
+        if a is not None and b is not None and a < b:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, key), _raw(row, key),
+                                 rule.message, rule.severity))
+
+
+def _check_required_if(sheet, rule, rows, issues, tables):
+    key = rule.columns[0]
+    for row in rows:
+        if row.get(rule.other) == rule.value and row.get(key) is None and key not in row["_bad"]:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, key), None, rule.message,
+                                 rule.severity))
+
+
+def _check_exists_in(sheet, rule, rows, issues, tables):
+    other_rows = tables.get(rule.sheet or "")
+    if other_rows is None:  # the other sheet could not be read; its own errors say why
+        return
+    known = {_identity(r.get(rule.other)) for r in other_rows if r.get(rule.other) is not None}
+    key = rule.columns[0]
+    for row in rows:
+        v = row.get(key)
+        if v is not None and _identity(v) not in known:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, key), _raw(row, key),
+                                 rule.message, rule.severity))
+
+
+CHECKS: dict[str, Callable] = {
+    "unique": _check_unique,
+    "sum_le": _check_sum_le,
+    "le": _check_le,
+    "not_before": _check_not_before,
+    "required_if": _check_required_if,
+    "exists_in": _check_exists_in,
+}
+
+
+# ---------------------------------------------------------------- key/value sheet
+def read_info(grid: list[list[Any]], issues: list[Issue], uncached: Iterable[tuple[int, int]] = ()
+              ) -> tuple[dict[str, Any], dict[str, int]]:
+    """The `Thông tin` values keyed by column key, and the Excel row of each label found."""
+    matcher = _column_matcher(INFO)
+    formula_cells = set(uncached)
+    info: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    raws: dict[str, Any] = {}
+    for i, row in enumerate(grid):
+        excel_row = i + 1
+        first = next((j for j, c in enumerate(row) if not V.is_empty(c)), None)
+        if first is None or not isinstance(row[first], str):
+            continue
+        key = matcher.match(row[first])
+        if key is None:
+            continue
+        col = INFO.column(key)
+        if key in rows:
+            issues.append(_issue(INFO.name, excel_row, col.header, row[first], MSG_DUPLICATE_LABEL, "warning"))
+            continue
+        rows[key] = excel_row
+        vj, formula = None, False
+        for j in range(first + 1, len(row)):
+            if (excel_row, j + 1) in formula_cells:
+                formula = True
+                ref = excel_ref(excel_row, j + 1)
+                issues.append(_issue(INFO.name, excel_row, col.header, ref, MSG_FORMULA.format(ref=ref)))
+                break
+            if not V.is_empty(row[j]):
+                vj = j
+                break
+        if formula:
+            info[key] = None
+            continue
+        raw = row[vj] if vj is not None else ""
+        raws[key] = raw
+        info[key] = _coerce_cell(INFO.name, excel_row, col, raw, issues, None, set())
+    for col in INFO.columns:
+        if col.required and col.key not in rows:
+            issues.append(_issue(INFO.name, None, col.header, None, MSG_MISSING_LABEL))
+        info.setdefault(col.key, None)
+    info["_raw"] = raws
+    return info, rows
+
+
+# ---------------------------------------------------------------- sheet-specific parts
+def _element_code(value: Any) -> str:
+    text = V.parse_text(value)
+    return _element_matcher().match(text) or keys(text)[0].upper()
+
+
+def _finish_elements(rows: list[dict[str, Any]], issues: list[Issue]) -> None:
+    value_header = ELEMENTS.column("raw_value").header
+    for row in rows:
+        raw_code = row["_raw"].get("code")
+        raw = row["_raw"].get("raw_value", "")
+        row["raw_value"] = None if V.is_empty(raw) else V.parse_text(raw)
+        element = ELEMENTS_BY_CODE.get(row["code"] or "")
+        row["known"] = element is not None
+        row["value"] = None
+        if element is None:
+            if row["code"] is not None:
+                issues.append(_issue(ELEMENTS.name, row["excel_row"], ELEMENTS.column("code").header, raw_code,
+                                     MSG_UNKNOWN_ELEMENT, "warning"))
+            continue
+        if V.is_empty(raw) or "raw_value" in row["_bad"]:
+            continue
+        try:
+            value = V.ELEMENT_PARSERS[element.type](raw)
+        except V.ValueProblem as exc:
+            issues.append(_issue(ELEMENTS.name, row["excel_row"], value_header, raw, exc.message))
+            continue
+        row["value"] = float(value)
+
+
+def period_bounds(year: int, period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a report period (Q1..Q4 or Y)."""
+    if period == "Y":
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    q = int(period[1])
+    start = dt.date(year, 3 * q - 2, 1)
+    end = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def _finish_meetings(rows, issues, info):
+    if info.get("year") is None or info.get("period") is None:
+        return
+    start, end = period_bounds(info["year"], info["period"])
+    header = MEETINGS.column("meeting_date").header
+    for row in rows:
+        d = row.get("meeting_date")
+        if d is not None and not start <= d <= end:
+            issues.append(_issue(MEETINGS.name, row["excel_row"], header, _raw(row, "meeting_date"),
+                                 MSG_MEETING_OUTSIDE, "warning"))
+
+
+def _finish_trainees(rows, issues, info):
+    for row in rows:
+        row["name_key"] = keys(row["full_name"])[1] if row.get("full_name") else None
+
+
+def _finish_petitions(rows, issues, info, config):
+    days = dt.timedelta(days=int(config.petition_deadline_days))
+    for row in rows:
+        row["petition_key"] = keys(row["petition_no"])[1] if row.get("petition_no") else None
+        if row.get("deadline") is None and row.get("received_date") is not None and "deadline" not in row["_bad"]:
+            row["deadline"] = row["received_date"] + days
+
+
+# ---------------------------------------------------------------- unit reconciliation
+def _reconcile_unit(info: dict[str, Any], label_rows: dict[str, int], units: dict[str, dict], config,
+                    issues: list[Issue]) -> dict[str, Any] | None:
+    code = info.get("unit_code")
+    if code is None:
+        return None
+    row = label_rows.get("unit_code")
+    listed = units.get(code)
+    if code == config.root_code or (listed and listed.get("kind") == "ROOT"):
+        issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code, MSG_ROOT_UNIT))
+        return None
+    if listed is not None:
+        checks = (
+            ("unit_name", listed.get("name"), lambda a, b: keys(a)[0] == keys(b)[0], lambda v: v),
+            ("unit_kind", listed.get("kind"), lambda a, b: a == b, _kind_label),
+            ("parent_code", listed.get("parent_code") or config.root_code, lambda a, b: a == b, lambda v: v),
+        )
+        for key, expected, same, show in checks:
+            got = info.get(key)
+            if got is not None and expected is not None and not same(got, expected):
+                col = INFO.column(key)
+                issues.append(_issue(INFO.name, label_rows.get(key), col.header, info.get("_raw", {}).get(key, got),
+                                     MSG_UNIT_MISMATCH.format(expected=show(expected)), "warning"))
+        return {"code": code, "name": listed.get("name"), "kind": listed.get("kind"),
+                "parent_code": listed.get("parent_code") or config.root_code, "is_new": False}
+    issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code, MSG_NEW_UNIT, "warning"))
+    parent = info.get("parent_code") or config.root_code
+    if parent != config.root_code and parent not in units:
+        issues.append(_issue(INFO.name, label_rows.get("parent_code"), INFO.column("parent_code").header,
+                             info.get("parent_code"), MSG_UNKNOWN_PARENT, "warning"))
+        parent = config.root_code
+    if info.get("unit_name") is None or info.get("unit_kind") is None:
+        return None
+    return {"code": code, "name": info["unit_name"], "kind": info["unit_kind"], "parent_code": parent,
+            "is_new": True}
+
+
+def _kind_label(kind: str) -> str:
+    for enum in ("unit_list_kind",):
+        try:
+            return enum_label(enum, kind) or kind
+        except KeyError:
+            pass
+    return kind
+
+
+# ---------------------------------------------------------------- the whole workbook
+def _uncached_formulas(raw: RawWorkbook) -> dict[str, set[tuple[int, int]]]:
+    if not raw.data.startswith(b"PK"):
+        return {}
+    try:
+        from loaders.xlsx_scan import uncached_formula_cells
+    except ImportError:  # helper module not present in this checkout: cached values are all we can read
+        return {}
+    out: dict[str, set[tuple[int, int]]] = {}
+    for sheet_name, r, c in uncached_formula_cells(raw.data):
+        out.setdefault(sheet_name, set()).add((int(r), int(c)))
+    return out
+
+
+def match_sheets(raw: RawWorkbook, sheets: tuple[Sheet, ...], issues: list[Issue]) -> dict[str, str]:
+    """{sheet key: original sheet name}; unknown sheets warn, duplicates and missing required sheets error."""
+    matcher = Matcher({s.key: s.names for s in sheets})
+    quiet = Matcher({"quiet": list(QUIET_SHEETS)})
+    by_key = {s.key: s for s in sheets}
+    found: dict[str, str] = {}
+    for name in raw.sheets:
+        key = matcher.match(name)
+        if key is None:
+            if quiet.match(name) is None:
+                issues.append(_issue(name, None, None, name, MSG_UNKNOWN_SHEET, "warning"))
+        elif key in found:
+            issues.append(_issue(name, None, None, name, MSG_DUPLICATE_SHEET.format(name=by_key[key].name)))
+        else:
+            found[key] = name
+    for s in sheets:
+        if s.required and s.key not in found:
+            issues.append(_issue(s.name, None, None, None, MSG_MISSING_SHEET.format(name=s.name)))
+    return found
+
+
+def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> ParsedWorkbook:
+    """Apply every rule of template-v1.md to a read workbook and collect every issue (lazy validation)."""
+    issues: list[Issue] = []
+    found = match_sheets(raw, SHEETS, issues)
+    formulas = _uncached_formulas(raw)
+    info: dict[str, Any] = {c.key: None for c in INFO.columns}
+    label_rows: dict[str, int] = {}
+    if "info" in found:
+        info, label_rows = read_info(raw.sheets[found["info"]], issues, formulas.get(found["info"], ()))
+    period = info.get("period")
+    annual = None if period is None else period == "Y"
+    tables: dict[str, list[dict[str, Any]] | None] = {}
+    for sheet in (ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS):
+        if sheet.key not in found:
+            tables[sheet.key] = [] if not sheet.required else None
+            continue
+        parsers = {"code": _element_code, "raw_value": V.parse_text} if sheet is ELEMENTS else None
+        tables[sheet.key] = read_table(sheet, raw.sheets[found[sheet.key]], issues,
+                                       annual=False if annual is False else True,
+                                       uncached=formulas.get(found[sheet.key], ()), parsers=parsers)
+    for sheet in (ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS):
+        rows = tables[sheet.key]
+        if rows is None:
+            continue
+        if sheet is ELEMENTS:
+            _finish_elements(rows, issues)
+        elif sheet is MEETINGS:
+            _finish_meetings(rows, issues, info)
+        elif sheet is TRAINEES:
+            _finish_trainees(rows, issues, info)
+        elif sheet is PETITIONS:
+            _finish_petitions(rows, issues, info, config)
+        apply_rules(sheet, rows, issues, tables)
+    unit = _reconcile_unit(info, label_rows, units, config, issues) if "info" in found else None
+    cells = tables.get("cells")
+    if unit and unit["kind"] == "CBCS" and cells is not None and len(cells) != 1:
+        issues.append(_issue(CELLS.name, None, None, len(cells), MSG_CBCS_ONE_CELL.format(n=len(cells))))
+    order = {s.name: i for i, s in enumerate(SHEETS)}
+    issues.sort(key=lambda i: (order.get(i.sheet or "", len(order)), i.row or 0))
+    clean = {k: [_public(r) for r in (rows or [])] for k, rows in tables.items()}
+    info = {k: v for k, v in info.items() if not k.startswith("_")}
+    return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit)
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
