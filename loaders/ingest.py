@@ -1,0 +1,254 @@
+"""Read → coerce → validate → store: one workbook is one transaction, accepted or rejected as a whole.
+
+The upload page (`preview_bytes`, `ingest_bytes`) and the CLI (`ingest_paths`) call these same functions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from loaders.config import load_config
+from loaders.errors import DashboardError, Issue
+from loaders.reader import read_workbook
+from loaders.schema import CELLS, MEETINGS
+from loaders.storage import Database
+from loaders.validate import ParsedWorkbook, validate_workbook
+
+MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
+MSG_UNREADABLE = "Không đọc được tệp: {reason}"
+
+# stored column order per data table (the DuckDB schema of loaders/storage.py)
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "elements": ("code", "known", "value", "raw_value", "content", "note"),
+    "cells": tuple(c.key for c in CELLS.columns),
+    "meetings": tuple(c.key for c in MEETINGS.columns),
+    "trainees": ("full_name", "name_key", "birth_date", "cell_code", "level", "year_sent", "mode", "institution"),
+    "petitions": ("petition_no", "petition_key", "received_date", "kind", "over_level", "in_competence",
+                  "deadline", "resolved_date", "status", "summary"),
+}
+
+
+@dataclass
+class IngestResult:
+    """The outcome for one file: status accepted | rejected | duplicate (preview: valid instead of accepted)."""
+
+    file: str
+    status: str
+    unit: str | None = None
+    year: int | None = None
+    period: str | None = None
+    replaced_previous: bool = False
+    version: int | None = None
+    submission_id: int | None = None
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    file_hash: str | None = None
+    parsed: ParsedWorkbook | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True unless the file was rejected."""
+        return self.status != "rejected"
+
+    def to_json(self) -> dict[str, Any]:
+        """The per-file object of interfaces.md (`python -m loaders ingest --json`)."""
+        d: dict[str, Any] = {"file": self.file, "status": self.status, "unit": self.unit, "year": self.year,
+                             "period": self.period}
+        if self.status != "rejected":
+            d["replaced_previous"] = self.replaced_previous
+        d["errors"] = [i.to_json() for i in self.errors]
+        d["warnings"] = [i.to_json() for i in self.warnings]
+        return d
+
+
+# ---------------------------------------------------------------- analysis (no writes)
+def load_units(db: Database) -> dict[str, dict[str, Any]]:
+    """Every unit in the database keyed by code (name, kind, parent_code, inactive_from)."""
+    rows = db.query_rows("SELECT code, name, kind, parent_code, inactive_from FROM units")
+    return {r[0]: {"name": r[1], "kind": r[2], "parent_code": r[3], "inactive_from": r[4]} for r in rows}
+
+
+def _current(cur_or_db, unit: str, year: int, period: str) -> tuple[int, str] | None:
+    sql = ("SELECT id, file_hash FROM submissions WHERE unit_code = ? AND year = ? AND period = ? "
+           "AND status = 'current' ORDER BY version DESC LIMIT 1")
+    params = [unit, year, period]
+    if isinstance(cur_or_db, Database):
+        rows = cur_or_db.query_rows(sql, params)
+    else:
+        rows = cur_or_db.execute(sql, params).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def _analyse(db: Database, data: bytes, file_name: str) -> IngestResult:
+    """Gate, read and validate; status valid | rejected | duplicate; nothing is written."""
+    config = load_config()
+    digest = hashlib.sha256(data).hexdigest()
+    result = IngestResult(file=file_name, status="rejected", file_hash=digest)
+    from loaders.gate import check_upload  # lazily: helper module, heavy checks only on upload
+
+    gate_issues = check_upload(data, file_name, config)
+    if any(i.severity == "error" for i in gate_issues):
+        result.errors = [i for i in gate_issues if i.severity == "error"]
+        result.warnings = [i for i in gate_issues if i.severity != "error"]
+        return result
+    try:
+        raw = read_workbook(data, file_name)
+    except DashboardError as exc:
+        result.errors = exc.issues or [Issue(None, None, None, file_name, exc.message)]
+        return result
+    parsed = validate_workbook(raw, units=load_units(db), config=config)
+    result.parsed = parsed
+    result.unit, result.year, result.period = (parsed.info.get(k) for k in ("unit_code", "year", "period"))
+    result.errors = [i for i in gate_issues if i.severity == "error"] + parsed.errors
+    result.warnings = [i for i in gate_issues if i.severity != "error"] + parsed.warnings
+    if result.errors or parsed.unit is None:
+        result.status = "rejected"
+        return result
+    current = _current(db, result.unit, result.year, result.period)
+    if current and current[1] == digest:
+        result.status = "duplicate"
+    else:
+        result.status = "valid"
+        result.replaced_previous = current is not None
+    return result
+
+
+def preview_bytes(db: Database, data: bytes, file_name: str) -> IngestResult:
+    """Everything ingest does except storing: status valid | rejected | duplicate (for the upload page)."""
+    return _analyse(db, data, file_name)
+
+
+# ---------------------------------------------------------------- storing
+def local_received_at(received_at: dt.datetime | None) -> dt.datetime:
+    """A naive local time in the configured timezone (aware times are converted; None = now)."""
+    tz = ZoneInfo(load_config().timezone)
+    if received_at is None:
+        return dt.datetime.now(tz).replace(tzinfo=None, microsecond=0)
+    if received_at.tzinfo is not None:
+        return received_at.astimezone(tz).replace(tzinfo=None)
+    return received_at
+
+
+def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
+                 uploader: str | None = None) -> IngestResult:
+    """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate)."""
+    result = _analyse(db, data, file_name)
+    if result.status != "valid":
+        return result
+    when = local_received_at(received_at)
+    _store(db, data, file_name, result, when, uploader)
+    return result
+
+
+def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when: dt.datetime,
+           uploader: str | None) -> None:
+    parsed = result.parsed
+    assert parsed is not None and parsed.unit is not None
+    info, unit = parsed.info, parsed.unit
+    digest = result.file_hash or hashlib.sha256(data).hexdigest()
+    with db.transaction() as cur:
+        # re-checked under the write lock: another thread may have stored the same report meanwhile
+        current = _current(cur, unit["code"], info["year"], info["period"])
+        if current and current[1] == digest:
+            result.status, result.replaced_previous = "duplicate", False
+            return
+        version = cur.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit_code = ? AND year = ? AND period = ?",
+            [unit["code"], info["year"], info["period"]]).fetchone()[0]
+        new_id = cur.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
+        if unit["is_new"]:
+            cur.execute(
+                "INSERT INTO units VALUES (?, ?, ?, ?, NULL, 'workbook', ?) ON CONFLICT (code) DO NOTHING",
+                [unit["code"], unit["name"], unit["kind"], unit["parent_code"], when])
+        if current:
+            cur.execute("UPDATE submissions SET status = 'replaced', replaced_by = ? WHERE id = ?",
+                        [new_id, current[0]])
+        cur.execute(
+            """INSERT INTO submissions (id, unit_code, year, period, version, file_name, file_hash, uploader,
+                   received_at, status, replaced_by, unit_name, unit_kind, parent_code, report_date, preparer,
+                   member_total, staff_total, warnings_json)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [new_id, unit["code"], info["year"], info["period"], version, file_name, digest, uploader, when,
+             info.get("unit_name"), info.get("unit_kind"), info.get("parent_code"), info.get("report_date"),
+             info.get("preparer"), info.get("member_total"), info.get("staff_total"),
+             json.dumps([w.to_json() for w in result.warnings], ensure_ascii=False)])
+        for table, cols in TABLE_COLUMNS.items():
+            rows = parsed.tables.get(table) or []
+            if not rows:
+                continue
+            names = ", ".join(("submission_id", "excel_row") + cols)
+            marks = ", ".join("?" * (len(cols) + 2))
+            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                            [[new_id, r["excel_row"], *(r.get(c) for c in cols)] for r in rows])
+        rel = f"{digest[:2]}/{digest}.xlsx"
+        cur.execute("INSERT INTO archived_files VALUES (?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING",
+                    [digest, file_name, len(data), rel, when])
+        # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
+        archive_bytes(db.archive_dir, digest, data)
+    result.status = "accepted"
+    result.version = version
+    result.submission_id = new_id
+    result.replaced_previous = current is not None
+    result.unit = unit["code"]
+
+
+def archive_bytes(archive_dir: Path, digest: str, data: bytes) -> Path:
+    """Write the original bytes to archive_dir/hash[:2]/hash.xlsx atomically (tmp file + os.replace)."""
+    target = Path(archive_dir) / digest[:2] / f"{digest}.xlsx"
+    if target.exists() and target.stat().st_size == len(data):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".xlsx")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# ---------------------------------------------------------------- files and folders
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and every .xlsx under each folder (recursively, sorted; Office lock files skipped)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() == ".xlsx"
+                              and not q.name.startswith("~$")))
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.datetime | None = None,
+                 uploader: str | None = None,
+                 progress: Callable[[int, int, Path], None] | None = None) -> list[IngestResult]:
+    """Ingest files and folders, one transaction per file; one bad file never stops the others."""
+    files = expand_paths(paths)
+    results: list[IngestResult] = []
+    for n, path in enumerate(files, 1):
+        if progress:
+            progress(n, len(files), path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            results.append(IngestResult(file=path.name, status="rejected",
+                                        errors=[Issue(None, None, None, str(path), MSG_NOT_FOUND)]))
+            continue
+        except OSError as exc:
+            results.append(IngestResult(file=path.name, status="rejected", errors=[
+                Issue(None, None, None, str(path), MSG_UNREADABLE.format(reason=exc.strerror or exc))]))
+            continue
+        results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader))
+    return results
