@@ -33,6 +33,7 @@ MSG_CORRUPT = "Tệp Excel bị hỏng (tệp nén .xlsx không hợp lệ); hã
 MSG_TOO_MANY_ENTRIES = "Tệp có quá nhiều thành phần ({count} > {limit}), nghi là tệp nén độc hại; tệp bị từ chối"
 MSG_TOO_BIG_UNCOMPRESSED = "Tệp giải nén ra quá lớn (vượt {limit}), nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
 MSG_RATIO = "Thành phần «{entry}» có tỷ lệ nén bất thường ({ratio}:1), nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
+MSG_SIZE_LIE = "Thành phần «{entry}» giải nén ra lớn hơn kích thước khai báo, nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
 MSG_XML_DTD = "Tệp chứa khai báo DTD/thực thể XML («{entry}») không được phép; hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
 MSG_XML_BAD = "Thành phần «{entry}» của tệp Excel bị hỏng (XML không hợp lệ); hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
 
@@ -164,14 +165,14 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
     names = {i.filename for i in infos}
     kind = _zip_kind(zf, names)
     if kind == "ods":
+        _scan_entries(memoryview(data), infos, limits, parse=())
         _check_ods(zf, data, names)
-        _scan_entries(zf, infos, limits, parse=())
         return
     if kind != "xlsx":
         raise _Reject(kind)
     if any(n.lower().endswith("vbaproject.bin") for n in names) or file_name.lower().endswith(MACRO_EXTENSIONS):
         raise _Reject(MSG_MACRO)
-    parts = _scan_entries(zf, infos, limits, parse=PARSED_PARTS)
+    parts = _scan_entries(memoryview(data), infos, limits, parse=PARSED_PARTS)
     if MACRO_CONTENT_TYPE in parts.get("[Content_Types].xml", b"").lower():
         raise _Reject(MSG_MACRO)
 
@@ -201,9 +202,9 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
         raise _Reject(MSG_CORRUPT) from None
 
 
-def _scan_entries(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: dict[str, int],
+def _scan_entries(raw: memoryview, infos: list[zipfile.ZipInfo], limits: dict[str, int],
                   parse: tuple[str, ...]) -> dict[str, bytes]:
-    """Stream-decompress every entry under the real (not declared) size budget; keep and parse the
+    """Inflate every entry ourselves under the real (not declared) size budget; keep and parse the
     `parse` parts with defusedxml, scan other XML parts cheaply for DTDs. Returns the kept parts."""
     budget = limits["max_uncompressed_bytes"]
     ratio = limits["max_compression_ratio"]
@@ -218,31 +219,78 @@ def _scan_entries(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: dic
         buf: list[bytes] = []
         size = 0
         tail = b""
-        try:
-            with zf.open(info) as fh:
-                while True:
-                    chunk = fh.read(CHUNK)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    total += len(chunk)
-                    if total > budget:
-                        raise _Reject(MSG_TOO_BIG_UNCOMPRESSED.format(limit=_human(budget)))
-                    if size > RATIO_GRACE_BYTES and size > ratio * max(info.compress_size, 1):
-                        raise _Reject(MSG_RATIO.format(entry=name, ratio=size // max(info.compress_size, 1)))
-                    if keep:
-                        buf.append(chunk)
-                    elif is_xml:
-                        if _DTD.search(tail + chunk):
-                            raise _Reject(MSG_XML_DTD.format(entry=name))
-                        tail = chunk[-16:]
-        except _Reject:
-            raise
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error, ValueError):
-            raise _Reject(MSG_CORRUPT) from None
+        for chunk in _inflate(raw, info, budget - total + 1):
+            size += len(chunk)
+            total += len(chunk)
+            if total > budget:
+                raise _Reject(MSG_TOO_BIG_UNCOMPRESSED.format(limit=_human(budget)))
+            if size > RATIO_GRACE_BYTES and size > ratio * max(info.compress_size, 1):
+                raise _Reject(MSG_RATIO.format(entry=name, ratio=size // max(info.compress_size, 1)))
+            if size > info.file_size:
+                # the reader's unzip may trust the data, not the header: a lying size is an attack
+                raise _Reject(MSG_SIZE_LIE.format(entry=name))
+            if keep:
+                buf.append(chunk)
+            elif is_xml:
+                if _DTD.search(tail + chunk):
+                    raise _Reject(MSG_XML_DTD.format(entry=name))
+                tail = chunk[-16:]
+        if size != info.file_size:
+            raise _Reject(MSG_CORRUPT)
         if keep:
             kept[name] = _parse_xml(name, b"".join(buf))
     return kept
+
+
+def _inflate(raw: memoryview, info: zipfile.ZipInfo, cap: int):
+    """Yield the decompressed chunks of one entry, never more than cap bytes in all, checking the CRC.
+
+    Decompresses the raw stream itself (not zipfile.open, which stops at the declared size and so
+    would hide an entry that inflates beyond it)."""
+    off = info.header_offset
+    if off + 30 > len(raw) or bytes(raw[off:off + 4]) != b"PK\x03\x04" or info.flag_bits & 0x1:
+        raise _Reject(MSG_CORRUPT)
+    nlen, xlen = struct.unpack_from("<HH", raw, off + 26)
+    start = off + 30 + nlen + xlen
+    end = start + info.compress_size
+    if end > len(raw):
+        raise _Reject(MSG_CORRUPT)
+    crc = 0
+    produced = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        for pos in range(start, end, CHUNK):
+            chunk = bytes(raw[pos:min(pos + CHUNK, end)])
+            crc = zlib.crc32(chunk, crc)
+            yield chunk
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        dec = zlib.decompressobj(-15)
+        pos = start
+        pending = b""
+        try:
+            while True:
+                if not pending:
+                    if pos >= end or dec.eof:
+                        break
+                    pending = bytes(raw[pos:min(pos + CHUNK, end)])
+                    pos += len(pending)
+                chunk = dec.decompress(pending, CHUNK)
+                pending = dec.unconsumed_tail
+                if dec.eof:
+                    pending = b""
+                if chunk:
+                    produced += len(chunk)
+                    crc = zlib.crc32(chunk, crc)
+                    yield chunk
+                    if produced > cap:
+                        return
+        except zlib.error:
+            raise _Reject(MSG_CORRUPT) from None
+        if not dec.eof:
+            raise _Reject(MSG_CORRUPT)
+    else:
+        raise _Reject(MSG_CORRUPT)
+    if crc != info.CRC:
+        raise _Reject(MSG_CORRUPT)
 
 
 def _parse_xml(name: str, raw: bytes) -> bytes:
@@ -286,13 +334,16 @@ ENDOFCHAIN = 0xFFFFFFFE
 
 
 def _check_ole2(data: bytes) -> None:
-    names = ole2_stream_names(data)
-    if names is None:
+    cfb = _Cfb.parse(data)
+    if cfb is None:
         raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng"))
-    lower = {n.lower() for n in names}
-    if {"encryptioninfo", "encryptedpackage"} & lower:
+    lower = {n.lower(): n for n in cfb.entries}
+    if {"encryptioninfo", "encryptedpackage"} & lower.keys():
         raise _Reject(MSG_PASSWORD)
-    if "workbook" in lower or "book" in lower:
+    book = lower.get("workbook") or lower.get("book")
+    if book:
+        if _biff_has_filepass(cfb.read(book, BIFF_SCAN_BYTES)):
+            raise _Reject(MSG_PASSWORD)
         _calamine_opens(data, "Excel cũ (.xls)")
         return
     if "worddocument" in lower:
@@ -302,57 +353,116 @@ def _check_ole2(data: bytes) -> None:
     raise _Reject(MSG_NOT_EXCEL.format(kind="tệp Office không phải bảng tính"))
 
 
+BIFF_SCAN_BYTES = 1 << 16
+BIFF_FILEPASS = 0x002F
+BIFF_EOF = 0x000A
+
+
+def _biff_has_filepass(stream: bytes) -> bool:
+    """True when the workbook globals of a BIFF stream carry a FILEPASS record (a password-protected .xls)."""
+    pos = 0
+    while pos + 4 <= len(stream):
+        rtype, size = struct.unpack_from("<HH", stream, pos)
+        if rtype == BIFF_FILEPASS:
+            return True
+        if rtype == BIFF_EOF and pos > 0:
+            return False
+        pos += 4 + size
+    return False
+
+
 def ole2_stream_names(data: bytes) -> list[str] | None:
     """Names of the storages and streams in an OLE2 compound file's directory, or None if malformed."""
-    try:
-        return _ole2_names(data)
-    except (struct.error, IndexError, ValueError):
-        return None
+    cfb = _Cfb.parse(data)
+    return None if cfb is None else list(cfb.entries)
 
 
-def _ole2_names(data: bytes) -> list[str] | None:
-    if len(data) < 512:
-        return None
-    shift = struct.unpack_from("<H", data, 0x1E)[0]
-    if shift not in (9, 12):
-        return None
-    ssize = 1 << shift
-    nsectors = (len(data) - ssize) // ssize + 1
+class _Cfb:
+    """Just enough of the OLE2 compound-file format to list streams and read the start of a big one.
 
-    def sector(n: int) -> bytes:
-        off = (n + 1) * ssize
-        if n >= nsectors or off >= len(data):
-            raise ValueError("sector out of range")
-        return data[off:off + ssize]
+    Every chain walk is bounded by the number of sectors in the file, so a hostile file cannot loop.
+    """
 
-    difat = list(struct.unpack_from("<109I", data, 0x4C))
-    next_difat = struct.unpack_from("<I", data, 0x44)[0]
-    seen = 0
-    while next_difat not in (FREESECT, ENDOFCHAIN) and seen < nsectors:
-        s = sector(next_difat)
-        vals = struct.unpack(f"<{ssize // 4}I", s)
-        difat.extend(vals[:-1])
-        next_difat = vals[-1]
-        seen += 1
-    fat: list[int] = []
-    for n in difat:
-        if n in (FREESECT, ENDOFCHAIN) or n >= nsectors:
-            continue
-        fat.extend(struct.unpack(f"<{ssize // 4}I", sector(n)))
-    names: list[str] = []
-    cur = struct.unpack_from("<I", data, 0x30)[0]
-    steps = 0
-    while cur not in (FREESECT, ENDOFCHAIN):
-        if steps > nsectors or cur >= len(fat):
+    def __init__(self, data: bytes, ssize: int, fat: list[int], entries: dict[str, tuple[int, int, int]]):
+        self.data = data
+        self.ssize = ssize
+        self.fat = fat
+        self.entries = entries  # name -> (type, start sector, size)
+
+    @classmethod
+    def parse(cls, data: bytes) -> "_Cfb | None":
+        """The directory of a compound file, or None if it is malformed."""
+        try:
+            return cls._parse(data)
+        except (struct.error, IndexError, ValueError):
             return None
-        block = sector(cur)
-        for off in range(0, ssize, 128):
-            entry = block[off:off + 128]
-            if len(entry) < 128:
+
+    @classmethod
+    def _parse(cls, data: bytes) -> "_Cfb | None":
+        if len(data) < 512:
+            return None
+        shift = struct.unpack_from("<H", data, 0x1E)[0]
+        if shift not in (9, 12):
+            return None
+        ssize = 1 << shift
+        self = cls(data, ssize, [], {})
+        difat = list(struct.unpack_from("<109I", data, 0x4C))
+        next_difat = struct.unpack_from("<I", data, 0x44)[0]
+        for _ in range(self.nsectors):
+            if next_difat in (FREESECT, ENDOFCHAIN):
                 break
-            nlen, etype = struct.unpack_from("<HB", entry, 0x40)
-            if etype in (1, 2, 5) and 2 <= nlen <= 64:
-                names.append(entry[:nlen - 2].decode("utf-16-le", "replace"))
-        cur = fat[cur]
-        steps += 1
-    return names
+            vals = struct.unpack(f"<{ssize // 4}I", self.sector(next_difat))
+            difat.extend(vals[:-1])
+            next_difat = vals[-1]
+        for n in difat:
+            if n < self.nsectors:
+                self.fat.extend(struct.unpack(f"<{ssize // 4}I", self.sector(n)))
+        for sec in self.chain(struct.unpack_from("<I", data, 0x30)[0]):
+            block = self.sector(sec)
+            for off in range(0, ssize - 127, 128):
+                nlen, etype = struct.unpack_from("<HB", block, off + 0x40)
+                if etype in (1, 2, 5) and 2 <= nlen <= 64:
+                    name = block[off:off + nlen - 2].decode("utf-16-le", "replace")
+                    start, size = struct.unpack_from("<IQ", block, off + 0x74)
+                    self.entries.setdefault(name, (etype, start, size & 0xFFFFFFFF if ssize == 512 else size))
+        return self
+
+    @property
+    def nsectors(self) -> int:
+        """Sectors present in the file after the header."""
+        return max(0, (len(self.data) - 1) // self.ssize)
+
+    def sector(self, n: int) -> bytes:
+        """The bytes of sector n."""
+        off = (n + 1) * self.ssize
+        if n >= self.nsectors or off >= len(self.data):
+            raise ValueError("sector out of range")
+        return self.data[off:off + self.ssize]
+
+    def chain(self, start: int):
+        """Sector numbers of the FAT chain from start, bounded against cycles."""
+        cur = start
+        for _ in range(self.nsectors + 1):
+            if cur in (FREESECT, ENDOFCHAIN):
+                return
+            if cur >= len(self.fat):
+                raise ValueError("chain out of range")
+            yield cur
+            cur = self.fat[cur]
+        raise ValueError("cyclic chain")
+
+    def read(self, name: str, cap: int) -> bytes:
+        """Up to cap bytes of a regular (non-mini) stream; b"" for a mini stream we do not decode."""
+        etype, start, size = self.entries[name]
+        if etype != 2 or size < MINI_CUTOFF:
+            return b""
+        out = bytearray()
+        limit = min(size, cap)
+        for sec in self.chain(start):
+            out += self.sector(sec)
+            if len(out) >= limit:
+                break
+        return bytes(out[:limit])
+
+
+MINI_CUTOFF = 4096
