@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -22,6 +23,8 @@ from openpyxl.utils import get_column_letter
 
 # ---------------------------------------------------------------- declarations
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# XML 1.0 forbids these; the loader may have kept them from a hand-typed cell
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 STATUS_LABELS: dict[str, str] = {
     "met": "Đạt",
@@ -77,6 +80,13 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def _clean(value: Any) -> Any:
+    """Drop control characters that xlsx/pptx XML cannot hold (they would crash the writer), then neutralise."""
+    if isinstance(value, str):
+        value = ILLEGAL_XML.sub("", value)
+    return neutralise(value)
 
 
 # ---------------------------------------------------------------- report access
@@ -154,14 +164,15 @@ def window_text(report: Any) -> str:
 
 
 def target_text(target: dict | None, unit: str) -> str:
-    """Vietnamese text of a target: '= 100%', '> 80%', '5–10 người', or '—'."""
+    """Vietnamese text of a target: '100%', '> 80%', '≥ 85%', '5–10 người', or '—'."""
     if not target or not target.get("op"):
         return "—"
     suffix = "%" if unit == "%" else (f" {unit}" if unit else "")
     if target["op"] == "range":
         return f"{_num(target.get('min'))}–{_num(target.get('max'))}{suffix}"
-    op = {">=": "≥", "<=": "≤"}.get(target["op"], target["op"])
-    return f"{op} {_num(target.get('value'))}{suffix}"
+    # "=" is left out: "100%" reads as the target, and a leading "=" would be a formula in Excel
+    op = {">=": "≥ ", "<=": "≤ ", "=": "", ">": "> ", "<": "< "}.get(target["op"], target["op"] + " ")
+    return f"{op}{_num(target.get('value'))}{suffix}"
 
 
 def value_text(value: float | None, unit: str) -> str:
@@ -212,8 +223,8 @@ def scorecard_xlsx(report: Any, *, title: str, names: dict[str, str] | None = No
     ws = wb.active
     ws.title = "Bảng chỉ tiêu"
     ncol = len(SCORECARD_COLUMNS)
-    ws.append([neutralise(title)])
-    ws.append([neutralise(f"Phạm vi: {scope_text(report)}. {window_text(report)}.")])
+    ws.append([_clean(title)])
+    ws.append([_clean(f"Phạm vi: {scope_text(report)}. {window_text(report)}.")])
     ws.append([])
     ws["A1"].font = TITLE_FONT
     ws["A2"].font = Font(italic=True)
@@ -228,7 +239,7 @@ def scorecard_xlsx(report: Any, *, title: str, names: dict[str, str] | None = No
             _behind_text(ind.behind, names) or None,
         ]
         for j, v in enumerate(row, start=1):
-            c = ws.cell(row=i, column=j, value=neutralise(v))
+            c = ws.cell(row=i, column=j, value=_clean(v))
             c.border = BORDER
             c.alignment = Alignment(vertical="top", wrap_text=j in (2, 9))
         ws.cell(row=i, column=4).number_format = '0.0"%"' if ind.unit == "%" else "#,##0.##"
@@ -250,21 +261,21 @@ def table_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
     ws = wb.active
     ws.title = "Dữ liệu"
     columns = [str(c) for c in df.columns]
-    ws.append([neutralise(title)])
+    ws.append([_clean(title)])
     ws["A1"].font = TITLE_FONT
     ws.append([])
     widths = [min(60, max(10, len(c) + 2)) for c in columns]
     for r, values in enumerate(df.itertuples(index=False, name=None), start=4):
         for j, v in enumerate(values, start=1):
             v = _cell_value(v)
-            c = ws.cell(row=r, column=j, value=neutralise(v))
+            c = ws.cell(row=r, column=j, value=_clean(v))
             c.border = BORDER
             if isinstance(v, float):
                 c.number_format = "#,##0.0" if not v.is_integer() else "#,##0"
             elif isinstance(v, int) and not isinstance(v, bool):
                 c.number_format = "#,##0"
             elif isinstance(v, dt.datetime):
-                c.number_format = "dd/mm/yyyy hh:mm"
+                c.number_format = "dd/mm/yyyy" if v.time() == dt.time() else "dd/mm/yyyy hh:mm"
             elif isinstance(v, dt.date):
                 c.number_format = "dd/mm/yyyy"
             elif isinstance(v, str):
@@ -282,7 +293,7 @@ def table_csv(df: pd.DataFrame) -> bytes:
     """A table as CSV in UTF-8 with a BOM (so Excel shows Vietnamese), text cells neutralised."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([neutralise(str(c)) for c in df.columns])
+    writer.writerow([_clean(str(c)) for c in df.columns])
     for values in df.itertuples(index=False, name=None):
         writer.writerow([_csv_value(v) for v in values])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -290,7 +301,7 @@ def table_csv(df: pd.DataFrame) -> bytes:
 
 def _header(ws, row: int, headers: list[str], widths: list[int]) -> None:
     for j, (h, w) in enumerate(zip(headers, widths), start=1):
-        c = ws.cell(row=row, column=j, value=neutralise(h))
+        c = ws.cell(row=row, column=j, value=_clean(h))
         c.fill = HEADER_FILL
         c.font = HEADER_FONT
         c.border = BORDER
@@ -351,10 +362,10 @@ def _csv_value(v: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ", timespec="minutes")
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ", timespec="minutes")
     if isinstance(v, dt.date):
         return v.isoformat()
-    return neutralise(v)
+    return _clean(v)
 
 
 # ---------------------------------------------------------------- PowerPoint meeting pack
@@ -559,13 +570,14 @@ def _group_slide(prs, report: Any, label: str, members: list[_Ind], names: dict[
 
     slide = _blank(prs, label, report)
     pct = [i for i in members if i.unit == "%"]
-    charted = pct or members
+    # a bar chart draws its first category at the bottom; reversed, the chart reads top-down like the table
+    charted = list(reversed(pct or members))
     data = CategoryChartData(number_format='0.0' if pct else '#,##0')
-    data.categories = [neutralise(short_name(i.id, i.name)) for i in charted]
-    data.add_series(neutralise("Kết quả"), [_chart_value(i.value) for i in charted])
-    data.add_series(neutralise("Mục tiêu"), [_target_value(i.target) for i in charted])
-    height = min(5.4, 0.9 + 0.55 * len(charted))
-    gframe = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(0.4), Inches(1.3), Inches(7.4),
+    data.categories = [_clean(short_name(i.id, i.name)) for i in charted]
+    data.add_series(_clean("Kết quả"), [_chart_value(i.value) for i in charted])
+    data.add_series(_clean("Mục tiêu"), [_target_value(i.target) for i in charted])
+    height = min(5.0, 0.9 + 0.55 * len(charted))
+    gframe = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(0.3), Inches(1.3), Inches(6.9),
                                     Inches(max(3.0, height)), data)
     chart = gframe.chart
     chart.font.size = Pt(14)
@@ -573,7 +585,6 @@ def _group_slide(prs, report: Any, label: str, members: list[_Ind], names: dict[
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
-    chart.category_axis.reverse_order = True  # first indicator on top, as in the table
     chart.category_axis.tick_labels.font.size = Pt(13)
     va = chart.value_axis
     va.has_major_gridlines = True
@@ -592,13 +603,13 @@ def _group_slide(prs, report: Any, label: str, members: list[_Ind], names: dict[
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = _rgb(colour)
     if pct and len(pct) < len(members):
-        _text(slide, 0.4, 1.3 + max(3.0, height) + 0.1, 7.4, 0.5,
+        _text(slide, 0.3, 1.3 + max(3.0, height) + 0.1, 6.9, 0.5,
               "Biểu đồ: các chỉ tiêu tính theo tỷ lệ %; các chỉ tiêu đếm số lượng xem ở bảng bên phải.",
               size=12, color=PPT_GREY)
     rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
              STATUS_LABELS.get(i.status, i.status)] for i in members]
-    table = _table(slide, 8.0, 1.3, 5.0, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"], rows,
-                   [2.1, 1.0, 0.9, 1.0], size=12 if len(members) > 6 else 14)
+    table = _table(slide, 7.35, 1.3, 5.7, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"], rows,
+                   [2.4, 1.05, 1.05, 1.2], size=13 if len(members) > 6 else 15)
     for r, ind in enumerate(members, start=1):
         fill, font = STATUS_COLOURS.get(ind.status, ("FFFFFF", "000000"))
         cell = table.cell(r, 3)
@@ -633,10 +644,10 @@ def _completeness_slide(prs, report: Any, inds: list[_Ind], completeness: list[d
               size=20, color=PPT_GREY)
         return
     data = CategoryChartData(number_format="#,##0")
-    data.categories = [neutralise(r["label"]) for r in completeness]
-    data.add_series(neutralise("Phải nộp"), [r["expected"] for r in completeness])
-    data.add_series(neutralise("Đã nộp"), [r["received"] for r in completeness])
-    data.add_series(neutralise("Nộp đúng hạn"), [r["on_time"] for r in completeness])
+    data.categories = [_clean(r["label"]) for r in completeness]
+    data.add_series(_clean("Phải nộp"), [r["expected"] for r in completeness])
+    data.add_series(_clean("Đã nộp"), [r["received"] for r in completeness])
+    data.add_series(_clean("Nộp đúng hạn"), [r["on_time"] for r in completeness])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.4), Inches(3.1), Inches(6.6),
                                    Inches(3.75), data).chart
     chart.font.size = Pt(14)
@@ -700,7 +711,7 @@ def _text(slide, x: float, y: float, w: float, h: float, text: str, *, size: int
     p = tf.paragraphs[0]
     p.alignment = {"left": PP_ALIGN.LEFT, "center": PP_ALIGN.CENTER}[align]
     run = p.add_run()
-    run.text = text
+    run.text = ILLEGAL_XML.sub("", text)
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.name = PPT_FONT
@@ -721,7 +732,7 @@ def _table(slide, x: float, y: float, w: float, headers: list[str], rows: list[l
     for r, values in enumerate([headers, *rows]):
         for j, v in enumerate(values):
             cell = table.cell(r, j)
-            cell.text = str(v)
+            cell.text = ILLEGAL_XML.sub("", str(v))
             cell.margin_left = cell.margin_right = Inches(0.06)
             cell.margin_top = cell.margin_bottom = Inches(0.03)
             if r == 0:

@@ -1,0 +1,275 @@
+"""Exports: formula injection is neutralised in every Excel/CSV cell, numbers stay numbers, the scorecard
+lists every indicator, and the meeting pack is a real PowerPoint with native charts in Vietnamese."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from pptx import Presentation
+
+from metrics.export import (
+    FORMULA_TRIGGERS,
+    GROUPS,
+    STATUS_LABELS,
+    neutralise,
+    pack_from_report,
+    scorecard_xlsx,
+    table_csv,
+    table_xlsx,
+    target_text,
+    value_text,
+)
+
+INJECTIONS = ['=HYPERLINK("http://evil.example","Bấm vào đây")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+INDICATOR_IDS = [
+    "I01_QUAN_TRIET_TO_CHUC", "I02_QUAN_TRIET_NGUOI", "I03_QCDC", "I04_MO_HINH_4_TOT", "I05_QD_TIEP_DAN",
+    "I06_HN_NGUOI_LAO_DONG", "I07_CAO_CAP_LLCT", "I08_TRUNG_CAP_LLCT", "I09_DON_THU_DUNG_HAN",
+    "I10_DON_VUOT_CAP", "I11_CB_CO_SO_TOT", "I12_CB_TRUC_THUOC_TOT", "I13_CB_KHONG_HOAN_THANH",
+    "I14_DV_HTTNV", "I15_DV_HTXSNV", "I16_SH_DINH_KY", "I17_DU_SINH_HOAT", "I18_GOP_Y_6_KY",
+    "I19_SH_CHUYEN_DE", "I20_DOI_THOAI", "I21_GOP_Y_HANG_QUY", "I22_THU_HOACH", "I23_KH_TU_TUONG",
+    "I24_NOI_DUNG_TU_TUONG", "I25_NOP_BAO_CAO", "I26_NOP_DUNG_HAN",
+]
+COUNT_IDS = {"I07", "I08", "I10", "I13"}
+
+
+def report_json(statuses: dict[str, str] | None = None, behind: list[str] | None = None) -> dict:
+    """A report in the JSON shape of interfaces.md, every indicator present."""
+    statuses = statuses or {}
+    inds = []
+    for k, ind_id in enumerate(INDICATOR_IDS):
+        count = ind_id[:3] in COUNT_IDS
+        status = statuses.get(ind_id[:3], "met")
+        inds.append({
+            "id": ind_id, "name": f"Chỉ tiêu số {k + 1}", "unit": "người" if count else "%",
+            "value": None if status == "no_data" else (7 if count else 87.5),
+            "numerator": 7, "denominator": None if count else 8,
+            "target": None if status == "no_target" else (
+                {"op": "range", "min": 5, "max": 10} if count else {"op": "=", "value": 100}),
+            "status": status, "behind": list(behind or []) if status == "not_met" else [],
+        })
+    return {
+        "scope": {"unit": "ROOT", "name": "Đảng bộ Khối Doanh nghiệp tỉnh", "is_root": True},
+        "window": {"year": 2024, "quarter": None, "as_of": "2025-03-01"},
+        "indicators": inds,
+        "activities": {},
+    }
+
+
+def xlsx_cells(data: bytes):
+    """Every non-empty cell of every sheet of an xlsx, as openpyxl reads it back."""
+    wb = load_workbook(io.BytesIO(data))
+    return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+# ---------------------------------------------------------------- neutralise
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_neutralise_prefixes_formula_triggers(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", [12, 12.5, -3, 0, None, True, dt.date(2024, 1, 2), "Đảng bộ Công ty", "", "1+1"])
+def test_neutralise_leaves_numbers_and_plain_text_alone(value):
+    assert neutralise(value) is value
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_no_text_ever_becomes_a_formula(text):
+    df = pd.DataFrame({"Tên đơn vị": [text]})
+    cells = [c for c in xlsx_cells(table_xlsx(df, title="Danh sách")) if c.row == 4]
+    for cell in cells:  # none when the text was only control characters XML cannot hold
+        assert cell.data_type == "s"
+        assert not cell.value.startswith(FORMULA_TRIGGERS)
+    row = list(csv.reader(io.StringIO(table_csv(df).decode("utf-8-sig"))))[1]
+    assert not row[0].startswith(FORMULA_TRIGGERS)
+
+
+# ---------------------------------------------------------------- tables
+def injection_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "Tên đơn vị": INJECTIONS,
+        "Nội dung tóm tắt": [f"Đơn thư {t}" if i % 2 else t for i, t in enumerate(INJECTIONS)],
+        "Số đảng viên": [12, 30, 0, 5, 7, 9],
+        "Tỷ lệ": [87.5, 100.0, 0.0, 33.3, 50.0, 66.7],
+        "Ngày nhận": [pd.Timestamp(2024, 3, d) for d in range(1, 7)],
+    })
+
+
+def test_table_xlsx_keeps_injected_text_literal_and_numbers_numeric():
+    df = injection_frame()
+    ws = load_workbook(io.BytesIO(table_xlsx(df, title="=Đơn thư quý I"))).active
+    assert ws["A1"].value == "'=Đơn thư quý I" and ws["A1"].data_type == "s"
+    headers = [c.value for c in ws[3]]
+    assert headers == list(df.columns)
+    for i, text in enumerate(INJECTIONS, start=4):
+        name = ws.cell(row=i, column=1)
+        assert name.data_type == "s" and name.value == "'" + text
+        summary = ws.cell(row=i, column=2)
+        assert summary.data_type == "s"
+        assert summary.value.startswith("'") == summary.value[1:].startswith(FORMULA_TRIGGERS) or \
+            summary.value.startswith("Đơn thư")
+    members = [ws.cell(row=i, column=3) for i in range(4, 10)]
+    assert [c.value for c in members] == [12, 30, 0, 5, 7, 9]
+    assert all(c.data_type == "n" for c in members)
+    assert ws.cell(row=4, column=4).value == 87.5 and ws.cell(row=4, column=4).data_type == "n"
+    assert ws.cell(row=4, column=5).value == dt.datetime(2024, 3, 1)
+    assert ws.cell(row=4, column=5).is_date
+    assert ws.freeze_panes == "A4"
+    assert not any(c.data_type == "f" for c in xlsx_cells(table_xlsx(df, title="x")))
+
+
+def test_table_csv_has_bom_and_neutralised_text():
+    data = table_csv(injection_frame())
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["Tên đơn vị", "Nội dung tóm tắt", "Số đảng viên", "Tỷ lệ", "Ngày nhận"]
+    for row, text in zip(rows[1:], INJECTIONS):
+        assert row[0] == "'" + text
+        assert row[0][0] == "'"
+    assert [r[2] for r in rows[1:]] == ["12", "30", "0", "5", "7", "9"]
+    assert rows[1][3] == "87.5"
+    assert rows[1][4] == "2024-03-01"
+    # Vietnamese survives the round trip in NFC
+    assert "Đơn thư" in rows[2][1]
+
+
+def test_table_exports_handle_missing_values_and_empty_frames():
+    df = pd.DataFrame({"Mã": ["DB01", None], "Giá trị": [1.5, None]}).astype({"Mã": "string"})
+    ws = load_workbook(io.BytesIO(table_xlsx(df, title="Bảng"))).active
+    assert ws.cell(row=5, column=1).value is None and ws.cell(row=5, column=2).value is None
+    rows = list(csv.reader(io.StringIO(table_csv(df).decode("utf-8-sig"))))
+    assert rows[2] == ["", ""]
+    empty = pd.DataFrame(columns=["Mã", "Tên"])
+    assert load_workbook(io.BytesIO(table_xlsx(empty, title="Trống"))).active["A3"].value == "Mã"
+    assert table_csv(empty).decode("utf-8-sig").strip() == "Mã,Tên"
+
+
+# ---------------------------------------------------------------- scorecard
+def test_scorecard_lists_every_indicator_with_vietnamese_status_and_neutralised_units():
+    rep = report_json({"I01": "not_met", "I07": "exceeded", "I03": "no_data", "I10": "no_target"},
+                      behind=["=HYPERLINK(\"x\")", "DB03"])
+    ws = load_workbook(io.BytesIO(scorecard_xlsx(rep, title="Bảng chỉ tiêu năm 2024",
+                                                 names={"DB03": "@Đảng bộ Điện lực"}))).active
+    assert ws["A1"].value == "Bảng chỉ tiêu năm 2024"
+    assert "Đảng bộ Khối Doanh nghiệp tỉnh" in ws["A2"].value and "Năm 2024" in ws["A2"].value
+    assert [c.value for c in ws[4]] == ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Giá trị", "Tử số",
+                                        "Mẫu số", "Chỉ tiêu", "Trạng thái", "Đơn vị chưa đạt"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=5) if r[0].value}
+    assert list(rows) == INDICATOR_IDS
+    assert rows["I01_QUAN_TRIET_TO_CHUC"][7].value == "Chưa đạt"
+    assert rows["I07_CAO_CAP_LLCT"][7].value == "Vượt"
+    assert rows["I03_QCDC"][7].value == "Không có dữ liệu"
+    assert rows["I10_DON_VUOT_CAP"][7].value == "Không đặt chỉ tiêu"
+    assert rows["I02_QUAN_TRIET_NGUOI"][7].value == "Đạt"
+    behind = rows["I01_QUAN_TRIET_TO_CHUC"][8]
+    assert behind.data_type == "s" and behind.value.startswith("'=HYPERLINK")
+    assert "@Đảng bộ Điện lực (DB03)" in behind.value
+    value = rows["I02_QUAN_TRIET_NGUOI"][3]
+    assert value.value == 87.5 and value.data_type == "n" and "0.0" in value.number_format
+    assert rows["I03_QCDC"][3].value is None
+    assert rows["I07_CAO_CAP_LLCT"][6].value == "5–10 người"
+    assert rows["I02_QUAN_TRIET_NGUOI"][6].value == "100%"
+    # status colours differ between met and not met
+    assert rows["I01_QUAN_TRIET_TO_CHUC"][7].fill.fgColor.rgb != rows["I02_QUAN_TRIET_NGUOI"][7].fill.fgColor.rgb
+    assert ws.freeze_panes == "C5"
+    assert not any(c.data_type == "f" for c in xlsx_cells(scorecard_xlsx(rep, title="=1+1")))
+
+
+def test_display_texts_are_vietnamese():
+    assert value_text(87.456, "%") == "87,5%"
+    assert value_text(1234, "người") == "1.234 người"
+    assert value_text(None, "%") == "—"
+    assert target_text({"op": ">=", "value": 85}, "%") == "≥ 85%"
+    assert target_text(None, "%") == "—"
+    assert set(STATUS_LABELS.values()) == {"Đạt", "Vượt", "Chưa đạt", "Không có dữ liệu", "Không đặt chỉ tiêu"}
+
+
+# ---------------------------------------------------------------- meeting pack from a report
+def slide_texts(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame and shape.text_frame.text:
+            parts.append(shape.text_frame.text)
+        if shape.has_table:
+            parts.extend(c.text for row in shape.table.rows for c in row.cells)
+    return "\n".join(parts)
+
+
+def chart_workbooks(prs):
+    """Each native chart's embedded workbook, read back with openpyxl."""
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_chart:
+                blob = shape.chart.part.chart_workbook.xlsx_part.blob
+                yield shape.chart, load_workbook(io.BytesIO(blob))
+
+
+def test_pack_from_report_has_title_summary_groups_and_completeness():
+    rep = report_json({"I01": "not_met", "I16": "not_met", "I09": "no_data"}, behind=["DB03", "DB04"])
+    completeness = [
+        {"period": "Q1", "label": "Quý I", "expected": 4, "received": 3, "on_time": 2, "missing": ["DB04"]},
+        {"period": "Q2", "label": "Quý II", "expected": 4, "received": 4, "on_time": 4, "missing": []},
+    ]
+    data = pack_from_report(rep, names={"DB03": "Đảng bộ Công ty Điện lực", "DB04": "+Chi bộ Cảng"},
+                            completeness=completeness, made_on=dt.date(2025, 3, 5))
+    prs = Presentation(io.BytesIO(data))
+    slides = list(prs.slides)
+    texts = [slide_texts(s) for s in slides]
+    assert len(slides) == 2 + len(GROUPS) + 1
+    assert "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU" in texts[0]
+    assert "Đảng bộ Khối Doanh nghiệp tỉnh" in texts[0] and "Năm 2024" in texts[0]
+    assert "05/03/2025" in texts[0]
+    assert "Tổng hợp kết quả các chỉ tiêu" in texts[1]
+    assert "Chưa đạt" in texts[1] and "Đảng bộ Công ty Điện lực (DB03)" in texts[1]
+    for (label, _), text in zip(GROUPS, texts[2:]):
+        assert text.startswith(label)
+    assert "Tình hình nộp báo cáo" in texts[-1] and "+Chi bộ Cảng (DB04)" in texts[-1]
+    charted = [s for s in slides if any(sh.has_chart for sh in s.shapes)]
+    assert len(charted) == len(GROUPS) + 1
+    # native charts: a chart part with data, not a picture
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert sum(n.startswith("ppt/charts/chart") for n in names) == len(GROUPS) + 1
+    assert not any(n.startswith("ppt/media/") for n in names)
+    sh_chart = next(sh.chart for sh in slides[2].shapes if sh.has_chart)
+    assert [s.name for s in sh_chart.plots[0].series] == ["Kết quả", "Mục tiêu"]
+    assert "Sinh hoạt định kỳ hằng tháng" in list(sh_chart.plots[0].categories)
+    # large fonts for projection: every title is at least 28 pt
+    title = next(sh for sh in slides[2].shapes if sh.has_text_frame and sh.text_frame.text == GROUPS[0][0])
+    assert title.text_frame.paragraphs[0].runs[0].font.size.pt >= 28
+
+
+def test_pack_chart_workbooks_never_contain_formulas():
+    rep = report_json()
+    for ind in rep["indicators"]:
+        ind["name"] = "=cmd|' /C calc'!A0"
+    rep["indicators"] = rep["indicators"]
+    completeness = [{"period": "Q1", "label": "=Quý I", "expected": 1, "received": 0, "on_time": 0,
+                     "missing": ["DB01"]}]
+    prs = Presentation(io.BytesIO(pack_from_report(rep, completeness=completeness)))
+    seen = 0
+    for _, wb in chart_workbooks(prs):
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (c.coordinate, c.value)
+                    seen += 1
+    assert seen > 0
+
+
+def test_pack_summary_says_so_when_nothing_is_missed_and_paginates_long_lists():
+    prs = Presentation(io.BytesIO(pack_from_report(report_json())))
+    assert "Không có chỉ tiêu nào chưa đạt" in slide_texts(list(prs.slides)[1])
+    all_missed = {i[:3]: "not_met" for i in INDICATOR_IDS}
+    prs = Presentation(io.BytesIO(pack_from_report(report_json(all_missed, behind=["DB01"]))))
+    texts = [slide_texts(s) for s in prs.slides]
+    summaries = [t for t in texts if t.startswith("Tổng hợp kết quả các chỉ tiêu")]
+    assert len(summaries) >= 4  # 26 missed targets do not fit one projected slide
+    assert sum(t.count("DB01") for t in summaries) == len(INDICATOR_IDS)
