@@ -1,0 +1,211 @@
+"""`python -m loaders …` — the loader half of interfaces.md: template, units, ingest, sample.
+
+Exit status: 0 every file accepted (or an identical duplicate), 1 at least one rejected, 2 usage error or
+a database that cannot be opened. Expected failures print their Vietnamese message, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from loaders.errors import DashboardError, Issue
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+STATUS_TEXT = {"accepted": "ĐÃ NHẬN", "rejected": "BỊ TỪ CHỐI", "duplicate": "TRÙNG (đã có, không thay đổi)"}
+
+
+class _UsageError(Exception):
+    """Internal: bad command line (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Vietnamese errors that raise instead of exiting, so main() decides the exit code."""
+
+    def error(self, message: str):  # noqa: D401 - argparse hook
+        for en, vi in _ARGPARSE_VI:
+            message = message.replace(en, vi)
+        raise _UsageError(message)
+
+
+_ARGPARSE_VI = (
+    ("the following arguments are required", "thiếu tham số bắt buộc"),
+    ("invalid choice", "lựa chọn không hợp lệ"),
+    ("choose from", "chọn một trong"),
+    ("unrecognized arguments", "tham số không nhận ra"),
+    ("expected one argument", "cần một giá trị"),
+    ("argument ", "tham số "),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m loaders`."""
+    p = _Parser(prog="python -m loaders", description="Nạp dữ liệu báo cáo vào bảng điều khiển.")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+    t = sub.add_parser("template", help="ghi mẫu báo cáo trắng (.xlsx)")
+    t.add_argument("out", metavar="OUT.xlsx")
+    u = sub.add_parser("units", help="nạp danh sách đơn vị")
+    u.add_argument("file", metavar="UNITS.xlsx")
+    u.add_argument("--db", metavar="PATH")
+    i = sub.add_parser("ingest", help="nạp các tệp báo cáo (tệp hoặc thư mục)")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("--db", metavar="PATH")
+    i.add_argument("--received-at", metavar="ISO_DATETIME")
+    i.add_argument("--uploader", metavar="NAME")
+    i.add_argument("--json", action="store_true")
+    s = sub.add_parser("sample", help="nạp dữ liệu mẫu vào cơ sở dữ liệu")
+    s.add_argument("--db", metavar="PATH")
+    return p
+
+
+def parse_received_at(text: str | None) -> dt.datetime | None:
+    """An ISO date or datetime (aware or naive local); raises _UsageError when it is not one."""
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _UsageError(f"--received-at không hợp lệ: '{text}' (dùng dạng 2024-04-10T09:30:00)") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            raise _UsageError("thiếu lệnh (template, units, ingest hoặc sample)")
+        return COMMANDS[args.command](args)
+    except _UsageError as exc:
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print(f"Lỗi cách dùng: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DashboardError as exc:
+        print(exc.message, file=sys.stderr)
+        for issue in exc.issues:
+            print("  " + format_issue(issue), file=sys.stderr)
+        return EXIT_USAGE
+
+
+# ---------------------------------------------------------------- commands
+def _open(args):
+    from loaders.config import resolve_db_path
+    from loaders.storage import open_database
+
+    return open_database(resolve_db_path(getattr(args, "db", None)))
+
+
+def cmd_template(args) -> int:
+    """Write the blank standard workbook."""
+    from loaders.template import write_template
+
+    out = Path(args.out)
+    write_template(out)
+    print(f"Đã ghi mẫu báo cáo: {out}")
+    return EXIT_OK
+
+
+def cmd_units(args) -> int:
+    """Load the unit list; a list with errors is rejected whole (exit 1)."""
+    from loaders.units import load_unit_list_path
+
+    db = _open(args)
+    try:
+        result = load_unit_list_path(db, args.file)
+    except DashboardError as exc:
+        if not exc.issues:
+            raise
+        print(exc.message, file=sys.stderr)
+        for issue in exc.issues:
+            print("  " + format_issue(issue), file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"Đã nạp danh sách đơn vị {args.file}: thêm {len(result.added)}, cập nhật {len(result.updated)}, "
+          f"ngừng hoạt động {len(result.deactivated)}, không đổi {len(result.unchanged)}.")
+    for w in result.warnings:
+        print("  Cảnh báo: " + format_issue(w))
+    return EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    """Ingest files and folders; 0 when every file is accepted or a duplicate, else 1."""
+    from loaders.ingest import expand_paths, ingest_paths
+
+    received_at = parse_received_at(args.received_at)
+    uploader = args.uploader or _os_user()
+    db = _open(args)
+    total = len(expand_paths(args.paths))
+    progress = _progress if total > 1 else None
+    results = ingest_paths(db, args.paths, received_at=received_at, uploader=uploader, progress=progress)
+    if progress:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps({"files": [r.to_json() for r in results]}, ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            print(format_result(r))
+        counts = {s: sum(r.status == s for r in results) for s in STATUS_TEXT}
+        print(f"Tổng cộng {len(results)} tệp: {counts['accepted']} đã nhận, {counts['duplicate']} trùng, "
+              f"{counts['rejected']} bị từ chối.")
+    return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def cmd_sample(args) -> int:
+    """Load the sample organisation (helper module loaders.sample)."""
+    from loaders.sample import load_sample
+
+    db = _open(args)
+    outcome = load_sample(db)
+    print(outcome if isinstance(outcome, str) else "Đã nạp dữ liệu mẫu.")
+    return EXIT_OK
+
+
+COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample}
+
+
+# ---------------------------------------------------------------- output
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers: the uploader stays unknown
+        return None
+
+
+def _progress(n: int, total: int, path: Path) -> None:
+    print(f"\r[{n}/{total}] {path.name[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+
+def format_issue(issue: Issue) -> str:
+    """One issue as a readable Vietnamese line: sheet, row, column, value, message."""
+    where = []
+    if issue.sheet:
+        where.append(f"sheet '{issue.sheet}'")
+    if issue.row:
+        where.append(f"dòng {issue.row}")
+    if issue.column:
+        where.append(f"cột '{issue.column}'")
+    if issue.value not in (None, ""):
+        where.append(f"giá trị '{issue.value}'")
+    return (", ".join(where) + ": " if where else "") + issue.message
+
+
+def format_result(r) -> str:
+    """A readable multi-line summary of one file's ingest result."""
+    head = f"{r.file}: {STATUS_TEXT.get(r.status, r.status)}"
+    if r.unit:
+        head += f" — đơn vị {r.unit}, năm {r.year}, kỳ {r.period or '?'}"
+    if r.status == "accepted":
+        head += f", phiên bản {r.version}" + (" (thay thế bản trước)" if r.replaced_previous else "")
+    lines = [head]
+    lines += ["  Lỗi: " + format_issue(i) for i in r.errors]
+    lines += ["  Cảnh báo: " + format_issue(i) for i in r.warnings]
+    return "\n".join(lines)

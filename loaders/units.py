@@ -1,0 +1,137 @@
+"""The unit list (sheet `Đơn vị`, schema.UNIT_LIST): validate as a whole, then upsert by code.
+
+Units are never deleted; `Ngừng hoạt động từ năm` marks them inactive from that year. Every parent must
+exist (in the file, in the database, or be the root) and the tree must have no cycle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from loaders.config import load_config
+from loaders.errors import DashboardError, Issue
+from loaders.ingest import load_units, local_received_at
+from loaders.reader import read_workbook
+from loaders.schema import UNIT_LIST
+from loaders.storage import Database
+from loaders.validate import apply_rules, match_sheets, read_table
+
+MSG_REJECTED = "Danh sách đơn vị có lỗi; không có thay đổi nào được lưu"
+MSG_EMPTY = "Sheet Đơn vị không có dòng dữ liệu nào"
+MSG_ROOT_CODE = "Mã đơn vị trùng với mã Đảng ủy cấp trên"
+MSG_NO_PARENT = "Mã đơn vị cấp trên không có trong danh sách đơn vị"
+MSG_CYCLE = "Quan hệ cấp trên bị vòng lặp: {path}"
+MSG_PARENT_IS_CELL = "Đơn vị cấp trên là Chi bộ cơ sở, không thể có đơn vị trực thuộc"
+
+
+@dataclass
+class UnitListResult:
+    """What a unit-list load changed: codes added, updated, newly marked inactive; and its warnings."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+
+def parse_unit_list(db: Database, data: bytes, file_name: str) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """The validated rows of a unit-list workbook and every issue (nothing is written)."""
+    config = load_config()
+    from loaders.gate import check_upload  # lazily, as in ingest
+
+    issues = list(check_upload(data, file_name, config))
+    if any(i.severity == "error" for i in issues):
+        return [], issues
+    raw = read_workbook(data, file_name)
+    found = match_sheets(raw, (UNIT_LIST,), issues)
+    if "units" not in found:
+        return [], issues
+    rows = read_table(UNIT_LIST, raw.sheets[found["units"]], issues)
+    if rows is None:
+        return [], issues
+    apply_rules(UNIT_LIST, rows, issues, {"units": rows})
+    if not rows:
+        issues.append(Issue(UNIT_LIST.name, None, None, None, MSG_EMPTY))
+        return [], issues
+    _check_tree(rows, load_units(db), config.root_code, issues)
+    return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows], issues
+
+
+def _check_tree(rows: list[dict[str, Any]], existing: dict[str, dict], root: str, issues: list[Issue]) -> None:
+    name = UNIT_LIST.name
+    parents = {c: u.get("parent_code") for c, u in existing.items()}
+    kinds = {c: u.get("kind") for c, u in existing.items()}
+    for r in rows:
+        if r.get("code"):
+            parents[r["code"]] = r.get("parent_code") or root
+            kinds[r["code"]] = r.get("kind")
+    for r in rows:
+        code, parent = r.get("code"), r.get("parent_code")
+        if code is None:
+            continue
+        if code == root:
+            issues.append(Issue(name, r["excel_row"], "Mã đơn vị", code, MSG_ROOT_CODE))
+            continue
+        if parent is None or parent == root:
+            continue
+        if parent not in parents:
+            issues.append(Issue(name, r["excel_row"], "Mã đơn vị cấp trên", parent, MSG_NO_PARENT))
+            continue
+        if kinds.get(parent) == "CBCS":
+            issues.append(Issue(name, r["excel_row"], "Mã đơn vị cấp trên", parent, MSG_PARENT_IS_CELL))
+        path, seen = [code], {code}
+        node = parent
+        while node and node != root and node in parents:
+            path.append(node)
+            if node in seen:
+                issues.append(Issue(name, r["excel_row"], "Mã đơn vị cấp trên", parent,
+                                    MSG_CYCLE.format(path=" → ".join(path))))
+                break
+            seen.add(node)
+            node = parents[node]
+
+
+def load_unit_list_bytes(db: Database, data: bytes, file_name: str) -> UnitListResult:
+    """Validate a unit-list workbook and upsert its units in one transaction; any error stores nothing."""
+    rows, issues = parse_unit_list(db, data, file_name)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise DashboardError(MSG_REJECTED, issues=issues)
+    result = UnitListResult(warnings=[i for i in issues if i.severity != "error"])
+    root = load_config().root_code
+    now = local_received_at(None)
+    with db.transaction() as cur:
+        existing = {r[0]: r[1:] for r in cur.execute(
+            "SELECT code, name, kind, parent_code, inactive_from FROM units").fetchall()}
+        for r in rows:
+            new = (r["name"], r["kind"], r.get("parent_code") or root, r.get("inactive_from"))
+            old = existing.get(r["code"])
+            if old is None:
+                result.added.append(r["code"])
+            elif tuple(old) == new:
+                result.unchanged.append(r["code"])
+                continue
+            else:
+                result.updated.append(r["code"])
+                if old[3] is None and new[3] is not None:
+                    result.deactivated.append(r["code"])
+            cur.execute(
+                """INSERT INTO units VALUES (?, ?, ?, ?, ?, 'unit_list', ?)
+                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                   parent_code = excluded.parent_code, inactive_from = excluded.inactive_from,
+                   source = 'unit_list', updated_at = excluded.updated_at""",
+                [r["code"], *new, now])
+    return result
+
+
+def load_unit_list_path(db: Database, path) -> UnitListResult:
+    """Load a unit-list workbook from a file path."""
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise DashboardError(f"Không đọc được tệp {p}: {exc.strerror or exc}") from None
+    return load_unit_list_bytes(db, data, p.name)
