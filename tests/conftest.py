@@ -1,0 +1,32 @@
+"""Shared fixtures: a fresh DuckDB file per test, isolated from the user's configuration and data."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+# Property tests stay fast and deterministic on a 2-core machine.
+settings.register_profile("dashboard", max_examples=60, deadline=None, derandomize=True)
+settings.load_profile("dashboard")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    """Never let a test reach the user's default database or archive through the environment."""
+    monkeypatch.delenv("DASHBOARD_DB", raising=False)
+    monkeypatch.delenv("DASHBOARD_ARCHIVE", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    """Path of a not-yet-created database file in the test's own folder."""
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def db(db_path):
+    """A fresh, empty database (schema + root unit) in tmp_path, closed after the test."""
+    from loaders.storage import open_database
+
+    database = open_database(db_path)
+    yield database
+    database.close()
