@@ -1,0 +1,594 @@
+"""The one metrics engine: every indicator declaration becomes DuckDB SQL by its kind.
+
+Each kind handler returns an *item query* — one row per unit, cell, meeting, person, petition or expected
+report behind an indicator, with the columns of ITEM_COLUMNS. The same item queries serve three uses:
+summed per group for `compute` (group = the scope) and `compute_by_unit` (group = each unit), and listed
+for `drilldown`. Base CTEs (scope, window, latest versions, aggregated elements, cells, deduplicated
+meetings, petitions' current state, expected reports) are shared by all items of one query.
+
+Semantics (indicators-v1.md, decisions written down in docs/indicators.md):
+- only `status = 'current'` submissions; for a full year a unit's `Y` report supersedes its quarters;
+  with a quarter, `Y` reports are not used;
+- meetings deduplicated by (unit, cell, date, kind), the later report's row wins, counted by their date;
+- persons once per group by (name_key, birth_date, level) in the year sent;
+- petitions: the row of the latest report (latest year, period, then upload) per (unit, petition_key);
+- months, quarters and deadlines count only when they ended on or before as_of.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from loaders.config import load_config
+from loaders.errors import DashboardError
+from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
+from metrics.indicators import BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
+from metrics.scope import PERIOD_RANK_SQL, Window, make_window, period_end, resolve_unit, scope_cte
+from metrics.targets import effective_targets, judge, judge_array
+
+ITEM_COLUMNS = ("grp", "unit_code", "item", "label", "figure", "num", "den", "ok", "behind_key", "submission_id")
+ACTIVITY_EXTRA = ("DON_THU_NHAN", "DON_THU_QUA_HAN", "DON_THU_SO_NGAY_TB")
+SUM_ELEMENTS = tuple(e.code for e in DATA_ELEMENTS if e.aggregation == "sum")
+
+# columns a declaration may name in `where`/`test` predicates, per item source
+CELL_COLUMNS = frozenset({"cell_kind", "rating", "mo_hinh_4_tot", "members", "period", "dv_xuat_sac", "dv_tot",
+                          "dv_hoan_thanh", "dv_khong_hoan_thanh", "dv_gop_y_6"})
+PETITION_COLUMNS = frozenset({"over_level", "in_competence", "kind", "status"})
+OPS = {"=": "=", ">=": ">=", ">": ">", "<=": "<=", "<": "<", "in": "IN", "is not": "IS NOT"}
+
+
+# ------------------------------------------------------------------ SQL helpers
+def _lit(value: Any) -> str:
+    """A SQL literal for a declaration constant (never user input)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_lit(v) for v in value) + ")"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _pred(alias: str, pred: tuple, allowed: frozenset[str]) -> str:
+    """SQL for a declared predicate (column, op, value); NULL never passes (COALESCE to FALSE)."""
+    col, op, value = pred
+    if col not in allowed or op not in OPS:
+        raise ValueError(f"bad predicate {pred!r}")
+    if op == "is not":
+        return f"({alias}.{col} IS NOT NULL)"
+    return f"COALESCE({alias}.{col} {OPS[op]} {_lit(value)}, FALSE)"
+
+
+def _where(alias: str, preds: tuple, allowed: frozenset[str]) -> str:
+    return " AND ".join([_pred(alias, p, allowed) for p in preds] or ["TRUE"])
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a handler needs: the window and how items are grouped (one scope, or per unit)."""
+
+    win: Window
+    group_literal: str | None  # the scope code when grouping everything into one group; None: per unit
+
+    def grp(self, alias: str) -> str:
+        """The group expression for rows of `alias`."""
+        return _lit(self.group_literal) if self.group_literal is not None else f"{alias}.unit_code"
+
+
+def _items(select: str) -> str:
+    """Normalise an item SELECT's column types so every kind can be UNIONed."""
+    return (f"SELECT grp::VARCHAR AS grp, unit_code::VARCHAR AS unit_code, item::VARCHAR AS item, "
+            f"label::VARCHAR AS label, figure::DOUBLE AS figure, num::DOUBLE AS num, den::DOUBLE AS den, "
+            f"ok::BOOLEAN AS ok, behind_key::VARCHAR AS behind_key, submission_id::BIGINT AS submission_id "
+            f"FROM ({select})")
+
+
+# ------------------------------------------------------------------ kind handlers
+def h_unit_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Units counted whose element value passes the declared test."""
+    p = ind.params
+    value = ctx.win.quarters_ended if p["value"] == "ended_quarters" else p["value"]
+    test = f"COALESCE(e.v, 0) {OPS[p['op']]} {_lit(value)}"
+    return _items(f"""
+        SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label, e.v AS figure,
+               CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den, {test} AS ok,
+               u.unit_code AS behind_key, u.submission_id
+        FROM ucount u LEFT JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}""")
+
+
+def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Σ element / Σ report field over units counted that reported both (empty is not zero)."""
+    p = ind.params
+    den = {"staff_total": "u.staff_total", "member_total": "u.member_total"}[p["den_field"]]
+    return _items(f"""
+        SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label,
+               CASE WHEN {den} > 0 THEN 100.0 * e.v / {den} END AS figure,
+               e.v AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, u.submission_id
+        FROM ucount u JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}
+        WHERE e.v IS NOT NULL AND {den} IS NOT NULL""")
+
+
+def _cell_items(ind: Indicator, ctx: Ctx, den: str) -> str:
+    p = ind.params
+    test = _pred("c", p["test"], CELL_COLUMNS)
+    return _items(f"""
+        SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
+               CASE WHEN {test} THEN 1 ELSE 0 END AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num,
+               {den} AS den, {test} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id
+        FROM cellx c WHERE {_where('c', p['where'], CELL_COLUMNS)}""")
+
+
+def h_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Cells counted (filtered by `where`) passing `test`, over all of them."""
+    return _cell_items(ind, ctx, "1")
+
+
+def h_cell_count(ind: Indicator, ctx: Ctx) -> str:
+    """Cells counted (filtered by `where`) passing `test`; the value is their number."""
+    return _cell_items(ind, ctx, "NULL")
+
+
+def h_cell_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Σ numerator columns / Σ denominator columns over cells that reported a numerator column."""
+    p = ind.params
+    for col in (*p["num"], *p["den"]):
+        if col not in CELL_COLUMNS:
+            raise ValueError(col)
+    num = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["num"])
+    den = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["den"])
+    reported = " OR ".join(f"c.{c} IS NOT NULL" for c in p["num"])
+    return _items(f"""
+        SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
+               CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
+               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, c.submission_id
+        FROM cellx c WHERE ({reported}) AND {_where('c', p['where'], CELL_COLUMNS)}""")
+
+
+def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Cells counted with ≥1 meeting of the kind in every ended month (or quarter) of the window."""
+    p = ind.params
+    every = p["every"]
+    need = ctx.win.months_ended if every == "month" else ctx.win.quarters_ended
+    part = "month" if every == "month" else "quarter"
+    last = _ended_end(ctx.win, every)
+    return _items(f"""
+        SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
+               COALESCE(m.n, 0) AS figure, CASE WHEN COALESCE(m.n, 0) >= {need} THEN 1 ELSE 0 END AS num,
+               1 AS den, COALESCE(m.n, 0) >= {need} AS ok,
+               c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id
+        FROM cellx c LEFT JOIN (
+            SELECT unit_code, cell_code, count(DISTINCT {part}(meeting_date)) AS n FROM mtg
+            WHERE kind = {_lit(p['meeting_kind'])} AND meeting_date <= {_lit(last)} GROUP BY ALL
+        ) m ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code""")
+
+
+def _ended_end(win: Window, every: str) -> dt.date:
+    """The last day of the last ended month/quarter of the window (the window start - 1 if none)."""
+    from metrics.scope import month_end
+
+    first_month = win.start.month
+    if every == "month":
+        n = win.months_ended
+        return month_end(win.year, first_month + n - 1) if n else win.start - dt.timedelta(days=1)
+    n = win.quarters_ended
+    return month_end(win.year, first_month + 3 * n - 1) if n else win.start - dt.timedelta(days=1)
+
+
+def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Σ num / Σ den over the window's deduplicated meetings of the kind (a boolean num counts 1)."""
+    p = ind.params
+    num = {"attended": "m.attended", "ideological": "CASE WHEN m.ideological THEN 1 ELSE 0 END"}[p["num"]]
+    den = {"required": "m.required", None: "1"}[p["den"]]
+    return _items(f"""
+        SELECT {ctx.grp('m')} AS grp, m.unit_code,
+               m.unit_code || '/' || m.cell_code || '/' || strftime(m.meeting_date, '%d/%m/%Y') AS item,
+               m.topic AS label, CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
+               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id
+        FROM mtg m WHERE m.kind = {_lit(p['meeting_kind'])}""")
+
+
+def h_person_count(ind: Indicator, ctx: Ctx) -> str:
+    """Distinct persons (name_key, birth date, level) of the level sent in the year, once per group."""
+    return _items(f"""
+        SELECT {ctx.grp('t')} AS grp, min(t.unit_code) AS unit_code,
+               t.name_key || '|' || strftime(t.birth_date, '%d/%m/%Y') AS item,
+               min(t.full_name) AS label, 1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key,
+               max(t.submission_id) AS submission_id
+        FROM persons t WHERE t.level = {_lit(ind.params['level'])}
+        GROUP BY 1, t.name_key, t.birth_date""")
+
+
+def h_petition_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """In-competence petitions received in the window resolved on or before their deadline; pending ones
+    whose deadline has not passed at as_of are left out."""
+    resolved = "(p.resolved_date IS NOT NULL AND p.resolved_date <= $as_of)"
+    on_time = f"({resolved} AND p.resolved_date <= p.deadline)"
+    return _items(f"""
+        SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
+               CASE WHEN {resolved} THEN p.resolved_date - p.received_date END AS figure,
+               CASE WHEN {on_time} THEN 1 ELSE 0 END AS num, 1 AS den, {on_time} AS ok,
+               NULL AS behind_key, p.submission_id
+        FROM pet p WHERE p.in_competence AND NOT (NOT {resolved} AND p.deadline >= $as_of)""")
+
+
+def h_petition_count(ind: Indicator, ctx: Ctx) -> str:
+    """Petitions received in the window passing the declared predicate."""
+    return _items(f"""
+        SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
+               1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key, p.submission_id
+        FROM pet p WHERE {_pred('p', ind.params['where'], PETITION_COLUMNS)}""")
+
+
+def h_report_ratio(ind: Indicator, ctx: Ctx) -> str:
+    """Expected (unit, period) reports received (or received on time: first accepted upload's date on or
+    before the deadline day); for timeliness, a missing report counts only once its deadline has passed."""
+    if ind.params["test"] == "received":
+        test, keep = "f.first_at IS NOT NULL", "TRUE"
+    else:
+        test = "COALESCE(f.first_at::DATE <= e.deadline, FALSE)"
+        keep = "NOT (f.first_at IS NULL AND e.deadline >= $as_of)"
+    return _items(f"""
+        SELECT {ctx.grp('e')} AS grp, e.unit_code, e.unit_code || '/' || e.period AS item, e.period AS label,
+               f.first_at::DATE - e.deadline AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den,
+               {test} AS ok, e.unit_code AS behind_key, f.first_id AS submission_id
+        FROM expected e LEFT JOIN firsts f ON f.unit_code = e.unit_code AND f.period = e.period
+        WHERE {keep}""")
+
+
+HANDLERS: dict[str, Callable[[Indicator, Ctx], str]] = {
+    "unit_ratio": h_unit_ratio,
+    "unit_sum_ratio": h_unit_sum_ratio,
+    "cell_ratio": h_cell_ratio,
+    "cell_count": h_cell_count,
+    "cell_sum_ratio": h_cell_sum_ratio,
+    "meeting_cell_ratio": h_meeting_cell_ratio,
+    "meeting_ratio": h_meeting_ratio,
+    "person_count": h_person_count,
+    "petition_ratio": h_petition_ratio,
+    "petition_count": h_petition_count,
+    "report_ratio": h_report_ratio,
+}
+# kinds whose value is a count of items (value = Σ num, no denominator)
+COUNT_KINDS = frozenset({"cell_count", "person_count", "petition_count"})
+# kinds that judge every ended month/quarter: no ended period means nothing to judge yet
+PERIODIC_KINDS = {"meeting_cell_ratio": lambda p, w: w.months_ended if p["every"] == "month" else w.quarters_ended}
+
+
+def _no_periods(ind: Indicator, win: Window) -> bool:
+    """True when the indicator needs ended months/quarters and the window has none yet."""
+    if ind.kind in PERIODIC_KINDS:
+        return PERIODIC_KINDS[ind.kind](ind.params, win) == 0
+    return ind.params.get("value") == "ended_quarters" and win.quarters_ended == 0
+
+
+# ------------------------------------------------------------------ base CTEs
+def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
+    """The shared CTEs (after WITH RECURSIVE) for one window and scope."""
+    cfg = load_config()
+    rank = PERIOD_RANK_SQL.format(c="s.period")
+    periods = _lit(win.periods)
+    agg = ", ".join(f"({_lit(e.code)}, {_lit(e.aggregation)})" for e in DATA_ELEMENTS)
+    if win.expected_periods:
+        exp_rows = ", ".join(
+            f"({_lit(p)}, {_lit(period_end(win.year, p) + dt.timedelta(days=cfg.deadline_days))})"
+            for p in win.expected_periods)
+        exp_values = f"(VALUES {exp_rows}) p(period, deadline)"
+    else:
+        exp_values = "(SELECT NULL::VARCHAR AS period, NULL::DATE AS deadline WHERE FALSE) p"
+    # reports usable for dated history (meetings, trainees): with a quarter, none after the window
+    hist = "TRUE" if win.full_year else f"(s.year < $year OR (s.year = $year AND s.period IN {periods}))"
+    ucount_grp = _lit(grp_literal) if grp_literal is not None else "l.unit_code"
+    return f"""
+    {scope_cte(is_root)},
+    agg(code, aggregation) AS (VALUES {agg}),
+    subs AS MATERIALIZED (
+        SELECT s.id, s.unit_code, s.year, s.period, s.received_at, s.member_total, s.staff_total, {rank} AS prank
+        FROM submissions s WHERE s.status = 'current' AND s.unit_code IN (SELECT code FROM scope)),
+    win AS MATERIALIZED (SELECT * FROM subs WHERE year = $year AND period IN {periods}),
+    used AS MATERIALIZED (
+        SELECT * FROM win w WHERE w.period = 'Y'
+           OR NOT EXISTS (SELECT 1 FROM win y WHERE y.unit_code = w.unit_code AND y.period = 'Y')),
+    lastsub AS MATERIALIZED (
+        SELECT unit_code, arg_max(id, prank) AS id, max(prank) AS prank FROM used GROUP BY unit_code),
+    ucount AS MATERIALIZED (
+        SELECT {ucount_grp} AS grp, l.unit_code, l.id AS submission_id, s.period, s.member_total, s.staff_total
+        FROM lastsub l JOIN submissions s ON s.id = l.id),
+    elem AS MATERIALIZED (
+        SELECT u.unit_code, e.code,
+               CASE any_value(a.aggregation)
+                 WHEN 'sum' THEN sum(e.value)
+                 WHEN 'latest' THEN arg_max(e.value, u.prank) FILTER (WHERE e.value IS NOT NULL)
+                 ELSE max(e.value) END AS v
+        FROM used u JOIN elements e ON e.submission_id = u.id AND e.known
+        JOIN agg a ON a.code = e.code GROUP BY u.unit_code, e.code),
+    cellx AS MATERIALIZED (
+        SELECT u.unit_code, u.submission_id, u.period, c.cell_code, c.cell_name, c.cell_kind, c.members, c.rating,
+               c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
+        FROM ucount u JOIN cells c ON c.submission_id = u.submission_id),
+    mtg AS MATERIALIZED (
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT s.unit_code, s.id AS submission_id, m.cell_code, m.meeting_date, m.kind, m.required,
+                   m.attended, m.ideological, m.topic,
+                   row_number() OVER (PARTITION BY s.unit_code, m.cell_code, m.meeting_date, m.kind
+                                      ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
+            FROM subs s JOIN meetings m ON m.submission_id = s.id
+            WHERE {hist} AND m.meeting_date BETWEEN $start AND $end_asof)
+        WHERE rn = 1),
+    persons AS MATERIALIZED (
+        SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
+        FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE {hist} AND t.year_sent = $year),
+    pet AS MATERIALIZED (
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT s.unit_code, s.id AS submission_id, p.petition_no, p.petition_key, p.received_date, p.kind,
+                   p.over_level, p.in_competence, p.deadline, p.resolved_date, p.status, p.summary,
+                   row_number() OVER (PARTITION BY s.unit_code, p.petition_key
+                                      ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
+            FROM subs s JOIN petitions p ON p.submission_id = s.id)
+        WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
+    expected AS MATERIALIZED (
+        SELECT u.code AS unit_code, p.period, p.deadline FROM units u CROSS JOIN {exp_values}
+        WHERE u.kind IN ('DBCS', 'CBCS') AND (u.inactive_from IS NULL OR u.inactive_from > $year)
+          AND u.code IN (SELECT code FROM scope)),
+    firsts AS MATERIALIZED (
+        SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id
+        FROM submissions s WHERE s.year = $year AND s.unit_code IN (SELECT code FROM scope) GROUP BY ALL)"""
+
+
+def _params(sql: str, win: Window, scope_code: str) -> dict:
+    """Only the named parameters the SQL uses (DuckDB rejects extra ones)."""
+    allp = {"scope": scope_code, "year": win.year, "as_of": win.as_of, "start": win.start, "end_asof": win.end_asof}
+    used = set(re.findall(r"\$([a-z_]+)", sql))
+    return {k: v for k, v in allp.items() if k in used}
+
+
+def _item_union(inds: tuple[Indicator, ...], ctx: Ctx) -> str:
+    return "\nUNION ALL\n".join(f"SELECT {_lit(i.id)} AS iid, * FROM ({HANDLERS[i.kind](i, ctx)})" for i in inds)
+
+
+# ------------------------------------------------------------------ results
+@dataclass
+class IndicatorResult:
+    """One computed indicator (fields of the interfaces.md JSON, plus group and kind)."""
+
+    id: str
+    name: str
+    unit: str
+    value: float | int | None
+    numerator: float | int | None
+    denominator: float | int | None
+    target: dict | None
+    status: str
+    behind: list[str]
+    group: str
+
+    def to_json(self) -> dict:
+        """The interfaces.md indicator object (keys exactly as the contract)."""
+        return {"id": self.id, "name": self.name, "unit": self.unit, "value": self.value,
+                "numerator": self.numerator, "denominator": self.denominator, "target": self.target,
+                "status": self.status, "behind": list(self.behind)}
+
+
+@dataclass
+class Report:
+    """The result of `compute`: scope, window, every indicator in id order, activities."""
+
+    scope: dict
+    window: dict
+    indicators: list[IndicatorResult]
+    activities: dict[str, float | int | None]
+    by_id: dict[str, IndicatorResult] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {i.id: i for i in self.indicators}
+
+    def to_json(self) -> dict:
+        """Exactly the interfaces.md object: scope, window, indicators (id order), activities."""
+        return {"scope": dict(self.scope), "window": dict(self.window),
+                "indicators": [i.to_json() for i in self.indicators], "activities": dict(self.activities)}
+
+
+def _num(x: Any) -> float | int | None:
+    """A JSON-friendly number: None for NULL/NaN, int when integral."""
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    if f != f:
+        return None
+    return int(f) if f.is_integer() and abs(f) < 2**53 else f
+
+
+def _value(ind: Indicator, num: float | None, den: float | None, n_items: int, n_units: int,
+           win: Window) -> tuple[float | int | None, Any, Any]:
+    """(value, numerator, denominator) of one indicator in one group, None value meaning no_data."""
+    if ind.kind in COUNT_KINDS:
+        # a count needs reports to count from; I13 also needs rated cells
+        empty = n_units == 0 if ind.kind != "cell_count" else n_items == 0
+        return (None, None, None) if empty else (_num(num or 0), _num(num or 0), None)
+    if _no_periods(ind, win) or not den:
+        return None, _num(num) if n_items else None, _num(den) if n_items else None
+    return 100.0 * float(num) / float(den), _num(num), _num(den)
+
+
+def _target_for(ind: Indicator, targets: dict, is_root: bool) -> dict | None:
+    if ind.root_only and not is_root:
+        return None
+    return targets.get(ind.id)
+
+
+# ------------------------------------------------------------------ public API
+def compute(db, *, year: int, quarter: int | None = None, unit: str | None = None,
+            as_of: dt.date | None = None) -> Report:
+    """All indicators and activities for a scope (unit and everything below; None = root), a window
+    (the year, or year to date through `quarter`) and an as-of date (default today).
+    Raises DashboardError for an unknown unit or an invalid year/quarter."""
+    win = make_window(year, quarter, as_of)
+    code, name, is_root = resolve_unit(db, unit)
+    ctx = Ctx(win, code)
+    base = _base_sql(win, is_root, code)
+    sql = f"""WITH RECURSIVE {base},
+        items AS ({_item_union(INDICATORS, ctx)})
+        SELECT iid, sum(num) AS num, sum(den) AS den, count(*) AS n,
+               list(DISTINCT behind_key ORDER BY behind_key) FILTER (WHERE NOT ok AND behind_key IS NOT NULL) AS behind
+        FROM items GROUP BY iid
+        UNION ALL SELECT '_UNITS', count(*), NULL, count(*), NULL FROM ucount"""
+    rows = {r[0]: r[1:] for r in db.query_rows(sql, _params(sql, win, code))}
+    n_units = int(rows.get("_UNITS", (0, None, 0, None))[2])
+    targets = effective_targets(db, year)
+    results = []
+    for ind in INDICATORS:
+        num, den, n, behind = rows.get(ind.id, (None, None, 0, None))
+        value, numerator, denominator = _value(ind, num, den, int(n or 0), n_units, win)
+        target = _target_for(ind, targets, is_root)
+        status = judge(value, target)
+        show_behind = ind.kind in BEHIND_KINDS and value is not None
+        results.append(IndicatorResult(ind.id, ind.name, ind.unit, value, numerator, denominator, target,
+                                       status, list(behind or []) if show_behind else [], ind.group))
+    return Report(
+        scope={"unit": code, "name": name, "is_root": is_root},
+        window={"year": year, "quarter": quarter, "as_of": win.as_of.isoformat()},
+        indicators=results,
+        activities=_activities(db, win.year, quarter, win.as_of, code, is_root),
+    )
+
+
+def _activities(db, year: int, quarter: int | None, as_of: dt.date, code: str, is_root: bool) -> dict:
+    """Totals of every `sum` element plus petition figures over the scope and window (a quarter alone)."""
+    win = make_window(year, quarter, as_of, single_quarter=True)
+    sums = ", ".join(f"sum(v) FILTER (WHERE code = {_lit(c)})" for c in SUM_ELEMENTS)
+    sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}
+        SELECT {sums},
+          (SELECT count(*) FROM pet),
+          (SELECT count(*) FROM pet WHERE (resolved_date IS NULL OR resolved_date > $as_of) AND deadline < $as_of),
+          (SELECT avg(resolved_date - received_date) FROM pet WHERE resolved_date <= $as_of)
+        FROM elem"""
+    row = db.query_rows(sql, _params(sql, win, code))[0]
+    out: dict[str, Any] = {}
+    for c, v in zip(SUM_ELEMENTS, row):
+        out[c] = None if v is None else (float(v) if ELEMENTS_BY_CODE[c].type == "money" else _num(v))
+    out["DON_THU_NHAN"] = int(row[len(SUM_ELEMENTS)] or 0)
+    out["DON_THU_QUA_HAN"] = int(row[len(SUM_ELEMENTS) + 1] or 0)
+    avg = row[len(SUM_ELEMENTS) + 2]
+    out["DON_THU_SO_NGAY_TB"] = None if avg is None else float(avg)
+    return out
+
+
+def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | None = None,
+                    as_of: dt.date | None = None) -> pd.DataFrame:
+    """One row per (unit in scope that reported in the window or is expected to, indicator): unit_code,
+    unit_name, indicator_id, value, numerator, denominator, status. Set-based: one query for all units.
+    Root-only targets give no_target per unit."""
+    win = make_window(year, quarter, as_of)
+    code, _, is_root = resolve_unit(db, unit)
+    ctx = Ctx(win, None)
+    sql = f"""WITH RECURSIVE {_base_sql(win, is_root, None)},
+        items AS ({_item_union(INDICATORS, ctx)}),
+        g AS (SELECT iid, grp, sum(num) AS num, sum(den) AS den, count(*) AS n FROM items GROUP BY ALL
+              UNION ALL SELECT '_UNITS', grp, count(*), NULL, count(*) FROM ucount GROUP BY grp)
+        SELECT g.*, un.name AS unit_name FROM g LEFT JOIN units un ON un.code = g.grp"""
+    g = db.query_df(sql, _params(sql, win, code))
+    columns = ["unit_code", "unit_name", "indicator_id", "value", "numerator", "denominator", "status"]
+    if g.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    units = g.drop_duplicates("grp")[["grp", "unit_name"]].sort_values("grp")
+    reported = g[g["iid"] == "_UNITS"].set_index("grp")["n"]
+    targets = effective_targets(db, year)
+    frames = []
+    for ind in INDICATORS:
+        part = units.merge(g[g["iid"] == ind.id][["grp", "num", "den", "n"]], on="grp", how="left")
+        num = part["num"].to_numpy(dtype=float, na_value=np.nan)
+        den = part["den"].to_numpy(dtype=float, na_value=np.nan)
+        n = part["n"].fillna(0).to_numpy(dtype=float)
+        nu = part["grp"].map(reported).fillna(0).to_numpy(dtype=float)
+        if ind.kind in COUNT_KINDS:
+            empty = (n == 0) if ind.kind == "cell_count" else (nu == 0)
+            val = np.where(empty, np.nan, np.nan_to_num(num))
+            numer, denom = val, np.full(len(part), np.nan)
+        else:
+            ok = (den > 0) & ~np.isnan(den) & (not _no_periods(ind, win))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val = np.where(ok, 100.0 * num / den, np.nan)
+            numer, denom = np.where(n > 0, num, np.nan), np.where(n > 0, den, np.nan)
+        target = None if ind.root_only else targets.get(ind.id)
+        frames.append(pd.DataFrame({
+            "unit_code": part["grp"].to_numpy(), "unit_name": part["unit_name"].to_numpy(),
+            "indicator_id": ind.id, "value": val, "numerator": numer, "denominator": denom,
+            "status": judge_array(val, target)}))
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, unit: str | None = None,
+              as_of: dt.date | None = None) -> pd.DataFrame:
+    """The items behind one indicator at their natural grain (units, cells, meetings, persons, petitions,
+    expected reports): unit_code, unit_name, item, label, figure, numerator, denominator, meets,
+    submission_id, file_name, version, uploader, received_at. `meets` is None where an item has no
+    verdict of its own (persons, petitions counted)."""
+    ind = INDICATORS_BY_ID.get(indicator_id)
+    if ind is None:
+        raise DashboardError(f"Không có chỉ tiêu “{indicator_id}”.")
+    win = make_window(year, quarter, as_of)
+    code, _, is_root = resolve_unit(db, unit)
+    ctx = Ctx(win, code)
+    sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}
+        SELECT i.unit_code, un.name AS unit_name, i.item, i.label, i.figure, i.num AS numerator,
+               i.den AS denominator, i.ok, i.submission_id, s.file_name, s.version, s.uploader, s.received_at
+        FROM ({HANDLERS[ind.kind](ind, ctx)}) i
+        LEFT JOIN units un ON un.code = i.unit_code LEFT JOIN submissions s ON s.id = i.submission_id
+        ORDER BY i.ok NULLS FIRST, i.unit_code, i.item"""
+    df = db.query_df(sql, _params(sql, win, code))
+    target = _target_for(ind, effective_targets(db, year), is_root)
+    if ind.kind in BEHIND_KINDS or ind.kind == "petition_ratio":
+        meets = df["ok"].astype(object)
+    elif ind.is_percent and target is not None:
+        meets = pd.Series([s == "met" or s == "exceeded" if s not in ("no_data", "no_target") else None
+                           for s in judge_array(df["figure"].to_numpy(dtype=float, na_value=np.nan), target)],
+                          dtype=object)
+    else:
+        meets = pd.Series([None] * len(df), dtype=object)
+    df.insert(df.columns.get_loc("ok"), "meets", meets.to_numpy())
+    return df.drop(columns=["ok"])
+
+
+def activities_by_period(db, *, year: int, unit: str | None = None,
+                         as_of: dt.date | None = None) -> pd.DataFrame:
+    """Activities (every `sum` element and the petition figures) per quarter of a year, long format:
+    element, label, period (Q1..Q4), value — for trend charts."""
+    code, _, is_root = resolve_unit(db, unit)
+    labels = {e.code: e.label for e in DATA_ELEMENTS}
+    labels.update({"DON_THU_NHAN": "Số đơn thư nhận", "DON_THU_QUA_HAN": "Số đơn thư quá hạn chưa giải quyết",
+                   "DON_THU_SO_NGAY_TB": "Số ngày giải quyết trung bình"})
+    as_of = as_of or make_window(year).as_of
+    rows = []
+    for q in range(1, 5):
+        acts = _activities(db, year, q, as_of, code, is_root)
+        rows += [{"element": k, "label": labels[k], "period": f"Q{q}", "value": v} for k, v in acts.items()]
+    return pd.DataFrame(rows, columns=["element", "label", "period", "value"])
+
+
+def trend(db, indicator_ids: list[str] | tuple[str, ...], *, years: list[int] | tuple[int, ...] | range,
+          unit: str | None = None) -> pd.DataFrame:
+    """Value of each indicator per full year: year, indicator_id, name, unit, value, numerator,
+    denominator, status."""
+    unknown = [i for i in indicator_ids if i not in INDICATORS_BY_ID]
+    if unknown:
+        raise DashboardError(f"Không có chỉ tiêu: {', '.join(unknown)}")
+    rows = []
+    for y in years:
+        rep = compute(db, year=int(y), unit=unit)
+        for iid in indicator_ids:
+            r = rep.by_id[iid]
+            rows.append({"year": int(y), "indicator_id": iid, "name": r.name, "unit": r.unit, "value": r.value,
+                         "numerator": r.numerator, "denominator": r.denominator, "status": r.status})
+    return pd.DataFrame(rows, columns=["year", "indicator_id", "name", "unit", "value", "numerator",
+                                       "denominator", "status"])

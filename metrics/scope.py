@@ -1,0 +1,131 @@
+"""Scope (a unit and everything below it), windows (a year or year to date) and expected reports."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from loaders.config import load_config
+from loaders.errors import DashboardError
+
+PERIODS = ("Q1", "Q2", "Q3", "Q4", "Y")
+PERIOD_RANK_SQL = "CASE {c} WHEN 'Q1' THEN 1 WHEN 'Q2' THEN 2 WHEN 'Q3' THEN 3 WHEN 'Q4' THEN 4 ELSE 5 END"
+EXPECTED_KINDS = ("DBCS", "CBCS")
+
+
+def today() -> dt.date:
+    """Today in the configured timezone (the default as-of date)."""
+    return dt.datetime.now(ZoneInfo(load_config().timezone)).date()
+
+
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of a month."""
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_end(year: int, period: str) -> dt.date:
+    """The last day of a period: Qn ends with its third month, Y on 31 December."""
+    if period == "Y":
+        return dt.date(year, 12, 31)
+    return month_end(year, 3 * int(period[1]))
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a (year, quarter, as-of) view covers; every count of 'ended' periods uses as_of."""
+
+    year: int
+    quarter: int | None
+    as_of: dt.date
+    periods: tuple[str, ...]  # report periods whose data is used (Y only for a full year)
+    start: dt.date  # first day of the window
+    end: dt.date  # last day of the window
+    months_ended: int  # months 1..n of the window that ended on or before as_of
+    quarters_ended: int  # quarters 1..n of the window that ended on or before as_of
+    expected_periods: tuple[str, ...]  # periods whose reports are expected (ended on or before as_of)
+
+    @property
+    def end_asof(self) -> dt.date:
+        """The window's last day, but not after the as-of date (dated events after it do not count)."""
+        return min(self.end, self.as_of)
+
+    @property
+    def full_year(self) -> bool:
+        """True when the window is the whole year (annual reports used)."""
+        return self.quarter is None
+
+
+def make_window(year: int, quarter: int | None = None, as_of: dt.date | None = None,
+                *, single_quarter: bool = False) -> Window:
+    """The window of a year (quarter None) or year to date through `quarter`; `single_quarter` gives
+    only that quarter (activities)."""
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise DashboardError(f"Năm không hợp lệ: {year!r} (phải từ 2000 đến 2100)")
+    if quarter is not None and (not isinstance(quarter, int) or isinstance(quarter, bool) or not 1 <= quarter <= 4):
+        raise DashboardError(f"Quý không hợp lệ: {quarter!r} (phải từ 1 đến 4)")
+    as_of = as_of or today()
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    last_q = quarter or 4
+    first_q = last_q if single_quarter and quarter else 1
+    quarters = tuple(f"Q{q}" for q in range(first_q, last_q + 1))
+    periods = quarters if quarter else quarters + ("Y",)
+    start = dt.date(year, 3 * first_q - 2, 1)
+    end = period_end(year, f"Q{last_q}")
+    months = [m for m in range(3 * first_q - 2, 3 * last_q + 1) if month_end(year, m) <= as_of]
+    quarters_done = [q for q in quarters if period_end(year, q) <= as_of]
+    expected = tuple(p for p in periods if period_end(year, p) <= as_of)
+    return Window(year, quarter, as_of, periods, start, end, len(months), len(quarters_done), expected)
+
+
+def root_code() -> str:
+    """The configured root unit code."""
+    return load_config().root_code
+
+
+def resolve_unit(db, unit: str | None) -> tuple[str, str, bool]:
+    """(code, name, is_root) of the scope unit; None means the root. Unknown code: DashboardError."""
+    code = (unit or root_code()).strip().upper() if isinstance(unit, str) or unit is None else unit
+    row = db.query_rows("SELECT code, name, kind FROM units WHERE upper(code) = ?", [code])
+    if not row:
+        raise DashboardError(f"Không tìm thấy đơn vị “{unit}” trong danh sách đơn vị.")
+    c, name, kind = row[0]
+    return c, name, kind == "ROOT"
+
+
+def scope_cte(is_root: bool) -> str:
+    """SQL for the CTE `scope(code)`: every unit for the root, else the unit and its descendants
+    ($scope parameter). UNION (not ALL) stops on a cycle in parent codes."""
+    if is_root:
+        return "scope(code) AS (SELECT code FROM units)"
+    return ("scope(code) AS (SELECT code FROM units WHERE code = $scope "
+            "UNION SELECT u.code FROM units u JOIN scope s ON u.parent_code = s.code)")
+
+
+def scope_units(db, unit: str | None) -> list[str]:
+    """Codes of the unit and every unit below it (the root: all units), sorted."""
+    code, _, is_root = resolve_unit(db, unit)
+    sql = f"WITH RECURSIVE {scope_cte(is_root)} SELECT code FROM scope ORDER BY code"
+    params = {} if is_root else {"scope": code}
+    return [r[0] for r in db.query_rows(sql, params)]
+
+
+def unit_tree(db) -> pd.DataFrame:
+    """The unit list as a tree: code, name, kind, parent_code, inactive_from, depth, path (root first)."""
+    return db.query_df(
+        """WITH RECURSIVE t(code, name, kind, parent_code, inactive_from, depth, path) AS (
+               SELECT code, name, kind, parent_code, inactive_from, 0, [code] FROM units WHERE kind = 'ROOT'
+               UNION ALL
+               SELECT u.code, u.name, u.kind, u.parent_code, u.inactive_from, t.depth + 1, list_append(t.path, u.code)
+               FROM units u JOIN t ON u.parent_code = t.code
+               WHERE u.kind <> 'ROOT' AND NOT list_contains(t.path, u.code))
+           SELECT code, name, kind, parent_code, inactive_from, depth, array_to_string(path, '/') AS path
+           FROM t
+           UNION ALL  -- units whose parent is unknown still show, directly under the root
+           SELECT code, name, kind, parent_code, inactive_from, 1, code FROM units u
+           WHERE kind <> 'ROOT' AND (parent_code IS NULL OR parent_code NOT IN (SELECT code FROM units))
+           ORDER BY path"""
+    )
