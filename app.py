@@ -1,0 +1,41 @@
+"""Entry point: page configuration, the shared sidebar filters and the navigation over the pages."""
+import streamlit as st
+
+st.set_page_config(page_title="Bảng điều khiển Đảng ủy", page_icon="🏛️", layout="wide",
+                   initial_sidebar_state="expanded")
+
+from loaders.errors import DashboardError  # noqa: E402
+from ui import filters, state as K  # noqa: E402
+from ui.data import get_db, startup_problems  # noqa: E402
+from ui.page import apply_style  # noqa: E402
+
+PAGES = {
+    "Theo dõi": [
+        st.Page("pages/tong_quan.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan", default=True),
+        st.Page("pages/sinh_hoat.py", title="Sinh hoạt chi bộ & xếp loại", icon=":material/groups:", url_path="sinh-hoat"),
+        st.Page("pages/dao_tao.py", title="Đào tạo LLCT", icon=":material/school:", url_path="dao-tao"),
+        st.Page("pages/don_thu.py", title="Đơn thư", icon=":material/mail:", url_path="don-thu"),
+        st.Page("pages/tuyen_giao.py", title="Tuyên giáo – Dân vận", icon=":material/campaign:", url_path="tuyen-giao"),
+        st.Page("pages/so_sanh.py", title="So sánh đơn vị", icon=":material/leaderboard:", url_path="so-sanh"),
+    ],
+    "Số liệu": [
+        st.Page("pages/nop_bao_cao.py", title="Nộp báo cáo", icon=":material/upload_file:", url_path="nop-bao-cao"),
+        st.Page("pages/quan_tri.py", title="Quản trị", icon=":material/settings:", url_path="quan-tri"),
+    ],
+}
+
+try:
+    db = get_db()
+except DashboardError as exc:
+    st.error(exc.message, icon="🚫")
+    st.stop()
+
+for problem in startup_problems():
+    st.error(f"Khai báo chỉ tiêu có lỗi: {problem}", icon="⚠️")
+
+view = filters.render_filters(db)
+apply_style(view.present)
+page = st.navigation(PAGES, position="top" if view.present else "sidebar")
+filters.follow_page_param(PAGES, page)
+filters.sync_url(view, page.url_path)
+page.run()

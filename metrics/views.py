@@ -1,0 +1,368 @@
+"""Page-oriented pure functions: reshape engine and loader results into what a table or chart needs.
+
+Nothing here queries the database; pages pass in what metrics.engine / loaders.history returned.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import pandas as pd
+
+from ui.format import (
+    PERIOD_LABELS,
+    STATUS_ORDER,
+    fmt_datetime,
+    fmt_status,
+    fmt_target,
+    fmt_value,
+    status_label,
+)
+
+COMPLETENESS_LABELS = {
+    "on_time": "✅ Đúng hạn",
+    "late": "🕒 Nộp muộn",
+    "missing": "❌ Chưa nộp",
+    "waiting": "⏳ Chưa nộp (còn hạn)",
+    "not_due": "· Chưa đến kỳ",
+}
+
+
+# ------------------------------------------------------------------ units and filters
+def unit_options(units: pd.DataFrame) -> list[tuple[str, str]]:
+    """(code, indented label) for every unit in tree order: root first, children by code below parents."""
+    if units.empty:
+        return []
+    rows = {r.code: r for r in units.itertuples(index=False)}
+    children: dict[str | None, list[str]] = {}
+    roots = [c for c, r in rows.items() if r.kind == "ROOT"]
+    for code, r in rows.items():
+        if r.kind == "ROOT":
+            continue
+        parent = r.parent_code if r.parent_code in rows and r.parent_code != code else None
+        children.setdefault(parent, []).append(code)
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def walk(code: str, depth: int) -> None:
+        if code in seen:  # a cycle in hand-made data must not hang the page
+            return
+        seen.add(code)
+        r = rows[code]
+        if depth == 0:
+            label = str(r.name)
+        else:
+            label = "\u2003" * (depth - 1) + f"└ {r.name} · {code}"
+            if not _missing(r.inactive_from):
+                label += f" (ngừng từ {int(r.inactive_from)})"
+        out.append((code, label))
+        for child in sorted(children.get(code, [])):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    # units whose parent is unknown hang under the (first) root
+    for orphan in sorted(children.get(None, [])):
+        walk(orphan, 1)
+    for code in sorted(set(rows) - seen):
+        walk(code, 1)
+    return out
+
+
+def scope_codes(units: pd.DataFrame, unit: str) -> set[str]:
+    """The unit and every unit below it."""
+    kids: dict[str, list[str]] = {}
+    for r in units.itertuples(index=False):
+        if r.parent_code is not None and not _missing(r.parent_code):
+            kids.setdefault(r.parent_code, []).append(r.code)
+    out, todo = set(), [unit]
+    while todo:
+        c = todo.pop()
+        if c not in out:
+            out.add(c)
+            todo.extend(kids.get(c, []))
+    return out
+
+
+def year_options(report_years: Iterable[int], current_year: int) -> list[int]:
+    """Years offered in the picker, newest first: every year with data, plus the current year."""
+    return sorted({int(y) for y in report_years} | {current_year}, reverse=True)
+
+
+def default_year(report_years: Iterable[int], current_year: int) -> int:
+    """The newest year that has data (else the current year)."""
+    years = [int(y) for y in report_years]
+    return max(years) if years else current_year
+
+
+# ------------------------------------------------------------------ scorecard
+def indicator_rows(report: Any) -> list[dict]:
+    """The report's indicators as dicts (the interfaces.md shape) plus 'group'."""
+    data = report.to_json()["indicators"]
+    groups = {getattr(i, "id", None): getattr(i, "group", None) for i in getattr(report, "indicators", [])}
+    return [{**d, "group": groups.get(d["id"])} for d in data]
+
+
+def status_counts(rows: list[dict]) -> dict[str, int]:
+    """How many indicators have each status (every status present, zero included)."""
+    counts = {s: 0 for s in STATUS_ORDER}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return counts
+
+
+def scorecard_headline(rows: list[dict], window: str) -> str:
+    """The message of the scorecard: '3/24 chỉ tiêu chưa đạt năm 2024'."""
+    counts = status_counts(rows)
+    judged = counts["met"] + counts["exceeded"] + counts["not_met"]
+    if judged == 0:
+        return f"Chưa có chỉ tiêu nào đủ dữ liệu để đánh giá {window}"
+    if counts["not_met"] == 0:
+        return f"Tất cả {judged} chỉ tiêu có dữ liệu đều đạt {window}"
+    return f"{counts['not_met']}/{judged} chỉ tiêu chưa đạt {window}"
+
+
+def scorecard_table(rows: list[dict], unit_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The scorecard as a display table (Vietnamese headers, formatted values, status with icon)."""
+    unit_names = unit_names or {}
+    return pd.DataFrame(
+        {
+            "Mã": [r["id"].split("_", 1)[0] for r in rows],
+            "Chỉ tiêu": [r["name"] for r in rows],
+            "Nhóm": [r.get("group") or "" for r in rows],
+            "Kết quả": [fmt_value(r["value"], r["unit"]) for r in rows],
+            "Mục tiêu": [fmt_target(r["target"], r["unit"]) for r in rows],
+            "Trạng thái": [fmt_status(r["status"]) for r in rows],
+            "Chưa đạt": [behind_text(r.get("behind") or [], unit_names) for r in rows],
+        }
+    )
+
+
+def behind_text(behind: list[str], unit_names: dict[str, str], limit: int = 4) -> str:
+    """Short list of who is behind: 'Công ty A, Công ty B và 3 đơn vị khác'."""
+    if not behind:
+        return ""
+    names = [behind_name(b, unit_names) for b in behind[:limit]]
+    more = len(behind) - limit
+    return ", ".join(names) + (f" và {more} đơn vị khác" if more > 0 else "")
+
+
+def behind_name(code: str, unit_names: dict[str, str]) -> str:
+    """A unit name for a 'behind' code; cells are 'UNIT/CELL' → 'Tên đơn vị / CELL'."""
+    unit, _, cell = code.partition("/")
+    name = unit_names.get(unit, unit)
+    return f"{name} / {cell}" if cell else name
+
+
+def behind_table(behind: list[str], unit_names: dict[str, str]) -> pd.DataFrame:
+    """Who does not meet an indicator, one row each (code, name)."""
+    return pd.DataFrame(
+        {"Mã": behind, "Đơn vị / chi bộ": [behind_name(b, unit_names) for b in behind]}
+    )
+
+
+def group_rows(rows: list[dict], group: str) -> list[dict]:
+    """The indicators of one page group."""
+    return [r for r in rows if (r.get("group") or "") == group]
+
+
+def value_vs_target(rows: list[dict]) -> pd.DataFrame:
+    """One row per indicator for a value-vs-target bar chart (percent and count indicators apart)."""
+    return pd.DataFrame(
+        {
+            "id": [r["id"] for r in rows],
+            "label": [f"{r['id'].split('_', 1)[0]} {short_name(r['name'])}" for r in rows],
+            "name": [r["name"] for r in rows],
+            "unit": [r["unit"] for r in rows],
+            "value": [r["value"] for r in rows],
+            "status": [r["status"] for r in rows],
+            "target_low": [_target_low(r["target"]) for r in rows],
+            "target_high": [_target_high(r["target"]) for r in rows],
+            "target_text": [fmt_target(r["target"], r["unit"]) for r in rows],
+            "value_text": [fmt_value(r["value"], r["unit"]) for r in rows],
+            "status_text": [status_label(r["status"]) for r in rows],
+        }
+    )
+
+
+def short_name(name: str, width: int = 48) -> str:
+    """A name cut to fit an axis label."""
+    for prefix in ("Tỷ lệ ", "Số "):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            name = name[0].upper() + name[1:]
+            break
+    return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
+def _target_low(t: dict | None) -> float | None:
+    if not t:
+        return None
+    return t.get("min") if t.get("op") == "range" else t.get("value")
+
+
+def _target_high(t: dict | None) -> float | None:
+    if not t:
+        return None
+    return t.get("max") if t.get("op") == "range" else t.get("value")
+
+
+# ------------------------------------------------------------------ completeness and history
+def completeness_matrix(long: pd.DataFrame) -> pd.DataFrame:
+    """Units × periods of loaders.history.completeness, cells labelled (đúng hạn / nộp muộn / chưa nộp)."""
+    if long.empty:
+        return pd.DataFrame(columns=["Mã đơn vị", "Đơn vị", *PERIOD_LABELS.values()])
+    wide = long.pivot(index=["unit_code", "unit_name"], columns="period", values="status")
+    wide = wide.reindex(columns=list(PERIOD_LABELS)).reset_index()
+    out = pd.DataFrame({"Mã đơn vị": wide["unit_code"], "Đơn vị": wide["unit_name"]})
+    for code, label in PERIOD_LABELS.items():
+        out[label] = [COMPLETENESS_LABELS.get(s, "") for s in wide[code]]
+    return out
+
+
+def completeness_counts(long: pd.DataFrame) -> dict[str, int]:
+    """How many (unit, period) cells have each completeness status."""
+    counts = {k: 0 for k in COMPLETENESS_LABELS}
+    for s, n in long["status"].value_counts().items() if not long.empty else []:
+        counts[str(s)] = int(n)
+    return counts
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """The submission history for display: who uploaded which version of which report, when."""
+    return pd.DataFrame(
+        {
+            "Mã đơn vị": history["unit_code"],
+            "Đơn vị": history["unit_name"],
+            "Năm": history["year"].astype(int),
+            "Kỳ": [PERIOD_LABELS.get(p, p) for p in history["period"]],
+            "Phiên bản": history["version"].astype(int),
+            "Tệp": history["file_name"],
+            "Người nộp": history["uploader"].fillna("—"),
+            "Thời điểm nhận": [fmt_datetime(t) for t in history["received_at"]],
+            "Trạng thái": ["Đang dùng" if s == "current" else "Đã thay thế" for s in history["status"]],
+            "Cảnh báo": history["warning_count"].astype(int),
+        }
+    )
+
+
+def issues_table(issues: list) -> pd.DataFrame:
+    """Validation issues (errors first) as a table: sheet, Excel row, column, value, message."""
+    ordered = sorted(issues, key=lambda i: (i.severity != "error",))
+    return pd.DataFrame(
+        {
+            "Mức độ": ["❌ Lỗi" if i.severity == "error" else "⚠️ Cảnh báo" for i in ordered],
+            "Trang tính": [i.sheet or "" for i in ordered],
+            "Dòng": [str(i.row) if i.row is not None else "" for i in ordered],
+            "Cột": [i.column or "" for i in ordered],
+            "Giá trị": ["" if i.value is None else str(i.value) for i in ordered],
+            "Nội dung": [i.message for i in ordered],
+        }
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
+
+
+# ------------------------------------------------------------------ drill-down
+DRILL_COLUMNS = {
+    "unit_code": "Mã đơn vị", "unit_name": "Đơn vị", "cell_code": "Mã chi bộ", "cell_name": "Chi bộ",
+    "cell_kind": "Loại chi bộ", "rating": "Xếp loại", "full_name": "Họ và tên", "level": "Trình độ",
+    "year_sent": "Năm cử đi học", "petition_no": "Số hiệu đơn", "kind": "Loại", "received_date": "Ngày nhận",
+    "deadline": "Hạn giải quyết", "resolved_date": "Ngày giải quyết xong", "meeting_date": "Ngày sinh hoạt",
+    "period": "Kỳ", "value": "Kết quả", "numerator": "Tử số", "denominator": "Mẫu số", "meets": "Đạt",
+    "met": "Đạt", "status": "Trạng thái", "file_name": "Tệp báo cáo", "version": "Phiên bản",
+    "uploader": "Người nộp", "received_at": "Thời điểm nhận",
+}
+_HIDDEN = {"submission_id", "name_key", "petition_key", "birth_date"}  # internal ids and personal data
+
+
+def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """metrics.engine.drilldown output for display: Vietnamese headers, dates and yes/no readable."""
+    if detail is None or detail.empty:
+        return pd.DataFrame()
+    df = detail.drop(columns=[c for c in detail.columns if c in _HIDDEN])
+    if "unit_name" not in df.columns and "unit_code" in df.columns and unit_names:
+        df.insert(df.columns.get_loc("unit_code") + 1, "unit_name", [unit_names.get(c, c) for c in df["unit_code"]])
+    out = pd.DataFrame(index=range(len(df)))
+    for col in df.columns:
+        values = df[col].tolist()
+        if col in ("meets", "met"):
+            values = ["✅ Đạt" if v is True else "❌ Chưa đạt" if v is False else "—" for v in values]
+        elif col == "status":
+            values = [_status_text(v) for v in values]
+        elif col == "period":
+            values = [PERIOD_LABELS.get(v, v) for v in values]
+        elif col in ("received_at", "received_date", "deadline", "resolved_date", "meeting_date"):
+            values = [fmt_datetime(v) for v in values]
+        out[DRILL_COLUMNS.get(col, col)] = values
+    return out
+
+
+def _status_text(v: Any) -> Any:
+    from ui.format import STATUS
+
+    return fmt_status(v) if v in STATUS else v
+
+
+# ------------------------------------------------------------------ trends
+def trend_years(report_years: Iterable[int], year: int, span: int = 3) -> list[int]:
+    """Up to `span` years ending with the chosen one, not before the first year with data."""
+    years = [int(y) for y in report_years]
+    first = min(years) if years else year
+    return [y for y in range(year - span + 1, year + 1) if y >= min(first, year)]
+
+
+def status_by_year(rows_by_year: dict[int, list[dict]]) -> pd.DataFrame:
+    """Long table year, status, count (every status of every year, zeros included)."""
+    records = [
+        {"year": y, "status": s, "count": n}
+        for y, rows in sorted(rows_by_year.items())
+        for s, n in status_counts(rows).items()
+    ]
+    return pd.DataFrame(records, columns=["year", "status", "count"])
+
+
+def status_by_year_title(df: pd.DataFrame) -> str:
+    """'Chỉ tiêu chưa đạt: 5 (2023) → 3 (2025)'."""
+    nm = df[df["status"] == "not_met"].sort_values("year")
+    if nm.empty:
+        return "Số chỉ tiêu theo trạng thái qua các năm"
+    if len(nm) == 1:
+        return f"{int(nm['count'].iloc[0])} chỉ tiêu chưa đạt năm {int(nm['year'].iloc[0])}"
+    a, b = nm.iloc[0], nm.iloc[-1]
+    return f"Chỉ tiêu chưa đạt: {int(a['count'])} ({int(a['year'])}) → {int(b['count'])} ({int(b['year'])})"
+
+
+def trend_series(trend: pd.DataFrame, indicator_id: str, rows: list[dict]) -> tuple[pd.DataFrame, dict | None, str]:
+    """(year, value, value_text) of one indicator from metrics.engine.trend, its current target and unit."""
+    row = next((r for r in rows if r["id"] == indicator_id), {"target": None, "unit": ""})
+    df = trend
+    if "indicator_id" in df.columns:
+        df = df[df["indicator_id"] == indicator_id]
+    df = df.sort_values("year")
+    out = pd.DataFrame({"year": df["year"].astype(int).tolist(), "value": df["value"].tolist()})
+    out["value_text"] = [fmt_value(v, row["unit"]) for v in out["value"]]
+    return out, row["target"], row["unit"]
+
+
+def trend_title(series: pd.DataFrame, name: str, unit: str) -> str:
+    """'Tỷ lệ …: 87,5% (2023) → 95,0% (2025)'."""
+    s = series.dropna(subset=["value"])
+    short = short_name(name.split(" — ", 1)[-1], 60)
+    if s.empty:
+        return f"{short}: chưa có dữ liệu"
+    if len(s) == 1:
+        return f"{short}: {fmt_value(s['value'].iloc[0], unit)} năm {int(s['year'].iloc[0])}"
+    return (f"{short}: {fmt_value(s['value'].iloc[0], unit)} ({int(s['year'].iloc[0])}) → "
+            f"{fmt_value(s['value'].iloc[-1], unit)} ({int(s['year'].iloc[-1])})")
+
+
+def target_low(t: dict | None) -> float | None:
+    """Lower edge of a target (its value, or a range's min)."""
+    return _target_low(t)
+
+
+def target_high(t: dict | None) -> float | None:
+    """Upper edge of a target (its value, or a range's max)."""
+    return _target_high(t)

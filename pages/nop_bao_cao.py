@@ -1,0 +1,69 @@
+"""Nộp báo cáo: upload workbooks (preview every error first, then confirm), template, completeness, history."""
+import streamlit as st
+
+from loaders import history
+from metrics import views
+from ui import charts, state as K
+from ui.data import cached, get_db
+from ui.filters import current
+from ui.page import chart, download, header, shown_errors, table, table_downloads
+from ui.upload import describe, preview_files, store_valid
+
+f = current()
+db = get_db()
+header("Nộp báo cáo", f)
+
+with shown_errors():
+    st.subheader("1. Tải mẫu báo cáo")
+    from loaders.template import template_bytes
+
+    download("Tải mẫu báo cáo trống (Excel)", template_bytes, "mau-bao-cao-v1.xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "template")
+
+    st.subheader("2. Nộp báo cáo")
+    st.caption("Chọn một hoặc nhiều tệp. Chương trình kiểm tra từng tệp và liệt kê mọi lỗi trước khi lưu; "
+               "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
+    round_no = st.session_state.setdefault(K.UP_ROUND, 0)
+    uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}")
+    st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
+    files = [(u.name, u.getvalue()) for u in uploaded or []]
+    previews = preview_files(db, files) if files else []
+    for p in previews:
+        box = st.container(border=True)
+        box.markdown(describe(p))
+        if p.errors or p.warnings:
+            box.dataframe(views.issues_table(p.errors + p.warnings), hide_index=True,
+                          key=f"up_issues_{round_no}_{p.digest[:12]}")
+    valid = [p for p in previews if p.status == "valid"]
+    if previews:
+        if st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",
+                     disabled=not valid):
+            st.session_state[K.UP_RESULTS] = store_valid(db, valid, st.session_state.get(K.UP_UPLOADER))
+            st.session_state[K.UP_ROUND] = round_no + 1  # a fresh uploader: the stored files are cleared
+            st.rerun()
+    for r in st.session_state.get(K.UP_RESULTS, []):
+        st.markdown(describe(r))
+
+    st.subheader(f"3. Tình hình nộp báo cáo năm {f.year}")
+    long = cached(history.completeness, db, year=f.year, unit=f.scope_unit, as_of=f.as_of)
+    counts = views.completeness_counts(long)
+    cols = st.columns(4)
+    for col, (code, label) in zip(cols, [("on_time", "Đúng hạn"), ("late", "Nộp muộn"),
+                                         ("missing", "Chưa nộp (quá hạn)"), ("waiting", "Chưa nộp (còn hạn)")]):
+        col.metric(label, counts[code])
+    if long.empty:
+        st.info("Chưa có đơn vị nào trong danh sách phải nộp báo cáo.")
+    else:
+        chart(charts.completeness_heatmap(long, f"{counts['late']} báo cáo nộp muộn, {counts['missing']} "
+                                          f"báo cáo chưa nộp năm {f.year}", big=f.present), key="up_matrix_chart")
+        matrix = views.completeness_matrix(long)
+        table(matrix, key="up_matrix_table")
+        table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix")
+
+    st.subheader("4. Lịch sử nộp báo cáo")
+    hist = views.history_table(cached(history.submission_history, db, unit=f.scope_unit, year=f.year))
+    if hist.empty:
+        st.info(f"Chưa có báo cáo nào được nộp cho năm {f.year}.")
+    else:
+        table(hist, key="up_history_table")
+        table_downloads(hist, f"Lịch sử nộp báo cáo {f.year}", "history")

@@ -1,0 +1,80 @@
+"""Tổng quan: the scorecard of every indicator against its target, who is behind, trends, drill-down."""
+import streamlit as st
+
+from loaders import history
+
+from metrics import views
+from ui import charts, state as K
+from ui.data import cached, get_db
+from ui.filters import current
+from ui.format import window_label
+from ui.page import chart, download, export_module, header, shown_errors, slug, table, table_downloads
+from ui.sections import behind_expanders, drilldown
+
+f = current()
+db = get_db()
+header("Tổng quan", f)
+
+with shown_errors():
+    from metrics import engine
+
+    report = cached(engine.compute, db, **f.engine_kwargs())
+    rows = views.indicator_rows(report)
+    counts = views.status_counts(rows)
+    headline = views.scorecard_headline(rows, window_label(f.year, f.quarter))
+    st.subheader(headline)
+    cols = st.columns(5)
+    for col, (code, label) in zip(cols, [("met", "✅ Đạt"), ("exceeded", "⬆️ Vượt"), ("not_met", "❌ Chưa đạt"),
+                                         ("no_data", "⚪ Không có dữ liệu"), ("no_target", "➖ Không đặt chỉ tiêu")]):
+        col.metric(label, counts[code], border=True)
+
+    export = export_module()
+    if export is not None:
+        c1, c2, _ = st.columns([1, 1, 3])
+        name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
+        with c1:
+            download("Bảng chỉ tiêu (Excel)", lambda: export.scorecard_xlsx(report, title=headline, names=f.unit_names),
+                     f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ov_scorecard")
+        with c2:
+            download("Tài liệu họp (PowerPoint)", lambda: export.meeting_pack_pptx(db, **f.engine_kwargs()),
+                     f"{slug('tai-lieu-hop ' + f.unit)}-{f.year}.pptx",
+                     "application/vnd.openxmlformats-officedocument.presentationml.presentation", "ov_pack")
+
+    left, right = st.columns([1, 2])
+    with left:
+        chart(charts.status_counts_bar(counts, headline, big=f.present), key="ov_status_chart")
+    with right:
+        pct = [r for r in rows if r["unit"] == "%" and r["status"] in ("met", "not_met", "exceeded")]
+        if pct:
+            worst = sorted(pct, key=lambda r: (r["status"] != "not_met", r["value"] if r["value"] is not None else 0))[:8]
+            chart(charts.value_vs_target(views.value_vs_target(worst), "Các tỷ lệ thấp nhất so với mục tiêu",
+                                         unit="%", big=f.present), key="ov_worst_chart")
+
+    st.subheader("Bảng chỉ tiêu")
+    score = views.scorecard_table(rows, f.unit_names)
+    table(score, key="ov_scorecard_table", height=min(36 * (len(score) + 1) + 4, 980))
+    behind_expanders(rows, f, "ov")
+
+    st.subheader("So với các năm trước")
+    years = views.trend_years(cached(history.report_years, db), f.year)
+    by_year = views.status_by_year({y: views.indicator_rows(cached(engine.compute, db, year=y, quarter=None,
+                                                                   unit=f.engine_kwargs()["unit"], as_of=f.as_of))
+                                    for y in years})
+    t1, t2 = st.columns(2)
+    with t1:
+        chart(charts.status_by_year(by_year, views.status_by_year_title(by_year), big=f.present), key="ov_years_chart")
+    with t2:
+        ids = [r["id"] for r in rows]
+        names = {r["id"]: f"{r['id'].split('_', 1)[0]} — {r['name']}" for r in rows}
+        if st.session_state.get(K.OV_TREND) not in ids:
+            st.session_state[K.OV_TREND] = ids[0]
+        picked = st.selectbox("Chỉ tiêu xem xu hướng", ids, format_func=names.get, key=K.OV_TREND)
+        tr = cached(engine.trend, db, indicator_ids=[picked], years=years, unit=f.engine_kwargs()["unit"])
+        series, target, unit = views.trend_series(tr, picked, rows)
+        chart(charts.trend(series, views.trend_title(series, names[picked], unit), unit=unit,
+                           target_low=views.target_low(target), target_high=views.target_high(target),
+                           big=f.present), key="ov_trend_chart")
+
+    st.subheader("Chi tiết một chỉ tiêu")
+    drilldown(db, rows, f, "ov", K.OV_DETAIL)
+    table_downloads(score, f"Bảng chỉ tiêu {f.unit} {f.year}", "ov_score")

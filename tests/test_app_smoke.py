@@ -1,0 +1,156 @@
+"""AppTest over every page of the dashboard on a small organisation loaded through the real loader.
+
+The organisation (built once per module into a DuckDB file in tmp): a Đảng bộ cơ sở with two cells
+(DB01), a second one (DB02), a Chi bộ cơ sở (CB03) and a Đảng bộ cơ sở (DB04) under an intermediate
+committee (DBCT01); reports for 2023 and 2024, one late, one resubmitted, petitions and trainees.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from streamlit.testing.v1 import AppTest
+
+from loaders.config import load_config
+from loaders.ingest import ingest_bytes
+from loaders.schema import UNIT_LIST
+from loaders.storage import open_database
+from loaders.units import load_unit_list_bytes
+from tests.builders import info_values, write_workbook
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+ROOT = load_config().root_code
+UNITS = [  # code, name, kind label, parent
+    ("DB01", "Đảng bộ Công ty Điện lực", "Đảng bộ cơ sở", None),
+    ("DB02", "Đảng bộ Công ty Cấp thoát nước", "Đảng bộ cơ sở", None),
+    ("CB03", "Chi bộ Công ty Xổ số kiến thiết", "Chi bộ cơ sở", None),
+    ("DBCT01", "Đảng bộ Tổng công ty Thương mại", "Đảng bộ cấp trên cơ sở", None),
+    ("DB04", "Đảng bộ Công ty Bia", "Đảng bộ cơ sở", "DBCT01"),
+]
+PAGES = ["pages/tong_quan.py", "pages/nop_bao_cao.py", "pages/sinh_hoat.py", "pages/dao_tao.py",
+         "pages/don_thu.py", "pages/tuyen_giao.py", "pages/so_sanh.py", "pages/quan_tri.py"]
+
+
+def unit_list_bytes(rows=UNITS) -> bytes:
+    """A unit-list workbook (sheet `Đơn vị`) written with openpyxl."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = UNIT_LIST.name
+    ws.append(["Mã đơn vị", "Tên đơn vị", "Loại hình", "Mã đơn vị cấp trên", "Ngừng hoạt động từ năm"])
+    for code, name, kind, parent in rows:
+        ws.append([code, name, kind, parent, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def elements(qcdc: str = "Có", dialogues: int = 2, docs: int = 5) -> dict:
+    """`Chỉ tiêu` values of a plausible quarterly report."""
+    return {"QUAN_TRIET_NQ": "Có", "NGUOI_QUAN_TRIET": 100, "DV_THU_HOACH": 25, "QCDC": qcdc,
+            "QD_TIEP_DAN": "Có", "KH_TU_TUONG": "Có", "HN_NLD": 1, "DOI_THOAI": dialogues, "GOP_Y_XD_DANG": 1,
+            "VAN_BAN_CHI_DAO": docs, "HN_TUYEN_TRUYEN": 3, "NGUOI_THAM_DU": 250, "TIEP_DAN": 4,
+            "GIAM_SAT": 2, "PHAN_BIEN": 3, "AN_SINH": "12,5", "CTV_DLXH": 3}
+
+
+def cells_for(unit: str, kind: str, annual: bool) -> list[dict]:
+    """The `Chi bộ` rows of a unit (with ratings in an annual report)."""
+    if kind == "Chi bộ cơ sở":
+        rows = [{"cell_code": unit, "cell_name": f"Chi bộ {unit}", "cell_kind": "Chi bộ cơ sở", "members": 15,
+                 "mo_hinh_4_tot": "Có"}]
+    else:
+        rows = [{"cell_code": f"{unit}-CB{i}", "cell_name": f"Chi bộ Phòng {i}", "cell_kind": "Chi bộ trực thuộc",
+                 "members": 10, "mo_hinh_4_tot": "Có" if i == 1 else "Không"} for i in (1, 2)]
+    if annual:
+        for i, r in enumerate(rows):
+            r.update({"rating": "Hoàn thành tốt nhiệm vụ" if i == 0 else "Hoàn thành nhiệm vụ",
+                      "dv_xuat_sac": 2, "dv_tot": 6, "dv_hoan_thanh": 2, "dv_khong_hoan_thanh": 0, "dv_gop_y_6": 9})
+    return rows
+
+
+def meetings_for(cells: list[dict], year: int, months: range) -> list[dict]:
+    """One regular meeting per month per cell and one thematic meeting in the quarter's first month."""
+    out = []
+    for c in cells:
+        for m in months:
+            out.append({"cell_code": c["cell_code"], "meeting_date": dt.date(year, m, 10), "kind": "Định kỳ",
+                        "required": 10, "attended": 9, "ideological": "Có"})
+        out.append({"cell_code": c["cell_code"], "meeting_date": dt.date(year, months[0], 20),
+                    "kind": "Chuyên đề", "required": 10, "attended": 10, "ideological": "Có"})
+    return out
+
+
+def workbook_bytes(tmp: Path, unit: str, year: int, period: str, **over) -> bytes:
+    """A valid v1 workbook for the unit and period, written by tests.builders with openpyxl."""
+    kind = next(k for c, _, k, _ in UNITS if c == unit)
+    name = next(n for c, n, _, _ in UNITS if c == unit)
+    annual = period == "Y"
+    cells = cells_for(unit, kind, annual)
+    months = {"Q1": range(1, 4), "Q2": range(4, 7), "Q3": range(7, 10), "Q4": range(10, 13), "Y": range(10, 13)}[period]
+    args = dict(
+        info=info_values(unit, year, period, unit_name=name, unit_kind=kind, member_total=20, staff_total=100),
+        elements=elements(), cells=cells, meetings=[] if annual else meetings_for(cells, year, months),
+        trainees=[{"full_name": f"Nguyễn Văn {unit}", "birth_date": dt.date(1980, 1, 2), "level": "Cao cấp",
+                   "year_sent": year}] if period == "Q1" else [],
+        petitions=[{"petition_no": f"{unit}-{year}-01", "received_date": dt.date(year, 2, 1), "kind": "Khiếu nại",
+                    "over_level": "Không", "status": "Đang giải quyết"}] if period == "Q1" else [],
+    )
+    args.update(over)
+    path = tmp / f"{unit}_{year}_{period}.xlsx"
+    write_workbook(path, **args)
+    return path.read_bytes()
+
+
+def received(year: int, period: str, late: bool = False) -> dt.datetime:
+    """A time of receipt before the deadline (or 10 days after it)."""
+    end = {"Q1": dt.date(year, 3, 31), "Q2": dt.date(year, 6, 30), "Q3": dt.date(year, 9, 30),
+           "Q4": dt.date(year, 12, 31), "Y": dt.date(year, 12, 31)}[period]
+    return dt.datetime.combine(end + dt.timedelta(days=25 if late else 5), dt.time(9, 30))
+
+
+def build_org(path: Path, work: Path) -> None:
+    """Load the unit list and the reports of the small organisation through the real loader."""
+    db = open_database(path)
+    load_unit_list_bytes(db, unit_list_bytes(), "don_vi.xlsx")
+    plan = [("DB01", 2023, "Q1", False), ("DB01", 2024, "Q1", False), ("DB02", 2024, "Q1", True),
+            ("CB03", 2024, "Q1", False), ("DB04", 2024, "Q1", False), ("DB01", 2024, "Q2", False),
+            ("DB01", 2024, "Y", False), ("DB02", 2024, "Y", False)]
+    for unit, year, period, late in plan:
+        r = ingest_bytes(db, workbook_bytes(work, unit, year, period), f"{unit}_{year}_{period}.xlsx",
+                         received_at=received(year, period, late), uploader="Trần Thị Văn Phòng")
+        assert r.status == "accepted", (unit, year, period, [i.message for i in r.errors])
+    # a resubmission of DB01 2024 Q1 with a corrected figure: version 2 replaces version 1
+    data = workbook_bytes(work, "DB01", 2024, "Q1", elements=elements(docs=9))
+    r = ingest_bytes(db, data, "DB01_2024_Q1_v2.xlsx", received_at=received(2024, "Q1") + dt.timedelta(days=3),
+                     uploader="Lê Văn Sửa")
+    assert r.status == "accepted" and r.replaced_previous
+
+
+@pytest.fixture(scope="module")
+def org_db(tmp_path_factory) -> Path:
+    """Path of a DuckDB file holding the small organisation (built once per module)."""
+    base = tmp_path_factory.mktemp("org")
+    path = base / "org.duckdb"
+    build_org(path, base)
+    return path
+
+
+@pytest.fixture
+def app(org_db, monkeypatch):
+    """A fresh AppTest of app.py pointed at the organisation's database."""
+    monkeypatch.setenv("DASHBOARD_DB", str(org_db))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["year"] = "2024"
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every text the page shows (titles, markdown, captions, subheaders, metrics labels, infos)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [e.label for e in at.expander]
+    return "\n".join(parts)

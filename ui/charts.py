@@ -1,0 +1,195 @@
+"""Plotly chart builders: a title that states the message, axis units, target lines and bands,
+Vietnamese number format (separators ',.'), a colour-blind-safe palette, large fonts for the projector.
+
+Every builder takes plain data (from metrics.views) and returns a go.Figure; nothing here reads the DB.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.format import COLORS, SERIES, STATUS, STATUS_ORDER, TARGET_COLOR, fmt_status
+
+COMPLETENESS_COLORS = {"on_time": "#0072B2", "late": "#E69F00", "missing": "#D55E00",
+                       "waiting": "#F0E442", "not_due": "#E8E8E8"}
+COMPLETENESS_TEXT = {"on_time": "✓", "late": "muộn", "missing": "✗", "waiting": "…", "not_due": ""}
+
+
+def style(fig: go.Figure, title: str, *, big: bool = False, height: int | None = None) -> go.Figure:
+    """Common layout: message title, Vietnamese separators, readable fonts (larger when presenting)."""
+    base = 20 if big else 14
+    fig.update_layout(
+        title={"text": title, "font": {"size": base + 8}, "x": 0, "xanchor": "left"},
+        separators=",.",
+        font={"size": base, "family": "Inter, 'Segoe UI', 'DejaVu Sans', sans-serif"},
+        template="plotly_white",
+        margin={"l": 10, "r": 30, "t": 70 if big else 60, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        hoverlabel={"font_size": base},
+    )
+    if height:
+        fig.update_layout(height=int(height * (1.3 if big else 1)))
+    return fig
+
+
+def status_counts_bar(counts: dict[str, int], title: str, *, big: bool = False) -> go.Figure:
+    """How many indicators are đạt / chưa đạt / vượt / không có dữ liệu (labels and icons, not colour alone)."""
+    order = [s for s in STATUS_ORDER if counts.get(s)]
+    fig = go.Figure(go.Bar(
+        x=[counts[s] for s in order], y=[fmt_status(s) for s in order], orientation="h",
+        marker_color=[COLORS[s] for s in order], text=[counts[s] for s in order], textposition="outside",
+        hovertemplate="%{y}: %{x} chỉ tiêu<extra></extra>",
+    ))
+    fig.update_xaxes(title="Số chỉ tiêu", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title, big=big, height=90 + 45 * max(len(order), 1))
+
+
+def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool = False) -> go.Figure:
+    """Horizontal bars of each indicator's value coloured by status, with its target as a marker
+    (a band for a range target)."""
+    df = df.reset_index(drop=True)
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        part = df[df["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=part["value"].fillna(0), y=part["label"], orientation="h", name=fmt_status(status),
+            marker_color=COLORS[status], text=part["value_text"], textposition="outside",
+            customdata=part[["target_text", "status_text"]].to_numpy(),
+            hovertemplate="%{y}<br>Kết quả: %{text}<br>Mục tiêu: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+        ))
+    for i, r in df.iterrows():
+        low, high = r["target_low"], r["target_high"]
+        if low is None or pd.isna(low):
+            continue
+        if high is not None and not pd.isna(high) and high != low:
+            fig.add_shape(type="rect", x0=low, x1=high, y0=i - 0.45, y1=i + 0.45, yref="y",
+                          fillcolor=TARGET_COLOR, opacity=0.15, line_width=0)
+        fig.add_shape(type="line", x0=low, x1=low, y0=i - 0.45, y1=i + 0.45, yref="y",
+                      line={"color": TARGET_COLOR, "width": 3, "dash": "dot"})
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Mục tiêu",
+                             line={"color": TARGET_COLOR, "width": 3, "dash": "dot"}))
+    axis = "Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})"
+    fig.update_xaxes(title=axis, rangemode="tozero", range=[0, 112] if unit == "%" else None)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]), autorange="reversed",
+                     type="category")
+    fig.update_layout(barmode="overlay", bargap=0.35)
+    return style(fig, title, big=big, height=110 + 42 * max(len(df), 1))
+
+
+def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_high=None,
+          big: bool = False) -> go.Figure:
+    """A value per year (columns year, value) with its target line or band."""
+    fig = go.Figure()
+    if target_low is not None:
+        if target_high is not None and target_high != target_low:
+            fig.add_hrect(y0=target_low, y1=target_high, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0,
+                          annotation_text="Khoảng mục tiêu", annotation_position="top left")
+        else:
+            fig.add_hline(y=target_low, line={"color": TARGET_COLOR, "dash": "dot", "width": 3},
+                          annotation_text="Mục tiêu", annotation_position="top left")
+    fig.add_trace(go.Scatter(
+        x=df["year"].astype(str), y=df["value"], mode="lines+markers+text", name="Kết quả",
+        line={"color": SERIES[0], "width": 4}, marker={"size": 12},
+        text=df.get("value_text"), textposition="top center",
+        hovertemplate="Năm %{x}: %{y:,.1f}<extra></extra>",
+    ))
+    fig.update_xaxes(title="Năm", type="category")
+    fig.update_yaxes(title="Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})", rangemode="tozero")
+    return style(fig, title, big=big, height=380)
+
+
+def status_by_year(df: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
+    """Stacked bars: indicators by status for each year (columns year, status, count)."""
+    fig = go.Figure()
+    for status in STATUS_ORDER:
+        part = df[df["status"] == status]
+        if part.empty or part["count"].sum() == 0:
+            continue
+        fig.add_trace(go.Bar(x=part["year"].astype(str), y=part["count"], name=fmt_status(status),
+                             marker_color=COLORS[status], text=part["count"], textposition="inside",
+                             hovertemplate="Năm %{x}: %{y} chỉ tiêu<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="Năm", type="category")
+    fig.update_yaxes(title="Số chỉ tiêu")
+    return style(fig, title, big=big, height=380)
+
+
+def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = None, unit: str = "",
+         x_title: str = "", horizontal: bool = False, band: tuple | None = None, big: bool = False,
+         height: int | None = None) -> go.Figure:
+    """Plain or grouped bars (one series per value of `color`), optional target band (low, high)."""
+    fig = go.Figure()
+    groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
+    for i, (name, part) in enumerate(groups):
+        xs, ys = (part[y], part[x]) if horizontal else (part[x], part[y])
+        fig.add_trace(go.Bar(
+            x=xs, y=ys, name=str(name) if name is not None else y, orientation="h" if horizontal else "v",
+            marker_color=SERIES[i % len(SERIES)], text=part[y], texttemplate="%{text:,.0f}",
+            textposition="outside" if color is None else "auto",
+            hovertemplate=f"%{{{'y' if horizontal else 'x'}}}: %{{{'x' if horizontal else 'y'}:,.1f}} {unit}<extra></extra>",
+        ))
+    if band is not None:
+        low, high = band
+        add = fig.add_vrect if horizontal else fig.add_hrect
+        kw = {"x0": low, "x1": high} if horizontal else {"y0": low, "y1": high}
+        add(**kw, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0,
+            annotation_text=f"Mục tiêu {low:g}–{high:g} {unit}".strip(), annotation_position="top left")
+    value_axis = f"Số lượng ({unit})" if unit else "Số lượng"
+    if horizontal:
+        fig.update_xaxes(title=value_axis, rangemode="tozero")
+        fig.update_yaxes(title=x_title, autorange="reversed", type="category")
+    else:
+        fig.update_yaxes(title=value_axis, rangemode="tozero")
+        fig.update_xaxes(title=x_title, type="category")
+    fig.update_layout(barmode="group", showlegend=color is not None)
+    return style(fig, title, big=big, height=height or 400)
+
+
+def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
+    """Units (rows) × indicators (columns) coloured by status code; the cell text shows the value."""
+    codes = list(STATUS_ORDER)
+    z = matrix.apply(lambda col: col.map(lambda s: codes.index(s) if s in codes else None))
+    n = len(codes)
+    scale = []
+    for i, s in enumerate(codes):
+        scale += [[i / n, COLORS[s]], [(i + 1) / n, COLORS[s]]]
+    hover = matrix.apply(lambda col: col.map(lambda s: STATUS.get(s, ("—", ""))[0]))
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(dtype=float), x=list(matrix.columns), y=list(matrix.index), text=text.to_numpy(),
+        texttemplate="%{text}", customdata=hover.to_numpy(), colorscale=scale, zmin=-0.5, zmax=n - 0.5,
+        showscale=False, xgap=2, ygap=2,
+        hovertemplate="%{y}<br>%{x}: %{text}<br>%{customdata}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(side="top", type="category")
+    return style(fig, title, big=big, height=140 + 34 * max(len(matrix), 1))
+
+
+def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
+    """Units × periods: đúng hạn / nộp muộn / chưa nộp, with text marks so colour is not the only cue."""
+    from ui.format import PERIOD_LABELS
+    from metrics.views import COMPLETENESS_LABELS
+
+    order = list(COMPLETENESS_COLORS)
+    wide = long.pivot(index="unit_name", columns="period", values="status").reindex(columns=list(PERIOD_LABELS))
+    z = wide.apply(lambda col: col.map(lambda s: order.index(s) if s in order else None)).to_numpy(dtype=float)
+    marks = wide.apply(lambda col: col.map(lambda s: COMPLETENESS_TEXT.get(s, ""))).to_numpy()
+    hover = wide.apply(lambda col: col.map(lambda s: COMPLETENESS_LABELS.get(s, ""))).to_numpy()
+    n = len(order)
+    scale = []
+    for i, s in enumerate(order):
+        scale += [[i / n, COMPLETENESS_COLORS[s]], [(i + 1) / n, COMPLETENESS_COLORS[s]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[PERIOD_LABELS[p] for p in wide.columns], y=list(wide.index), text=marks, texttemplate="%{text}",
+        customdata=hover, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2,
+        hovertemplate="%{y} — %{x}: %{customdata}<extra></extra>",
+    ))
+    for s in order:  # a legend for the categories
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=COMPLETENESS_LABELS[s],
+                                 marker={"size": 14, "color": COMPLETENESS_COLORS[s], "symbol": "square"}))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(side="top", type="category")
+    return style(fig, title, big=big, height=160 + 30 * max(len(wide), 1))

@@ -1,0 +1,42 @@
+"""Cached access to the database for pages: one Database per file, results keyed on its data_version."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+from loaders.config import resolve_db_path
+from loaders.storage import Database, open_database
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> Database:
+    return open_database(path)
+
+
+def get_db() -> Database:
+    """The database the app works on ($DASHBOARD_DB, else the configured default)."""
+    return _database(str(resolve_db_path().resolve()))
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _call(_fn: Callable, _db: Database, name: str, path: str, version: int, items: tuple) -> Any:
+    return _fn(_db, **dict(items))
+
+
+def cached(fn: Callable, db: Database, **kwargs: Any) -> Any:
+    """fn(db, **kwargs), cached until the database changes (keyed on path and data_version).
+
+    Results are shared between sessions: callers must not modify them in place."""
+    items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+    return _call(fn, db, f"{fn.__module__}.{fn.__qualname__}", str(db.path), db.data_version, items)
+
+
+@st.cache_resource(show_spinner=False)
+def startup_problems() -> list[str]:
+    """Problems found by the declaration checks (run once per process)."""
+    try:
+        from metrics.checks import run_checks
+    except ImportError:  # the checks module is optional at start-up; the engine itself still runs
+        return []
+    return list(run_checks())

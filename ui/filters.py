@@ -1,0 +1,155 @@
+"""The filters every page shares (unit, year, quarter, presentation mode), kept in the URL.
+
+The widgets live in the sidebar and are rendered by app.py on every run, so the choice persists
+across pages. On the first run of a session the URL is read into them; invalid values fall back to
+the defaults silently, so a crafted link can never break the page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from loaders import history
+from loaders.config import load_config
+from loaders.storage import Database
+from metrics import views
+from ui import state as K
+from ui.data import cached
+from ui.format import QUARTER_LABELS
+
+QUARTERS = (0, 1, 2, 3, 4)  # 0 = Cả năm (a radio cannot hold None reliably)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The current view: unit (code), year, quarter (None = full year), presentation mode, as-of date."""
+
+    unit: str
+    unit_name: str
+    is_root: bool
+    year: int
+    quarter: int | None
+    present: bool
+    as_of: dt.date
+    unit_names: dict
+
+    def engine_kwargs(self) -> dict:
+        """Keyword arguments for metrics.engine functions (unit None = the root)."""
+        return {"year": self.year, "quarter": self.quarter,
+                "unit": None if self.is_root else self.unit, "as_of": self.as_of}
+
+    @property
+    def scope_unit(self) -> str | None:
+        """The unit code to scope loader queries by (None = everything)."""
+        return None if self.is_root else self.unit
+
+
+def parse_year(text: object, allowed: list[int]) -> int | None:
+    """A year from a query value, or None when it is not one of the offered years."""
+    try:
+        year = int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+    return year if year in allowed else None
+
+
+def parse_quarter(text: object) -> int | None:
+    """1–4 from '2', 'Q2', 'II', 'quy 2'; 0 for the full year; None when unreadable."""
+    t = str(text).strip().upper().replace("QUÝ", "").replace("QUY", "").replace("Q", "").strip()
+    roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
+    if t in roman:
+        return roman[t]
+    if t in {"", "0", "Y", "NĂM", "NAM", "CẢ NĂM"}:
+        return 0
+    return int(t) if t in {"1", "2", "3", "4"} else None
+
+
+def _truthy(text: object) -> bool:
+    return str(text).strip().lower() in {"1", "true", "yes", "co", "có", "on"}
+
+
+def _load_url_once(codes: list[str], root: str, years: list[int], default_year: int) -> None:
+    ss = st.session_state
+    if not ss.get(K.URL_LOADED):
+        qp = st.query_params
+        unit = str(qp.get(K.QP_UNIT, "")).strip().upper()
+        ss[K.UNIT] = unit if unit in codes else root
+        ss[K.YEAR] = parse_year(qp.get(K.QP_YEAR), years) or default_year
+        q = parse_quarter(qp.get(K.QP_QUARTER, "0"))
+        ss[K.QUARTER] = 0 if q is None else q
+        ss[K.PRESENT] = _truthy(qp.get(K.QP_PRESENT, ""))
+        ss[K.URL_LOADED] = True
+    # values that became invalid (e.g. a unit list reloaded) fall back instead of failing
+    if ss.get(K.UNIT) not in codes:
+        ss[K.UNIT] = root
+    if ss.get(K.YEAR) not in years:
+        ss[K.YEAR] = default_year
+    if ss.get(K.QUARTER) not in QUARTERS:
+        ss[K.QUARTER] = 0
+
+
+def render_filters(db: Database) -> Filters:
+    """Draw the sidebar filters and return the current view."""
+    units = cached(history.units_frame, db)
+    options = views.unit_options(units)
+    labels = dict(options)
+    codes = [c for c, _ in options]
+    root = load_config().root_code if load_config().root_code in codes else codes[0]
+    data_years = cached(history.report_years, db)
+    today = history.today_local()
+    years = views.year_options(data_years, today.year)
+    _load_url_once(codes, root, years, views.default_year(data_years, today.year))
+    with st.sidebar:
+        st.selectbox("Đơn vị", codes, format_func=lambda c: labels.get(c, c), key=K.UNIT,
+                     help="Gõ tên hoặc mã đơn vị để tìm. Chọn một đơn vị là xem đơn vị đó và các đơn vị trực thuộc.")
+        st.selectbox("Năm", years, key=K.YEAR)
+        st.radio("Kỳ", QUARTERS, format_func=_quarter_label, key=K.QUARTER, horizontal=True,
+                 help="Một quý: lũy kế từ đầu năm đến hết quý đó.")
+        st.toggle("Chế độ trình chiếu", key=K.PRESENT,
+                  help="Ẩn thanh bên, phóng to chữ và biểu đồ để chiếu trong cuộc họp.")
+    unit = st.session_state[K.UNIT]
+    quarter = st.session_state[K.QUARTER] or None
+    names = {c: str(n) for c, n in zip(units["code"], units["name"])}
+    st.session_state[K.CURRENT] = f = Filters(unit=unit, unit_name=names.get(unit, unit), is_root=unit == root,
+                   year=int(st.session_state[K.YEAR]), quarter=quarter,
+                   present=bool(st.session_state[K.PRESENT]), as_of=today, unit_names=names)
+    return f
+
+
+def current() -> Filters:
+    """The filters app.py rendered in this run (pages call this)."""
+    return st.session_state[K.CURRENT]
+
+
+def _quarter_label(q: int) -> str:
+    return QUARTER_LABELS[q or None]
+
+
+def sync_url(f: Filters, page_path: str) -> None:
+    """Write the current view into the URL (only when it changed) so the link reopens it."""
+    want = {K.QP_UNIT: f.unit, K.QP_YEAR: str(f.year), K.QP_PAGE: page_path}
+    if f.quarter:
+        want[K.QP_QUARTER] = str(f.quarter)
+    if f.present:
+        want[K.QP_PRESENT] = "1"
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    if current != want:
+        st.query_params.from_dict(want)
+
+
+def exit_presentation() -> None:
+    """Callback of the 'leave presentation mode' button."""
+    st.session_state[K.PRESENT] = False
+
+
+def follow_page_param(pages: dict, current_page) -> None:
+    """On a session's first run, open the page named by ?page= (a shared link), if it exists."""
+    if st.session_state.get(K.PAGE_SYNCED):
+        return
+    st.session_state[K.PAGE_SYNCED] = True
+    wanted = str(st.query_params.get(K.QP_PAGE, "")).strip().lower()
+    for page in (p for group in pages.values() for p in group):
+        if page.url_path == wanted and page.url_path != current_page.url_path:
+            st.switch_page(page, query_params={k: st.query_params.get(k) for k in st.query_params.keys()})

@@ -1,0 +1,104 @@
+"""Helpers every page uses: title line, error display, presentation CSS, charts, tables, downloads."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import pandas as pd
+import streamlit as st
+
+from loaders.errors import DashboardError
+from metrics import views
+from ui import state as K
+from ui.filters import Filters, exit_presentation
+from ui.format import window_label
+
+_PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
+html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 22px !important; }
+h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
+.block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
+</style>"""
+
+_BASE_CSS = """<style>
+[data-testid="stMetricValue"] { font-size: 2.2rem; }
+</style>"""
+
+
+def apply_style(present: bool) -> None:
+    """Inject the base CSS, and the projector CSS in presentation mode (hides sidebar, larger fonts)."""
+    st.markdown(_PRESENT_CSS if present else _BASE_CSS, unsafe_allow_html=True)
+
+
+def header(title: str, f: Filters) -> None:
+    """Page title plus one line saying which unit and window the figures are for."""
+    st.title(title)
+    scope = f.unit_name if f.is_root else f"{f.unit_name} ({f.unit}) và các đơn vị trực thuộc"
+    cols = st.columns([5, 1]) if f.present else [st.container()]
+    cols[0].caption(f"**{scope}** — {window_label(f.year, f.quarter)}; số liệu tính đến {f.as_of:%d/%m/%Y}")
+    if f.present:
+        cols[1].button("Thoát trình chiếu", key=K.OV_EXIT_PRESENT, on_click=exit_presentation,
+                       icon=":material/close_fullscreen:")
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Run page code; an expected failure (DashboardError) is shown as a Vietnamese error, nothing else is caught."""
+    try:
+        yield
+    except DashboardError as exc:
+        st.error(exc.message, icon="🚫")
+        if exc.issues:
+            st.dataframe(views.issues_table(exc.issues), hide_index=True)
+
+
+def chart(fig, key: str) -> None:
+    """Show a Plotly figure full width, without the Plotly logo."""
+    st.plotly_chart(fig, key=key, width="stretch", theme=None,
+                    config={"displaylogo": False, "locale": "vi", "responsive": True})
+
+
+def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None) -> None:
+    """A read-only table without the index."""
+    st.dataframe(df, hide_index=True, key=key, height=height, column_config=column_config)
+
+
+def slug(text: str) -> str:
+    """An ASCII file-name part from Vietnamese text ('Đơn thư 2024' → 'don-thu-2024')."""
+    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in bare if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^a-zA-Z0-9]+", "-", bare).strip("-").lower() or "bang"
+
+
+def export_module():
+    """helper U2's metrics.export, or None while it does not exist (the buttons are then left out)."""
+    try:
+        from metrics import export
+    except ImportError:
+        return None
+    return export
+
+
+def table_downloads(df: pd.DataFrame, title: str, key: str) -> None:
+    """'Tải Excel' and 'Tải CSV' buttons for a table (generated only when clicked)."""
+    export = export_module()
+    if export is None or df is None:
+        return
+    name = slug(title)
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("Tải Excel", data=lambda: export.table_xlsx(df, title=title), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=K.download_key(f"{key}_xlsx"), on_click="ignore", icon=":material/download:")
+    c2.download_button("Tải CSV", data=lambda: export.table_csv(df), file_name=f"{name}.csv", mime="text/csv",
+                       key=K.download_key(f"{key}_csv"), on_click="ignore", icon=":material/download:")
+
+
+def download(label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
+    """One deferred download button."""
+    st.download_button(label, data=make, file_name=file_name, mime=mime, key=K.download_key(key),
+                       on_click="ignore", icon=":material/download:")

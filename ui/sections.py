@@ -1,0 +1,71 @@
+"""Page sections shared by several pages: an indicator group (chart, table, who is behind, drill-down)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics import views
+from ui import charts
+from ui.data import cached
+from ui.filters import Filters
+from ui.format import fmt_status, window_label
+from ui.page import chart, table, table_downloads
+
+
+def indicator_charts(rows: list[dict], f: Filters, title: str, key: str) -> None:
+    """Value-vs-target bars: percentages in one chart, counts (người, đơn, chi bộ) one chart per unit."""
+    pct = [r for r in rows if r["unit"] == "%"]
+    if pct:
+        df = views.value_vs_target(pct)
+        not_met = sum(1 for r in pct if r["status"] == "not_met")
+        chart(charts.value_vs_target(df, f"{title}: {not_met}/{len(pct)} tỷ lệ chưa đạt {window_label(f.year, f.quarter)}",
+                                     unit="%", big=f.present), key=f"{key}_pct")
+    for unit in sorted({r["unit"] for r in rows if r["unit"] != "%"}):
+        part = [r for r in rows if r["unit"] == unit]
+        df = views.value_vs_target(part)
+        chart(charts.value_vs_target(df, f"{title}: kết quả so với mục tiêu ({unit})", unit=unit, big=f.present),
+              key=f"{key}_{views.short_name(unit)}")
+
+
+def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
+    """One expander per indicator not met, listing the units or cells behind it (one click)."""
+    shown = [r for r in rows if r.get("behind")]
+    if not shown:
+        return
+    st.markdown("**Đơn vị chưa đạt** — bấm vào từng chỉ tiêu để xem:")
+    for r in shown:
+        n = len(r["behind"])
+        what = "chi bộ" if "/" in r["behind"][0] else "đơn vị"
+        with st.expander(f"{fmt_status(r['status'])} · {r['id'].split('_', 1)[0]} {views.short_name(r['name'], 70)}"
+                         f" — {n} {what} chưa đạt", key=f"{key}_behind_{r['id']}"):
+            table(views.behind_table(r["behind"], f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
+
+
+def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> None:
+    """Pick an indicator and see the units/cells behind its figure, down to the submitted file."""
+    from metrics import engine
+
+    ids = [r["id"] for r in rows]
+    names = {r["id"]: f"{r['id'].split('_', 1)[0]} — {r['name']}" for r in rows}
+    if st.session_state.get(state_key) not in ids:
+        st.session_state[state_key] = ids[0]
+    picked = st.selectbox("Xem chi tiết chỉ tiêu", ids, format_func=names.get, key=state_key)
+    detail = cached(engine.drilldown, db, indicator_id=picked, **f.engine_kwargs())
+    shown = views.drilldown_table(detail, f.unit_names)
+    if shown.empty:
+        st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")
+        return
+    table(shown, key=f"{key}_drill_tbl")
+    table_downloads(shown, f"Chi tiết {picked} {f.year}", f"{key}_drill")
+
+
+def indicator_group(db, report_rows: list[dict], groups: list[str], f: Filters, key: str, title: str) -> None:
+    """Everything for a page's indicator groups: charts, table, who is behind, drill-down."""
+    rows = [r for r in report_rows if (r.get("group") or "") in groups]
+    if not rows:
+        st.info("Không có chỉ tiêu nào thuộc nhóm này.")
+        return
+    indicator_charts(rows, f, title, key)
+    table(views.scorecard_table(rows, f.unit_names), key=f"{key}_score")
+    behind_expanders(rows, f, key)
+    st.subheader("Chi tiết theo đơn vị và báo cáo")
+    drilldown(db, rows, f, key, f"{key}_detail")

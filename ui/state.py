@@ -1,0 +1,63 @@
+"""Every session-state key and query-parameter name used by the app, declared once."""
+from __future__ import annotations
+
+# ---- shared filters (widgets rendered by app.py on every run, so they persist across pages)
+UNIT = "flt_unit"
+YEAR = "flt_year"
+QUARTER = "flt_quarter"
+PRESENT = "flt_present"
+URL_LOADED = "_url_loaded"  # set once per session after the URL was read into the widgets
+PAGE_SYNCED = "_page_synced"  # set once the ?page= parameter has been honoured
+CURRENT = "_current_filters"  # the Filters of this run, for the pages
+
+# ---- query parameters (the shareable link)
+QP_UNIT = "unit"
+QP_YEAR = "year"
+QP_QUARTER = "quarter"
+QP_PAGE = "page"
+QP_PRESENT = "present"
+
+# ---- Tổng quan
+OV_DETAIL = "ov_detail_indicator"
+OV_TREND = "ov_trend_indicator"
+OV_EXIT_PRESENT = "ov_exit_present"
+
+# ---- Nộp báo cáo
+UP_FILES = "up_files"
+UP_ROUND = "up_round"  # bumped after a confirmed batch so the uploader starts empty
+UP_CONFIRM = "up_confirm"
+UP_CANCEL = "up_cancel"
+UP_RESULTS = "up_results"  # results of the last confirmed batch
+UP_UPLOADER = "up_uploader"
+UP_HISTORY_UNIT = "up_history_unit"
+UP_MATRIX_YEAR = "up_matrix_year"
+
+# ---- group pages
+SH_DETAIL = "sh_detail_indicator"
+DT_LEVEL = "dt_level"
+DON_DETAIL = "don_detail"
+TG_ELEMENT = "tg_element"
+SS_INDICATOR = "ss_indicator"
+SS_GROUP = "ss_group"
+
+# ---- Quản trị
+AD_UNITS_FILE = "ad_units_file"
+AD_UNITS_LOAD = "ad_units_load"
+AD_UNITS_RESULT = "ad_units_result"
+AD_T_INDICATOR = "ad_t_indicator"
+AD_T_YEAR = "ad_t_year"
+AD_T_OP = "ad_t_op"
+AD_T_VALUE = "ad_t_value"
+AD_T_MIN = "ad_t_min"
+AD_T_MAX = "ad_t_max"
+AD_T_BY = "ad_t_by"
+AD_T_SAVE = "ad_t_save"
+AD_T_MESSAGE = "ad_t_message"
+
+# ---- downloads (one key per button; built with download_key())
+DL_PREFIX = "dl_"
+
+
+def download_key(name: str) -> str:
+    """The widget key of a download button named `name` (unique per page element)."""
+    return f"{DL_PREFIX}{name}"
