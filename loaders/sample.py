@@ -1,0 +1,100 @@
+"""Load the sample organisation (sample_data/) into a database, once, through the real loaders.
+
+The unit list first, then every workbook of sample_data/manifest.csv in its order, with the receipt time
+and uploader the manifest records (so timeliness and re-submissions look as they would in real use).
+The `meta` row 'sample_loaded' marks a database that already has it; a second call does nothing.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from loaders.config import PROJECT_DIR
+from loaders.errors import DashboardError
+from loaders.ingest import ingest_bytes, local_received_at
+from loaders.storage import Database
+from loaders.units import load_unit_list_bytes
+
+SAMPLE_DIR = PROJECT_DIR / "sample_data"
+META_KEY = "sample_loaded"
+
+MSG_ALREADY = "Dữ liệu mẫu đã được nạp vào cơ sở dữ liệu này lúc {at}; không nạp lại."
+MSG_LOADED = ("Đã nạp dữ liệu mẫu: {units} đơn vị trong danh sách, {accepted} báo cáo được nhận "
+              "({replaced} bản nộp lại thay thế bản trước), {skipped} tệp đã có sẵn.")
+MSG_MISSING = "Không tìm thấy dữ liệu mẫu: thiếu tệp {path}"
+MSG_REJECTED = "Tệp mẫu {file} bị từ chối ({n} lỗi) — đây là lỗi của chương trình, dữ liệu mẫu phải hợp lệ"
+
+
+def sample_status(db: Database) -> dict[str, Any] | None:
+    """The record of an earlier sample load in this database, or None."""
+    raw = db.query_value("SELECT value FROM meta WHERE key = ?", [META_KEY])
+    return json.loads(raw) if raw else None
+
+
+def read_manifest(sample_dir: Path = SAMPLE_DIR) -> list[dict[str, Any]]:
+    """The manifest rows in ingest order: path, received_at (naive local datetime), uploader."""
+    path = sample_dir / "manifest.csv"
+    if not path.is_file():
+        raise DashboardError(MSG_MISSING.format(path=path))
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [{"file": r["file"], "path": sample_dir / r["file"],
+                 "received_at": dt.datetime.fromisoformat(r["received_at"]), "uploader": r["uploader"] or None}
+                for r in csv.DictReader(fh)]
+
+
+def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: bool = True) -> dict[str, Any]:
+    """Load units.xlsx and every manifest workbook once; return summary counts (and a Vietnamese message).
+
+    `strict` (the default) raises DashboardError with the file's errors when a sample file is rejected, since
+    that is a bug; strict=False collects rejections in the summary instead (for the contract test) and
+    then does not mark the sample as loaded.
+    """
+    previous = sample_status(db)
+    if previous is not None:
+        return {"status": "already_loaded", "message": MSG_ALREADY.format(at=previous.get("loaded_at", "?")),
+                "previous": previous, "accepted": 0, "files": 0, "results": []}
+    base = Path(sample_dir) if sample_dir else SAMPLE_DIR
+    units_path = base / "units.xlsx"
+    if not units_path.is_file():
+        raise DashboardError(MSG_MISSING.format(path=units_path))
+    manifest = read_manifest(base)
+    unit_result = load_unit_list_bytes(db, units_path.read_bytes(), units_path.name)
+    stored = {h for (h,) in db.query_rows("SELECT file_hash FROM submissions")}
+    summary: dict[str, Any] = {
+        "status": "loaded", "units_added": len(unit_result.added), "units_updated": len(unit_result.updated),
+        "units": len(unit_result.added) + len(unit_result.updated) + len(unit_result.unchanged),
+        "files": len(manifest), "accepted": 0, "replaced": 0, "duplicates": 0, "skipped": 0, "warnings": 0,
+        "rejected": [], "results": [],
+    }
+    for row in manifest:
+        if not row["path"].is_file():
+            raise DashboardError(MSG_MISSING.format(path=row["path"]))
+        data = row["path"].read_bytes()
+        if hashlib.sha256(data).hexdigest() in stored:
+            # already stored by an interrupted earlier run: re-ingesting an old version would make it current
+            summary["skipped"] += 1
+            continue
+        result = ingest_bytes(db, data, row["path"].name, received_at=row["received_at"], uploader=row["uploader"])
+        summary["results"].append({**result.to_json(), "path": row["file"]})
+        summary["warnings"] += len(result.warnings)
+        if result.status == "rejected":
+            if strict:
+                raise DashboardError(MSG_REJECTED.format(file=row["file"], n=len(result.errors)),
+                                     issues=result.errors)
+            summary["rejected"].append(row["file"])
+        elif result.status == "duplicate":
+            summary["duplicates"] += 1
+        else:
+            summary["accepted"] += 1
+            summary["replaced"] += bool(result.replaced_previous)
+    summary["message"] = MSG_LOADED.format(**summary)
+    if not summary["rejected"]:
+        record = {"loaded_at": local_received_at(None).isoformat(sep=" "), "files": summary["files"],
+                  "accepted": summary["accepted"], "skipped": summary["skipped"]}
+        with db.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, json.dumps(record)])
+    return summary

@@ -1,0 +1,864 @@
+"""Generate the sample organisation: unit list, 2023–2025 workbooks, manifest and hand-countable facts.
+
+Run `python sample_data/generate.py [--out DIR]`; the output is byte-for-byte identical on every run
+(seeded randomness per unit/period, fixed document properties and zip timestamps). The organisation, the
+planted variations and how to check figures by hand are described in sample_data/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import random
+import sys
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+if str(ROOT_DIR) not in sys.path:
+    sys.path.insert(0, str(ROOT_DIR))
+
+from openpyxl import Workbook  # noqa: E402
+from openpyxl.styles import Alignment, Font  # noqa: E402
+from openpyxl.writer.excel import ExcelWriter  # noqa: E402
+
+from loaders.schema import CELLS, ELEMENTS, INFO, MEETINGS, PETITIONS, TRAINEES, UNIT_LIST  # noqa: E402
+from metrics.elements import DATA_ELEMENTS  # noqa: E402
+
+SEED = "khoi-doanh-nghiep-2025"
+YEARS = (2023, 2024, 2025)
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+PERIODS = (*QUARTERS, "Y")
+PERIOD_TEXT = {"Q1": "Quý I", "Q2": "Quý II", "Q3": "Quý III", "Q4": "Quý IV", "Y": "Năm"}
+ALIAS_PERIOD_TEXT = {"Q1": "Quý 1", "Q2": "Quý 2", "Q3": "Quý 3", "Q4": "Quý 4", "Y": "Cả năm"}
+DEADLINE_DAYS = 15
+PETITION_DEADLINE_DAYS = 30
+# Fixed document timestamp so regenerated files are byte-identical.
+DOC_TIME = dt.datetime(2026, 1, 20, 8, 0, 0)
+ZIP_TIME = (2026, 1, 20, 8, 0, 0)
+
+RATING_TEXT = {"HTXSNV": "Hoàn thành xuất sắc nhiệm vụ", "HTTNV": "Hoàn thành tốt nhiệm vụ",
+               "HTNV": "Hoàn thành nhiệm vụ", "KHTNV": "Không hoàn thành nhiệm vụ"}
+ALIAS_RATING_TEXT = {"HTXSNV": "Xuất sắc", "HTTNV": "Tốt", "HTNV": "HTNV", "KHTNV": "KHTNV"}
+PETITION_KIND_TEXT = {"KHIEU_NAI": "Khiếu nại", "TO_CAO": "Tố cáo", "KIEN_NGHI": "Kiến nghị, phản ánh"}
+ALIAS_PETITION_KIND_TEXT = {"KHIEU_NAI": "Khiếu nại", "TO_CAO": "Tố cáo", "KIEN_NGHI": "Kiến nghị"}
+STATUS_TEXT = {"DA_GIAI_QUYET": "Đã giải quyết", "DANG_GIAI_QUYET": "Đang giải quyết",
+               "CHUYEN_DON": "Chuyển cơ quan có thẩm quyền", "LUU_DON": "Lưu đơn"}
+ALIAS_STATUS_TEXT = {**STATUS_TEXT, "CHUYEN_DON": "Chuyển đơn"}
+LEVEL_TEXT = {"CAO_CAP": "Cao cấp", "TRUNG_CAP": "Trung cấp", "SO_CAP": "Sơ cấp"}
+INSTITUTION = {"CAO_CAP": ("Học viện Chính trị quốc gia Hồ Chí Minh", "Học viện Chính trị khu vực I"),
+               "TRUNG_CAP": ("Trường Chính trị tỉnh",), "SO_CAP": ("Trường Chính trị tỉnh",)}
+
+OFFICE_STAFF = ("Nguyễn Thị Thu Hà", "Trần Minh Đức", "Lê Thị Hồng Nhung")
+
+# ------------------------------------------------------------------ the organisation, as data
+# (code, name, list kind, parent, inactive_from, staff, style, cells)
+# cells: (suffix, name, base members); a Chi bộ cơ sở has no cell list: its one row is itself.
+UNITS_DECL: tuple[tuple, ...] = (
+    ("DB01", "Đảng bộ Công ty Điện lực tỉnh", "DBCS", None, None, 860, "plain", (
+        ("CB01", "Chi bộ Văn phòng – Tổng hợp", 24), ("CB02", "Chi bộ Phòng Kỹ thuật – An toàn", 18),
+        ("CB03", "Chi bộ Phòng Kinh doanh", 16), ("CB04", "Chi bộ Điện lực Thành phố", 31),
+        ("CB05", "Chi bộ Điện lực Thị xã", 22), ("CB06", "Chi bộ Điện lực huyện Đông Hưng", 19),
+        ("CB07", "Chi bộ Đội Quản lý vận hành lưới điện cao thế", 27), ("CB08", "Chi bộ Phân xưởng Thí nghiệm điện", 13))),
+    ("DB02", "Đảng bộ Công ty Cổ phần Cấp thoát nước", "DBCS", None, None, 410, "plain", (
+        ("CB01", "Chi bộ Văn phòng Công ty", 15), ("CB02", "Chi bộ Nhà máy nước số 1", 17),
+        ("CB03", "Chi bộ Nhà máy nước số 2", 14), ("CB04", "Chi bộ Xí nghiệp Thoát nước", 12),
+        ("CB05", "Chi bộ Xí nghiệp Xây lắp", 10))),
+    ("DB03", "Đảng bộ Bưu điện tỉnh", "DBCS", None, None, 520, "header_row4", (
+        ("CB01", "Chi bộ Văn phòng Bưu điện tỉnh", 21), ("CB02", "Chi bộ Trung tâm Khai thác vận chuyển", 14),
+        ("CB03", "Chi bộ Bưu điện Thành phố", 18), ("CB04", "Chi bộ Bưu điện huyện Kiến Xương", 9),
+        ("CB05", "Chi bộ Bưu điện huyện Tiền Hải", 8), ("CB06", "Chi bộ Trung tâm Kinh doanh", 11))),
+    ("DB04", "Đảng bộ Công ty TNHH MTV Môi trường đô thị", "DBCS", None, None, 380, "example_row", (
+        ("CB01", "Chi bộ Khối Văn phòng", 13), ("CB02", "Chi bộ Đội Vệ sinh môi trường số 1", 11),
+        ("CB03", "Chi bộ Đội Cây xanh – Chiếu sáng", 9), ("CB04", "Chi bộ Xí nghiệp Xử lý chất thải", 10))),
+    ("DB05", "Đảng bộ Công ty Cổ phần Xi măng", "DBCS", None, None, 640, "x_for_yes", (
+        ("CB01", "Chi bộ Khối Quản lý", 20), ("CB02", "Chi bộ Phân xưởng Lò nung", 16),
+        ("CB03", "Chi bộ Phân xưởng Nghiền đóng bao", 14), ("CB04", "Chi bộ Phân xưởng Cơ điện", 12),
+        ("CB05", "Chi bộ Phòng Kinh doanh – Tiêu thụ", 9))),
+    ("DB06", "Đảng bộ Ngân hàng TMCP Công Thương Việt Nam – Chi nhánh tỉnh", "DBCS", None, None, 210, "text_numbers", (
+        ("CB01", "Chi bộ Khối Quản lý – Hỗ trợ", 19), ("CB02", "Chi bộ Phòng Khách hàng doanh nghiệp", 16),
+        ("CB03", "Chi bộ Phòng giao dịch khu vực", 12))),
+    ("DB07", "Đảng bộ Công ty Cổ phần Xây dựng công trình giao thông", "DBCS", "DBCT01", None, 330, "plain", (
+        ("CB01", "Chi bộ Văn phòng", 11), ("CB02", "Chi bộ Đội Thi công số 1", 9),
+        ("CB03", "Chi bộ Đội Thi công số 2", 8), ("CB04", "Chi bộ Xưởng Cơ khí – Sửa chữa", 7))),
+    ("DB08", "Đảng bộ Ngân hàng Nông nghiệp và Phát triển nông thôn – Chi nhánh tỉnh", "DBCS", None, None, 450, "plain", (
+        ("CB01", "Chi bộ Hội sở tỉnh", 26), ("CB02", "Chi bộ Chi nhánh Thành phố", 15),
+        ("CB03", "Chi bộ Chi nhánh huyện Vũ Thư", 11), ("CB04", "Chi bộ Chi nhánh huyện Quỳnh Phụ", 12),
+        ("CB05", "Chi bộ Chi nhánh huyện Hưng Hà", 10), ("CB06", "Chi bộ Chi nhánh huyện Thái Thụy", 9),
+        ("CB07", "Chi bộ Chi nhánh huyện Đông Hưng", 11))),
+    ("CB01", "Chi bộ Công ty TNHH MTV Xổ số kiến thiết tỉnh", "CBCS", None, None, 62, "stt_column", 21),
+    ("CB02", "Chi bộ Công ty Cổ phần Dược – Vật tư y tế", "CBCS", None, None, 145, "aliases", 17),
+    ("CB03", "Chi bộ Công ty TNHH MTV Khai thác công trình thủy lợi", "CBCS", None, None, 120, "plain", 24),
+    ("CB04", "Chi bộ Công ty Cổ phần Sách và Thiết bị trường học", "CBCS", None, None, 48, "text_dates", 9),
+    ("CB05", "Chi bộ Công ty Cổ phần Xe khách tỉnh", "CBCS", None, 2025, 95, "plain", 11),
+    ("DBCT01", "Đảng bộ Tổng công ty Đầu tư và Phát triển hạ tầng tỉnh", "DBCT", None, None, 0, "plain", ()),
+    ("CB06", "Chi bộ Công ty Cổ phần Tư vấn thiết kế xây dựng", "CBCS", "DBCT01", None, 56, "plain", 13),
+    ("CB07", "Chi bộ Công ty TNHH MTV Quản lý bến xe", "CBCS", "DBCT01", None, 70, "plain", 10),
+)
+
+# ------------------------------------------------------------------ planted variations (see README)
+MISSING_REPORTS = {("DB08", 2024, "Q3")}  # never submitted
+RESUBMITTED = ("DB02", 2025, "Q2")  # v1 had NGUOI_THAM_DU typed with an extra zero; v2 corrects it
+NFD_FILE = ("CB03", 2024, "Q2")  # every text typed decomposed (NFD)
+# (unit, year, period) -> days after the deadline it was received
+LATE: dict[tuple[str, int, str], int] = {
+    ("DB06", 2023, "Q1"): 6, ("DB06", 2024, "Q2"): 9, ("DB06", 2024, "Q3"): 3, ("DB06", 2025, "Y"): 12,
+    ("CB04", 2023, "Q4"): 20, ("CB04", 2025, "Q3"): 5, ("DB04", 2024, "Y"): 17, ("CB07", 2025, "Q1"): 2,
+    ("DB08", 2024, "Q4"): 4, ("CB05", 2024, "Q2"): 11,
+}
+# (unit, cell suffix or None for a Chi bộ cơ sở, year, month): no Định kỳ meeting that month
+MISSED_MONTHS = {
+    ("DB03", "CB05", 2023, 8), ("DB01", "CB07", 2024, 2), ("CB05", None, 2024, 7),
+    ("DB08", "CB06", 2025, 10), ("DB04", "CB02", 2025, 4), ("CB07", None, 2023, 11),
+}
+# element code -> {(unit, year): value for every quarter}; planted "not met" targets
+ELEMENT_OVERRIDES: dict[tuple[str, int, str], Any] = {
+    ("CB04", 2023, "QUAN_TRIET_NQ"): False,  # I01 not met in 2023
+    ("CB07", 2023, "QD_TIEP_DAN"): False,  # I05 not met in 2023
+    ("DB04", 2024, "HN_NLD"): 0,  # I06 not met in 2024
+    ("CB03", 2023, "DOI_THOAI"): 0,  # I20 not met in 2023
+    ("CB02", 2025, "KH_TU_TUONG"): False,  # I23 not met in 2025
+}
+GOP_Y_MISSED = {("CB06", 2024, "Q3")}  # no góp ý round that quarter: I21 not met in 2024
+AN_SINH_BLANK = {("CB04", 2024, "Q1")}  # left blank: "not reported", not zero
+# Annual cell ratings that are not "good or better" (everything else is HTXSNV/HTTNV).
+RATING_OVERRIDES = {
+    ("DB05", "CB04", 2023): "HTNV", ("CB05", None, 2024): "HTNV", ("DB04", "CB03", 2024): "KHTNV",
+    ("DB07", "CB03", 2024): "HTNV", ("CB04", None, 2025): "HTNV", ("CB07", None, 2025): "HTNV",
+}
+# Political-theory trainees: year -> level -> list of (unit, quarter sent). Root totals: Cao cấp 7 / 4 / 9
+# (2024 below the 5–10 target), Trung cấp 13 / 18 / 23 (2025 above the 10–20 target).
+TRAINING_PLAN: dict[int, dict[str, list[tuple[str, str]]]] = {
+    2023: {"CAO_CAP": [("DB01", "Q2"), ("DB01", "Q3"), ("DB03", "Q3"), ("DB05", "Q2"), ("DB06", "Q3"),
+                       ("DB08", "Q3"), ("CB03", "Q4")],
+           "TRUNG_CAP": [("DB01", "Q1"), ("DB01", "Q3"), ("DB02", "Q2"), ("DB02", "Q3"), ("DB03", "Q1"),
+                         ("DB04", "Q3"), ("DB05", "Q2"), ("DB06", "Q1"), ("DB07", "Q3"), ("DB08", "Q2"),
+                         ("CB01", "Q3"), ("CB02", "Q4"), ("CB06", "Q2")],
+           "SO_CAP": [("DB04", "Q2"), ("CB05", "Q3"), ("DB07", "Q4")]},
+    2024: {"CAO_CAP": [("DB01", "Q3"), ("DB02", "Q3"), ("DB08", "Q2"), ("CB01", "Q3")],
+           "TRUNG_CAP": [("DB01", "Q1"), ("DB01", "Q2"), ("DB01", "Q3"), ("DB02", "Q2"), ("DB03", "Q2"),
+                         ("DB03", "Q3"), ("DB04", "Q1"), ("DB05", "Q2"), ("DB05", "Q3"), ("DB06", "Q3"),
+                         ("DB07", "Q2"), ("DB08", "Q1"), ("DB08", "Q3"), ("DB08", "Q4"), ("CB02", "Q2"),
+                         ("CB03", "Q2"), ("CB04", "Q3"), ("CB07", "Q3")],
+           "SO_CAP": [("DB02", "Q1"), ("DB06", "Q2"), ("CB06", "Q3"), ("CB01", "Q2")]},
+    2025: {"CAO_CAP": [("DB01", "Q2"), ("DB01", "Q3"), ("DB02", "Q3"), ("DB03", "Q2"), ("DB05", "Q3"),
+                       ("DB06", "Q2"), ("DB07", "Q3"), ("DB08", "Q3"), ("CB02", "Q3")],
+           "TRUNG_CAP": [("DB01", "Q1"), ("DB01", "Q2"), ("DB01", "Q3"), ("DB02", "Q1"), ("DB02", "Q3"),
+                         ("DB03", "Q2"), ("DB03", "Q3"), ("DB04", "Q2"), ("DB04", "Q3"), ("DB05", "Q1"),
+                         ("DB05", "Q3"), ("DB06", "Q2"), ("DB06", "Q3"), ("DB07", "Q2"), ("DB08", "Q1"),
+                         ("DB08", "Q2"), ("DB08", "Q3"), ("CB01", "Q2"), ("CB03", "Q3"), ("CB04", "Q2"),
+                         ("CB06", "Q3"), ("CB07", "Q2"), ("DB02", "Q2")],
+           "SO_CAP": [("DB03", "Q1"), ("DB05", "Q2"), ("CB03", "Q1")]},
+}
+# A trainee sent in Q4/2023 who is listed again in the next report (still studying): counts once, in 2023.
+TRAINEE_REPEATED_NEXT_REPORT = ("CB03", 2023, "CAO_CAP")
+# The one petition sent over the head of the competent level.
+OVER_LEVEL = ("DB01", 2024, "Q2")
+# A petition received in Q3/2024, pending through Q4/2024 and the 2024 annual report, resolved late in Q1/2025.
+CARRIED = ("DB02", dt.date(2024, 8, 20), dt.date(2025, 1, 22))
+
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+            "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Mai", "Tạ", "Lương")
+MIDDLE_M = ("Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công", "Xuân", "Mạnh", "Trọng")
+MIDDLE_F = ("Thị", "Thu", "Ngọc", "Thanh", "Minh", "Thị Thu", "Thị Hồng", "Thị Kim")
+GIVEN_M = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khoa", "Long", "Nam", "Phong", "Quang", "Sơn",
+           "Thắng", "Tuấn", "Việt", "Hiếu", "Trung", "Tùng", "Thành", "Huy", "Kiên", "Đạt")
+GIVEN_F = ("Anh", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Nga", "Ngọc", "Nhung", "Phương",
+           "Thảo", "Trang", "Vân", "Yến", "Huyền", "Dung", "Loan", "Giang")
+THEMES = (
+    "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh về xây dựng văn hóa doanh nghiệp",
+    "Nâng cao chất lượng sinh hoạt chi bộ", "Công tác phát triển đảng viên trong doanh nghiệp",
+    "Phòng, chống tham nhũng, tiêu cực trong sản xuất kinh doanh", "Bảo vệ nền tảng tư tưởng của Đảng",
+    "Chuyển đổi số trong hoạt động của doanh nghiệp", "Thực hành tiết kiệm, chống lãng phí",
+    "Thực hiện Quy chế dân chủ ở cơ sở tại nơi làm việc", "An toàn lao động và chăm lo đời sống người lao động",
+)
+PETITION_TOPICS = {
+    "KIEN_NGHI": ("Kiến nghị về chế độ tiền lương, phụ cấp độc hại", "Phản ánh về điều kiện làm việc tại phân xưởng",
+                  "Kiến nghị về việc bố trí ca kíp", "Phản ánh việc chậm thanh toán chế độ bảo hiểm xã hội",
+                  "Kiến nghị về xét nâng bậc lương", "Phản ánh tiếng ồn, bụi ảnh hưởng khu dân cư"),
+    "KHIEU_NAI": ("Khiếu nại kết quả xếp loại đảng viên cuối năm", "Khiếu nại quyết định điều chuyển công tác",
+                  "Khiếu nại việc chấm dứt hợp đồng lao động", "Khiếu nại kết quả thi nâng ngạch"),
+    "TO_CAO": ("Tố cáo cán bộ quản lý vi phạm trong mua sắm tài sản", "Tố cáo việc quy hoạch, bổ nhiệm cán bộ không đúng quy trình",
+               "Tố cáo đảng viên vi phạm quy định về những điều đảng viên không được làm"),
+}
+
+
+@dataclass
+class Cell:
+    """A cell of a unit: code, name, kind, base number of members."""
+
+    code: str
+    name: str
+    kind: str  # CBCS | CBTT
+    base_members: int
+    suffix: str | None
+
+
+@dataclass
+class Unit:
+    """A unit of the unit list; reporting units carry cells, staff and a writing style."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    inactive_from: int | None
+    staff: int
+    style: str
+    cells: list[Cell] = field(default_factory=list)
+    preparer: str = ""
+
+    def reports_in(self, year: int) -> bool:
+        """Whether the unit is expected to report in this year."""
+        return self.kind in ("DBCS", "CBCS") and (self.inactive_from is None or year < self.inactive_from)
+
+
+def _rng(*parts: Any) -> random.Random:
+    """A random stream of its own for every (unit, year, ...) so one change does not cascade."""
+    return random.Random(":".join([SEED, *map(str, parts)]))
+
+
+def _person(rng: random.Random) -> str:
+    if rng.random() < 0.55:
+        return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE_M)} {rng.choice(GIVEN_M)}"
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE_F)} {rng.choice(GIVEN_F)}"
+
+
+def build_units() -> list[Unit]:
+    """The unit list with cells, from UNITS_DECL."""
+    units = []
+    for code, name, kind, parent, inactive, staff, style, cells in UNITS_DECL:
+        u = Unit(code, name, kind, parent, inactive, staff, style)
+        if kind == "DBCS":
+            u.cells = [Cell(f"{code}-{sfx}", nm, "CBTT", m, sfx) for sfx, nm, m in cells]
+        elif kind == "CBCS":
+            u.cells = [Cell(code, name, "CBCS", cells, None)]
+        u.preparer = _person(_rng(code, "preparer"))
+        units.append(u)
+    return units
+
+
+# ------------------------------------------------------------------ periods
+def quarter_months(q: str) -> list[int]:
+    """The three months of a quarter code."""
+    i = int(q[1])
+    return [3 * i - 2, 3 * i - 1, 3 * i]
+
+
+def period_bounds(year: int, period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period."""
+    if period == "Y":
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    m = quarter_months(period)
+    end = dt.date(year + (m[2] == 12), 1 if m[2] == 12 else m[2] + 1, 1) - dt.timedelta(days=1)
+    return dt.date(year, m[0], 1), end
+
+
+def _days_in_month(year: int, month: int) -> int:
+    nxt = dt.date(year + (month == 12), 1 if month == 12 else month + 1, 1)
+    return (nxt - dt.timedelta(days=1)).day
+
+
+# ------------------------------------------------------------------ the model
+@dataclass
+class Report:
+    """Everything one workbook says, before it is written in a unit's style."""
+
+    unit: Unit
+    year: int
+    period: str
+    received_at: dt.datetime
+    uploader: str
+    info: dict[str, Any]
+    elements: dict[str, Any]
+    cells: list[dict[str, Any]]
+    meetings: list[dict[str, Any]]
+    trainees: list[dict[str, Any]]
+    petitions: list[dict[str, Any]]
+    version: int = 1
+
+    @property
+    def file(self) -> str:
+        """Path relative to sample_data/."""
+        suffix = f"_v{self.version}" if self.version > 1 else ""
+        return f"workbooks/{self.year}/{self.unit.code}_{self.year}_{self.period}{suffix}.xlsx"
+
+
+def cell_members(cell: Cell, year: int, q: str) -> int:
+    """Members of a cell at the end of a quarter: a slow random walk from the base (admissions, transfers)."""
+    n = cell.base_members
+    for y in YEARS:
+        for qq in QUARTERS:
+            step = _rng(cell.code, y, qq, "members").choice((-1, 0, 0, 0, 0, 1, 1))
+            n = max(5, n + step)
+            if (y, qq) == (year, q):
+                return n
+    raise ValueError((year, q))
+
+
+def quarter_elements(u: Unit, year: int, q: str) -> dict[str, Any]:
+    """The 17 data elements of one quarter (cumulative ones as at the quarter's end)."""
+    r = _rng(u.code, year, q, "elements")
+    big = u.kind == "DBCS"
+    members = sum(cell_members(c, year, q) for c in u.cells)
+    qi = int(q[1])
+    share = {1: (0.55, 0.75), 2: (0.78, 0.92), 3: (0.9, 0.99), 4: (0.95, 1.0)}[qi]
+    quan_triet = round(u.staff * r.uniform(*share))
+    thu_hoach = round(members * r.uniform(*share))
+    if qi == 4 and r.random() < 0.45:  # many units reach everyone by year end
+        quan_triet, thu_hoach = u.staff, members
+    hn = r.randint(3, 8) if big else r.randint(1, 2)
+    e: dict[str, Any] = {
+        "QUAN_TRIET_NQ": True,
+        "NGUOI_QUAN_TRIET": quan_triet,
+        "DV_THU_HOACH": thu_hoach,
+        "QCDC": True,
+        "QD_TIEP_DAN": True,
+        "KH_TU_TUONG": True,
+        "HN_NLD": 1 if qi == (2 if u.code in ("DB06", "CB02") else 1) else 0,
+        "DOI_THOAI": r.randint(1, 4) if big else (1 if qi == 2 else r.choice((0, 0, 1))),
+        "GOP_Y_XD_DANG": 0 if (u.code, year, q) in GOP_Y_MISSED else 1,
+        "VAN_BAN_CHI_DAO": r.randint(4, 10) if big else r.randint(1, 3),
+        "HN_TUYEN_TRUYEN": hn,
+        "NGUOI_THAM_DU": hn * round(u.staff * r.uniform(0.15, 0.35)) if big else hn * round(u.staff * r.uniform(0.5, 0.9)),
+        "TIEP_DAN": r.randint(10, 24) if big else r.randint(2, 6),
+        "GIAM_SAT": r.randint(5, 12) if big else r.randint(1, 3),
+        "PHAN_BIEN": r.randint(3, 10) if big else r.randint(1, 3),
+        "AN_SINH": round(r.uniform(60, 480) if big else r.uniform(5, 45), 1),
+        "CTV_DLXH": (r.randint(3, 7) if big else r.randint(1, 2)),
+    }
+    for (code, y, el), value in ELEMENT_OVERRIDES.items():
+        if code == u.code and y == year:
+            e[el] = value
+    if (u.code, year, q) in AN_SINH_BLANK:
+        e["AN_SINH"] = None
+    return e
+
+
+def annual_elements(quarters: list[dict[str, Any]]) -> dict[str, Any]:
+    """The year's values from the four quarters: sums, latest, any (as indicators-v1.md aggregates)."""
+    out: dict[str, Any] = {}
+    for el in DATA_ELEMENTS:
+        vals = [q[el.code] for q in quarters]
+        present = [v for v in vals if v is not None]
+        if el.aggregation == "sum":
+            s = sum(present)
+            out[el.code] = round(s, 1) if el.type == "money" else s
+        elif el.aggregation == "latest":
+            out[el.code] = vals[-1]
+        else:
+            out[el.code] = any(present)
+    return out
+
+
+def meetings_for(u: Unit, year: int, q: str, cells_q: dict[str, int]) -> list[dict[str, Any]]:
+    """Monthly Định kỳ meetings (a few planted gaps) and usually one Chuyên đề meeting per cell."""
+    rows = []
+    for c in u.cells:
+        r = _rng(c.code, year, q, "meetings")
+        members = cells_q[c.code]
+        for m in quarter_months(q):
+            if (u.code, c.suffix, year, m) in MISSED_MONTHS:
+                continue
+            day = r.randint(3, 12)
+            required = members - r.choice((0, 0, 0, 1, 1, 2))
+            attended = required - round(required * r.choice((0, 0, 0.03, 0.05, 0.08, 0.1, 0.12, 0.15)))
+            rows.append({"cell_code": c.code, "meeting_date": dt.date(year, m, day), "kind": "DINH_KY",
+                         "required": required, "attended": attended, "ideological": r.random() > 0.07,
+                         "topic": f"Sinh hoạt chi bộ thường kỳ tháng {m}/{year}"})
+        if r.random() < 0.8:
+            m = r.choice(quarter_months(q))
+            day = r.randint(15, min(26, _days_in_month(year, m)))
+            required = members - r.choice((0, 0, 1))
+            attended = required - round(required * r.choice((0, 0.04, 0.08, 0.12)))
+            rows.append({"cell_code": c.code, "meeting_date": dt.date(year, m, day), "kind": "CHUYEN_DE",
+                         "required": required, "attended": attended, "ideological": True,
+                         "topic": r.choice(THEMES)})
+    return sorted(rows, key=lambda x: (x["meeting_date"], x["cell_code"], x["kind"]))
+
+
+def cell_rows(u: Unit, year: int, period: str) -> list[dict[str, Any]]:
+    """Sheet `Chi bộ`: members at the end of the period; ratings in the annual report."""
+    q = "Q4" if period == "Y" else period
+    rows = []
+    for c in u.cells:
+        r = _rng(c.code, year, "cell")
+        members = cell_members(c, year, q)
+        row: dict[str, Any] = {"cell_code": c.code, "cell_name": c.name,
+                               "cell_kind": "Chi bộ cơ sở" if c.kind == "CBCS" else "Chi bộ trực thuộc",
+                               "members": members, "mo_hinh_4_tot": r.random() > 0.2}
+        if period == "Y":
+            rating = RATING_OVERRIDES.get((u.code, c.suffix, year)) or r.choice(("HTXSNV", "HTTNV", "HTTNV", "HTTNV"))
+            exempt = r.choice((0, 0, 1, 1, 2))
+            rated = members - exempt
+            xs = max(0, round(rated * r.uniform(0.12, 0.24)))
+            kht = 1 if rating == "KHTNV" else (1 if r.random() < 0.06 else 0)
+            ht = r.choice((0, 0, 1, 1, 2)) + (2 if rating in ("HTNV", "KHTNV") else 0)
+            tot = max(0, rated - xs - kht - ht)
+            row.update(rating=rating, dv_xuat_sac=xs, dv_tot=tot, dv_hoan_thanh=ht, dv_khong_hoan_thanh=kht,
+                       dv_gop_y_6=members - r.choice((0, 0, 1, 1, 2, 3)))
+        rows.append(row)
+    return rows
+
+
+def build_trainees(units: dict[str, Unit]) -> dict[tuple[str, int, str], list[dict[str, Any]]]:
+    """Trainees per report (unit, year, quarter) from TRAINING_PLAN; the annual report repeats the year's list."""
+    out: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    for year, levels in TRAINING_PLAN.items():
+        for level, sends in levels.items():
+            for i, (code, q) in enumerate(sends):
+                u = units[code]
+                r = _rng(code, year, level, i, "trainee")
+                cell = r.choice(u.cells)
+                person = {"full_name": _person(r),
+                          "birth_date": dt.date(r.randint(1974, 1993), r.randint(1, 12), r.randint(1, 28)),
+                          "cell_code": cell.code, "level": level, "year_sent": year,
+                          "mode": r.choice(("Tập trung", "Không tập trung", "Không tập trung")),
+                          "institution": r.choice(INSTITUTION[level])}
+                out.setdefault((code, year, q), []).append(person)
+    # the repeated trainee: sent in the unit's last quarter of the year, listed again in Q1 of next year
+    code, year, level = TRAINEE_REPEATED_NEXT_REPORT
+    for (c, y, q), people in sorted(out.items()):
+        if c == code and y == year:
+            for p in people:
+                if p["level"] == level:
+                    out.setdefault((code, year + 1, "Q1"), []).append(dict(p))
+    return out
+
+
+@dataclass
+class Petition:
+    """One petition's whole life: receipt, kind, deadline, resolution (None: still pending)."""
+
+    unit: str
+    number: str
+    received: dt.date
+    kind: str
+    over_level: bool
+    in_competence: bool
+    deadline: dt.date | None  # None: left blank, the loader defaults it
+    resolved: dt.date | None
+    closing_status: str  # DA_GIAI_QUYET | CHUYEN_DON | LUU_DON
+    summary: str
+
+    @property
+    def effective_deadline(self) -> dt.date:
+        """The deadline the loader will store."""
+        return self.deadline or self.received + dt.timedelta(days=PETITION_DEADLINE_DAYS)
+
+    def state_at(self, day: dt.date) -> tuple[str, dt.date | None]:
+        """Status and resolution date as reported at the end of a period."""
+        if self.closing_status != "DA_GIAI_QUYET":
+            return self.closing_status, None
+        if self.resolved is not None and self.resolved <= day:
+            return "DA_GIAI_QUYET", self.resolved
+        return "DANG_GIAI_QUYET", None
+
+
+def build_petitions(units: list[Unit]) -> list[Petition]:
+    """Every unit's petitions over 2023–2025, numbered per unit and year."""
+    out: list[Petition] = []
+    for u in units:
+        for year in YEARS:
+            if not u.reports_in(year):
+                continue
+            seq = 0
+            for q in QUARTERS:
+                r = _rng(u.code, year, q, "petitions")
+                n = r.choice((0, 1, 1, 1, 2)) if u.kind == "DBCS" else r.choice((0, 0, 0, 0, 1))
+                start, end = period_bounds(year, q)
+                dates = sorted(start + dt.timedelta(days=r.randint(0, (end - start).days - 5)) for _ in range(n))
+                if (u.code, year, q) == OVER_LEVEL and not dates:
+                    dates = [start + dt.timedelta(days=20)]
+                if u.code == CARRIED[0] and (year, q) == (2024, "Q3"):
+                    dates.append(CARRIED[1])
+                for k, received in enumerate(dates):
+                    seq += 1
+                    kind = r.choices(("KIEN_NGHI", "KHIEU_NAI", "TO_CAO"), (6, 3, 2))[0]
+                    in_comp = r.random() > 0.1
+                    closing = "DA_GIAI_QUYET" if in_comp else "CHUYEN_DON"
+                    if in_comp and kind == "TO_CAO" and r.random() < 0.25:
+                        closing = "LUU_DON"  # anonymous denunciation, filed
+                    deadline = None if (kind == "KIEN_NGHI" and r.random() < 0.5) else \
+                        received + dt.timedelta(days=r.choice((30, 30, 45)))
+                    eff = deadline or received + dt.timedelta(days=PETITION_DEADLINE_DAYS)
+                    roll = r.random()
+                    if roll < 0.78:
+                        resolved = received + dt.timedelta(days=r.randint(4, (eff - received).days))
+                    elif roll < 0.93:
+                        resolved = eff + dt.timedelta(days=r.randint(3, 35))  # late
+                    else:
+                        resolved = received + dt.timedelta(days=r.randint(80, 170))  # long, carried
+                    if received == CARRIED[1] and u.code == CARRIED[0]:
+                        kind, in_comp, closing, deadline, resolved = "KHIEU_NAI", True, "DA_GIAI_QUYET", \
+                            received + dt.timedelta(days=30), CARRIED[2]
+                    if resolved > dt.date(2025, 12, 31):
+                        resolved = None  # still pending when the data ends
+                    over = (u.code, year, q) == OVER_LEVEL and k == 0
+                    if over:
+                        kind, in_comp, closing = "TO_CAO", True, "DA_GIAI_QUYET"
+                    summary = r.choice(PETITION_TOPICS[kind])
+                    if over:
+                        summary = "Đơn gửi vượt cấp lên Đảng ủy Khối, tố cáo vi phạm trong công tác cán bộ"
+                    out.append(Petition(u.code, f"{seq:02d}/ĐT-{year}", received, kind, over, in_comp,
+                                        deadline, resolved if closing == "DA_GIAI_QUYET" else None,
+                                        closing, summary))
+    return out
+
+
+def petitions_in_report(pets: list[Petition], unit: str, year: int, period: str) -> list[dict[str, Any]]:
+    """Petitions a report lists: received in the period, plus ones still pending when it began."""
+    start, end = period_bounds(year, period)
+    rows = []
+    for p in pets:
+        if p.unit != unit or p.received > end:
+            continue
+        carried = p.received < start and p.closing_status == "DA_GIAI_QUYET" and (p.resolved is None or p.resolved >= start)
+        if p.received >= start or carried:
+            status, resolved = p.state_at(end)
+            rows.append({"petition_no": p.number, "received_date": p.received, "kind": p.kind,
+                         "over_level": p.over_level, "in_competence": p.in_competence, "deadline": p.deadline,
+                         "resolved_date": resolved, "status": status, "summary": p.summary})
+    return rows
+
+
+def received_time(u: Unit, year: int, period: str) -> dt.datetime:
+    """When the office received the report: before the deadline, or late by the planted days."""
+    _, end = period_bounds(year, period)
+    r = _rng(u.code, year, period, "received")
+    deadline = end + dt.timedelta(days=DEADLINE_DAYS)
+    late = LATE.get((u.code, year, period))
+    day = deadline + dt.timedelta(days=late) if late else end + dt.timedelta(days=r.randint(3, DEADLINE_DAYS))
+    if period == "Y" and not late:
+        day = end + dt.timedelta(days=r.randint(8, DEADLINE_DAYS))  # after Q4, usually
+    return dt.datetime(day.year, day.month, day.day, r.randint(7, 16), r.choice((0, 10, 15, 20, 30, 40, 45, 50)))
+
+
+def build_reports(units: list[Unit]) -> list[Report]:
+    """Every report of every reporting unit, including the planted re-submission, in ingest order."""
+    by_code = {u.code: u for u in units}
+    trainees = build_trainees(by_code)
+    pets = build_petitions(units)
+    reports: list[Report] = []
+    for u in units:
+        for year in YEARS:
+            if not u.reports_in(year):
+                continue
+            q_elements = [quarter_elements(u, year, q) for q in QUARTERS]
+            year_meetings: list[dict[str, Any]] = []
+            year_trainees: list[dict[str, Any]] = []
+            for period in PERIODS:
+                if period == "Y":
+                    elements = annual_elements(q_elements)
+                    meetings = sorted(year_meetings, key=lambda x: (x["meeting_date"], x["cell_code"], x["kind"]))
+                    people = year_trainees
+                else:
+                    elements = q_elements[QUARTERS.index(period)]
+                    cq = {c.code: cell_members(c, year, period) for c in u.cells}
+                    meetings = meetings_for(u, year, period, cq)
+                    year_meetings.extend(meetings)
+                    people = trainees.get((u.code, year, period), [])
+                    year_trainees.extend(p for p in people if p["year_sent"] == year)
+                if (u.code, year, period) in MISSING_REPORTS:
+                    continue
+                cells = cell_rows(u, year, period)
+                received = received_time(u, year, period)
+                r = _rng(u.code, year, period, "info")
+                info = {"unit_code": u.code, "unit_name": u.name,
+                        "unit_kind": "Đảng bộ cơ sở" if u.kind == "DBCS" else "Chi bộ cơ sở",
+                        "parent_code": u.parent, "year": year, "period": period,
+                        "report_date": (received - dt.timedelta(days=r.randint(1, 4))).date(),
+                        "preparer": u.preparer, "member_total": sum(c["members"] for c in cells),
+                        "staff_total": u.staff + _rng(u.code, year, "staff").randint(-12, 12)}
+                uploader = u.preparer if r.random() < 0.3 else OFFICE_STAFF[(YEARS.index(year) + len(u.code)) % 3]
+                rep = Report(u, year, period, received, uploader, info, dict(elements), cells, meetings,
+                             list(people), petitions_in_report(pets, u.code, year, period))
+                reports.append(rep)
+                if (u.code, year, period) == RESUBMITTED:
+                    fixed = Report(**{**rep.__dict__, "elements": dict(elements), "version": 2,
+                                      "received_at": received + dt.timedelta(days=2, hours=1)})
+                    rep.elements["NGUOI_THAM_DU"] = elements["NGUOI_THAM_DU"] * 10  # the typo
+                    reports.append(fixed)
+    reports.sort(key=lambda r: (r.received_at, r.unit.code, r.version))
+    return reports
+
+
+# ------------------------------------------------------------------ writing, in each unit's style
+YES_NO_STYLE = {"x_for_yes": ("x", "Không")}
+
+
+def _yes(style: str, value: Any) -> Any:
+    yes, no = YES_NO_STYLE.get(style, ("Có", "Không"))
+    if value is None:
+        return None
+    return yes if value else no
+
+
+def _date(style: str, value: dt.date | None) -> Any:
+    if value is None:
+        return None
+    if style == "text_dates":
+        return value.strftime("%d/%m/%Y")
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def _num(style: str, value: Any) -> Any:
+    """Numbers as typed: the bank staff type them as text with Vietnamese separators."""
+    if value is None or style != "text_numbers":
+        return value
+    if isinstance(value, float):
+        whole, frac = f"{value:.1f}".split(".")
+        return f"{int(whole):,}".replace(",", ".") + ("," + frac if frac != "0" else "")
+    return f"{value:,}".replace(",", ".") if value >= 1000 else str(value)
+
+
+def _header(style: str, col) -> str:
+    if style == "aliases" and col.aliases:
+        return col.aliases[0]
+    return col.header
+
+
+def _title_rows(style: str, title: str, unit: Unit, year: int, period: str) -> list[list[Any]]:
+    if style == "header_row4":
+        return [[title], [f"Đơn vị: {unit.name} – {PERIOD_TEXT[period]} năm {year}"], []]
+    if style == "stt_column":
+        return [[title], ["(Kèm theo báo cáo định kỳ của Chi bộ)"]]
+    return [[title]]
+
+
+def sheets_for(rep: Report) -> list[tuple[str, list[list[Any]], int | None]]:
+    """The workbook's sheets as (name, rows, header row index) in the unit's style."""
+    u, st = rep.unit, rep.unit.style
+    period_text = (ALIAS_PERIOD_TEXT if st == "aliases" else PERIOD_TEXT)[rep.period]
+    info_vals = {**rep.info, "period": period_text, "report_date": _date(st, rep.info["report_date"]),
+                 "member_total": _num(st, rep.info["member_total"]), "staff_total": _num(st, rep.info["staff_total"])}
+    if st == "stt_column":
+        info_vals["unit_name"] = u.name.replace("Công ty TNHH MTV", "Cty")  # differs from the unit list: a warning
+    info_rows: list[list[Any]] = [
+        [f"BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH HÀNH ĐỘNG – {PERIOD_TEXT[rep.period].upper()} NĂM {rep.year}"], []]
+    for col in INFO.columns:
+        label = col.aliases[0] if (st == "aliases" and col.aliases) else col.header
+        info_rows.append([label, info_vals.get(col.key)])
+    sheets: list[tuple[str, list[list[Any]], int | None]] = [(INFO.name, info_rows, None)]
+
+    def table(sheet, records: list[dict[str, Any]], convert) -> None:
+        title = f"{sheet.name.upper()} – {sheet.description}"
+        rows = _title_rows(st, title, u, rep.year, rep.period)
+        headers = [_header(st, c) for c in sheet.columns]
+        if st == "stt_column":
+            headers = ["STT", *headers]
+        hdr_index = len(rows)
+        rows.append(headers)
+        if st == "example_row" and sheet is ELEMENTS:
+            rows.append(["Ví dụ: DOI_THOAI", 3, "Số buổi đối thoại (dòng mẫu, không tính)", None])
+        for i, rec in enumerate(records, 1):
+            vals = [convert(c, rec.get(c.key)) for c in sheet.columns]
+            rows.append([i, *vals] if st == "stt_column" else vals)
+        sheets.append((sheet.name, rows, hdr_index))
+
+    def conv(c, v):
+        if c.type == "yesno":
+            return _yes(st, v)
+        if c.type == "date":
+            return _date(st, v)
+        if c.type == "integer":
+            return _num(st, v)
+        if c.type == "enum" and v is not None:
+            return _enum_text(st, c.enum, v)
+        return v
+
+    def conv_element(c, v):
+        return v
+
+    el_rows = []
+    for el in DATA_ELEMENTS:
+        v = rep.elements[el.code]
+        if el.type == "yesno":
+            v = _yes(st, v)
+        else:
+            v = _num(st, v)
+        el_rows.append({"code": el.code, "raw_value": v, "content": el.label})
+    table(ELEMENTS, el_rows, conv_element)
+    table(CELLS, rep.cells, conv)
+    table(MEETINGS, rep.meetings, conv)
+    table(TRAINEES, rep.trainees, conv)
+    table(PETITIONS, rep.petitions, conv)
+    return sheets
+
+
+def _enum_text(style: str, enum: str, code: str) -> str:
+    if enum == "meeting_kind":
+        return {"DINH_KY": "Thường kỳ" if style == "aliases" else "Định kỳ", "CHUYEN_DE": "Chuyên đề"}[code]
+    if enum == "rating":
+        return (ALIAS_RATING_TEXT if style == "aliases" else RATING_TEXT)[code]
+    if enum == "petition_kind":
+        return (ALIAS_PETITION_KIND_TEXT if style == "aliases" else PETITION_KIND_TEXT)[code]
+    if enum == "petition_status":
+        return (ALIAS_STATUS_TEXT if style == "aliases" else STATUS_TEXT)[code]
+    if enum == "training_level":
+        return LEVEL_TEXT[code]
+    return code  # already text (cell kind, training mode)
+
+
+def _nfd(value: Any) -> Any:
+    return unicodedata.normalize("NFD", value) if isinstance(value, str) else value
+
+
+def save_deterministic(wb: Workbook, path: Path) -> None:
+    """Save with fixed document properties and zip timestamps (openpyxl's save stamps 'now')."""
+    wb.properties.created = DOC_TIME
+    wb.properties.modified = DOC_TIME
+    wb.properties.creator = "Văn phòng Đảng ủy"
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()  # not save_workbook: it would overwrite `modified`
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():  # re-pack: worksheet entries carry the wall-clock time
+            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, zin.read(item.filename))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(out.getvalue())
+
+
+def write_report(rep: Report, path: Path) -> None:
+    """Write one report workbook in its unit's style."""
+    nfd = (rep.unit.code, rep.year, rep.period) == NFD_FILE
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    for name, rows, hdr in sheets_for(rep):
+        ws = wb.create_sheet(_nfd(name) if nfd else name)
+        for row in rows:
+            ws.append([_nfd(v) if nfd else v for v in row])
+        ws["A1"].font = Font(bold=True, size=12)
+        if hdr is not None:
+            width = len(rows[hdr])
+            for j in range(1, width + 1):
+                c = ws.cell(row=hdr + 1, column=j)
+                c.font = bold
+                c.alignment = Alignment(wrap_text=True, vertical="center")
+                ws.column_dimensions[c.column_letter].width = 16
+            if rep.unit.style == "header_row4":
+                ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+        else:
+            ws.column_dimensions["A"].width = 36
+            ws.column_dimensions["B"].width = 44
+        for r in ws.iter_rows():
+            for c in r:
+                if isinstance(c.value, dt.datetime):
+                    c.number_format = "DD/MM/YYYY"
+    save_deterministic(wb, path)
+
+
+def write_units(units: list[Unit], path: Path) -> None:
+    """Write the unit list workbook (sheet `Đơn vị`)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = UNIT_LIST.name
+    ws.append(["DANH SÁCH TỔ CHỨC ĐẢNG TRỰC THUỘC ĐẢNG BỘ KHỐI DOANH NGHIỆP TỈNH"])
+    ws["A1"].font = Font(bold=True, size=12)
+    ws.append([c.header for c in UNIT_LIST.columns])
+    kind_text = {"DBCS": "Đảng bộ cơ sở", "CBCS": "Chi bộ cơ sở", "DBCT": "Đảng bộ cấp trên cơ sở"}
+    for u in units:
+        ws.append([u.code, u.name, kind_text[u.kind], u.parent, u.inactive_from])
+    for j, w in enumerate((12, 70, 26, 20, 24), 1):
+        ws.cell(row=2, column=j).font = Font(bold=True)
+        ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = w
+    save_deterministic(wb, path)
+
+
+# ------------------------------------------------------------------ hand-countable facts
+def expected_facts(units: list[Unit], reports: list[Report]) -> dict[str, Any]:
+    """Facts the generator knows, for tests and for checking the dashboard by hand."""
+    current: dict[tuple[str, int, str], Report] = {}
+    for rep in reports:
+        current[(rep.unit.code, rep.year, rep.period)] = rep
+    reporting = {y: sorted(u.code for u in units if u.reports_in(y)) for y in YEARS}
+    facts: dict[str, Any] = {
+        "root": "ROOT",
+        "units_in_list": len(units),
+        "reporting_units": {str(y): v for y, v in reporting.items()},
+        "files": len(reports),
+        "current_submissions": len(current),
+        "missing_reports": [f"{u}_{y}_{p}" for u, y, p in sorted(MISSING_REPORTS)],
+        "resubmitted": f"{RESUBMITTED[0]}_{RESUBMITTED[1]}_{RESUBMITTED[2]}",
+        "late_reports": sorted(f"{u}_{y}_{p}" for u, y, p in LATE),
+        "nfd_file": f"{NFD_FILE[0]}_{NFD_FILE[1]}_{NFD_FILE[2]}",
+        "cells_khtnv": sorted(f"{u}/{u if s is None else f'{u}-{s}'}/{y}" for (u, s, y), r in RATING_OVERRIDES.items() if r == "KHTNV"),
+        "missed_meeting_months": sorted(f"{u if s is None else f'{u}-{s}'} {m:02d}/{y}" for u, s, y, m in MISSED_MONTHS),
+        "trainees": {}, "petitions": {}, "year_totals": {}, "quarter_totals": {},
+    }
+    for y in YEARS:
+        persons: dict[str, set] = {"CAO_CAP": set(), "TRUNG_CAP": set(), "SO_CAP": set()}
+        for rep in current.values():
+            for p in rep.trainees:
+                if p["year_sent"] == y:
+                    persons[p["level"]].add((p["full_name"], p["birth_date"]))
+        facts["trainees"][str(y)] = {k: len(v) for k, v in persons.items()}
+        # year totals of `sum` elements over annual reports (every reporting unit has one)
+        sums = {el.code: 0 for el in DATA_ELEMENTS if el.aggregation == "sum"}
+        for (code, yy, p), rep in current.items():
+            if yy == y and p == "Y":
+                for k in sums:
+                    sums[k] += rep.elements[k] or 0
+        facts["year_totals"][str(y)] = {k: round(v, 1) for k, v in sums.items()}
+        for q in QUARTERS:
+            qs = {k: 0 for k in sums}
+            for (code, yy, p), rep in current.items():
+                if yy == y and p == q:
+                    for k in qs:
+                        qs[k] += rep.elements[k] or 0
+            facts["quarter_totals"][f"{y}-{q}"] = {k: round(v, 1) for k, v in qs.items()}
+    pets = build_petitions(units)
+    for y in YEARS:
+        got = [p for p in pets if p.received.year == y]
+        facts["petitions"][str(y)] = {
+            "received": len(got),
+            "over_level": sum(p.over_level for p in got),
+            "resolved_late": sum(1 for p in got if p.resolved and p.resolved > p.effective_deadline),
+            "pending_end_2025": sum(1 for p in got if p.closing_status == "DA_GIAI_QUYET" and p.resolved is None),
+        }
+    return facts
+
+
+# ------------------------------------------------------------------ entry point
+def generate(out: Path) -> dict[str, Any]:
+    """Write units.xlsx, every workbook, manifest.csv and expected.json under `out`; return the facts."""
+    units = build_units()
+    reports = build_reports(units)
+    for stale in sorted((out / "workbooks").glob("*/*.xlsx")):
+        stale.unlink()  # a planted variation may have moved: no leftover workbook may stay behind
+    write_units(units, out / "units.xlsx")
+    for rep in reports:
+        write_report(rep, out / rep.file)
+    with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["file", "received_at", "uploader"])
+        for rep in reports:
+            w.writerow([rep.file, rep.received_at.isoformat(timespec="seconds"), rep.uploader])
+    facts = expected_facts(units, reports)
+    (out / "expected.json").write_text(json.dumps(facts, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                       encoding="utf-8")
+    return facts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: regenerate the sample into sample_data/ (or --out DIR)."""
+    ap = argparse.ArgumentParser(description="Sinh dữ liệu mẫu của Đảng bộ Khối Doanh nghiệp tỉnh")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent), help="thư mục đích")
+    args = ap.parse_args(argv)
+    facts = generate(Path(args.out))
+    print(f"Đã sinh {facts['files']} tệp báo cáo, {facts['units_in_list']} đơn vị vào {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
