@@ -1,0 +1,408 @@
+"""A corpus of real workbooks, one defect each, asserting the exact issue (sheet, row, column, value, message)."""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import xlsxwriter
+from openpyxl import load_workbook
+
+from loaders import validate as VA
+from loaders import values as V
+from loaders.config import load_config
+from loaders.errors import Issue
+from loaders.reader import read_workbook
+from loaders.validate import validate_workbook
+from tests.builders import default_cells, info_values, write_workbook
+
+NEW_UNIT = Issue("Thông tin", 2, "Mã đơn vị", "DB01", VA.MSG_NEW_UNIT, "warning")
+LISTED = {"DB01": {"name": "Đảng bộ DB01", "kind": "DBCS", "parent_code": "ROOT"}}
+
+
+def parse(path: Path, units: dict | None = None):
+    return validate_workbook(read_workbook(path.read_bytes(), path.name), units=LISTED if units is None else units,
+                             config=load_config())
+
+
+def edit(path: Path, fn: Callable) -> Path:
+    """Change a written workbook with openpyxl (rename, move, merge, delete) and save it in place."""
+    wb = load_workbook(path)
+    fn(wb)
+    wb.save(path)
+    return path
+
+
+def build(tmp_path, **kw) -> Path:
+    return write_workbook(tmp_path / "r.xlsx", **kw)
+
+
+def meeting(**over):
+    row = {"cell_code": "DB01-CB1", "meeting_date": dt.date(2024, 2, 1), "kind": "Định kỳ", "required": 10,
+           "attended": 9}
+    row.update(over)
+    return row
+
+
+def petition(**over):
+    row = {"petition_no": "01/ĐT", "received_date": dt.date(2024, 1, 5), "kind": "Khiếu nại",
+           "status": "Đang giải quyết"}
+    row.update(over)
+    return row
+
+
+def annual_cell(**over):
+    row = {"cell_code": "DB01-CB1", "cell_name": "Chi bộ 1", "cell_kind": "Chi bộ trực thuộc", "members": 12,
+           "rating": "HTXSNV", "dv_xuat_sac": 3, "dv_tot": 6, "dv_hoan_thanh": 2, "dv_khong_hoan_thanh": 0,
+           "dv_gop_y_6": 10, "mo_hinh_4_tot": "x"}
+    row.update(over)
+    return row
+
+
+# ---------------------------------------------------------------- the valid baseline
+def test_valid_workbook_has_no_issue_and_typed_rows(tmp_path):
+    p = build(tmp_path, elements={"DOI_THOAI": 5, "QCDC": "Có", "AN_SINH": "1.250,5", "TIEP_DAN": None},
+              meetings=[meeting()], trainees=[{"full_name": "Nguyễn Văn Á", "birth_date": "02/03/1980",
+                                               "level": "Cao cấp", "year_sent": 2024}],
+              petitions=[petition()])
+    pw = parse(p)
+    assert pw.issues == []
+    assert pw.info["unit_code"] == "DB01" and pw.info["period"] == "Q1" and pw.info["year"] == 2024
+    assert pw.info["unit_kind"] == "DBCS" and pw.info["member_total"] == 30
+    values = {r["code"]: r["value"] for r in pw.tables["elements"]}
+    assert values == {"DOI_THOAI": 5.0, "QCDC": 1.0, "AN_SINH": 1250.5, "TIEP_DAN": None}
+    assert [r["excel_row"] for r in pw.tables["cells"]] == [3, 4]
+    assert pw.tables["cells"][0]["mo_hinh_4_tot"] is True and pw.tables["cells"][1]["mo_hinh_4_tot"] is False
+    t = pw.tables["trainees"][0]
+    assert t["birth_date"] == dt.date(1980, 3, 2) and t["name_key"] == "nguyen van a" and t["level"] == "CAO_CAP"
+    pet = pw.tables["petitions"][0]
+    assert (pet["in_competence"], pet["over_level"], pet["deadline"]) == (True, False, dt.date(2024, 2, 4))
+    assert pet["petition_key"] == "01/dt"
+
+
+# ---------------------------------------------------------------- layout rules
+def test_missing_required_sheet_is_an_error(tmp_path):
+    pw = parse(build(tmp_path, omit_sheets=("cells",)))
+    assert pw.errors == [Issue("Chi bộ", None, None, None, "Thiếu sheet bắt buộc 'Chi bộ'")]
+
+
+def test_missing_optional_sheet_means_nothing_to_report(tmp_path):
+    pw = parse(build(tmp_path, omit_sheets=("meetings", "trainees", "petitions")))
+    assert pw.issues == []
+    assert pw.tables["meetings"] == [] and pw.tables["petitions"] == []
+
+
+def test_missing_required_column_names_it(tmp_path):
+    p = edit(build(tmp_path), lambda wb: wb["Chi bộ"].delete_cols(4))  # D = Số đảng viên
+    pw = parse(p)
+    assert pw.errors == [Issue("Chi bộ", 2, "Số đảng viên", None, VA.MSG_MISSING_COLUMN.format(n=15))]
+
+
+def test_missing_info_label_is_an_error(tmp_path):
+    info = info_values()
+    del info["year"]
+    pw = parse(build(tmp_path, info=info))
+    assert Issue("Thông tin", None, "Năm báo cáo", None, VA.MSG_MISSING_LABEL) in pw.errors
+
+
+def test_nfd_uppercase_unaccented_names_match(tmp_path):
+    def mangle(wb):
+        nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+        wb["Chi bộ"].title = nfd("CHI BỘ")
+        wb["Thông tin"].title = "thong tin"
+        ws = wb[nfd("CHI BỘ")]
+        for cell in ws[2]:
+            if cell.value:
+                cell.value = nfd(f"  {cell.value.upper()} ")
+        ws2 = wb["Chỉ tiêu"]
+        ws2["A2"], ws2["B2"] = "MA CHI TIEU", "gia  tri"
+    p = edit(build(tmp_path, elements={"doi_thoai": 2}), mangle)
+    pw = parse(p)
+    assert pw.issues == []
+    assert [r["cell_code"] for r in pw.tables["cells"]] == ["DB01-CB1", "DB01-CB2"]
+    assert pw.tables["elements"][0]["code"] == "DOI_THOAI"
+
+
+def test_headers_on_row_6_and_rows_numbered_as_excel(tmp_path):
+    p = build(tmp_path, title_rows=5, cells=default_cells() + [{"cell_code": "DB01-CB3", "cell_name": "C3",
+                                                                  "cell_kind": "Chi bộ trực thuộc", "members": 1.5}])
+    pw = parse(p)
+    assert pw.errors == [Issue("Chi bộ", 9, "Số đảng viên", 1.5, V.MSG_FRACTION)]
+
+
+def test_header_below_row_15_is_not_found(tmp_path):
+    pw = parse(build(tmp_path, title_rows=15, omit_sheets=()))
+    missing = [i for i in pw.errors if i.sheet == "Chi bộ"]
+    assert {i.column for i in missing} == {"Mã chi bộ", "Tên chi bộ", "Loại chi bộ", "Số đảng viên"}
+    assert all(i.message == VA.MSG_MISSING_COLUMN.format(n=15) for i in missing)
+
+
+def test_merged_title_cells_and_free_column_order(tmp_path):
+    def merge_and_reorder(wb):
+        for ws in wb.worksheets:
+            ws.merge_cells("A1:F1")
+        ws = wb["Chi bộ"]
+        ws.move_range("A2:A4", cols=12)  # Mã chi bộ moves to column M
+    pw = parse(edit(build(tmp_path), merge_and_reorder))
+    assert pw.issues == []
+    assert [r["cell_code"] for r in pw.tables["cells"]] == ["DB01-CB1", "DB01-CB2"]
+
+
+def test_merged_data_cells_read_as_empty_except_top_left(tmp_path):
+    cells = default_cells()
+    p = edit(build(tmp_path, cells=cells), lambda wb: wb["Chi bộ"].merge_cells("B3:B4"))
+    pw = parse(p)
+    assert pw.errors == [Issue("Chi bộ", 4, "Tên chi bộ", None, VA.MSG_REQUIRED)]
+
+
+def test_example_and_blank_rows_are_skipped(tmp_path):
+    rows = [{"cell_code": "Ví dụ: DB01-CB9", "cell_name": "Chi bộ mẫu", "cell_kind": "??", "members": "abc"},
+            {}] + default_cells()
+    pw = parse(build(tmp_path, cells=rows))
+    assert pw.issues == []
+    assert [r["excel_row"] for r in pw.tables["cells"]] == [5, 6]
+
+
+def test_unknown_column_and_unknown_sheet_are_warnings(tmp_path):
+    cells = [dict(c, **{"Ghi chú riêng": "abc"}) for c in default_cells()]
+    p = edit(build(tmp_path, cells=cells), lambda wb: wb.create_sheet("Bảng tính nháp"))
+    pw = parse(p)
+    assert pw.errors == []
+    assert pw.warnings == [
+        Issue("Chi bộ", 2, "Ghi chú riêng", "Ghi chú riêng", VA.MSG_UNKNOWN_COLUMN, "warning"),
+        Issue("Bảng tính nháp", None, None, "Bảng tính nháp", VA.MSG_UNKNOWN_SHEET, "warning"),
+    ]
+
+
+def test_duplicate_sheet_is_an_error(tmp_path):
+    p = edit(build(tmp_path), lambda wb: wb.copy_worksheet(wb["Chi bộ"]).__setattr__("title", "CHI BO"))
+    pw = parse(p)
+    assert pw.errors == [Issue("CHI BO", None, None, "CHI BO", VA.MSG_DUPLICATE_SHEET.format(name="Chi bộ"))]
+
+
+def test_info_shifted_to_later_columns(tmp_path):
+    p = edit(build(tmp_path), lambda wb: wb["Thông tin"].move_range("A1:B12", rows=2, cols=2))
+    pw = parse(p)
+    assert pw.issues == []
+    assert pw.info["unit_code"] == "DB01" and pw.info["member_total"] == 30
+
+
+# ---------------------------------------------------------------- value rules
+@pytest.mark.parametrize("sheet_kw, sheet, row, column, value, message", [
+    ({"petitions": [petition(received_date="31/02/2024")]}, "Đơn thư", 3, "Ngày nhận", "31/02/2024",
+     "Ngày không hợp lệ"),
+    ({"cells": [dict(default_cells()[0], members=12.5)]}, "Chi bộ", 3, "Số đảng viên", 12.5, V.MSG_FRACTION),
+    ({"cells": [dict(default_cells()[0], members=-2)]}, "Chi bộ", 3, "Số đảng viên", -2, V.MSG_NEGATIVE),
+    ({"cells": [dict(default_cells()[0], members="mười")]}, "Chi bộ", 3, "Số đảng viên", "mười", V.MSG_NOT_NUMBER),
+    ({"cells": [dict(default_cells()[0], cell_kind="Chi đoàn")]}, "Chi bộ", 3, "Loại chi bộ", "Chi đoàn",
+     "Giá trị không có trong danh sách: Chi bộ cơ sở, Chi bộ trực thuộc"),
+    ({"cells": [dict(default_cells()[0], cell_name=None)]}, "Chi bộ", 3, "Tên chi bộ", None, VA.MSG_REQUIRED),
+    ({"meetings": [meeting(ideological="hình như")]}, "Sinh hoạt", 3, "Có nội dung tư tưởng", "hình như",
+     V.MSG_YESNO),
+    ({"elements": {"DOI_THOAI": "3,5"}}, "Chỉ tiêu", 3, "Giá trị", "3,5", V.MSG_FRACTION),
+    ({"elements": {"QCDC": "chắc có"}}, "Chỉ tiêu", 3, "Giá trị", "chắc có", V.MSG_YESNO),
+    ({"elements": {"AN_SINH": -5}}, "Chỉ tiêu", 3, "Giá trị", -5, V.MSG_NEGATIVE),
+    ({"info": info_values(year=1999)}, "Thông tin", 6, "Năm báo cáo", 1999,
+     "Năm phải là số nguyên trong khoảng 2000–2100"),
+    ({"info": info_values(unit="D")}, "Thông tin", 2, "Mã đơn vị", "D", V.MSG_CODE),
+    ({"info": info_values(period="Quý 5")}, "Thông tin", 7, "Kỳ báo cáo", "Quý 5",
+     "Giá trị không có trong danh sách: Quý I, Quý II, Quý III, Quý IV, Năm"),
+])
+def test_value_errors_are_exact(tmp_path, sheet_kw, sheet, row, column, value, message):
+    pw = parse(build(tmp_path, **sheet_kw), units={})
+    assert Issue(sheet, row, column, value, message) in pw.errors
+    assert len(pw.errors) == 1, pw.errors
+
+
+def test_text_dates_and_serials_in_cells(tmp_path):
+    pw = parse(build(tmp_path, meetings=[meeting(meeting_date="15/03/2024"), meeting(meeting_date=45352,
+                                                                                     kind="Chuyên đề")]))
+    assert [m["meeting_date"] for m in pw.tables["meetings"]] == [dt.date(2024, 3, 15), dt.date(2024, 3, 1)]
+    assert [m["kind"] for m in pw.tables["meetings"]] == ["DINH_KY", "CHUYEN_DE"]
+
+
+def test_formula_text_is_kept_as_text(tmp_path):
+    pw = parse(build(tmp_path, petitions=[petition(summary="'=HYPERLINK(\"x\")")]))
+    assert pw.tables["petitions"][0]["summary"] == "'=HYPERLINK(\"x\")"
+
+
+def test_formula_without_cached_value_names_the_cell(tmp_path):
+    p = build(tmp_path, elements=[{"code": "DOI_THOAI", "raw_value": "=1+2"}],
+              info=info_values(member_total="=10+20"))
+    pw = parse(p)
+    assert pw.errors == [
+        Issue("Thông tin", 10, "Tổng số đảng viên", "B10", VA.MSG_FORMULA.format(ref="B10")),
+        Issue("Chỉ tiêu", 3, "Giá trị", "B3", VA.MSG_FORMULA.format(ref="B3")),
+    ]
+
+
+def test_formula_with_cached_value_is_read(tmp_path):
+    p = tmp_path / "x.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    info = wb.add_worksheet("Thông tin")
+    for i, (k, v) in enumerate(info_values().items()):
+        if v is not None:
+            info.write_string(i, 0, VA.INFO.column(k).header)
+            info.write(i, 1, v)
+    el = wb.add_worksheet("Chỉ tiêu")
+    el.write_row(0, 0, ["Mã chỉ tiêu", "Giá trị"])
+    el.write_row(1, 0, ["DOI_THOAI"])
+    el.write_formula(1, 1, "=2+3", None, 5)
+    cb = wb.add_worksheet("Chi bộ")
+    cb.write_row(0, 0, ["Mã chi bộ", "Tên chi bộ", "Loại chi bộ", "Số đảng viên"])
+    cb.write_row(1, 0, ["DB01-CB1", "Chi bộ 1", "Chi bộ trực thuộc", 12])
+    wb.close()
+    pw = parse(p)
+    assert pw.errors == []
+    assert pw.tables["elements"][0]["value"] == 5.0
+
+
+# ---------------------------------------------------------------- row rules
+def test_attendance_above_required(tmp_path):
+    pw = parse(build(tmp_path, meetings=[meeting(required=10, attended=11)]))
+    assert pw.errors == [Issue("Sinh hoạt", 3, "Số ĐV dự", 11, "Số ĐV dự lớn hơn Số ĐV phải dự (11 > 10)")]
+
+
+def test_rating_counts_above_members(tmp_path):
+    info = info_values(period="Y")
+    pw = parse(build(tmp_path, info=info, cells=[annual_cell(dv_tot=8)]))
+    assert pw.errors == [Issue("Chi bộ", 3, "Số đảng viên", 12, "Tổng số đảng viên được xếp loại lớn hơn Số "
+                                                                "đảng viên của chi bộ (13 > 12)")]
+
+
+def test_rating_counts_below_members_are_fine_and_stored_in_annual(tmp_path):
+    pw = parse(build(tmp_path, info=info_values(period="Năm 2024"), cells=[annual_cell()]))
+    assert pw.issues == []
+    cell = pw.tables["cells"][0]
+    assert (cell["rating"], cell["dv_xuat_sac"], cell["dv_gop_y_6"], cell["mo_hinh_4_tot"]) == ("HTXSNV", 3, 10, True)
+
+
+def test_contributions_above_members(tmp_path):
+    pw = parse(build(tmp_path, info=info_values(period="Y"), cells=[annual_cell(dv_gop_y_6=13)]))
+    assert pw.errors == [Issue("Chi bộ", 3, "ĐV góp ý từ 6 kỳ trở lên", 13,
+                               "Số ĐV góp ý từ 6 kỳ trở lên lớn hơn Số đảng viên (13 > 12)")]
+
+
+def test_annual_only_columns_in_a_quarter_are_ignored_with_a_warning(tmp_path):
+    pw = parse(build(tmp_path, cells=[annual_cell(dv_tot=50)]))
+    assert pw.errors == []
+    assert pw.warnings == [
+        Issue("Chi bộ", 3, "Xếp loại chi bộ", "HTXSNV", VA.MSG_ANNUAL_ONLY, "warning"),
+        Issue("Chi bộ", 3, "ĐV hoàn thành xuất sắc", 3, VA.MSG_ANNUAL_ONLY, "warning"),
+        Issue("Chi bộ", 3, "ĐV hoàn thành tốt", 50, VA.MSG_ANNUAL_ONLY, "warning"),
+        Issue("Chi bộ", 3, "ĐV hoàn thành nhiệm vụ", 2, VA.MSG_ANNUAL_ONLY, "warning"),
+        Issue("Chi bộ", 3, "ĐV không hoàn thành", 0, VA.MSG_ANNUAL_ONLY, "warning"),
+        Issue("Chi bộ", 3, "ĐV góp ý từ 6 kỳ trở lên", 10, VA.MSG_ANNUAL_ONLY, "warning"),
+    ]
+    assert pw.tables["cells"][0]["rating"] is None and pw.tables["cells"][0]["dv_tot"] is None
+
+
+def test_duplicate_element_code_and_unknown_code(tmp_path):
+    rows = [{"code": "DOI_THOAI", "raw_value": 1}, {"code": "doi_thoai", "raw_value": 2},
+            {"code": "ABC", "raw_value": 3}]
+    pw = parse(build(tmp_path, elements=rows))
+    assert pw.errors == [Issue("Chỉ tiêu", 4, "Mã chỉ tiêu", "doi_thoai", "Mã chỉ tiêu bị trùng (đã có ở dòng 3)")]
+    assert pw.warnings == [Issue("Chỉ tiêu", 5, "Mã chỉ tiêu", "ABC", VA.MSG_UNKNOWN_ELEMENT, "warning")]
+
+
+def test_unknown_code_row_is_kept_unused(tmp_path):
+    pw = parse(build(tmp_path, elements=[{"code": "Số cây xanh", "raw_value": "12"}]))
+    row = pw.tables["elements"][0]
+    assert (row["known"], row["value"], row["raw_value"], row["code"]) == (False, None, "12", "SỐ CÂY XANH")
+
+
+def test_element_matched_by_label_and_empty_value_is_not_reported(tmp_path):
+    rows = [{"code": "Số buổi đối thoại với cán bộ, người lao động", "raw_value": "1.234"},
+            {"code": "HN_NLD", "raw_value": None, "content": "chưa tổ chức"}]
+    pw = parse(build(tmp_path, elements=rows))
+    assert pw.issues == []
+    assert [(r["code"], r["value"]) for r in pw.tables["elements"]] == [("DOI_THOAI", 1234.0), ("HN_NLD", None)]
+
+
+def test_duplicate_cell_code(tmp_path):
+    cells = default_cells() + [dict(default_cells()[0], cell_name="Chi bộ khác")]
+    pw = parse(build(tmp_path, cells=cells))
+    assert pw.errors == [Issue("Chi bộ", 5, "Mã chi bộ", "DB01-CB1", "Mã chi bộ bị trùng trong sheet (đã có ở dòng 3)")]
+
+
+def test_meeting_of_unknown_cell_and_meeting_outside_period(tmp_path):
+    pw = parse(build(tmp_path, meetings=[meeting(cell_code="DB01-CB9"), meeting(meeting_date=dt.date(2024, 4, 2))]))
+    assert pw.errors == [Issue("Sinh hoạt", 3, "Mã chi bộ", "DB01-CB9", "Mã chi bộ không có trong sheet Chi bộ")]
+    assert pw.warnings == [Issue("Sinh hoạt", 4, "Ngày sinh hoạt", dt.datetime(2024, 4, 2).date(),
+                                 VA.MSG_MEETING_OUTSIDE, "warning")]
+
+
+def test_petition_rules(tmp_path):
+    rows = [petition(resolved_date=dt.date(2024, 1, 1), status="Đã giải quyết"),
+            petition(petition_no="02", status="Đã giải quyết"),
+            petition(petition_no="01/đt"),
+            petition(petition_no="03", over_level="x", in_competence="Không", deadline="20/01/2024")]
+    pw = parse(build(tmp_path, petitions=rows))
+    assert pw.errors == [
+        Issue("Đơn thư", 3, "Ngày giải quyết xong", dt.date(2024, 1, 1), "Ngày giải quyết xong trước Ngày nhận"),
+        Issue("Đơn thư", 4, "Ngày giải quyết xong", None, "Đơn Đã giải quyết phải có Ngày giải quyết xong"),
+        Issue("Đơn thư", 5, "Số hiệu đơn", "01/đt", "Số hiệu đơn bị trùng trong đơn vị (đã có ở dòng 3)"),
+    ]
+    last = pw.tables["petitions"][3]
+    assert (last["over_level"], last["in_competence"], last["deadline"]) == (True, False, dt.date(2024, 1, 20))
+
+
+def test_lazy_validation_reports_every_error_at_once(tmp_path):
+    p = build(tmp_path, elements={"DOI_THOAI": "nhiều"}, cells=[dict(default_cells()[0], members="?")],
+              meetings=[meeting(attended=20), meeting(meeting_date="32/01/2024")],
+              petitions=[petition(kind="Thư tay")])
+    pw = parse(p)
+    assert [(i.sheet, i.row, i.column) for i in pw.errors] == [
+        ("Chỉ tiêu", 3, "Giá trị"), ("Chi bộ", 3, "Số đảng viên"), ("Sinh hoạt", 3, "Số ĐV dự"),
+        ("Sinh hoạt", 4, "Ngày sinh hoạt"), ("Đơn thư", 3, "Loại đơn")]
+
+
+# ---------------------------------------------------------------- the unit
+def test_new_unit_is_a_warning_and_taken_from_the_workbook(tmp_path):
+    pw = parse(build(tmp_path), units={})
+    assert pw.issues == [NEW_UNIT]
+    assert pw.unit == {"code": "DB01", "name": "Đảng bộ DB01", "kind": "DBCS", "parent_code": "ROOT", "is_new": True}
+
+
+def test_new_unit_with_unknown_parent_goes_under_root(tmp_path):
+    pw = parse(build(tmp_path, info=info_values(parent_code="DBCT9")), units={})
+    assert Issue("Thông tin", 5, "Mã đơn vị cấp trên", "DBCT9", VA.MSG_UNKNOWN_PARENT, "warning") in pw.warnings
+    assert pw.unit["parent_code"] == "ROOT"
+
+
+def test_unit_list_wins_and_mismatch_warns(tmp_path):
+    units = {"DB01": {"name": "Đảng bộ Công ty Điện lực", "kind": "CBCS", "parent_code": "DBCT1"},
+             "DBCT1": {"name": "Đảng bộ Tổng công ty", "kind": "DBCT", "parent_code": "ROOT"}}
+    pw = parse(build(tmp_path, info=info_values(parent_code="ROOT"), cells=default_cells()[:1]), units=units)
+    assert pw.warnings == [
+        Issue("Thông tin", 3, "Tên đơn vị", "Đảng bộ DB01", VA.MSG_UNIT_MISMATCH.format(
+            expected="Đảng bộ Công ty Điện lực"), "warning"),
+        Issue("Thông tin", 4, "Loại hình", "Đảng bộ cơ sở", VA.MSG_UNIT_MISMATCH.format(expected="Chi bộ cơ sở"),
+              "warning"),
+        Issue("Thông tin", 5, "Mã đơn vị cấp trên", "ROOT", VA.MSG_UNIT_MISMATCH.format(expected="DBCT1"),
+              "warning"),
+    ]
+    assert pw.unit == {"code": "DB01", "name": "Đảng bộ Công ty Điện lực", "kind": "CBCS", "parent_code": "DBCT1",
+                       "is_new": False}
+
+
+def test_grassroots_cell_must_have_exactly_one_row(tmp_path):
+    info = info_values(unit="CB07", unit_kind="Chi bộ cơ sở")
+    pw = parse(build(tmp_path, info=info), units={})
+    assert pw.errors == [Issue("Chi bộ", None, None, 2, VA.MSG_CBCS_ONE_CELL.format(n=2))]
+    one = [{"cell_code": "CB07", "cell_name": "Chi bộ CB07", "cell_kind": "Chi bộ cơ sở", "members": 9}]
+    assert parse(build(tmp_path, info=info, cells=one), units={}).errors == []
+
+
+def test_root_code_cannot_report(tmp_path):
+    pw = parse(build(tmp_path, info=info_values(unit="ROOT")), units={})
+    assert pw.errors == [Issue("Thông tin", 2, "Mã đơn vị", "ROOT", VA.MSG_ROOT_UNIT)]
+    assert pw.unit is None
+
+
+def test_every_message_is_nfc_vietnamese(tmp_path):
+    p = build(tmp_path, elements={"X": 1, "DOI_THOAI": "a"}, cells=[annual_cell()], omit_sheets=("petitions",))
+    for issue in parse(p, units={}).issues:
+        assert unicodedata.is_normalized("NFC", issue.message)
