@@ -93,15 +93,19 @@ def _items(select: str) -> str:
 
 
 # ------------------------------------------------------------------ kind handlers
+# Each handler returns a SELECT with ITEM_COLUMNS first, then detail columns for drilldown.
+CELL_DETAIL = "c.cell_code, c.cell_name, c.cell_kind, c.rating, c.members"
+PET_DETAIL = ("p.petition_no, p.kind, p.received_date, p.deadline, p.resolved_date, p.status, "
+              "p.over_level, p.in_competence")
 def h_unit_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Units counted whose element value passes the declared test."""
     p = ind.params
     value = ctx.win.quarters_ended if p["value"] == "ended_quarters" else p["value"]
     test = f"COALESCE(e.v, 0) {OPS[p['op']]} {_lit(value)}"
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label, e.v AS figure,
                CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den, {test} AS ok,
-               u.unit_code AS behind_key, u.submission_id
+               u.unit_code AS behind_key, u.submission_id, u.period
         FROM ucount u LEFT JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}""")
 
 
@@ -109,10 +113,10 @@ def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Σ element / Σ report field over units counted that reported both (empty is not zero)."""
     p = ind.params
     den = {"staff_total": "u.staff_total", "member_total": "u.member_total"}[p["den_field"]]
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label,
                CASE WHEN {den} > 0 THEN 100.0 * e.v / {den} END AS figure,
-               e.v AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, u.submission_id
+               e.v AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, u.submission_id, u.period
         FROM ucount u JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}
         WHERE e.v IS NOT NULL AND {den} IS NOT NULL""")
 
@@ -120,10 +124,11 @@ def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
 def _cell_items(ind: Indicator, ctx: Ctx, den: str) -> str:
     p = ind.params
     test = _pred("c", p["test"], CELL_COLUMNS)
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                CASE WHEN {test} THEN 1 ELSE 0 END AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num,
-               {den} AS den, {test} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id
+               {den} AS den, {test} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id,
+               {CELL_DETAIL}
         FROM cellx c WHERE {_where('c', p['where'], CELL_COLUMNS)}""")
 
 
@@ -146,10 +151,10 @@ def h_cell_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
     num = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["num"])
     den = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["den"])
     reported = " OR ".join(f"c.{c} IS NOT NULL" for c in p["num"])
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
-               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, c.submission_id
+               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, c.submission_id, {CELL_DETAIL}
         FROM cellx c WHERE ({reported}) AND {_where('c', p['where'], CELL_COLUMNS)}""")
 
 
@@ -160,11 +165,11 @@ def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
     need = ctx.win.months_ended if every == "month" else ctx.win.quarters_ended
     part = "month" if every == "month" else "quarter"
     last = _ended_end(ctx.win, every)
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                COALESCE(m.n, 0) AS figure, CASE WHEN COALESCE(m.n, 0) >= {need} THEN 1 ELSE 0 END AS num,
                1 AS den, COALESCE(m.n, 0) >= {need} AS ok,
-               c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id
+               c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id, {CELL_DETAIL}
         FROM cellx c LEFT JOIN (
             SELECT unit_code, cell_code, count(DISTINCT {part}(meeting_date)) AS n FROM mtg
             WHERE kind = {_lit(p['meeting_kind'])} AND meeting_date <= {_lit(last)} GROUP BY ALL
@@ -188,21 +193,23 @@ def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
     p = ind.params
     num = {"attended": "m.attended", "ideological": "CASE WHEN m.ideological THEN 1 ELSE 0 END"}[p["num"]]
     den = {"required": "m.required", None: "1"}[p["den"]]
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('m')} AS grp, m.unit_code,
                m.unit_code || '/' || m.cell_code || '/' || strftime(m.meeting_date, '%d/%m/%Y') AS item,
                m.topic AS label, CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
-               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id
+               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id,
+               m.cell_code, m.meeting_date, m.kind, m.topic
         FROM mtg m WHERE m.kind = {_lit(p['meeting_kind'])}""")
 
 
 def h_person_count(ind: Indicator, ctx: Ctx) -> str:
     """Distinct persons (name_key, birth date, level) of the level sent in the year, once per group."""
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('t')} AS grp, min(t.unit_code) AS unit_code,
                t.name_key || '|' || strftime(t.birth_date, '%d/%m/%Y') AS item,
                min(t.full_name) AS label, 1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key,
-               max(t.submission_id) AS submission_id
+               max(t.submission_id) AS submission_id, min(t.full_name) AS full_name, t.birth_date,
+               any_value(t.level) AS level
         FROM persons t WHERE t.level = {_lit(ind.params['level'])}
         GROUP BY 1, t.name_key, t.birth_date""")
 
@@ -212,19 +219,19 @@ def h_petition_ratio(ind: Indicator, ctx: Ctx) -> str:
     whose deadline has not passed at as_of are left out."""
     resolved = "(p.resolved_date IS NOT NULL AND p.resolved_date <= $as_of)"
     on_time = f"({resolved} AND p.resolved_date <= p.deadline)"
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
                CASE WHEN {resolved} THEN p.resolved_date - p.received_date END AS figure,
                CASE WHEN {on_time} THEN 1 ELSE 0 END AS num, 1 AS den, {on_time} AS ok,
-               NULL AS behind_key, p.submission_id
+               NULL AS behind_key, p.submission_id, {PET_DETAIL}
         FROM pet p WHERE p.in_competence AND NOT (NOT {resolved} AND p.deadline >= $as_of)""")
 
 
 def h_petition_count(ind: Indicator, ctx: Ctx) -> str:
     """Petitions received in the window passing the declared predicate."""
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
-               1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key, p.submission_id
+               1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key, p.submission_id, {PET_DETAIL}
         FROM pet p WHERE {_pred('p', ind.params['where'], PETITION_COLUMNS)}""")
 
 
@@ -236,10 +243,10 @@ def h_report_ratio(ind: Indicator, ctx: Ctx) -> str:
     else:
         test = "COALESCE(f.first_at::DATE <= e.deadline, FALSE)"
         keep = "NOT (f.first_at IS NULL AND e.deadline >= $as_of)"
-    return _items(f"""
+    return (f"""
         SELECT {ctx.grp('e')} AS grp, e.unit_code, e.unit_code || '/' || e.period AS item, e.period AS label,
                f.first_at::DATE - e.deadline AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den,
-               {test} AS ok, e.unit_code AS behind_key, f.first_id AS submission_id
+               {test} AS ok, e.unit_code AS behind_key, f.first_id AS submission_id, e.period, e.deadline
         FROM expected e LEFT JOIN firsts f ON f.unit_code = e.unit_code AND f.period = e.period
         WHERE {keep}""")
 
@@ -351,7 +358,8 @@ def _params(sql: str, win: Window, scope_code: str) -> dict:
 
 
 def _item_union(inds: tuple[Indicator, ...], ctx: Ctx) -> str:
-    return "\nUNION ALL\n".join(f"SELECT {_lit(i.id)} AS iid, * FROM ({HANDLERS[i.kind](i, ctx)})" for i in inds)
+    return "\nUNION ALL\n".join(f"SELECT {_lit(i.id)} AS iid, * FROM ({_items(HANDLERS[i.kind](i, ctx))})"
+                                 for i in inds)
 
 
 # ------------------------------------------------------------------ results
@@ -530,10 +538,13 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
 
 def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, unit: str | None = None,
               as_of: dt.date | None = None) -> pd.DataFrame:
-    """The items behind one indicator at their natural grain (units, cells, meetings, persons, petitions,
-    expected reports): unit_code, unit_name, item, label, figure, numerator, denominator, meets,
-    submission_id, file_name, version, uploader, received_at. `meets` is None where an item has no
-    verdict of its own (persons, petitions counted)."""
+    """The items behind one indicator at their natural grain, failing ones first: unit_code, unit_name,
+    the grain's own columns (cells: cell_code, cell_name, cell_kind, rating, members; meetings: cell_code,
+    meeting_date, kind, topic; persons: full_name, birth_date, level; petitions: petition_no, kind,
+    received_date, deadline, resolved_date, status, over_level, in_competence; reports: period, deadline;
+    units: period of the report used), then value (the item's own figure), numerator, denominator,
+    meets (True/False, None where an item has no verdict of its own), submission_id, file_name, version,
+    uploader, received_at of the submission it came from."""
     ind = INDICATORS_BY_ID.get(indicator_id)
     if ind is None:
         raise DashboardError(f"Không có chỉ tiêu “{indicator_id}”.")
@@ -541,23 +552,24 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
     code, _, is_root = resolve_unit(db, unit)
     ctx = Ctx(win, code)
     sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}
-        SELECT i.unit_code, un.name AS unit_name, i.item, i.label, i.figure, i.num AS numerator,
-               i.den AS denominator, i.ok, i.submission_id, s.file_name, s.version, s.uploader, s.received_at
+        SELECT i.unit_code, un.name AS unit_name, i.* EXCLUDE (grp, unit_code, item, label, figure, num, den, ok,
+               behind_key, submission_id),
+               i.figure AS value, i.num AS numerator, i.den AS denominator, i.ok AS meets,
+               i.submission_id, s.file_name, s.version, s.uploader, s.received_at
         FROM ({HANDLERS[ind.kind](ind, ctx)}) i
         LEFT JOIN units un ON un.code = i.unit_code LEFT JOIN submissions s ON s.id = i.submission_id
         ORDER BY i.ok NULLS FIRST, i.unit_code, i.item"""
     df = db.query_df(sql, _params(sql, win, code))
     target = _target_for(ind, effective_targets(db, year), is_root)
     if ind.kind in BEHIND_KINDS or ind.kind == "petition_ratio":
-        meets = df["ok"].astype(object)
+        meets = [bool(v) for v in df["meets"]]
     elif ind.is_percent and target is not None:
-        meets = pd.Series([s == "met" or s == "exceeded" if s not in ("no_data", "no_target") else None
-                           for s in judge_array(df["figure"].to_numpy(dtype=float, na_value=np.nan), target)],
-                          dtype=object)
+        meets = [None if st == "no_data" else st in ("met", "exceeded")
+                 for st in judge_array(df["value"].to_numpy(dtype=float, na_value=np.nan), target)]
     else:
-        meets = pd.Series([None] * len(df), dtype=object)
-    df.insert(df.columns.get_loc("ok"), "meets", meets.to_numpy())
-    return df.drop(columns=["ok"])
+        meets = [None] * len(df)
+    df["meets"] = pd.Series(meets, index=df.index, dtype=object)
+    return df
 
 
 def activities_by_period(db, *, year: int, unit: str | None = None,
