@@ -11,6 +11,7 @@ import pandas as pd
 from ui.format import (
     PERIOD_LABELS,
     STATUS_ORDER,
+    fmt_auto,
     fmt_datetime,
     fmt_status,
     fmt_target,
@@ -272,16 +273,21 @@ DRILL_COLUMNS = {
     "deadline": "Hạn giải quyết", "resolved_date": "Ngày giải quyết xong", "meeting_date": "Ngày sinh hoạt",
     "period": "Kỳ", "value": "Kết quả", "numerator": "Tử số", "denominator": "Mẫu số", "meets": "Đạt",
     "met": "Đạt", "status": "Trạng thái", "file_name": "Tệp báo cáo", "version": "Phiên bản",
-    "uploader": "Người nộp", "received_at": "Thời điểm nhận",
+    "uploader": "Người nộp", "received_at": "Thời điểm nhận", "item": "Mục", "label": "Nội dung",
+    "figure": "Số liệu",
 }
+_NUMBERS = {"figure", "numerator", "denominator", "value"}
 _HIDDEN = {"submission_id", "name_key", "petition_key", "birth_date"}  # internal ids and personal data
 
 
-def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = None) -> pd.DataFrame:
-    """metrics.engine.drilldown output for display: Vietnamese headers, dates and yes/no readable."""
+def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = None, *,
+                    personal: bool = False) -> pd.DataFrame:
+    """metrics.engine.drilldown output for display: Vietnamese headers, numbers 1.234,5, dates and yes/no
+    readable. `personal`: the items are persons — names and birth dates are left out (counts only)."""
     if detail is None or detail.empty:
         return pd.DataFrame()
-    df = detail.drop(columns=[c for c in detail.columns if c in _HIDDEN])
+    hidden = _HIDDEN | ({"item", "label"} if personal else set())
+    df = detail.drop(columns=[c for c in detail.columns if c in hidden])
     if "unit_name" not in df.columns and "unit_code" in df.columns and unit_names:
         df.insert(df.columns.get_loc("unit_code") + 1, "unit_name", [unit_names.get(c, c) for c in df["unit_code"]])
     out = pd.DataFrame(index=range(len(df)))
@@ -293,6 +299,8 @@ def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = No
             values = [_status_text(v) for v in values]
         elif col == "period":
             values = [PERIOD_LABELS.get(v, v) for v in values]
+        elif col in _NUMBERS:
+            values = [fmt_auto(v) for v in values]
         elif col in ("received_at", "received_date", "deadline", "resolved_date", "meeting_date"):
             values = [fmt_datetime(v) for v in values]
         out[DRILL_COLUMNS.get(col, col)] = values
@@ -366,3 +374,174 @@ def target_low(t: dict | None) -> float | None:
 def target_high(t: dict | None) -> float | None:
     """Upper edge of a target (its value, or a range's max)."""
     return _target_high(t)
+
+
+def is_personal(indicator_id: str) -> bool:
+    """True when an indicator's drill-down items are persons (names are personal data)."""
+    from metrics.indicators import INDICATORS_BY_ID
+
+    ind = INDICATORS_BY_ID.get(indicator_id)
+    return ind is not None and ind.kind == "person_count"
+
+
+# ------------------------------------------------------------------ units × indicators
+def unit_matrix(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(status matrix, value-text matrix): rows are units (by name), columns indicator short codes."""
+    df = by_unit[by_unit["indicator_id"].isin(ids)]
+    if df.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    from metrics.indicators import INDICATORS_BY_ID
+
+    names = {c: f"{unit_names.get(c) or n or c}" for c, n in zip(df["unit_code"], df["unit_name"])}
+    df = df.assign(row=[names[c] for c in df["unit_code"]], col=[i.split("_", 1)[0] for i in df["indicator_id"]],
+                   text=[fmt_value(v, INDICATORS_BY_ID[i].unit) if i in INDICATORS_BY_ID else fmt_auto(v)
+                         for v, i in zip(df["value"], df["indicator_id"])])
+    cols = [i.split("_", 1)[0] for i in ids if i in set(df["indicator_id"])]
+    status = df.pivot_table(index="row", columns="col", values="status", aggfunc="first").reindex(columns=cols)
+    text = df.pivot_table(index="row", columns="col", values="text", aggfunc="first").reindex(columns=cols)
+    return status.fillna("no_data"), text.fillna("—")
+
+
+def heatmap_title(by_unit: pd.DataFrame, ids: list[str], window: str) -> str:
+    """'DB02 có nhiều chỉ tiêu chưa đạt nhất (5) — năm 2024' style message for the heatmap."""
+    df = by_unit[by_unit["indicator_id"].isin(ids) & (by_unit["status"] == "not_met")]
+    if df.empty:
+        return f"Không đơn vị nào có chỉ tiêu chưa đạt — {window}"
+    counts = df.groupby("unit_name")["indicator_id"].count().sort_values(ascending=False)
+    units = df["unit_code"].nunique()
+    return f"{units} đơn vị có chỉ tiêu chưa đạt; nhiều nhất: {counts.index[0]} ({int(counts.iloc[0])}) — {window}"
+
+
+def unit_ranking(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str]) -> pd.DataFrame:
+    """Units ranked by the share of their judged indicators met (đạt or vượt): rank, unit, met, judged, pct."""
+    df = by_unit[by_unit["indicator_id"].isin(ids)]
+    judged = df[df["status"].isin(["met", "exceeded", "not_met"])]
+    if judged.empty:
+        return pd.DataFrame(columns=["Hạng", "Mã đơn vị", "Đơn vị", "Đạt", "Đánh giá", "Tỷ lệ đạt (%)"])
+    g = judged.assign(ok=judged["status"].isin(["met", "exceeded"])).groupby("unit_code")
+    out = pd.DataFrame({"met": g["ok"].sum(), "judged": g["ok"].count()}).reset_index()
+    out["pct"] = 100.0 * out["met"] / out["judged"]
+    out = out.sort_values(["pct", "met", "unit_code"], ascending=[False, False, True]).reset_index(drop=True)
+    out["rank"] = out["pct"].rank(method="min", ascending=False).astype(int)
+    return pd.DataFrame({
+        "Hạng": out["rank"], "Mã đơn vị": out["unit_code"],
+        "Đơn vị": [unit_names.get(c, c) for c in out["unit_code"]],
+        "Đạt": out["met"].astype(int), "Đánh giá": out["judged"].astype(int), "Tỷ lệ đạt (%)": out["pct"].round(1),
+    })
+
+
+def indicator_by_unit(by_unit: pd.DataFrame, indicator_id: str, unit_names: dict[str, str]) -> pd.DataFrame:
+    """One indicator across units, best first: unit (name), value, status, value_text."""
+    from metrics.indicators import INDICATORS_BY_ID
+
+    unit = INDICATORS_BY_ID[indicator_id].unit if indicator_id in INDICATORS_BY_ID else ""
+    df = by_unit[(by_unit["indicator_id"] == indicator_id) & by_unit["value"].notna()]
+    df = df.sort_values("value", ascending=False)
+    return pd.DataFrame({
+        "unit": [unit_names.get(c, n) for c, n in zip(df["unit_code"], df["unit_name"])],
+        "value": df["value"].astype(float).tolist(),
+        "status": df["status"].tolist(),
+        "value_text": [fmt_value(v, unit) for v in df["value"]],
+    })
+
+
+def target_band(t: dict | None) -> tuple | None:
+    """(min, max) of a range target, for a shaded band; None otherwise."""
+    return (t["min"], t["max"]) if t and t.get("op") == "range" else None
+
+
+def quota_by_unit(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str]) -> pd.DataFrame:
+    """Persons sent per unit and level (units with at least one): Đơn vị, Trình độ, Số người."""
+    from metrics.indicators import INDICATORS_BY_ID
+
+    df = by_unit[by_unit["indicator_id"].isin(ids) & (by_unit["value"].fillna(0) > 0)]
+    level = {i: ("Cao cấp" if "CAO_CAP" in i else "Trung cấp" if "TRUNG_CAP" in i else
+                 short_name(INDICATORS_BY_ID[i].name)) for i in ids if i in INDICATORS_BY_ID}
+    return pd.DataFrame({
+        "Đơn vị": [unit_names.get(c, n) for c, n in zip(df["unit_code"], df["unit_name"])],
+        "Trình độ": [level.get(i, i) for i in df["indicator_id"]],
+        "Số người": df["value"].astype(int).tolist(),
+    })
+
+
+def quota_by_unit_title(per_unit: pd.DataFrame, year: int) -> str:
+    """'Công ty A cử nhiều nhất: 3 người — năm 2024'."""
+    tot = per_unit.groupby("Đơn vị")["Số người"].sum().sort_values(ascending=False)
+    return f"{tot.index[0]} cử nhiều người đi học nhất ({int(tot.iloc[0])} người) — năm {year}"
+
+
+# ------------------------------------------------------------------ petitions
+PETITION_KIND = {"KHIEU_NAI": "Khiếu nại", "TO_CAO": "Tố cáo", "KIEN_NGHI": "Kiến nghị, phản ánh"}
+PETITION_STATUS = {"DA_GIAI_QUYET": "Đã giải quyết", "DANG_GIAI_QUYET": "Đang giải quyết",
+                   "CHUYEN_DON": "Chuyển cơ quan có thẩm quyền", "LUU_DON": "Lưu đơn"}
+
+
+def _petition_state(r) -> str:
+    if r.overdue:
+        return "Quá hạn chưa giải quyết"
+    if r.status == "DA_GIAI_QUYET":
+        return "Giải quyết muộn" if r.late else "Giải quyết đúng hạn"
+    if r.status == "DANG_GIAI_QUYET":
+        return "Đang giải quyết (trong hạn)"
+    return PETITION_STATUS.get(r.status, r.status)
+
+
+def petition_summary(register: pd.DataFrame) -> dict[str, int]:
+    """Headline counts: received, resolved on time, resolved late, overdue, over-level."""
+    if register.empty:
+        return {"Đơn nhận": 0, "Giải quyết đúng hạn": 0, "Giải quyết muộn": 0, "Quá hạn chưa giải quyết": 0,
+                "Vượt cấp": 0}
+    done = register["status"] == "DA_GIAI_QUYET"
+    return {
+        "Đơn nhận": len(register),
+        "Giải quyết đúng hạn": int((done & ~register["late"].fillna(False).astype(bool)).sum()),
+        "Giải quyết muộn": int((done & register["late"].fillna(False).astype(bool)).sum()),
+        "Quá hạn chưa giải quyết": int(register["overdue"].fillna(False).astype(bool).sum()),
+        "Vượt cấp": int(register["over_level"].fillna(False).astype(bool).sum()),
+    }
+
+
+def petitions_by(register: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Counts by `kind` or `unit_name` and state (đúng hạn / muộn / quá hạn / đang giải quyết …)."""
+    label = {"kind": "Loại đơn", "unit_name": "Đơn vị"}[column]
+    keys = [PETITION_KIND.get(v, v) for v in register[column]] if column == "kind" else register[column].tolist()
+    df = pd.DataFrame({label: keys, "Tình trạng": [_petition_state(r) for r in register.itertuples(index=False)]})
+    out = df.groupby([label, "Tình trạng"], sort=False).size().reset_index(name="Số đơn")
+    return out.sort_values([label, "Tình trạng"]).reset_index(drop=True)
+
+
+def petitions_by_title(df: pd.DataFrame, label: str) -> str:
+    """'Khiếu nại nhiều nhất: 12/35 đơn' for the chart title."""
+    tot = df.groupby(label)["Số đơn"].sum().sort_values(ascending=False)
+    return f"{tot.index[0]} nhiều nhất: {int(tot.iloc[0])}/{int(tot.sum())} đơn"
+
+
+def overdue_petitions(register: pd.DataFrame) -> pd.DataFrame:
+    """Pending petitions past their deadline, oldest first, with their age in days."""
+    df = register[register["overdue"].fillna(False).astype(bool)].sort_values("age_days", ascending=False)
+    return petition_table(df)
+
+
+def petition_table(register: pd.DataFrame) -> pd.DataFrame:
+    """The petition register for display (Vietnamese headers, dates dd/mm/yyyy)."""
+    return pd.DataFrame({
+        "Đơn vị": register["unit_name"].tolist(),
+        "Số hiệu đơn": register["petition_no"].tolist(),
+        "Loại đơn": [PETITION_KIND.get(k, k) for k in register["kind"]],
+        "Ngày nhận": [fmt_datetime(d) for d in register["received_date"]],
+        "Hạn giải quyết": [fmt_datetime(d) for d in register["deadline"]],
+        "Ngày giải quyết xong": [fmt_datetime(d) for d in register["resolved_date"]],
+        "Tình trạng": [_petition_state(r) for r in register.itertuples(index=False)],
+        "Số ngày": register["age_days"].astype("Int64").tolist(),
+        "Vượt cấp": ["Có" if v else "Không" for v in register["over_level"]],
+        "Nội dung tóm tắt": register["summary"].fillna("").tolist(),
+    })
+
+
+def over_level_title(series: pd.DataFrame) -> str:
+    """'Đơn vượt cấp: 3 (2024); mục tiêu 0 từ 2026'."""
+    s = series.dropna(subset=["value"])
+    if s.empty:
+        return "Đơn thư vượt cấp: chưa có dữ liệu; mục tiêu 0 đơn từ năm 2026"
+    last = s.iloc[-1]
+    return f"Đơn thư vượt cấp: {fmt_auto(last['value'])} đơn năm {int(last['year'])}; mục tiêu 0 đơn từ năm 2026"

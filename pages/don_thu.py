@@ -1,3 +1,61 @@
-"""placeholder"""
+"""Đơn thư: petitions received, resolved on time, overdue (with age), over-level vs the 2026 target."""
 import streamlit as st
-st.title("don_thu")
+
+from loaders import history
+from metrics import views
+from metrics.indicators import G_DON_THU
+from ui import charts
+from ui.data import cached, get_db
+from ui.filters import current
+from ui.format import fmt_auto, window_label
+from ui.page import chart, header, shown_errors, table, table_downloads
+from ui.sections import indicator_group
+
+f = current()
+db = get_db()
+header("Đơn thư", f)
+
+with shown_errors():
+    from metrics import engine
+
+    rows = views.indicator_rows(cached(engine.compute, db, **f.engine_kwargs()))
+    register = cached(history.petition_register, db, year=f.year, quarter=f.quarter, unit=f.scope_unit, as_of=f.as_of)
+    summary = views.petition_summary(register)
+    cols = st.columns(5)
+    for col, (label, value) in zip(cols, summary.items()):
+        col.metric(label, fmt_auto(value), border=True)
+
+    indicator_group(db, rows, [G_DON_THU], f, "don", "Đơn thư")
+
+    st.subheader(f"Đơn thư nhận {window_label(f.year, f.quarter)}")
+    if register.empty:
+        st.info("Không có đơn thư nào được nhận trong kỳ đã chọn.")
+    else:
+        left, right = st.columns(2)
+        by_kind = views.petitions_by(register, "kind")
+        with left:
+            chart(charts.bars(by_kind, "Loại đơn", "Số đơn", views.petitions_by_title(by_kind, "Loại đơn"),
+                              color="Tình trạng", unit="đơn", big=f.present), key="don_kind")
+        by_unit = views.petitions_by(register, "unit_name")
+        with right:
+            chart(charts.bars(by_unit, "Đơn vị", "Số đơn", views.petitions_by_title(by_unit, "Đơn vị"),
+                              color="Tình trạng", unit="đơn", horizontal=True, big=f.present,
+                              height=160 + 32 * by_unit["Đơn vị"].nunique()), key="don_unit")
+        overdue = views.overdue_petitions(register)
+        st.subheader(f"Đơn thư quá hạn chưa giải quyết: {len(overdue)}")
+        if not overdue.empty:
+            table(overdue, key="don_overdue")
+            table_downloads(overdue, f"Đơn thư quá hạn {f.year}", "don_overdue")
+        with st.expander("Toàn bộ sổ đơn thư trong kỳ", key="don_register_exp"):
+            full = views.petition_table(register)
+            table(full, key="don_register")
+            table_downloads(full, f"Sổ đơn thư {f.year}", "don_register")
+
+    st.subheader("Đơn thư vượt cấp so với mục tiêu năm 2026")
+    years = views.trend_years(cached(history.report_years, db), f.year, span=5)
+    tr = cached(engine.trend, db, indicator_ids=["I10_DON_VUOT_CAP"], years=years, unit=f.engine_kwargs()["unit"])
+    series, _, unit = views.trend_series(tr, "I10_DON_VUOT_CAP", rows)
+    chart(charts.trend(series, views.over_level_title(series), unit=unit, target_low=0, big=f.present),
+          key="don_i10_trend")
+    st.caption("Mục tiêu (Chương trình hành động số 26-CTtr/ĐU): phấn đấu đến năm 2026 không còn đơn thư vượt cấp; "
+               "trước năm 2026 chỉ theo dõi, không đánh giá.")

@@ -1,3 +1,36 @@
-"""placeholder"""
+"""Sinh hoạt chi bộ & xếp loại: meeting regularity and attendance, cell and member ratings, by unit."""
 import streamlit as st
-st.title("sinh_hoat")
+
+from metrics import views
+from metrics.indicators import G_SINH_HOAT, G_XEP_LOAI
+from ui import charts
+from ui.data import cached, get_db
+from ui.filters import current
+from ui.format import window_label
+from ui.page import chart, header, shown_errors
+from ui.sections import indicator_group
+
+f = current()
+db = get_db()
+header("Sinh hoạt chi bộ & xếp loại", f)
+
+with shown_errors():
+    from metrics import engine
+
+    rows = views.indicator_rows(cached(engine.compute, db, **f.engine_kwargs()))
+    tab_meet, tab_rate, tab_units = st.tabs(["Sinh hoạt chi bộ", "Xếp loại chất lượng", "Theo đơn vị"], key="sh_tabs")
+    with tab_meet:
+        indicator_group(db, rows, [G_SINH_HOAT], f, "sh", "Sinh hoạt chi bộ")
+    with tab_rate:
+        if f.quarter:
+            st.info("Xếp loại chỉ có trong báo cáo năm: hãy chọn “Cả năm” để xem kết quả xếp loại.")
+        indicator_group(db, rows, [G_XEP_LOAI], f, "xl", "Xếp loại chất lượng")
+    with tab_units:
+        ids = [r["id"] for r in rows if r.get("group") in (G_SINH_HOAT, G_XEP_LOAI)]
+        by_unit = cached(engine.compute_by_unit, db, **f.engine_kwargs())
+        matrix, text = views.unit_matrix(by_unit, ids, f.unit_names)
+        if matrix.empty:
+            st.info("Chưa có đơn vị nào báo cáo trong kỳ đã chọn.")
+        else:
+            chart(charts.status_heatmap(matrix, text, views.heatmap_title(by_unit, ids, window_label(f.year, f.quarter)),
+                                        big=f.present), key="sh_heatmap")

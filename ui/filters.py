@@ -129,7 +129,9 @@ def _quarter_label(q: int) -> str:
 
 def sync_url(f: Filters, page_path: str) -> None:
     """Write the current view into the URL (only when it changed) so the link reopens it."""
-    want = {K.QP_UNIT: f.unit, K.QP_YEAR: str(f.year), K.QP_PAGE: page_path}
+    want = {K.QP_UNIT: f.unit, K.QP_YEAR: str(f.year)}
+    if page_path:  # the default page lives at the root URL
+        want[K.QP_PAGE] = page_path
     if f.quarter:
         want[K.QP_QUARTER] = str(f.quarter)
     if f.present:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
+
+import pandas as pd
 
 # status code -> (label, icon); the icon carries the meaning too, not colour alone
 STATUS = {
@@ -36,8 +37,8 @@ def is_missing(value: Any) -> bool:
     if value is None:
         return True
     try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))
-    except (TypeError, ValueError):
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are not "missing"
         return False
 
 

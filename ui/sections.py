@@ -50,7 +50,7 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
         st.session_state[state_key] = ids[0]
     picked = st.selectbox("Xem chi tiết chỉ tiêu", ids, format_func=names.get, key=state_key)
     detail = cached(engine.drilldown, db, indicator_id=picked, **f.engine_kwargs())
-    shown = views.drilldown_table(detail, f.unit_names)
+    shown = views.drilldown_table(detail, f.unit_names, personal=views.is_personal(picked))
     if shown.empty:
         st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")
         return
