@@ -127,3 +127,22 @@ def test_narrower_scope_cells(org):
     # Scope C5: its own cell HTNV → 0/1 = 0 % → not_met.
     check(org.ind("I11_CB_CO_SO_TOT", 2024, unit="C5", as_of=AS_OF), status="not_met", value=0.0,
           numerator=0, denominator=1, behind=["C5/C5"])
+
+
+def test_overridden_target_79_996_is_not_80(org):
+    # 2027: an administrator sets I14 to "≥ 80 %" for 2027. C1 reports 19 999 tốt of 25 000 rated
+    # members → 79.996 % → not_met (rounded it would read 80.00); C2 reports 4 of 5 → exactly 80 % → met.
+    from metrics.targets import set_target
+
+    set_target(org.db, "I14_DV_HTTNV", 2027, {"op": ">=", "value": 80}, "Quản trị viên")
+    org.report("C1", 2027, "Y", members=25000,
+               cells=[cell("C1", "CBCS", 25000, "HTTNV", xs=0, tot=19999, ht=5001, kht=0, gy6=0)])
+    org.report("C2", 2027, "Y", members=5, cells=[cell("C2", "CBCS", 5, "HTTNV", xs=0, tot=4, ht=1, kht=0, gy6=0)])
+    as_of = dt.date(2028, 6, 30)
+    check(org.ind("I14_DV_HTTNV", 2027, unit="C1", as_of=as_of), status="not_met", value=pct(19999, 25000),
+          numerator=19999, denominator=25000, target={"op": ">=", "value": 80})
+    check(org.ind("I14_DV_HTTNV", 2027, unit="C2", as_of=as_of), status="met", value=80.0, numerator=4,
+          denominator=5)
+    # Root: (19 999 + 4) / 25 005 = 79.996… % → not_met; 2024 keeps the default "> 95 %".
+    check(org.ind("I14_DV_HTTNV", 2027, as_of=as_of), status="not_met", value=pct(20003, 25005))
+    assert org.ind("I14_DV_HTTNV", 2024, as_of=AS_OF)["target"] == {"op": ">", "value": 95}

@@ -164,19 +164,26 @@ def test_i10_over_level_judged_from_2026(org):
     check(org.ind("I10_DON_VUOT_CAP", 2025, as_of=AS_OF), status="no_target", value=1, target=None)
 
 
-def test_petition_activities(org):
+def test_petition_activities_received_and_mean_days(org):
     act = org.compute(2026, as_of=AS_OF)["activities"]
-    # Received in 2026 (by Ngày nhận): A1…A7, B1, C1 = 9.
+    # Received in 2026 (by Ngày nhận): A1…A7, B1, C1 = 9 (B2 was received in 2025).
     assert act["DON_THU_NHAN"] == 9
-    # Pending at 20/07 with the deadline passed: A6 only (A7's deadline is 15/08).
-    assert act["DON_THU_QUA_HAN"] == 1
     # Days from receipt to resolution of the resolved ones: A1 30, A2 68, A3 12, A5 5, B1 18, C1 1.
     days = [(D(2026, 2, 9) - D(2026, 1, 10)).days, (D(2026, 4, 10) - D(2026, 2, 1)).days,
             (D(2026, 4, 1) - D(2026, 3, 20)).days, 5, 18, 1]
     assert days == [30, 68, 12, 5, 18, 1]
     assert act["DON_THU_SO_NGAY_TB"] == pytest.approx(sum(days) / 6, abs=0.05)  # 22.33
-    # As of 01/09 A7 is overdue too.
-    assert org.compute(2026, as_of=D(2026, 9, 1))["activities"]["DON_THU_QUA_HAN"] == 2
+
+
+@pytest.mark.parametrize("as_of, overdue", [
+    # As of 20/07: A6 (Đang giải quyết, deadline 31/05) only. A7's deadline 15/08 has not passed; A4 was
+    # transferred (Chuyển đơn, not in competence): not "still pending", so never overdue.
+    (AS_OF, 1),
+    # As of 01/09: A7 (Đang giải quyết, deadline 15/08) is overdue too.
+    (D(2026, 9, 1), 2),
+])
+def test_petition_activities_overdue_still_pending(org, as_of, overdue):
+    assert org.compute(2026, as_of=as_of)["activities"]["DON_THU_QUA_HAN"] == overdue
 
 
 def test_petitions_received_per_single_quarter(org):
