@@ -95,6 +95,9 @@ def _items(select: str) -> str:
 # ------------------------------------------------------------------ kind handlers
 # Each handler returns a SELECT with ITEM_COLUMNS first, then detail columns for drilldown.
 CELL_DETAIL = "c.cell_code, c.cell_name, c.cell_kind, c.rating, c.members"
+# pending at as_of: resolved later, or no resolution date and still "Đang giải quyết" (a transferred or
+# filed petition without a date is closed, not pending)
+PENDING = ("(p.resolved_date > $as_of OR (p.resolved_date IS NULL AND p.status = 'DANG_GIAI_QUYET'))")
 PET_DETAIL = ("p.petition_no, p.kind, p.received_date, p.deadline, p.resolved_date, p.status, "
               "p.over_level, p.in_competence")
 def h_unit_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -224,7 +227,7 @@ def h_petition_ratio(ind: Indicator, ctx: Ctx) -> str:
                CASE WHEN {resolved} THEN p.resolved_date - p.received_date END AS figure,
                CASE WHEN {on_time} THEN 1 ELSE 0 END AS num, 1 AS den, {on_time} AS ok,
                NULL AS behind_key, p.submission_id, {PET_DETAIL}
-        FROM pet p WHERE p.in_competence AND NOT (NOT {resolved} AND p.deadline >= $as_of)""")
+        FROM pet p WHERE p.in_competence AND NOT ({PENDING} AND p.deadline >= $as_of)""")
 
 
 def h_petition_count(ind: Indicator, ctx: Ctx) -> str:
@@ -291,8 +294,6 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
         exp_values = f"(VALUES {exp_rows}) p(period, deadline)"
     else:
         exp_values = "(SELECT NULL::VARCHAR AS period, NULL::DATE AS deadline WHERE FALSE) p"
-    # reports usable for dated history (meetings, trainees): with a quarter, none after the window
-    hist = "TRUE" if win.full_year else f"(s.year < $year OR (s.year = $year AND s.period IN {periods}))"
     ucount_grp = _lit(grp_literal) if grp_literal is not None else "l.unit_code"
     return f"""
     {scope_cte(is_root)},
@@ -328,11 +329,11 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
                    row_number() OVER (PARTITION BY s.unit_code, m.cell_code, m.meeting_date, m.kind
                                       ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
             FROM subs s JOIN meetings m ON m.submission_id = s.id
-            WHERE {hist} AND m.meeting_date BETWEEN $start AND $end_asof)
+            WHERE m.meeting_date BETWEEN $start AND $end_asof)
         WHERE rn = 1),
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
-        FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE {hist} AND t.year_sent = $year),
+        FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year),
     pet AS MATERIALIZED (
         SELECT * EXCLUDE (rn) FROM (
             SELECT s.unit_code, s.id AS submission_id, p.petition_no, p.petition_key, p.received_date, p.kind,
@@ -421,8 +422,8 @@ def _value(ind: Indicator, num: float | None, den: float | None, n_items: int, n
            win: Window) -> tuple[float | int | None, Any, Any]:
     """(value, numerator, denominator) of one indicator in one group, None value meaning no_data."""
     if ind.kind in COUNT_KINDS:
-        # a count needs reports to count from; I13 also needs rated cells
-        empty = n_units == 0 if ind.kind != "cell_count" else n_items == 0
+        # nothing to count from: no rated cell (I13); no item and no report in the window (others)
+        empty = n_items == 0 and (n_units == 0 or ind.kind == "cell_count")
         return (None, None, None) if empty else (_num(num or 0), _num(num or 0), None)
     if _no_periods(ind, win) or not den:
         return None, _num(num) if n_items else None, _num(den) if n_items else None
@@ -478,7 +479,7 @@ def _activities(db, year: int, quarter: int | None, as_of: dt.date, code: str, i
     sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}
         SELECT {sums},
           (SELECT count(*) FROM pet),
-          (SELECT count(*) FROM pet WHERE (resolved_date IS NULL OR resolved_date > $as_of) AND deadline < $as_of),
+          (SELECT count(*) FROM pet p WHERE {PENDING} AND p.deadline < $as_of),
           (SELECT avg(resolved_date - received_date) FROM pet WHERE resolved_date <= $as_of)
         FROM elem"""
     row = db.query_rows(sql, _params(sql, win, code))[0]
@@ -520,7 +521,7 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
         n = part["n"].fillna(0).to_numpy(dtype=float)
         nu = part["grp"].map(reported).fillna(0).to_numpy(dtype=float)
         if ind.kind in COUNT_KINDS:
-            empty = (n == 0) if ind.kind == "cell_count" else (nu == 0)
+            empty = (n == 0) & ((nu == 0) | (ind.kind == "cell_count"))
             val = np.where(empty, np.nan, np.nan_to_num(num))
             numer, denom = val, np.full(len(part), np.nan)
         else:
