@@ -79,7 +79,7 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
             summary["skipped"] += 1
             continue
         result = ingest_bytes(db, data, row["path"].name, received_at=row["received_at"], uploader=row["uploader"])
-        summary["results"].append({**result.to_json(), "path": row["file"]})
+        summary["results"].append({**result.to_json(), "path": row["file"], "submission_id": result.submission_id})
         summary["warnings"] += len(result.warnings)
         if result.status == "rejected":
             if strict:

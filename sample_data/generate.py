@@ -321,12 +321,12 @@ def quarter_elements(u: Unit, year: int, q: str) -> dict[str, Any]:
         "QD_TIEP_DAN": True,
         "KH_TU_TUONG": True,
         "HN_NLD": 1 if qi == (2 if u.code in ("DB06", "CB02") else 1) else 0,
-        "DOI_THOAI": r.randint(1, 4) if big else (1 if qi == 2 else r.choice((0, 0, 1))),
+        "DOI_THOAI": r.randint(3, 10) if big else (1 if qi == 2 else r.choice((0, 0, 1, 2))),
         "GOP_Y_XD_DANG": 0 if (u.code, year, q) in GOP_Y_MISSED else 1,
         "VAN_BAN_CHI_DAO": r.randint(4, 10) if big else r.randint(1, 3),
         "HN_TUYEN_TRUYEN": hn,
         "NGUOI_THAM_DU": hn * round(u.staff * r.uniform(0.15, 0.35)) if big else hn * round(u.staff * r.uniform(0.5, 0.9)),
-        "TIEP_DAN": r.randint(10, 24) if big else r.randint(2, 6),
+        "TIEP_DAN": r.randint(15, 35) if big else r.randint(3, 8),
         "GIAM_SAT": r.randint(5, 12) if big else r.randint(1, 3),
         "PHAN_BIEN": r.randint(3, 10) if big else r.randint(1, 3),
         "AN_SINH": round(r.uniform(60, 480) if big else r.uniform(5, 45), 1),
@@ -371,7 +371,7 @@ def meetings_for(u: Unit, year: int, q: str, cells_q: dict[str, int]) -> list[di
             rows.append({"cell_code": c.code, "meeting_date": dt.date(year, m, day), "kind": "DINH_KY",
                          "required": required, "attended": attended, "ideological": r.random() > 0.07,
                          "topic": f"Sinh hoạt chi bộ thường kỳ tháng {m}/{year}"})
-        if r.random() < 0.8:
+        if r.random() < 0.93:  # most quarters; a missed one shows in I19
             m = r.choice(quarter_months(q))
             day = r.randint(15, min(26, _days_in_month(year, m)))
             required = members - r.choice((0, 0, 1))
@@ -398,7 +398,7 @@ def cell_rows(u: Unit, year: int, period: str) -> list[dict[str, Any]]:
             rated = members - exempt
             xs = max(0, round(rated * r.uniform(0.12, 0.24)))
             kht = 1 if rating == "KHTNV" else (1 if r.random() < 0.06 else 0)
-            ht = r.choice((0, 0, 1, 1, 2)) + (2 if rating in ("HTNV", "KHTNV") else 0)
+            ht = r.choice((0, 0, 0, 1, 1)) + (2 if rating in ("HTNV", "KHTNV") else 0)
             tot = max(0, rated - xs - kht - ht)
             row.update(rating=rating, dv_xuat_sac=xs, dv_tot=tot, dv_hoan_thanh=ht, dv_khong_hoan_thanh=kht,
                        dv_gop_y_6=members - r.choice((0, 0, 1, 1, 2, 3)))
@@ -483,14 +483,15 @@ def build_petitions(units: list[Unit]) -> list[Petition]:
                     in_comp = r.random() > 0.1
                     closing = "DA_GIAI_QUYET" if in_comp else "CHUYEN_DON"
                     if in_comp and kind == "TO_CAO" and r.random() < 0.25:
-                        closing = "LUU_DON"  # anonymous denunciation, filed
+                        # anonymous denunciation: filed, not for this level to resolve (kept out of I09)
+                        closing, in_comp = "LUU_DON", False
                     deadline = None if (kind == "KIEN_NGHI" and r.random() < 0.5) else \
                         received + dt.timedelta(days=r.choice((30, 30, 45)))
                     eff = deadline or received + dt.timedelta(days=PETITION_DEADLINE_DAYS)
                     roll = r.random()
-                    if roll < 0.78:
+                    if roll < 0.85:
                         resolved = received + dt.timedelta(days=r.randint(4, (eff - received).days))
-                    elif roll < 0.93:
+                    elif roll < 0.95:
                         resolved = eff + dt.timedelta(days=r.randint(3, 35))  # late
                     else:
                         resolved = received + dt.timedelta(days=r.randint(80, 170))  # long, carried
