@@ -21,6 +21,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from metrics.indicators import GROUPS, INDICATORS_BY_ID
+
 # ---------------------------------------------------------------- declarations
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # XML 1.0 forbids these; the loader may have kept them from a hand-typed cell
@@ -41,16 +43,6 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "no_data": ("EDEDED", "595959"),
     "no_target": ("FFFFFF", "595959"),
 }
-
-# Groups of indicators-v1.md for the meeting pack, in slide order. The engine's own `group` wins when
-# its indicators carry one; this table is the fallback and fixes the slide order.
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Sinh hoạt chi bộ", ("I04", "I11", "I12", "I13", "I14", "I15", "I16", "I17", "I18", "I19", "I24")),
-    ("Đào tạo LLCT", ("I07", "I08")),
-    ("Đơn thư", ("I09", "I10")),
-    ("Tuyên giáo – Dân vận", ("I01", "I02", "I03", "I05", "I06", "I20", "I21", "I22", "I23")),
-    ("Báo cáo", ("I25", "I26")),
-)
 
 PERIOD_NAMES = {"Q1": "Quý I", "Q2": "Quý II", "Q3": "Quý III", "Q4": "Quý IV", "Y": "Năm"}
 QUARTER_NAMES = {1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
@@ -109,38 +101,21 @@ def _report_json(report: Any) -> dict:
 
 
 def _indicators(report: Any) -> list[_Ind]:
-    """The report's indicators as plain records, each with its group."""
+    """The report's indicators as plain records, each with its page group (metrics.indicators)."""
     data = _report_json(report)
-    engine_groups = {}
-    for ind in getattr(report, "indicators", None) or []:
-        gid = getattr(ind, "id", None) if not isinstance(ind, dict) else ind.get("id")
-        grp = getattr(ind, "group", None) if not isinstance(ind, dict) else ind.get("group")
-        if gid and grp:
-            engine_groups[gid] = grp
+    groups = {getattr(i, "id", None): getattr(i, "group", None) for i in getattr(report, "indicators", None) or []
+              if not isinstance(i, dict)}
     out = []
     for d in data.get("indicators", []):
+        declared = INDICATORS_BY_ID.get(d["id"])
         out.append(_Ind(
             id=d["id"], name=d.get("name") or d["id"], unit=d.get("unit") or "",
             value=d.get("value"), numerator=d.get("numerator"), denominator=d.get("denominator"),
             target=d.get("target"), status=d.get("status") or "no_data",
             behind=tuple(d.get("behind") or ()),
-            group=_group_label(engine_groups.get(d["id"]) or d.get("group"), d["id"]),
+            group=groups.get(d["id"]) or d.get("group") or (declared.group if declared else "Khác"),
         ))
     return out
-
-
-def _group_label(engine_group: str | None, ind_id: str) -> str:
-    prefix = ind_id[:3]
-    for label, ids in GROUPS:
-        if prefix in ids:
-            fallback = label
-            break
-    else:
-        fallback = "Khác"
-    if not engine_group:
-        return fallback
-    # the engine may name groups by code; keep our Vietnamese label when it names the same group
-    return engine_group if any(engine_group == label for label, _ in GROUPS) else fallback
 
 
 def scope_text(report: Any) -> str:
@@ -208,8 +183,18 @@ def _vn_date(value: Any) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
 
 
+def _behind_label(code: str, names: dict[str, str]) -> str:
+    """'Tên đơn vị (DB01)' for a unit; 'DB01-CB04 (Tên đơn vị)' for a cell written UNIT/CELL."""
+    if code in names:
+        return f"{names[code]} ({code})"
+    unit, _, cell = code.partition("/")
+    if cell and unit in names:
+        return f"{cell} ({names[unit]})"
+    return code
+
+
 def _behind_text(codes: Iterable[str], names: dict[str, str] | None, limit: int | None = None) -> str:
-    items = [f"{names[c]} ({c})" if names and c in names else c for c in codes]
+    items = [_behind_label(c, names or {}) for c in codes]
     if limit is not None and len(items) > limit:
         items = items[:limit] + [f"… và {len(items) - limit} đơn vị khác"]
     return ", ".join(items)
@@ -403,7 +388,12 @@ PPT_FONT = "Arial"  # has every Vietnamese glyph on Windows, macOS and LibreOffi
 PPT_RED = "A50E1E"
 PPT_DARK = "1F2D3D"
 PPT_GREY = "595959"
-SUMMARY_ROWS_PER_SLIDE = 6
+# the missed-targets table: column widths (inches), characters per line at 14 pt, room left on a slide
+SUMMARY_WIDTHS = (3.6, 1.5, 1.5, 5.7)
+SUMMARY_CHARS = (34, 14, 14, 58)
+SUMMARY_FIRST_HEIGHT = 3.2  # under the status tiles
+SUMMARY_REST_HEIGHT = 5.0
+LINE_HEIGHT = 0.27  # inches per 14 pt line, cell margins included once per row below
 
 
 def short_name(ind_id: str, name: str = "") -> str:
@@ -426,62 +416,29 @@ def unit_names(db) -> dict[str, str]:
 
 
 def completeness_rows(db, report: Any) -> list[dict]:
-    """Per period of the window that has ended: reports expected, received and on time in the scope."""
-    from loaders.config import load_config
+    """Per period of the report's window that has ended: reports expected, received and on time in its scope
+    (from loaders.history.completeness, the same table the 'Nộp báo cáo' page shows)."""
+    from loaders.history import completeness
 
     data = _report_json(report)
     win, scope = data.get("window") or {}, data.get("scope") or {}
-    year = int(win["year"])
-    as_of = dt.date.fromisoformat(str(win.get("as_of") or dt.date.today())[:10])
-    last_q = int(win["quarter"]) if win.get("quarter") else 4
-    periods = [(f"Q{q}", _quarter_end(year, q)) for q in range(1, last_q + 1)]
-    if not win.get("quarter"):
-        periods.append(("Y", dt.date(year, 12, 31)))
-    deadline_days = load_config().deadline_days
-    units = set(_expected_units(db, scope.get("unit"), year))
+    as_of = dt.date.fromisoformat(str(win["as_of"])[:10]) if win.get("as_of") else None
+    long = completeness(db, year=int(win["year"]), unit=None if scope.get("is_root") else scope.get("unit"),
+                        as_of=as_of)
+    periods = [f"Q{q}" for q in range(1, int(win["quarter"]) + 1)] if win.get("quarter") else [*PERIOD_NAMES]
     rows = []
-    for period, end in periods:
-        if end > as_of:
+    for period in periods:
+        part = long[(long["period"] == period) & (long["status"] != "not_due")]
+        if part.empty:
             continue
-        first = {
-            u: d for u, d in db.query_rows(
-                "SELECT unit_code, min(received_at)::DATE FROM submissions WHERE year = ? AND period = ? "
-                "GROUP BY unit_code", [year, period])
-            if u in units
-        }
-        deadline = end + dt.timedelta(days=deadline_days)
+        status = part["status"].tolist()
         rows.append({
-            "period": period, "label": PERIOD_NAMES[period], "expected": len(units), "received": len(first),
-            "on_time": sum(1 for d in first.values() if d <= deadline),
-            "missing": sorted(units - set(first)),
+            "period": period, "label": PERIOD_NAMES[period], "expected": len(part),
+            "received": sum(s in ("on_time", "late") for s in status),
+            "on_time": status.count("on_time"),
+            "missing": sorted(part.loc[part["status"].isin(["missing", "waiting"]), "unit_code"].astype(str)),
         })
     return rows
-
-
-def _quarter_end(year: int, q: int) -> dt.date:
-    return dt.date(year, 12, 31) if q == 4 else dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
-
-
-def _expected_units(db, scope_code: str | None, year: int) -> list[str]:
-    """Active reporting units (Đảng bộ cơ sở, Chi bộ cơ sở) in the scope's subtree."""
-    rows = db.query_rows("SELECT code, kind, parent_code, inactive_from FROM units")
-    kind = {code: k for code, k, _, _ in rows}
-    root = next((c for c, k in kind.items() if k == "ROOT"), None)
-    children: dict[str | None, list[str]] = {}
-    for code, k, parent, _ in rows:
-        if k != "ROOT":
-            children.setdefault(parent if parent in kind else root, []).append(code)
-    active = {code: inactive is None or int(inactive) > year for code, _, _, inactive in rows}
-    out, stack, seen = [], [scope_code if scope_code in kind else root], set()
-    while stack:
-        c = stack.pop()
-        if c in seen:
-            continue
-        seen.add(c)
-        if kind.get(c) in ("DBCS", "CBCS") and active.get(c):
-            out.append(c)
-        stack.extend(children.get(c, []))
-    return sorted(out)
 
 
 def pack_from_report(report: Any, *, names: dict[str, str] | None = None,
@@ -496,7 +453,7 @@ def pack_from_report(report: Any, *, names: dict[str, str] | None = None,
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     _title_slide(prs, report, made_on or dt.date.today())
     _summary_slides(prs, report, inds, names)
-    for label, _ in GROUPS:
+    for label in GROUPS + tuple(sorted({i.group for i in inds} - set(GROUPS))):
         members = [i for i in inds if i.group == label]
         if members:
             _group_slide(prs, report, label, members, names)
@@ -531,7 +488,9 @@ def _title_slide(prs, report: Any, made_on: dt.date) -> None:
 def _summary_slides(prs, report: Any, inds: list[_Ind], names: dict[str, str]) -> None:
     counts = {s: sum(1 for i in inds if i.status == s) for s in STATUS_LABELS}
     missed = [i for i in inds if i.status == "not_met"]
-    pages = [missed[k:k + SUMMARY_ROWS_PER_SLIDE] for k in range(0, len(missed), SUMMARY_ROWS_PER_SLIDE)] or [[]]
+    rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
+             _behind_text(i.behind, names, limit=3) or "—"] for i in missed]
+    pages = _paginate(rows, first=SUMMARY_FIRST_HEIGHT, rest=SUMMARY_REST_HEIGHT) or [[]]
     for n, page in enumerate(pages):
         title = "Tổng hợp kết quả các chỉ tiêu" + (" (tiếp)" if n else "")
         slide = _blank(prs, title, report)
@@ -557,10 +516,26 @@ def _summary_slides(prs, report: Any, inds: list[_Ind], names: dict[str, str]) -
             continue
         _text(slide, 0.5, top, 12.3, 0.5, f"Các chỉ tiêu chưa đạt ({len(missed)})", size=20, bold=True,
               color=PPT_DARK)
-        rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
-                 _behind_text(i.behind, names, limit=4) or "—"] for i in page]
-        _table(slide, 0.5, top + 0.55, 12.3, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đơn vị chưa đạt"], rows,
-               [3.6, 1.5, 1.5, 5.7], size=14)
+        _table(slide, 0.5, top + 0.55, 12.3, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đơn vị chưa đạt"], page,
+               list(SUMMARY_WIDTHS), size=14)
+
+
+def _paginate(rows: list[list[str]], *, first: float, rest: float) -> list[list[list[str]]]:
+    """Split table rows into slides by their estimated wrapped height, so no table runs off a slide."""
+    pages: list[list[list[str]]] = []
+    page: list[list[str]] = []
+    room = first - 0.45  # the header row
+    for row in rows:
+        lines = max(math.ceil(max(len(v), 1) / chars) for v, chars in zip(row, SUMMARY_CHARS))
+        height = lines * LINE_HEIGHT + 0.12
+        if page and height > room:
+            pages.append(page)
+            page, room = [], rest - 0.45
+        page.append(row)
+        room -= height
+    if page:
+        pages.append(page)
+    return pages
 
 
 def _group_slide(prs, report: Any, label: str, members: list[_Ind], names: dict[str, str]) -> None:

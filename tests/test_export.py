@@ -229,7 +229,7 @@ def test_pack_from_report_has_title_summary_groups_and_completeness():
     assert "05/03/2025" in texts[0]
     assert "Tổng hợp kết quả các chỉ tiêu" in texts[1]
     assert "Chưa đạt" in texts[1] and "Đảng bộ Công ty Điện lực (DB03)" in texts[1]
-    for (label, _), text in zip(GROUPS, texts[2:]):
+    for label, text in zip(GROUPS, texts[2:]):
         assert text.startswith(label)
     assert "Tình hình nộp báo cáo" in texts[-1] and "+Chi bộ Cảng (DB04)" in texts[-1]
     charted = [s for s in slides if any(sh.has_chart for sh in s.shapes)]
@@ -238,11 +238,15 @@ def test_pack_from_report_has_title_summary_groups_and_completeness():
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert sum(n.startswith("ppt/charts/chart") for n in names) == len(GROUPS) + 1
     assert not any(n.startswith("ppt/media/") for n in names)
-    sh_chart = next(sh.chart for sh in slides[2].shapes if sh.has_chart)
+    meetings = slides[2 + GROUPS.index("Sinh hoạt chi bộ")]
+    sh_chart = next(sh.chart for sh in meetings.shapes if sh.has_chart)
     assert [s.name for s in sh_chart.plots[0].series] == ["Kết quả", "Mục tiêu"]
     assert "Sinh hoạt định kỳ hằng tháng" in list(sh_chart.plots[0].categories)
+    i16 = list(sh_chart.plots[0].categories).index("Sinh hoạt định kỳ hằng tháng")
+    assert sh_chart.plots[0].series[0].values[i16] == 87.5
+    assert sh_chart.plots[0].series[1].values[i16] == 100
     # large fonts for projection: every title is at least 28 pt
-    title = next(sh for sh in slides[2].shapes if sh.has_text_frame and sh.text_frame.text == GROUPS[0][0])
+    title = next(sh for sh in meetings.shapes if sh.has_text_frame and sh.text_frame.text == "Sinh hoạt chi bộ")
     assert title.text_frame.paragraphs[0].runs[0].font.size.pt >= 28
 
 
@@ -271,5 +275,114 @@ def test_pack_summary_says_so_when_nothing_is_missed_and_paginates_long_lists():
     prs = Presentation(io.BytesIO(pack_from_report(report_json(all_missed, behind=["DB01"]))))
     texts = [slide_texts(s) for s in prs.slides]
     summaries = [t for t in texts if t.startswith("Tổng hợp kết quả các chỉ tiêu")]
-    assert len(summaries) >= 4  # 26 missed targets do not fit one projected slide
+    assert len(summaries) >= 2  # 26 missed targets do not fit one projected slide
+    tables = [sh.table for sl in prs.slides for sh in sl.shapes
+              if sh.has_table and slide_texts(sl).startswith("Tổng hợp")]
+    assert all(len(t.rows) - 1 <= 12 for t in tables)
+    assert len(tables[0].rows) - 1 <= 7  # the first slide also carries the status tiles
     assert sum(t.count("DB01") for t in summaries) == len(INDICATOR_IDS)
+
+
+# ---------------------------------------------------------------- through the real loader and engine
+AS_OF = dt.date(2025, 6, 30)
+EVIL_UNIT = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+
+
+def _as_literal_text(path):
+    """openpyxl writes a str starting with '=' as a formula; a person typing it in Excel as text (or a
+    ' prefix) gets a text cell, which is what the loader receives. Re-save those cells as text."""
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.data_type = "s"
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded_db(tmp_path_factory):
+    """Two units whose names, cell names and petition texts are formula-injection strings, ingested for real."""
+    from loaders.ingest import ingest_bytes
+    from loaders.storage import open_database
+    from tests.builders import info_values, write_workbook
+
+    tmp = tmp_path_factory.mktemp("export-db")
+    db = open_database(tmp / "export.duckdb")
+    units = {"DB01": EVIL_UNIT, "DB02": "Đảng bộ Công ty Điện lực"}
+    for k, (code, name) in enumerate(units.items()):
+        for period, month in (("Q1", 4), ("Q2", 7)):
+            path = write_workbook(
+                tmp / f"{code}_{period}.xlsx",
+                info=info_values(code, 2024, period, unit_name=name),
+                elements={"QUAN_TRIET_NQ": "Có" if k else "Không", "QCDC": "Có", "DOI_THOAI": 2,
+                          "NGUOI_QUAN_TRIET": 90, "AN_SINH": "1.250,5"},
+                cells=[{"cell_code": f"{code}-CB1", "cell_name": INJECTIONS[1 + k], "cell_kind": "Chi bộ trực thuộc",
+                        "members": 12, "mo_hinh_4_tot": "Có"},
+                       {"cell_code": f"{code}-CB2", "cell_name": "-2+3", "cell_kind": "Chi bộ trực thuộc",
+                        "members": 18, "mo_hinh_4_tot": "Không"}],
+                petitions=[{"petition_no": f"=1+{k}", "received_date": dt.date(2024, month - 2, 10),
+                            "kind": "Kiến nghị", "status": "Đang giải quyết", "summary": INJECTIONS[3 + k]}],
+            )
+            result = ingest_bytes(db, _as_literal_text(path).read_bytes(), path.name,
+                                  received_at=dt.datetime(2024, month, 5, 9, 0))
+            assert result.status == "accepted", [e.to_json() for e in result.errors]
+    yield db
+    db.close()
+
+
+def test_real_scorecard_has_every_indicator_and_neutralised_unit_names(loaded_db):
+    from metrics.engine import compute
+    from metrics.export import unit_names
+
+    report = compute(loaded_db, year=2024, as_of=AS_OF)
+    names = unit_names(loaded_db)
+    assert names["DB01"] == EVIL_UNIT  # the loader kept the text as typed
+    ws = load_workbook(io.BytesIO(scorecard_xlsx(report, title="Bảng chỉ tiêu 2024", names=names))).active
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=5) if r[0].value}
+    assert list(rows) == INDICATOR_IDS
+    i01 = rows["I01_QUAN_TRIET_TO_CHUC"]
+    assert i01[7].value == "Chưa đạt" and i01[3].value == 50 and i01[3].data_type == "n"
+    assert i01[8].data_type == "s" and i01[8].value == f"'{EVIL_UNIT} (DB01)"
+    assert not any(c.data_type == "f" for c in xlsx_cells(scorecard_xlsx(report, title="x", names=names)))
+
+
+def test_real_tables_from_the_database_keep_user_text_literal(loaded_db):
+    petitions = loaded_db.query_df(
+        "SELECT petition_no AS \"Số hiệu đơn\", summary AS \"Nội dung tóm tắt\", received_date AS \"Ngày nhận\" "
+        "FROM petitions ORDER BY petition_no, received_date")
+    cells = loaded_db.query_df(
+        "SELECT DISTINCT cell_code AS \"Mã chi bộ\", cell_name AS \"Tên chi bộ\", members AS \"Số đảng viên\" "
+        "FROM cells ORDER BY 1")
+    ws = load_workbook(io.BytesIO(table_xlsx(petitions, title="Sổ đơn thư"))).active
+    body = [[c for c in r] for r in ws.iter_rows(min_row=4)]
+    # the loader trims text, so "\t=1" arrives as "=1": still a formula to Excel, still neutralised
+    assert {r[1].value for r in body} == {"'@SUM(A1)", "'=1"}
+    assert all(r[0].data_type == "s" and r[0].value.startswith("'=1+") for r in body)
+    assert all(r[2].is_date for r in body)
+    text = table_csv(cells).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Mã chi bộ", "Tên chi bộ", "Số đảng viên"]
+    assert {r[1] for r in rows[1:]} == {"'+1", "'-2+3"}
+    assert {r[2] for r in rows[1:]} == {"12", "18"}
+
+
+def test_real_meeting_pack_opens_with_native_charts(loaded_db):
+    from metrics.export import meeting_pack_pptx
+
+    data = meeting_pack_pptx(loaded_db, year=2024, quarter=2, as_of=AS_OF)
+    prs = Presentation(io.BytesIO(data))
+    texts = [slide_texts(s) for s in prs.slides]
+    assert "Năm 2024, lũy kế đến hết Quý II" in texts[0]
+    assert any(t.startswith("Tổng hợp kết quả các chỉ tiêu") and "Chưa đạt" in t for t in texts)
+    assert [t.split("\n", 1)[0] for t in texts[-1 - len(GROUPS):-1]] == list(GROUPS)
+    completeness = texts[-1]
+    assert completeness.startswith("Tình hình nộp báo cáo") and "Tất cả đơn vị đã nộp đủ báo cáo" in completeness
+    charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) == len(GROUPS) + 1
+    done = charts[-1].plots[0]
+    assert list(done.categories) == ["Quý I", "Quý II"]
+    assert [list(s.values) for s in done.series] == [[2, 2], [2, 2], [2, 2]]
+    for _, wb in chart_workbooks(prs):
+        assert not any(c.data_type == "f" for ws in wb.worksheets for r in ws.iter_rows() for c in r)
