@@ -176,3 +176,30 @@ def petition_register(
         ORDER BY received_date, unit_code, petition_no""",
         params,
     )
+
+
+def activities_by_unit(db: Database, *, year: int, quarter: int | None = None, unit: str | None = None) -> pd.DataFrame:
+    """Totals of every `sum` data element per reporting unit in scope (unit_code, unit_name, element,
+    value): a quarter alone, or the full year (a unit's `Năm` report, when it has one, is its year)."""
+    from metrics.elements import DATA_ELEMENTS
+
+    codes = [e.code for e in DATA_ELEMENTS if e.aggregation == "sum"]
+    periods = [f"Q{quarter}"] if quarter else list(PERIODS)
+    cte, where = _scope_filter(unit, "s.unit_code")
+    params: dict = {"year": year, "periods": periods, "codes": codes}
+    if unit is not None:
+        params["unit"] = unit
+    head = f"{cte}," if cte else "WITH"
+    return db.query_df(
+        f"""{head} win AS (SELECT s.* FROM submissions s
+                  WHERE s.status = 'current' AND s.year = $year AND list_contains($periods, s.period) {where}),
+        used AS (SELECT * FROM win w WHERE w.period = 'Y'
+                 OR NOT EXISTS (SELECT 1 FROM win y WHERE y.unit_code = w.unit_code AND y.period = 'Y'))
+        SELECT u.unit_code, coalesce(un.name, any_value(u.unit_name)) AS unit_name, e.code AS element,
+               sum(e.value) AS value
+        FROM used u JOIN elements e ON e.submission_id = u.id AND e.known AND list_contains($codes, e.code)
+        LEFT JOIN units un ON un.code = u.unit_code
+        GROUP BY u.unit_code, un.name, e.code
+        ORDER BY u.unit_code, e.code""",
+        params,
+    )

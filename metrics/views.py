@@ -12,6 +12,7 @@ from ui.format import (
     PERIOD_LABELS,
     STATUS_ORDER,
     fmt_auto,
+    fmt_number,
     fmt_datetime,
     fmt_status,
     fmt_target,
@@ -545,3 +546,185 @@ def over_level_title(series: pd.DataFrame) -> str:
         return "Đơn thư vượt cấp: chưa có dữ liệu; mục tiêu 0 đơn từ năm 2026"
     last = s.iloc[-1]
     return f"Đơn thư vượt cấp: {fmt_auto(last['value'])} đơn năm {int(last['year'])}; mục tiêu 0 đơn từ năm 2026"
+
+
+# ------------------------------------------------------------------ activities
+_ACTIVITY_EXTRA = {"DON_THU_NHAN": ("Số đơn thư nhận", "đơn"),
+                   "DON_THU_QUA_HAN": ("Số đơn thư quá hạn chưa giải quyết", "đơn"),
+                   "DON_THU_SO_NGAY_TB": ("Số ngày giải quyết trung bình", "ngày")}
+
+
+def activity_labels() -> dict[str, str]:
+    """Code → Vietnamese label of every `sum` data element (the activities of seed 004)."""
+    from metrics.elements import DATA_ELEMENTS
+
+    return {e.code: e.label for e in DATA_ELEMENTS if e.aggregation == "sum"}
+
+
+def activity_unit(code: str) -> str:
+    """The unit an activity is counted in."""
+    return "triệu đồng" if code == "AN_SINH" else _ACTIVITY_EXTRA.get(code, ("", ""))[1]
+
+
+def activity_cards(activities: dict) -> list[tuple[str, float | None, str]]:
+    """(short label, value, unit) of every activity in the report, in declaration order."""
+    labels = activity_labels()
+    out = [(labels[c].replace(" (triệu đồng)", ""), activities.get(c), activity_unit(c)) for c in labels]
+    out += [(lab, activities.get(c), unit) for c, (lab, unit) in _ACTIVITY_EXTRA.items() if c in activities]
+    return out
+
+
+def activity_by_quarter(by_period: pd.DataFrame, element: str) -> pd.DataFrame:
+    """One activity per quarter (Quý, Giá trị) from metrics.engine.activities_by_period."""
+    df = by_period[by_period["element"] == element]
+    return pd.DataFrame({"Quý": [PERIOD_LABELS.get(p, p) for p in df["period"]],
+                         "Giá trị": df["value"].fillna(0).astype(float).tolist()})
+
+
+def activity_title(series: pd.DataFrame, label: str, year: int) -> str:
+    """'Số buổi đối thoại …: 567 cả năm 2024, cao nhất Quý II'."""
+    total = series["Giá trị"].sum()
+    if total == 0:
+        return f"{label}: chưa có số liệu năm {year}"
+    top = series.loc[series["Giá trị"].idxmax(), "Quý"]
+    return f"{label}: {fmt_auto(total)} trong năm {year}, cao nhất {top}"
+
+
+def activities_matrix(by_period: pd.DataFrame) -> pd.DataFrame:
+    """Activities × quarters table with Vietnamese labels and numbers."""
+    if by_period.empty:
+        return pd.DataFrame()
+    wide = by_period.pivot_table(index="label", columns="period", values="value", aggfunc="first", sort=False)
+    out = pd.DataFrame({"Hoạt động": wide.index.tolist()})
+    for p in ("Q1", "Q2", "Q3", "Q4"):
+        out[PERIOD_LABELS[p]] = [fmt_auto(v) for v in wide.get(p, pd.Series(index=wide.index, dtype=float))]
+    return out
+
+
+def activity_by_unit(per_unit: pd.DataFrame, element: str, unit_names: dict[str, str]) -> pd.DataFrame:
+    """One activity per unit, largest first (Đơn vị, Giá trị)."""
+    df = per_unit[(per_unit["element"] == element) & per_unit["value"].notna()].sort_values("value", ascending=False)
+    return pd.DataFrame({"Đơn vị": [unit_names.get(c, n) for c, n in zip(df["unit_code"], df["unit_name"])],
+                         "Giá trị": df["value"].astype(float).tolist()})
+
+
+def activity_unit_title(series: pd.DataFrame, label: str, period: str) -> str:
+    """'Số buổi tiếp dân: Công ty A nhiều nhất (12/40) — năm 2024'."""
+    total = series["Giá trị"].sum()
+    return (f"{label}: {series['Đơn vị'].iloc[0]} nhiều nhất "
+            f"({fmt_auto(series['Giá trị'].iloc[0])}/{fmt_auto(total)}) — {period}")
+
+
+def activities_by_unit_table(per_unit: pd.DataFrame, unit_names: dict[str, str]) -> pd.DataFrame:
+    """Units × activities table (Vietnamese labels, numbers formatted)."""
+    labels = activity_labels()
+    if per_unit.empty:
+        return pd.DataFrame(columns=["Đơn vị", *labels.values()])
+    wide = per_unit.pivot_table(index="unit_code", columns="element", values="value", aggfunc="first")
+    out = pd.DataFrame({"Đơn vị": [unit_names.get(c, c) for c in wide.index]})
+    for code, label in labels.items():
+        out[label] = [fmt_auto(v) for v in wide[code]] if code in wide.columns else "—"
+    return out
+
+
+def ranking_title(ranking: pd.DataFrame, window: str) -> str:
+    """'Dẫn đầu: Công ty A (92,3% chỉ tiêu đạt) — năm 2024'."""
+    top = ranking.iloc[0]
+    return f"Dẫn đầu: {top['Đơn vị']} ({fmt_number(top['Tỷ lệ đạt (%)'], 1)}% chỉ tiêu đạt) — {window}"
+
+
+def indicator_unit(indicator_id: str) -> str:
+    """The unit of an indicator ('%', 'người', …)."""
+    from metrics.indicators import INDICATORS_BY_ID
+
+    return INDICATORS_BY_ID[indicator_id].unit
+
+
+def units_vs_target(one: pd.DataFrame, target: dict | None) -> pd.DataFrame:
+    """indicator_by_unit rows in the shape of value_vs_target (one bar per unit, same target)."""
+    return pd.DataFrame({
+        "id": one["unit"], "label": one["unit"], "name": one["unit"], "unit": "", "value": one["value"],
+        "status": one["status"], "target_low": _target_low(target), "target_high": _target_high(target),
+        "target_text": fmt_target(target), "value_text": one["value_text"],
+        "status_text": [status_label(s) for s in one["status"]],
+    })
+
+
+def indicator_units_title(one: pd.DataFrame, name: str) -> str:
+    """'I03 — …: 2/5 đơn vị chưa đạt'."""
+    judged = one[one["status"].isin(["met", "exceeded", "not_met"])]
+    short = short_name(name.split(" — ", 1)[-1], 60)
+    if judged.empty:
+        return f"{short}: {len(one)} đơn vị có số liệu"
+    return f"{short}: {int((judged['status'] == 'not_met').sum())}/{len(judged)} đơn vị chưa đạt"
+
+
+# ------------------------------------------------------------------ administration
+TARGET_OPS = {"=": "Bằng (=)", ">=": "Từ … trở lên (≥)", ">": "Lớn hơn (>)", "<=": "Không quá (≤)",
+              "<": "Nhỏ hơn (<)", "range": "Trong khoảng (từ … đến …)", "none": "Không đặt chỉ tiêu"}
+UNIT_KINDS = {"ROOT": "Đảng ủy cấp trên", "DBCT": "Đảng bộ cấp trên cơ sở", "DBCS": "Đảng bộ cơ sở",
+              "CBCS": "Chi bộ cơ sở"}
+
+
+def target_from_form(op: str, value: float | None, low: float | None, high: float | None) -> dict | None:
+    """The target dict metrics.targets.set_target expects, from the admin form's fields."""
+    if op == "none":
+        return None
+    if op == "range":
+        return {"op": "range", "min": low, "max": high}
+    return {"op": op, "value": value}
+
+
+def targets_table(effective: dict) -> pd.DataFrame:
+    """Every indicator with the target in force for the year."""
+    from metrics.indicators import INDICATORS
+
+    return pd.DataFrame({
+        "Mã": [i.id.split("_", 1)[0] for i in INDICATORS],
+        "Chỉ tiêu": [i.name for i in INDICATORS],
+        "Mục tiêu": [fmt_target(effective.get(i.id), i.unit) for i in INDICATORS],
+        "Chỉ đánh giá toàn Đảng bộ": ["Có" if i.root_only else "" for i in INDICATORS],
+        "Nguồn": [", ".join(i.sources) for i in INDICATORS],
+    })
+
+
+def target_history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """metrics.targets.target_history for display: who changed which target, when, to what."""
+    from metrics.indicators import INDICATORS_BY_ID
+
+    def target(r) -> dict | None:
+        if r.op is None or _missing(r.op):
+            return None
+        return {"op": r.op, "min": r.min, "max": r.max} if r.op == "range" else {"op": r.op, "value": r.value}
+
+    rows = list(history.itertuples(index=False))
+    return pd.DataFrame({
+        "Thời điểm": [fmt_datetime(r.changed_at) for r in rows],
+        "Người thay đổi": [r.changed_by for r in rows],
+        "Mã": [r.indicator_id.split("_", 1)[0] for r in rows],
+        "Chỉ tiêu": [INDICATORS_BY_ID[r.indicator_id].name if r.indicator_id in INDICATORS_BY_ID else r.indicator_id
+                     for r in rows],
+        "Từ năm": [int(r.year) for r in rows],
+        "Mục tiêu mới": [fmt_target(target(r), INDICATORS_BY_ID.get(r.indicator_id).unit
+                                    if r.indicator_id in INDICATORS_BY_ID else None) for r in rows],
+    })
+
+
+def units_table(units: pd.DataFrame) -> pd.DataFrame:
+    """The unit list for display, in tree order with indented names."""
+    order = unit_options(units)
+    by_code = {r.code: r for r in units.itertuples(index=False)}
+    return pd.DataFrame({
+        "Mã đơn vị": [c for c, _ in order],
+        "Tên đơn vị": [label for _, label in order],
+        "Loại hình": [UNIT_KINDS.get(by_code[c].kind, by_code[c].kind) for c, _ in order],
+        "Mã đơn vị cấp trên": [by_code[c].parent_code or "" for c, _ in order],
+        "Ngừng hoạt động từ năm": ["" if _missing(by_code[c].inactive_from) else str(int(by_code[c].inactive_from))
+                                   for c, _ in order],
+    })
+
+
+def unit_list_summary(result) -> str:
+    """'Đã nạp danh sách đơn vị: 3 thêm mới, 2 cập nhật, 1 ngừng hoạt động.'"""
+    return (f"Đã nạp danh sách đơn vị: {len(result.added)} đơn vị thêm mới, {len(result.updated)} cập nhật, "
+            f"{len(result.deactivated)} chuyển sang ngừng hoạt động.")

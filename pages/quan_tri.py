@@ -1,3 +1,79 @@
-"""placeholder"""
+"""Quản trị: load the unit list, override targets per year (who/when recorded), target history."""
 import streamlit as st
-st.title("quan_tri")
+
+from loaders import history
+from metrics import views
+from metrics.indicators import INDICATORS
+from ui import state as K
+from ui.data import cached, get_db
+from ui.filters import current
+from ui.format import fmt_target
+from ui.page import download, header, shown_errors, table, table_downloads
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+f = current()
+db = get_db()
+header("Quản trị", f)
+
+st.subheader("Danh sách đơn vị")
+with shown_errors():
+    from loaders.template import unit_list_template_bytes
+
+    download("Tải mẫu danh sách đơn vị (Excel)", unit_list_template_bytes, "mau-danh-sach-don-vi.xlsx", XLSX,
+             "ad_units_template")
+    units_file = st.file_uploader("Tệp danh sách đơn vị (sheet “Đơn vị”)", key=K.AD_UNITS_FILE)
+    if st.button("Nạp danh sách đơn vị", key=K.AD_UNITS_LOAD, disabled=units_file is None, type="primary"):
+        from loaders.units import load_unit_list_bytes
+
+        st.session_state[K.AD_UNITS_RESULT] = load_unit_list_bytes(db, units_file.getvalue(), units_file.name)
+    result = st.session_state.get(K.AD_UNITS_RESULT)
+    if result is not None:
+        st.success(views.unit_list_summary(result))
+        if result.warnings:
+            table(views.issues_table(result.warnings), key="ad_units_warnings")
+units = views.units_table(cached(history.units_frame, db))
+table(units, key="ad_units_table")
+table_downloads(units, "Danh sách đơn vị", "ad_units")
+
+st.subheader(f"Mục tiêu năm {f.year}")
+with shown_errors():
+    from metrics import targets
+
+    effective = cached(targets.effective_targets, db, year=f.year)
+    table(views.targets_table(effective), key="ad_targets_table")
+
+    st.markdown("**Điều chỉnh mục tiêu** (áp dụng từ năm đã chọn trở đi; ghi lại người và thời điểm thay đổi)")
+    ids = [i.id for i in INDICATORS]
+    labels = {i.id: f"{i.id.split('_', 1)[0]} — {i.name} ({i.unit})" for i in INDICATORS}
+    if st.session_state.get(K.AD_T_YEAR) is None:
+        st.session_state[K.AD_T_YEAR] = f.year
+    c1, c2 = st.columns([3, 1])
+    picked = c1.selectbox("Chỉ tiêu", ids, format_func=labels.get, key=K.AD_T_INDICATOR)
+    year = c2.number_input("Áp dụng từ năm", min_value=2000, max_value=2100, step=1, key=K.AD_T_YEAR)
+    ops = list(views.TARGET_OPS)
+    c3, c4, c5 = st.columns(3)
+    op = c3.selectbox("Loại mục tiêu", ops, format_func=views.TARGET_OPS.get, key=K.AD_T_OP)
+    value = c4.number_input("Giá trị", min_value=0.0, step=1.0, key=K.AD_T_VALUE, disabled=op in ("range", "none"))
+    low = c4.number_input("Từ", min_value=0.0, step=1.0, key=K.AD_T_MIN, disabled=op != "range")
+    high = c5.number_input("Đến", min_value=0.0, step=1.0, key=K.AD_T_MAX, disabled=op != "range")
+    who = st.text_input("Người thay đổi", key=K.AD_T_BY, placeholder="Họ và tên, chức vụ")
+    if st.button("Lưu mục tiêu", key=K.AD_T_SAVE, type="primary"):
+        target = views.target_from_form(op, value, low, high)
+        targets.set_target(db, picked, int(year), target, who)
+        st.session_state[K.AD_T_MESSAGE] = (f"Đã lưu mục tiêu {picked.split('_', 1)[0]} từ năm {int(year)}: "
+                                            f"{fmt_target(target, views.indicator_unit(picked))}")
+        st.rerun()
+    if st.session_state.get(K.AD_T_MESSAGE):
+        st.success(st.session_state[K.AD_T_MESSAGE])
+
+st.subheader("Lịch sử thay đổi mục tiêu")
+with shown_errors():
+    from metrics import targets
+
+    hist = views.target_history_table(cached(targets.target_history, db))
+    if hist.empty:
+        st.info("Chưa có mục tiêu nào được điều chỉnh; đang dùng mục tiêu mặc định theo văn bản gốc.")
+    else:
+        table(hist, key="ad_target_history")
+        table_downloads(hist, "Lịch sử thay đổi mục tiêu", "ad_hist")

@@ -1,3 +1,57 @@
-"""placeholder"""
+"""So sánh đơn vị: units × indicators heatmap, ranking by share of targets met, one indicator across units."""
 import streamlit as st
-st.title("so_sanh")
+
+from metrics import views
+from metrics.indicators import GROUPS, INDICATORS
+from ui import charts, state as K
+from ui.data import cached, get_db
+from ui.filters import current
+from ui.format import window_label
+from ui.page import chart, header, shown_errors, table, table_downloads
+
+ALL = "Tất cả"
+
+f = current()
+db = get_db()
+header("So sánh đơn vị", f)
+
+with shown_errors():
+    from metrics import engine
+
+    by_unit = cached(engine.compute_by_unit, db, **f.engine_kwargs())
+    window = window_label(f.year, f.quarter)
+    if st.session_state.get(K.SS_GROUP) not in (ALL, *GROUPS):
+        st.session_state[K.SS_GROUP] = ALL
+    group = st.segmented_control("Nhóm chỉ tiêu", [ALL, *GROUPS], key=K.SS_GROUP, required=True)
+    ids = [i.id for i in INDICATORS if group in (ALL, None) or i.group == group]
+    if by_unit.empty:
+        st.info("Chưa có đơn vị nào báo cáo trong kỳ đã chọn.")
+        st.stop()
+
+    matrix, text = views.unit_matrix(by_unit, ids, f.unit_names)
+    chart(charts.status_heatmap(matrix, text, views.heatmap_title(by_unit, ids, window), big=f.present),
+          key="ss_heatmap")
+
+    st.subheader("Xếp hạng đơn vị")
+    ranking = views.unit_ranking(by_unit, ids, f.unit_names)
+    if ranking.empty:
+        st.info("Chưa có chỉ tiêu nào được đánh giá cho các đơn vị trong kỳ đã chọn.")
+    else:
+        chart(charts.bars(ranking, "Đơn vị", "Tỷ lệ đạt (%)", views.ranking_title(ranking, window), unit="%",
+                          horizontal=True, big=f.present, height=140 + 30 * len(ranking)), key="ss_ranking")
+        table(ranking, key="ss_ranking_table")
+        table_downloads(ranking, f"Xếp hạng đơn vị {f.year}", "ss_rank")
+
+    st.subheader("Một chỉ tiêu giữa các đơn vị")
+    names = {i.id: f"{i.id.split('_', 1)[0]} — {i.name}" for i in INDICATORS if i.id in ids}
+    if st.session_state.get(K.SS_INDICATOR) not in names:
+        st.session_state[K.SS_INDICATOR] = next(iter(names))
+    picked = st.selectbox("Chỉ tiêu", list(names), format_func=names.get, key=K.SS_INDICATOR)
+    one = views.indicator_by_unit(by_unit, picked, f.unit_names)
+    if one.empty:
+        st.info("Không đơn vị nào có số liệu cho chỉ tiêu này trong kỳ đã chọn.")
+    else:
+        rows = views.indicator_rows(cached(engine.compute, db, **f.engine_kwargs()))
+        target = next(r["target"] for r in rows if r["id"] == picked)
+        chart(charts.value_vs_target(views.units_vs_target(one, target), views.indicator_units_title(one, names[picked]),
+                                     unit=views.indicator_unit(picked), big=f.present), key="ss_one")
