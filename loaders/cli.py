@@ -165,7 +165,8 @@ def cmd_sample(args) -> int:
 
     db = _open(args)
     outcome = load_sample(db)
-    print(outcome if isinstance(outcome, str) else "Đã nạp dữ liệu mẫu.")
+    message = outcome.get("message") if isinstance(outcome, dict) else outcome
+    print(message or "Đã nạp dữ liệu mẫu.")
     return EXIT_OK
 
 

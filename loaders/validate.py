@@ -41,6 +41,7 @@ MSG_UNIT_MISMATCH = "Khác với danh sách đơn vị ('{expected}'); dùng th�
 MSG_UNKNOWN_PARENT = ("Mã đơn vị cấp trên không có trong danh sách đơn vị; đơn vị được đặt trực thuộc "
                       "Đảng ủy cấp trên")
 MSG_ROOT_UNIT = "Đây là mã của Đảng ủy cấp trên, không phải đơn vị báo cáo"
+MSG_INACTIVE_UNIT = "Đơn vị đã ngừng hoạt động từ năm {year} theo danh sách đơn vị"
 
 # Helper sheets a template may carry (instructions, drop-down lists): ignored without a warning.
 QUIET_SHEETS = ("Hướng dẫn", "Danh mục", "Danh sách")
@@ -84,6 +85,8 @@ def _issue(sheet: str | None, row: int | None, column: str | None, value: Any, m
         value = None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, dt.date):  # shown as people write dates (dd/mm/yyyy), not ISO
+        value = V.parse_text(value)
     return Issue(sheet, row, column, value, message, severity)
 
 
@@ -446,6 +449,10 @@ def _reconcile_unit(info: dict[str, Any], label_rows: dict[str, int], units: dic
                 col = INFO.column(key)
                 issues.append(_issue(INFO.name, label_rows.get(key), col.header, info.get("_raw", {}).get(key, got),
                                      MSG_UNIT_MISMATCH.format(expected=show(expected)), "warning"))
+        stop, year = listed.get("inactive_from"), info.get("year")
+        if stop is not None and year is not None and year >= stop:
+            issues.append(_issue(INFO.name, label_rows.get("year"), INFO.column("year").header, year,
+                                 MSG_INACTIVE_UNIT.format(year=stop), "warning"))
         return {"code": code, "name": listed.get("name"), "kind": listed.get("kind"),
                 "parent_code": listed.get("parent_code") or config.root_code, "is_new": False}
     issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code, MSG_NEW_UNIT, "warning"))

@@ -330,7 +330,7 @@ def test_duplicate_cell_code(tmp_path):
 def test_meeting_of_unknown_cell_and_meeting_outside_period(tmp_path):
     pw = parse(build(tmp_path, meetings=[meeting(cell_code="DB01-CB9"), meeting(meeting_date=dt.date(2024, 4, 2))]))
     assert pw.errors == [Issue("Sinh hoạt", 3, "Mã chi bộ", "DB01-CB9", "Mã chi bộ không có trong sheet Chi bộ")]
-    assert pw.warnings == [Issue("Sinh hoạt", 4, "Ngày sinh hoạt", dt.datetime(2024, 4, 2).date(),
+    assert pw.warnings == [Issue("Sinh hoạt", 4, "Ngày sinh hoạt", "02/04/2024",
                                  VA.MSG_MEETING_OUTSIDE, "warning")]
 
 
@@ -341,7 +341,7 @@ def test_petition_rules(tmp_path):
             petition(petition_no="03", over_level="x", in_competence="Không", deadline="20/01/2024")]
     pw = parse(build(tmp_path, petitions=rows))
     assert pw.errors == [
-        Issue("Đơn thư", 3, "Ngày giải quyết xong", dt.date(2024, 1, 1), "Ngày giải quyết xong trước Ngày nhận"),
+        Issue("Đơn thư", 3, "Ngày giải quyết xong", "01/01/2024", "Ngày giải quyết xong trước Ngày nhận"),
         Issue("Đơn thư", 4, "Ngày giải quyết xong", None, "Đơn Đã giải quyết phải có Ngày giải quyết xong"),
         Issue("Đơn thư", 5, "Số hiệu đơn", "01/đt", "Số hiệu đơn bị trùng trong đơn vị (đã có ở dòng 3)"),
     ]
@@ -386,6 +386,14 @@ def test_unit_list_wins_and_mismatch_warns(tmp_path):
     ]
     assert pw.unit == {"code": "DB01", "name": "Đảng bộ Công ty Điện lực", "kind": "CBCS", "parent_code": "DBCT1",
                        "is_new": False}
+
+
+def test_report_of_an_inactive_unit_warns(tmp_path):
+    units = {"DB01": dict(LISTED["DB01"], inactive_from=2024)}
+    pw = parse(build(tmp_path), units=units)
+    assert pw.issues == [Issue("Thông tin", 6, "Năm báo cáo", 2024, VA.MSG_INACTIVE_UNIT.format(year=2024),
+                               "warning")]
+    assert parse(build(tmp_path, info=info_values(year=2023)), units=units).issues == []
 
 
 def test_grassroots_cell_must_have_exactly_one_row(tmp_path):
