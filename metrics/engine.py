@@ -29,7 +29,7 @@ from loaders.errors import DashboardError
 from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 from metrics.indicators import BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
 from metrics.scope import PERIOD_RANK_SQL, Window, make_window, period_end, resolve_unit, scope_cte
-from metrics.targets import effective_targets, judge, judge_array
+from metrics.targets import declared_target, effective_targets, judge, judge_array
 
 ITEM_COLUMNS = ("grp", "unit_code", "item", "label", "figure", "num", "den", "ok", "behind_key", "submission_id")
 ACTIVITY_EXTRA = ("DON_THU_NHAN", "DON_THU_QUA_HAN", "DON_THU_SO_NGAY_TB")
@@ -430,10 +430,11 @@ def _value(ind: Indicator, num: float | None, den: float | None, n_items: int, n
     return 100.0 * float(num) / float(den), _num(num), _num(den)
 
 
-def _target_for(ind: Indicator, targets: dict, is_root: bool) -> dict | None:
+def _target_for(ind: Indicator, targets: dict, is_root: bool, year: int) -> dict | None:
+    """The target judged in this view: none below the root for root-only indicators."""
     if ind.root_only and not is_root:
         return None
-    return targets.get(ind.id)
+    return targets[ind.id] if ind.id in targets else declared_target(ind, year)
 
 
 # ------------------------------------------------------------------ public API
@@ -459,7 +460,7 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
     for ind in INDICATORS:
         num, den, n, behind = rows.get(ind.id, (None, None, 0, None))
         value, numerator, denominator = _value(ind, num, den, int(n or 0), n_units, win)
-        target = _target_for(ind, targets, is_root)
+        target = _target_for(ind, targets, is_root, year)
         status = judge(value, target)
         show_behind = ind.kind in BEHIND_KINDS and value is not None
         results.append(IndicatorResult(ind.id, ind.name, ind.unit, value, numerator, denominator, target,
@@ -529,7 +530,7 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
             with np.errstate(divide="ignore", invalid="ignore"):
                 val = np.where(ok, 100.0 * num / den, np.nan)
             numer, denom = np.where(n > 0, num, np.nan), np.where(n > 0, den, np.nan)
-        target = None if ind.root_only else targets.get(ind.id)
+        target = _target_for(ind, targets, False, year)
         frames.append(pd.DataFrame({
             "unit_code": part["grp"].to_numpy(), "unit_name": part["unit_name"].to_numpy(),
             "indicator_id": ind.id, "value": val, "numerator": numer, "denominator": denom,
@@ -561,7 +562,7 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
         LEFT JOIN units un ON un.code = i.unit_code LEFT JOIN submissions s ON s.id = i.submission_id
         ORDER BY i.ok NULLS FIRST, i.unit_code, i.item"""
     df = db.query_df(sql, _params(sql, win, code))
-    target = _target_for(ind, effective_targets(db, year), is_root)
+    target = _target_for(ind, effective_targets(db, year), is_root, year)
     if ind.kind in BEHIND_KINDS or ind.kind == "petition_ratio":
         meets = [bool(v) for v in df["meets"]]
     elif ind.is_percent and target is not None:

@@ -64,7 +64,11 @@ def _clean(target: dict | None) -> dict | None:
 
 def default_target(indicator_id: str, year: int) -> dict | None:
     """The declared default target of an indicator in a year (None before its `target_from`)."""
-    ind = INDICATORS_BY_ID[indicator_id]
+    return declared_target(INDICATORS_BY_ID[indicator_id], year)
+
+
+def declared_target(ind, year: int) -> dict | None:
+    """The default target of a declaration in a year (None before its `target_from`)."""
     if ind.target_from is not None and year < ind.target_from:
         return None
     return _clean(ind.target)

@@ -1,0 +1,254 @@
+"""Indicator declarations, declaration checks, targets and the engine's generic guarantees.
+
+The organisation here is small and built through the real loader (tests/metric_fixtures.Org); the
+hand-checked figures of every indicator live in tests/test_metrics_cases*.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from loaders.errors import DashboardError
+from metrics import checks, engine
+from metrics.elements import DATA_ELEMENTS, DataElement
+from metrics.indicators import INDICATORS, INDICATORS_BY_ID, Indicator
+from metrics.targets import effective_targets, judge, judge_array, set_target, target_history
+from tests.metric_fixtures import Org, cell, indicator, meeting, monthly, petition, trainee
+
+SPEC_IDS = [
+    "I01_QUAN_TRIET_TO_CHUC", "I02_QUAN_TRIET_NGUOI", "I03_QCDC", "I04_MO_HINH_4_TOT", "I05_QD_TIEP_DAN",
+    "I06_HN_NGUOI_LAO_DONG", "I07_CAO_CAP_LLCT", "I08_TRUNG_CAP_LLCT", "I09_DON_THU_DUNG_HAN",
+    "I10_DON_VUOT_CAP", "I11_CB_CO_SO_TOT", "I12_CB_TRUC_THUOC_TOT", "I13_CB_KHONG_HOAN_THANH",
+    "I14_DV_HTTNV", "I15_DV_HTXSNV", "I16_SH_DINH_KY", "I17_DU_SINH_HOAT", "I18_GOP_Y_6_KY",
+    "I19_SH_CHUYEN_DE", "I20_DOI_THOAI", "I21_GOP_Y_HANG_QUY", "I22_THU_HOACH", "I23_KH_TU_TUONG",
+    "I24_NOI_DUNG_TU_TUONG", "I25_NOP_BAO_CAO", "I26_NOP_DUNG_HAN",
+]
+AS_OF = dt.date(2025, 6, 30)
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "indicators.md"
+
+
+# ------------------------------------------------------------------ declarations and checks
+def test_declared_ids_are_exactly_the_spec_ids_in_order():
+    assert [i.id for i in INDICATORS] == SPEC_IDS
+
+
+def test_real_declarations_pass_every_check():
+    assert checks.run_checks() == []
+
+
+def _replace(idx: int, **changes) -> tuple[Indicator, ...]:
+    inds = list(INDICATORS)
+    inds[idx] = dataclasses.replace(inds[idx], **changes)
+    return tuple(inds)
+
+
+@pytest.mark.parametrize("broken, fragment", [
+    (lambda: INDICATORS + (INDICATORS[0],), "trùng"),
+    (lambda: _replace(2, id="I03-qcdc"), "không đúng mẫu"),
+    (lambda: _replace(2, id="I09_QCDC"), "không khớp vị trí"),
+    (lambda: _replace(0, params={"element": "KHONG_CO", "op": "=", "value": 1}), "KHONG_CO"),
+    (lambda: _replace(0, target={"op": "≈", "value": 100}), "không hợp lệ"),
+    (lambda: _replace(6, target={"op": "range", "min": 10, "max": 5}), "lớn hơn max"),
+    (lambda: _replace(0, target={"op": "=", "value": "100"}), "phải là số"),
+    (lambda: _replace(0, target={"op": "=", "value": 150}), "ngoài miền"),
+    (lambda: _replace(0, sources=("999_khong_co.txt",)), "999_khong_co.txt"),
+    (lambda: _replace(0, kind="unit_magic"), "không có bộ xử lý"),
+    (lambda: _replace(3, params={"where": (), "test": ("password", "=", True)}), "tham số không hợp lệ"),
+    (lambda: _replace(6, unit="%"), "không hợp với loại"),
+    (lambda: _replace(0, group="Nhóm lạ"), "nhóm"),
+])
+def test_a_broken_declaration_is_caught(broken, fragment):
+    problems = checks.run_checks(broken())
+    assert problems, "the broken declaration passed every check"
+    assert any(fragment in p for p in problems), problems
+
+
+def test_a_broken_data_element_is_caught():
+    bad = DATA_ELEMENTS + (DataElement("MOI", "Mới", "text", "median", ("000_a7b9f1726d7cbe11.txt",)),)
+    problems = checks.run_checks(elements=bad)
+    assert any("kiểu 'text'" in p for p in problems) and any("median" in p for p in problems)
+    # an indicator reading an element that is not declared
+    missing = tuple(e for e in DATA_ELEMENTS if e.code != "QCDC")
+    assert any("QCDC" in p for p in checks.run_checks(elements=missing))
+
+
+def test_sources_checked_against_the_known_list_without_a_seeds_folder(tmp_path):
+    assert checks.check_sources(INDICATORS, DATA_ELEMENTS, seeds_dir=tmp_path / "absent") == []
+    (tmp_path / "seeds").mkdir()
+    assert checks.check_sources(INDICATORS, DATA_ELEMENTS, seeds_dir=tmp_path / "seeds")  # empty folder
+
+
+def test_docs_describe_every_indicator():
+    text = DOCS.read_text(encoding="utf-8")
+    for ind in INDICATORS:
+        assert ind.id in text, ind.id
+        for s in ind.sources:
+            assert s in text
+
+
+# ------------------------------------------------------------------ judging
+@pytest.mark.parametrize("value, target, status", [
+    (100.0, {"op": "=", "value": 100}, "met"),
+    (99.996, {"op": "=", "value": 100}, "not_met"),
+    (80.0, {"op": ">", "value": 80}, "not_met"),          # "trên 80%": exactly 80 is not above
+    (100.0 * 4 / 5, {"op": ">", "value": 80}, "not_met"),
+    (80.00001, {"op": ">", "value": 80}, "met"),
+    (85.0, {"op": ">=", "value": 85}, "met"),
+    (4, {"op": "range", "min": 5, "max": 10}, "not_met"),
+    (5, {"op": "range", "min": 5, "max": 10}, "met"),
+    (10, {"op": "range", "min": 5, "max": 10}, "met"),
+    (11, {"op": "range", "min": 5, "max": 10}, "exceeded"),
+    (0, {"op": "=", "value": 0}, "met"),
+    (None, {"op": "=", "value": 0}, "no_data"),
+    (3, None, "no_target"),
+    (None, None, "no_target"),
+])
+def test_judge(value, target, status):
+    assert judge(value, target) == status
+    # the vectorised form used by compute_by_unit agrees
+    arr = np.array([np.nan if value is None else value], dtype=float)
+    assert judge_array(arr, target)[0] == status
+
+
+# ------------------------------------------------------------------ a small organisation
+@pytest.fixture(scope="module")
+def org(tmp_path_factory) -> Org:
+    o = Org(tmp_path_factory.mktemp("org_decl"))
+    o.units([("DB01", "Đảng bộ Một", "DBCS", None, None), ("DB02", "Đảng bộ Hai", "DBCS", None, None),
+             ("CB01", "Chi bộ Ba", "CBCS", "DB02", None)])
+    o.report("DB01", 2024, "Y", elements={"QUAN_TRIET_NQ": True, "TIEP_DAN": 3, "NGUOI_QUAN_TRIET": 90},
+             cells=[cell("DB01-A", "CBTT", 10, "HTTNV", xs=2, tot=6, ht=2, kht=0, gy6=10),
+                    cell("DB01-B", "CBTT", 8, "KHTNV", xs=0, tot=1, ht=3, kht=4, gy6=2, m4=False)],
+             meetings=monthly("DB01-A", 2024, range(1, 13), attended=9),
+             trainees=[trainee("Lê Văn Tám", dt.date(1980, 2, 3))],
+             petitions=[petition("D1", dt.date(2024, 3, 1), resolved=dt.date(2024, 3, 5))])
+    o.report("DB02", 2024, "Q1", elements={"QUAN_TRIET_NQ": False, "TIEP_DAN": 1},
+             cells=[cell("DB02-A", "CBTT", 12)], meetings=[meeting("DB02-A", dt.date(2024, 1, 9))])
+    o.report("CB01", 2024, "Q2", elements={"QUAN_TRIET_NQ": True, "TIEP_DAN": 0},
+             cells=[cell("CB01", "CBCS", 7)],
+             trainees=[trainee("LÊ VĂN TÁM", dt.date(1980, 2, 3)), trainee("Hà Thu", dt.date(1990, 1, 1), "TC")])
+    return o
+
+
+def test_adding_an_indicator_of_an_existing_kind_is_one_declaration(org, monkeypatch):
+    new = Indicator("I27_TIEP_DAN", "Tỷ lệ đơn vị có tổ chức tiếp dân", "%", "unit_ratio",
+                    {"element": "TIEP_DAN", "op": ">=", "value": 1}, {"op": "=", "value": 100},
+                    ("004_95172dd7090c906d.txt",), "Tuyên giáo – Dân vận", "Số đơn vị có TIEP_DAN ≥ 1 / số đơn vị")
+    assert checks.run_checks(INDICATORS + (new,)) == []
+    monkeypatch.setattr(engine, "INDICATORS", INDICATORS + (new,))
+    monkeypatch.setitem(engine.INDICATORS_BY_ID, new.id, new)
+    js = engine.compute(org.db, year=2024, as_of=AS_OF).to_json()
+    got = indicator(js, "I27_TIEP_DAN")
+    # DB01 3, DB02 1, CB01 0 → 2 of 3, CB01 behind
+    assert (got["numerator"], got["denominator"], got["behind"], got["status"]) == (2, 3, ["CB01"], "not_met")
+
+
+def test_by_unit_rows_add_up_to_the_scope_and_root_only_targets_are_not_judged(org):
+    rep = engine.compute(org.db, year=2024, as_of=AS_OF)
+    df = engine.compute_by_unit(org.db, year=2024, as_of=AS_OF)
+    assert list(df.columns) == ["unit_code", "unit_name", "indicator_id", "value", "numerator", "denominator",
+                                "status"]
+    assert set(df["unit_code"]) == {"DB01", "DB02", "CB01"}
+    assert len(df) == 3 * len(INDICATORS)
+    for iid in ("I01_QUAN_TRIET_TO_CHUC", "I04_MO_HINH_4_TOT", "I17_DU_SINH_HOAT", "I25_NOP_BAO_CAO"):
+        part = df[df["indicator_id"] == iid]
+        r = rep.by_id[iid]
+        assert part["numerator"].sum() == r.numerator and part["denominator"].sum() == r.denominator, iid
+    i07 = df[df["indicator_id"] == "I07_CAO_CAP_LLCT"].set_index("unit_code")
+    assert set(i07["status"]) == {"no_target"}
+    assert i07.loc["DB01", "value"] == 1 and i07.loc["CB01", "value"] == 1
+    # …while at the root the same person (name typed differently) counts once and is judged
+    assert rep.by_id["I07_CAO_CAP_LLCT"].value == 1 and rep.by_id["I07_CAO_CAP_LLCT"].status == "not_met"
+    # scope DB02 = DB02 and CB01 below it
+    sub = engine.compute_by_unit(org.db, year=2024, unit="DB02", as_of=AS_OF)
+    assert set(sub["unit_code"]) == {"DB02", "CB01"}
+
+
+def test_drilldown_lists_the_items_behind_each_indicator(org):
+    rep = engine.compute(org.db, year=2024, as_of=AS_OF)
+    for ind in INDICATORS:
+        d = engine.drilldown(org.db, ind.id, year=2024, as_of=AS_OF)
+        r = rep.by_id[ind.id]
+        if r.denominator is not None and ind.kind in ("unit_ratio", "cell_ratio", "report_ratio",
+                                                      "meeting_cell_ratio"):
+            assert len(d) == r.denominator, ind.id
+            assert d["numerator"].sum() == r.numerator, ind.id
+            failing = d[d["meets"] == False]  # noqa: E712 - object column of True/False/None
+            keys = set(failing["unit_code"] + ("/" + failing["cell_code"] if "cell_code" in d else ""))
+            assert keys == set(r.behind), ind.id
+        for col in ("unit_code", "unit_name", "value", "meets", "submission_id", "file_name", "version",
+                    "uploader", "received_at"):
+            assert col in d.columns, (ind.id, col)
+    cells = engine.drilldown(org.db, "I04_MO_HINH_4_TOT", year=2024, as_of=AS_OF)
+    assert cells.iloc[0]["cell_code"] == "DB01-B" and cells.iloc[0]["meets"] is False  # failing first
+    assert cells.iloc[0]["file_name"].startswith("DB01_2024_Y")
+    with pytest.raises(DashboardError, match="Không có chỉ tiêu"):
+        engine.drilldown(org.db, "I99_KHONG", year=2024)
+
+
+def test_unknown_unit_and_bad_window_are_dashboard_errors(org):
+    with pytest.raises(DashboardError, match="Không tìm thấy đơn vị"):
+        engine.compute(org.db, year=2024, unit="KHONG_CO")
+    with pytest.raises(DashboardError, match="Quý không hợp lệ"):
+        engine.compute(org.db, year=2024, quarter=5)
+    with pytest.raises(DashboardError, match="Năm không hợp lệ"):
+        engine.compute(org.db, year=1990)
+
+
+def test_activities_by_period_and_trend(org):
+    ap = engine.activities_by_period(org.db, year=2024, as_of=AS_OF)
+    tiep = ap[ap["element"] == "TIEP_DAN"].set_index("period")["value"]
+    # quarterly reports only: DB02 Q1 1, CB01 Q2 0 (DB01's annual report has no quarter)
+    assert tiep["Q1"] == 1 and tiep["Q2"] == 0 and tiep.isna()["Q3"]
+    tr = engine.trend(org.db, ["I01_QUAN_TRIET_TO_CHUC"], years=[2023, 2024])
+    assert list(tr["year"]) == [2023, 2024]
+    assert tr.iloc[0]["status"] == "no_data" and tr.iloc[1]["numerator"] == 2
+
+
+# ------------------------------------------------------------------ targets
+def test_target_override_applies_from_its_year_on_and_is_recorded(db):
+    iid = "I11_CB_CO_SO_TOT"
+    assert effective_targets(db, 2024)[iid] == {"op": ">", "value": 80}
+    set_target(db, iid, 2025, {"op": ">=", "value": 90.5}, "Văn phòng")
+    assert effective_targets(db, 2024)[iid] == {"op": ">", "value": 80}
+    assert effective_targets(db, 2025)[iid] == {"op": ">=", "value": 90.5}
+    assert effective_targets(db, 2027)[iid] == {"op": ">=", "value": 90.5}
+    set_target(db, iid, 2027, None, "Văn phòng")  # no target from 2027
+    assert effective_targets(db, 2027)[iid] is None and effective_targets(db, 2026)[iid] is not None
+    hist = target_history(db)
+    assert len(hist) == 2 and set(hist["changed_by"]) == {"Văn phòng"}
+    # I10 has no default target before 2026 but one from 2026 on
+    assert effective_targets(db, 2025)["I10_DON_VUOT_CAP"] is None
+    assert effective_targets(db, 2026)["I10_DON_VUOT_CAP"] == {"op": "=", "value": 0}
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("I99_X", 2024, {"op": "=", "value": 1}, "a"), "Không có chỉ tiêu"),
+    (("I01_QUAN_TRIET_TO_CHUC", 1999, {"op": "=", "value": 1}, "a"), "Năm áp dụng"),
+    (("I01_QUAN_TRIET_TO_CHUC", 2024, {"op": "=", "value": 1}, " "), "người thay đổi"),
+    (("I01_QUAN_TRIET_TO_CHUC", 2024, {"op": "~", "value": 1}, "a"), "không hợp lệ"),
+    (("I01_QUAN_TRIET_TO_CHUC", 2024, {"op": "=", "value": 120}, "a"), "từ 0 đến 100"),
+    (("I07_CAO_CAP_LLCT", 2024, {"op": "range", "min": 9, "max": 3}, "a"), "lớn hơn max"),
+    (("I07_CAO_CAP_LLCT", 2024, {"op": "range", "min": 1}, "a"), "min, max"),
+    (("I07_CAO_CAP_LLCT", 2024, {"op": ">=", "value": True}, "a"), "phải là số"),
+])
+def test_set_target_rejects_bad_input(db, args, fragment):
+    with pytest.raises(DashboardError, match=fragment):
+        set_target(db, *args)
+    assert target_history(db).empty
+
+
+def test_override_changes_the_status_in_compute(org):
+    before = engine.compute(org.db, year=2024, as_of=AS_OF).by_id["I04_MO_HINH_4_TOT"]
+    assert before.status == "not_met" and before.value == pytest.approx(75.0)  # 3 of 4 cells
+    set_target(org.db, "I04_MO_HINH_4_TOT", 2024, {"op": ">=", "value": 75}, "Ban Tổ chức")
+    try:
+        after = engine.compute(org.db, year=2024, as_of=AS_OF).by_id["I04_MO_HINH_4_TOT"]
+        assert after.status == "met" and after.target == {"op": ">=", "value": 75}
+    finally:
+        set_target(org.db, "I04_MO_HINH_4_TOT", 2024, {"op": "=", "value": 100}, "Ban Tổ chức")
+
