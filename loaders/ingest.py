@@ -183,10 +183,8 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
             rows = parsed.tables.get(table) or []
             if not rows:
                 continue
-            names = ", ".join(("submission_id", "excel_row") + cols)
-            marks = ", ".join("?" * (len(cols) + 2))
-            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                            [[new_id, r["excel_row"], *(r.get(c) for c in cols)] for r in rows])
+            _insert_rows(cur, table, ("submission_id", "excel_row") + cols,
+                         [[new_id, r["excel_row"], *(r.get(c) for c in cols)] for r in rows])
         rel = f"{digest[:2]}/{digest}.xlsx"
         cur.execute("INSERT INTO archived_files VALUES (?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING",
                     [digest, file_name, len(data), rel, when])
@@ -197,6 +195,15 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
     result.submission_id = new_id
     result.replaced_previous = current is not None
     result.unit = unit["code"]
+
+
+def _insert_rows(cur, table: str, cols: tuple[str, ...], rows: list[list[Any]], chunk: int = 200) -> None:
+    # one multi-row INSERT per chunk: DuckDB's executemany runs a statement per row and is far slower
+    one = "(" + ", ".join("?" * len(cols)) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([one] * len(part)),
+                    [v for row in part for v in row])
 
 
 def archive_bytes(archive_dir: Path, digest: str, data: bytes) -> Path:
