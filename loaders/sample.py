@@ -24,7 +24,8 @@ META_KEY = "sample_loaded"
 
 MSG_ALREADY = "Dữ liệu mẫu đã được nạp vào cơ sở dữ liệu này lúc {at}; không nạp lại."
 MSG_LOADED = ("Đã nạp dữ liệu mẫu: {units} đơn vị trong danh sách, {accepted} báo cáo được nhận "
-              "({replaced} bản nộp lại thay thế bản trước), {skipped} tệp đã có sẵn.")
+              "({replaced} bản nộp lại thay thế bản trước).")
+MSG_SKIPPED = " {skipped} tệp đã có sẵn từ lần nạp trước, được bỏ qua."
 MSG_MISSING = "Không tìm thấy dữ liệu mẫu: thiếu tệp {path}"
 MSG_REJECTED = "Tệp mẫu {file} bị từ chối ({n} lỗi) — đây là lỗi của chương trình, dữ liệu mẫu phải hợp lệ"
 
@@ -55,7 +56,7 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
     """
     previous = sample_status(db)
     if previous is not None:
-        return {"status": "already_loaded", "message": MSG_ALREADY.format(at=previous.get("loaded_at", "?")),
+        return {"status": "already_loaded", "message": MSG_ALREADY.format(at=_when(previous.get("loaded_at"))),
                 "previous": previous, "accepted": 0, "files": 0, "results": []}
     base = Path(sample_dir) if sample_dir else SAMPLE_DIR
     units_path = base / "units.xlsx"
@@ -91,10 +92,19 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
         else:
             summary["accepted"] += 1
             summary["replaced"] += bool(result.replaced_previous)
-    summary["message"] = MSG_LOADED.format(**summary)
+    summary["message"] = MSG_LOADED.format(**summary) + (MSG_SKIPPED.format(**summary) if summary["skipped"] else "")
     if not summary["rejected"]:
         record = {"loaded_at": local_received_at(None).isoformat(sep=" "), "files": summary["files"],
                   "accepted": summary["accepted"], "skipped": summary["skipped"]}
         with db.transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, json.dumps(record)])
     return summary
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO timestamp as Vietnamese readers write it: 14:05 ngày 23/11/2026."""
+    try:
+        t = dt.datetime.fromisoformat(stamp or "")
+    except ValueError:
+        return "?"
+    return f"{t:%H:%M} ngày {t:%d/%m/%Y}"
