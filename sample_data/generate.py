@@ -105,6 +105,7 @@ UNITS_DECL: tuple[tuple, ...] = (
 MISSING_REPORTS = {("DB08", 2024, "Q3")}  # never submitted
 RESUBMITTED = ("DB02", 2025, "Q2")  # v1 had NGUOI_THAM_DU typed with an extra zero; v2 corrects it
 NFD_FILE = ("CB03", 2024, "Q2")  # every text typed decomposed (NFD)
+YEAR_IN_PERIOD = {"DB07", "CB06"}  # write the annual period as "Năm 2024" rather than "Năm"
 # (unit, year, period) -> days after the deadline it was received
 LATE: dict[tuple[str, int, str], int] = {
     ("DB06", 2023, "Q1"): 6, ("DB06", 2024, "Q2"): 9, ("DB06", 2024, "Q3"): 3, ("DB06", 2025, "Y"): 12,
@@ -636,6 +637,8 @@ def sheets_for(rep: Report) -> list[tuple[str, list[list[Any]], int | None]]:
     """The workbook's sheets as (name, rows, header row index) in the unit's style."""
     u, st = rep.unit, rep.unit.style
     period_text = (ALIAS_PERIOD_TEXT if st == "aliases" else PERIOD_TEXT)[rep.period]
+    if rep.period == "Y" and u.code in YEAR_IN_PERIOD:
+        period_text = f"Năm {rep.year}"
     info_vals = {**rep.info, "period": period_text, "report_date": _date(st, rep.info["report_date"]),
                  "member_total": _num(st, rep.info["member_total"]), "staff_total": _num(st, rep.info["staff_total"])}
     if st == "stt_column":

@@ -21,7 +21,7 @@ from loaders.sample import META_KEY, SAMPLE_DIR, load_sample, read_manifest, sam
 from loaders.storage import open_database
 
 NAME_RE = re.compile(r"^(?P<unit>[A-Z0-9]+)_(?P<year>\d{4})_(?P<period>Q[1-4]|Y)(?:_v(?P<version>\d+))?$")
-MANIFEST = [r["file"] for r in csv.DictReader(open(SAMPLE_DIR / "manifest.csv", encoding="utf-8"))]
+MANIFEST = [r["file"] for r in csv.DictReader((SAMPLE_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines())]
 EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text(encoding="utf-8"))
 
 
