@@ -33,7 +33,7 @@ MSG_CORRUPT = "Tệp Excel bị hỏng (tệp nén .xlsx không hợp lệ); hã
 MSG_TOO_MANY_ENTRIES = "Tệp có quá nhiều thành phần ({count} > {limit}), nghi là tệp nén độc hại; tệp bị từ chối"
 MSG_TOO_BIG_UNCOMPRESSED = "Tệp giải nén ra quá lớn (vượt {limit}), nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
 MSG_RATIO = "Thành phần «{entry}» có tỷ lệ nén bất thường ({ratio}:1), nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
-MSG_SIZE_LIE = "Thành phần «{entry}» giải nén ra lớn hơn kích thước khai báo, nghi là tệp nén độc hại (zip bomb); tệp bị từ chối"
+MSG_SIZE_LIE = "Thành phần «{entry}» giải nén ra lớn hơn kích thước khai báo (tệp hỏng hoặc tệp nén độc hại); tệp bị từ chối"
 MSG_XML_DTD = "Tệp chứa khai báo DTD/thực thể XML («{entry}») không được phép; hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
 MSG_XML_BAD = "Thành phần «{entry}» của tệp Excel bị hỏng (XML không hợp lệ); hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
 
@@ -68,6 +68,11 @@ _DEFAULTS = {
     "max_uncompressed_bytes": 200 * 1024 * 1024,
     "max_compression_ratio": 200,
 }
+
+
+# what zipfile raises on hostile central directories (unsupported versions, bad names, bad offsets)
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error,
+               NotImplementedError, UnicodeDecodeError, IndexError, KeyError, OverflowError, RuntimeError)
 
 
 class _Reject(Exception):
@@ -151,7 +156,7 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error):
+    except _ZIP_ERRORS:
         raise _Reject(MSG_CORRUPT) from None
     if len(infos) > limits["max_zip_entries"]:
         raise _Reject(MSG_TOO_MANY_ENTRIES.format(count=len(infos), limit=limits["max_zip_entries"]))
@@ -198,7 +203,7 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
     try:
         with zf.open(info) as fh:
             return fh.read(cap)
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, zlib.error, ValueError):
+    except (*_ZIP_ERRORS, zlib.error):
         raise _Reject(MSG_CORRUPT) from None
 
 
@@ -232,7 +237,8 @@ def _scan_entries(raw: memoryview, infos: list[zipfile.ZipInfo], limits: dict[st
             if keep:
                 buf.append(chunk)
             elif is_xml:
-                if _DTD.search(tail + chunk):
+                # plain find first: a regex over every chunk costs more than inflating it
+                if (b"<!" in chunk or b"<!" in tail + chunk[:16]) and _DTD.search(tail + chunk):
                     raise _Reject(MSG_XML_DTD.format(entry=name))
                 tail = chunk[-16:]
         if size != info.file_size:
@@ -313,19 +319,52 @@ def _check_ods(zf: zipfile.ZipFile, data: bytes, names: set[str]) -> None:
 
 
 def _calamine_opens(data: bytes, kind: str) -> None:
-    """Legacy formats are allowed only when the project's reader (python-calamine) reads them."""
-    import python_calamine as pc
+    """Legacy formats are allowed only when the project's reader (python-calamine) reads them.
+
+    The trial read runs in a child process with a memory cap and a timeout: on a corrupt .xls calamine
+    can try to allocate hundreds of GB and abort, which in-process would kill the whole app.
+    """
+    status = _sandboxed_read(data)
+    if status == "password":
+        raise _Reject(MSG_PASSWORD)
+    if status != "ok":
+        raise _Reject(MSG_RESAVE.format(kind=kind))
+
+
+SANDBOX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+SANDBOX_TIMEOUT_S = 60
+_SANDBOX_CODE = r"""
+import io, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
+import python_calamine as pc
+data = sys.stdin.buffer.read()
+try:
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    names = wb.sheet_names
+    for name in names:
+        sheet = wb.get_sheet_by_name(name)
+        if sheet.total_height * sheet.total_width <= 2_000_000:
+            sheet.to_python(skip_empty_area=False)
+except pc.PasswordError:
+    print("password"); sys.exit(0)
+except Exception:
+    print("error"); sys.exit(0)
+print("ok" if names else "error")
+"""
+
+
+def _sandboxed_read(data: bytes) -> str:
+    """'ok', 'password' or 'error' from a capped child process reading the workbook with calamine."""
+    import subprocess
+    import sys
 
     try:
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = wb.sheet_names
-        wb.close()
-    except pc.PasswordError:
-        raise _Reject(MSG_PASSWORD) from None
-    except Exception:  # calamine raises several error types for unreadable files
-        raise _Reject(MSG_RESAVE.format(kind=kind)) from None
-    if not names:
-        raise _Reject(MSG_RESAVE.format(kind=kind))
+        proc = subprocess.run([sys.executable, "-c", _SANDBOX_CODE, str(SANDBOX_MEMORY_BYTES)], input=data,
+                              capture_output=True, timeout=SANDBOX_TIMEOUT_S, check=False)
+    except (subprocess.TimeoutExpired, OSError):
+        return "error"
+    out = proc.stdout.decode("ascii", "replace").strip().splitlines()
+    return out[-1] if proc.returncode == 0 and out else "error"
 
 
 # ---------------------------------------------------------------- OLE2 compound files (xls, encrypted xlsx, doc)
@@ -342,7 +381,11 @@ def _check_ole2(data: bytes) -> None:
         raise _Reject(MSG_PASSWORD)
     book = lower.get("workbook") or lower.get("book")
     if book:
-        if _biff_has_filepass(cfb.read(book, BIFF_SCAN_BYTES)):
+        try:
+            head = cfb.read(book, BIFF_SCAN_BYTES)
+        except (struct.error, IndexError, ValueError):
+            raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng")) from None
+        if _biff_has_filepass(head):
             raise _Reject(MSG_PASSWORD)
         _calamine_opens(data, "Excel cũ (.xls)")
         return

@@ -268,8 +268,8 @@ def test_lying_declared_size(good):
     assert info.file_size == 300 * 1024 and info.file_size < 200 * info.compress_size
     assert zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet9.xml") == big[:300 * 1024]  # fooled
     assert only_message(check_upload(data, "bom.xlsx", LIMITS), "bom.xlsx") == (
-        "Thành phần «xl/worksheets/sheet9.xml» giải nén ra lớn hơn kích thước khai báo, "
-        "nghi là tệp nén độc hại (zip bomb); tệp bị từ chối")
+        "Thành phần «xl/worksheets/sheet9.xml» giải nén ra lớn hơn kích thước khai báo "
+        "(tệp hỏng hoặc tệp nén độc hại); tệp bị từ chối")
 
 
 # ---------------------------------------------------------------- macros
@@ -323,6 +323,32 @@ def test_garbage_ole2_header():
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 1000
     assert only_message(check_upload(data, "cu.xls", LIMITS), "cu.xls") == \
         "Không đọc được tệp Excel cũ (.xls) bị hỏng; hãy lưu lại dưới dạng .xlsx"
+
+
+def _mutated_xls(mutations: list[tuple[int, int]], cut: int | None = None) -> bytes:
+    raw = bytearray(write_cfb({"Workbook": biff8_workbook()}))
+    for pos, value in mutations:
+        raw[pos] = value
+    return bytes(raw[:cut] if cut is not None else raw)
+
+
+# Found by fuzzing python-calamine 0.9.1: in-process, the first raises pyo3's PanicException (a
+# BaseException, so `except Exception` does not catch it), the second makes Rust try to allocate ~136 GB
+# and abort the whole interpreter. The gate's trial read runs in a capped child process instead.
+CALAMINE_PANIC = ([(4245, 161), (2711, 28), (3324, 197), (751, 28), (3812, 103)], 1352)
+CALAMINE_ABORT = ([(4524, 52), (1591, 129), (4660, 151), (5095, 41), (5252, 201), (926, 82), (2007, 53),
+                   (3839, 7)], None)
+
+
+@pytest.mark.parametrize("case, kind", [(CALAMINE_PANIC, "Excel cũ (.xls) bị hỏng"), (CALAMINE_ABORT, "Excel cũ (.xls)")],
+                         ids=["panic", "abort"])
+def test_xls_that_crashes_calamine_is_rejected_not_fatal(case, kind):
+    from loaders.gate import _sandboxed_read
+
+    data = _mutated_xls(*case)
+    assert _sandboxed_read(data) == "error"  # the child died or failed; this process lives on
+    assert only_message(check_upload(data, "hong.xls", LIMITS), "hong.xls") == \
+        f"Không đọc được tệp {kind}; hãy lưu lại dưới dạng .xlsx"
 
 
 def _ods(content: str, manifest_extra: str = "") -> bytes:
@@ -416,3 +442,26 @@ def test_file_on_disk_roundtrip(tmp_path: Path, good):
     p = tmp_path / "DB01.xlsx"
     p.write_bytes(good)
     assert check_upload(p.read_bytes(), p.name) == []
+
+
+# ---------------------------------------------------------------- never crash on hostile bytes
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.data())
+def test_mutated_workbooks_never_crash(good, data):
+    """Flipped bytes anywhere, truncation, or junk appended: a list of Issues comes back, never an exception."""
+    raw = bytearray(good)
+    for _ in range(data.draw(st.integers(1, 8))):
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        raw[pos] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(raw)))
+    mutated = bytes(raw[:cut]) + data.draw(st.binary(max_size=64))
+    issues = check_upload(mutated, "fuzz.xlsx", LIMITS)
+    assert isinstance(issues, list) and all(i.sheet is None and i.value == "fuzz.xlsx" for i in issues)
+
+
+@given(st.binary(min_size=0, max_size=2048), st.sampled_from([b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b""]))
+def test_random_bytes_never_crash(payload, magic):
+    issues = check_upload(magic + payload, "x.xlsx", LIMITS)
+    assert len(issues) == 1 and issues[0].severity == "error"
