@@ -64,7 +64,8 @@ UNITS_DECL: tuple[tuple, ...] = (
         ("CB01", "Chi bộ Văn phòng – Tổng hợp", 24), ("CB02", "Chi bộ Phòng Kỹ thuật – An toàn", 18),
         ("CB03", "Chi bộ Phòng Kinh doanh", 16), ("CB04", "Chi bộ Điện lực Thành phố", 31),
         ("CB05", "Chi bộ Điện lực Thị xã", 22), ("CB06", "Chi bộ Điện lực huyện Đông Hưng", 19),
-        ("CB07", "Chi bộ Đội Quản lý vận hành lưới điện cao thế", 27), ("CB08", "Chi bộ Phân xưởng Thí nghiệm điện", 13))),
+        ("CB07", "Chi bộ Đội Quản lý vận hành lưới điện cao thế", 27),
+        ("CB08", "Chi bộ Phân xưởng Thí nghiệm điện", 13))),
     ("DB02", "Đảng bộ Công ty Cổ phần Cấp thoát nước", "DBCS", None, None, 410, "plain", (
         ("CB01", "Chi bộ Văn phòng Công ty", 15), ("CB02", "Chi bộ Nhà máy nước số 1", 17),
         ("CB03", "Chi bộ Nhà máy nước số 2", 14), ("CB04", "Chi bộ Xí nghiệp Thoát nước", 12),
@@ -86,7 +87,8 @@ UNITS_DECL: tuple[tuple, ...] = (
     ("DB07", "Đảng bộ Công ty Cổ phần Xây dựng công trình giao thông", "DBCS", "DBCT01", None, 330, "plain", (
         ("CB01", "Chi bộ Văn phòng", 11), ("CB02", "Chi bộ Đội Thi công số 1", 9),
         ("CB03", "Chi bộ Đội Thi công số 2", 8), ("CB04", "Chi bộ Xưởng Cơ khí – Sửa chữa", 7))),
-    ("DB08", "Đảng bộ Ngân hàng Nông nghiệp và Phát triển nông thôn – Chi nhánh tỉnh", "DBCS", None, None, 450, "plain", (
+    ("DB08", "Đảng bộ Ngân hàng Nông nghiệp và Phát triển nông thôn – Chi nhánh tỉnh", "DBCS", None, None, 450,
+     "plain", (
         ("CB01", "Chi bộ Hội sở tỉnh", 26), ("CB02", "Chi bộ Chi nhánh Thành phố", 15),
         ("CB03", "Chi bộ Chi nhánh huyện Vũ Thư", 11), ("CB04", "Chi bộ Chi nhánh huyện Quỳnh Phụ", 12),
         ("CB05", "Chi bộ Chi nhánh huyện Hưng Hà", 10), ("CB06", "Chi bộ Chi nhánh huyện Thái Thụy", 9),
@@ -117,7 +119,7 @@ MISSED_MONTHS = {
     ("DB03", "CB05", 2023, 8), ("DB01", "CB07", 2024, 2), ("CB05", None, 2024, 7),
     ("DB08", "CB06", 2025, 10), ("DB04", "CB02", 2025, 4), ("CB07", None, 2023, 11),
 }
-# element code -> {(unit, year): value for every quarter}; planted "not met" targets
+# (unit, year, element code) -> its value in every quarter of that year: planted "not met" targets
 ELEMENT_OVERRIDES: dict[tuple[str, int, str], Any] = {
     ("CB04", 2023, "QUAN_TRIET_NQ"): False,  # I01 not met in 2023
     ("CB07", 2023, "QD_TIEP_DAN"): False,  # I05 not met in 2023
@@ -184,7 +186,8 @@ PETITION_TOPICS = {
                   "Kiến nghị về xét nâng bậc lương", "Phản ánh tiếng ồn, bụi ảnh hưởng khu dân cư"),
     "KHIEU_NAI": ("Khiếu nại kết quả xếp loại đảng viên cuối năm", "Khiếu nại quyết định điều chuyển công tác",
                   "Khiếu nại việc chấm dứt hợp đồng lao động", "Khiếu nại kết quả thi nâng ngạch"),
-    "TO_CAO": ("Tố cáo cán bộ quản lý vi phạm trong mua sắm tài sản", "Tố cáo việc quy hoạch, bổ nhiệm cán bộ không đúng quy trình",
+    "TO_CAO": ("Tố cáo cán bộ quản lý vi phạm trong mua sắm tài sản",
+               "Tố cáo việc quy hoạch, bổ nhiệm cán bộ không đúng quy trình",
                "Tố cáo đảng viên vi phạm quy định về những điều đảng viên không được làm"),
 }
 
@@ -326,7 +329,7 @@ def quarter_elements(u: Unit, year: int, q: str) -> dict[str, Any]:
         "GOP_Y_XD_DANG": 0 if (u.code, year, q) in GOP_Y_MISSED else 1,
         "VAN_BAN_CHI_DAO": r.randint(4, 10) if big else r.randint(1, 3),
         "HN_TUYEN_TRUYEN": hn,
-        "NGUOI_THAM_DU": hn * round(u.staff * r.uniform(0.15, 0.35)) if big else hn * round(u.staff * r.uniform(0.5, 0.9)),
+        "NGUOI_THAM_DU": hn * round(u.staff * (r.uniform(0.15, 0.35) if big else r.uniform(0.5, 0.9))),
         "TIEP_DAN": r.randint(15, 35) if big else r.randint(3, 8),
         "GIAM_SAT": r.randint(5, 12) if big else r.randint(1, 3),
         "PHAN_BIEN": r.randint(3, 10) if big else r.randint(1, 3),
@@ -520,7 +523,8 @@ def petitions_in_report(pets: list[Petition], unit: str, year: int, period: str)
     for p in pets:
         if p.unit != unit or p.received > end:
             continue
-        carried = p.received < start and p.closing_status == "DA_GIAI_QUYET" and (p.resolved is None or p.resolved >= start)
+        carried = (p.received < start and p.closing_status == "DA_GIAI_QUYET"
+                   and (p.resolved is None or p.resolved >= start))
         if p.received >= start or carried:
             status, resolved = p.state_at(end)
             rows.append({"petition_no": p.number, "received_date": p.received, "kind": p.kind,
@@ -676,9 +680,6 @@ def sheets_for(rep: Report) -> list[tuple[str, list[list[Any]], int | None]]:
             return _enum_text(st, c.enum, v)
         return v
 
-    def conv_element(c, v):
-        return v
-
     el_rows = []
     for el in DATA_ELEMENTS:
         v = rep.elements[el.code]
@@ -687,7 +688,7 @@ def sheets_for(rep: Report) -> list[tuple[str, list[list[Any]], int | None]]:
         else:
             v = _num(st, v)
         el_rows.append({"code": el.code, "raw_value": v, "content": el.label})
-    table(ELEMENTS, el_rows, conv_element)
+    table(ELEMENTS, el_rows, lambda c, v: v)  # values already written as the unit types them
     table(CELLS, rep.cells, conv)
     table(MEETINGS, rep.meetings, conv)
     table(TRAINEES, rep.trainees, conv)
@@ -780,6 +781,10 @@ def write_units(units: list[Unit], path: Path) -> None:
 
 
 # ------------------------------------------------------------------ hand-countable facts
+def _cell_code(unit: str, suffix: str | None) -> str:
+    return unit if suffix is None else f"{unit}-{suffix}"
+
+
 def expected_facts(units: list[Unit], reports: list[Report]) -> dict[str, Any]:
     """Facts the generator knows, for tests and for checking the dashboard by hand."""
     current: dict[tuple[str, int, str], Report] = {}
@@ -796,8 +801,9 @@ def expected_facts(units: list[Unit], reports: list[Report]) -> dict[str, Any]:
         "resubmitted": f"{RESUBMITTED[0]}_{RESUBMITTED[1]}_{RESUBMITTED[2]}",
         "late_reports": sorted(f"{u}_{y}_{p}" for u, y, p in LATE),
         "nfd_file": f"{NFD_FILE[0]}_{NFD_FILE[1]}_{NFD_FILE[2]}",
-        "cells_khtnv": sorted(f"{u}/{u if s is None else f'{u}-{s}'}/{y}" for (u, s, y), r in RATING_OVERRIDES.items() if r == "KHTNV"),
-        "missed_meeting_months": sorted(f"{u if s is None else f'{u}-{s}'} {m:02d}/{y}" for u, s, y, m in MISSED_MONTHS),
+        "cells_khtnv": sorted(f"{u}/{_cell_code(u, s)}/{y}" for (u, s, y), r in RATING_OVERRIDES.items()
+                              if r == "KHTNV"),
+        "missed_meeting_months": sorted(f"{_cell_code(u, s)} {m:02d}/{y}" for u, s, y, m in MISSED_MONTHS),
         "trainees": {}, "petitions": {}, "year_totals": {}, "quarter_totals": {},
     }
     for y in YEARS:
