@@ -168,6 +168,9 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
         if info.file_size > RATIO_GRACE_BYTES and info.file_size > ratio * max(info.compress_size, 1):
             raise _Reject(MSG_RATIO.format(entry=info.filename, ratio=info.file_size // max(info.compress_size, 1)))
     names = {i.filename for i in infos}
+    if len(names) != len(infos):
+        # two entries with one name: readers may pick different copies, a known way to smuggle content
+        raise _Reject(MSG_CORRUPT)
     kind = _zip_kind(zf, names)
     if kind == "ods":
         _scan_entries(memoryview(data), infos, limits, parse=())

@@ -31,7 +31,7 @@ EXAMPLE_DATE = dt.date(2024, 3, 15)
 
 # what each declared type means to the person filling in the sheet
 TYPE_HELP: dict[str, str] = {
-    "code": "mã: chữ in hoa không dấu, chữ số, dấu . _ -; từ 2 đến 20 ký tự",
+    "code": "mã: chữ cái không dấu, chữ số, dấu . _ -; từ 2 đến 20 ký tự",
     "text": "chữ",
     "integer": "số nguyên không âm (ví dụ 12 hoặc 1.234)",
     "money": "số tiền, triệu đồng (ví dụ 1.250,5)",
@@ -137,7 +137,7 @@ class _Writer:
 
 def _input_message(col: Column) -> str:
     parts = [TYPE_HELP.get(col.type, "")]
-    if col.required:
+    if col.required and col.type != "element_value":  # an empty Giá trị is allowed: "not reported"
         parts.append("bắt buộc")
     if col.annual_only:
         parts.append("chỉ điền trong báo cáo Năm")

@@ -213,6 +213,15 @@ def test_flipped_bytes_in_compressed_data(good):
     assert only_message(check_upload(bytes(bad), "hong.xlsx", LIMITS), "hong.xlsx") == CORRUPT
 
 
+def test_duplicate_entry_names(good):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name it is asked to write
+        data = rezip(good, add={"xl/workbook.xml": BILLION_LAUGHS.encode()})
+    assert only_message(check_upload(data, "dup.xlsx", LIMITS), "dup.xlsx") == CORRUPT
+
+
 # ---------------------------------------------------------------- zip bombs
 def test_high_ratio_entry(good):
     data = rezip(good, add={"xl/worksheets/sheet99.xml": b"\x00" * (20 * 1024 * 1024)})
