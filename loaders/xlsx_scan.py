@@ -11,7 +11,10 @@ import posixpath
 import re
 import zipfile
 
+import xml.etree.ElementTree as ET
+
 import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
 
 CellRef = tuple[str, int, int]  # (sheet name, 1-based Excel row, 1-based column)
 
@@ -21,15 +24,17 @@ _WORKSHEET_REL = "/worksheet"  # suffix of the relationship type, transitional a
 
 
 def uncached_formula_cells(data: bytes) -> list[CellRef]:
-    """(sheet, row, column) of every formula cell with no cached value; [] for non-OOXML containers."""
+    """(sheet, row, column) of every formula cell with no cached value; [] for non-OOXML containers.
+
+    Call it on bytes that passed loaders.gate.check_upload (which bounds the decompressed size)."""
     if not data.startswith(b"PK"):
         return []
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         parts = sheet_parts(zf)
         contents = {part: zf.read(part) for _, part in parts}
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return []
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ET.ParseError, DefusedXmlException):
+        return []  # the gate rejects such files; nothing more to say here
     found: list[CellRef] = []
     for name, part in parts:
         raw = contents[part]
@@ -90,6 +95,14 @@ def _column_number(letters: str) -> int:
 def _scan_sheet(raw: bytes) -> list[tuple[int, int]]:
     """(row, column) of formula cells without a cached value in one worksheet part."""
     found: list[tuple[int, int]] = []
+    try:
+        _walk(raw, found)
+    except (ET.ParseError, DefusedXmlException):
+        pass  # malformed tail (calamine is more lenient): keep what was found before it
+    return found
+
+
+def _walk(raw: bytes, found: list[tuple[int, int]]) -> None:
     row = 0
     col = 0
     for event, el in DET.iterparse(io.BytesIO(raw), events=("start", "end")):
@@ -119,7 +132,6 @@ def _scan_sheet(raw: bytes) -> list[tuple[int, int]]:
             el.clear()
         elif tag == "row":
             el.clear()
-    return found
 
 
 def _uncached(cell, value) -> bool:

@@ -101,3 +101,9 @@ def test_builder_workbook_and_non_ooxml_give_nothing(tmp_path):
     assert uncached_formula_cells(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)) == []
     assert uncached_formula_cells(b"a,b\n1,2\n") == []
     assert uncached_formula_cells(b"PK\x03\x04 broken") == []
+
+
+def test_malformed_sheet_tail_keeps_cells_found_before_it(tmp_path):
+    xml = NS + b'<sheetData><row r="2"><c r="B2"><f>1+1</f></c></row><row r="3"><c r="C3"><f>2</f></c'
+    data = _xlsx_with_sheet_xml(tmp_path, xml)
+    assert uncached_formula_cells(data) == [("Sinh hoạt", 2, 2)]
