@@ -1,0 +1,319 @@
+"""Benchmark of the metrics engine on a large synthetic organisation built directly in DuckDB.
+
+    .venv/bin/python benchmarks/metrics_bench.py                 # 5 000 units (the default)
+    .venv/bin/python benchmarks/metrics_bench.py --units 50000   # national scale
+    .venv/bin/python benchmarks/metrics_bench.py --db /tmp/x.duckdb --runs 7 --rebuild --no-write
+
+The database (default /tmp/metrics_bench_<units>.duckdb) uses the schema of loaders/storage.py and is
+filled with set-based SQL (no workbooks, no loader): a unit list with intermediate committees, five years
+(2021–2025) of quarterly and annual submissions (5 % missing, 3 % resubmitted: a replaced version kept),
+17 data elements per submission, the cells of every submission (ratings in annual reports), a regular
+meeting per cell per month and a thematic one per quarter, petitions and trainees. Pseudo-random values
+come from hash() of the row keys, so the data is identical on every run and thread count. An existing
+file built for the same unit count is reused unless --rebuild.
+
+It then times metrics.engine.compute for the root (full year 2025), the root for a quarter window
+(--quarter 2), an intermediate committee and one grassroots unit, and compute_by_unit for the root:
+the first (cold) run apart, then the median of --runs further runs. The table and the hardware (nproc,
+CPU model, RAM) are printed and written to benchmarks/results/metrics.md (one section per unit count;
+other sections are kept).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT_DIR))
+
+import duckdb  # noqa: E402
+
+from loaders.config import load_config  # noqa: E402
+from loaders.storage import open_database  # noqa: E402
+from metrics.elements import DATA_ELEMENTS  # noqa: E402
+
+YEARS = (2021, 2022, 2023, 2024, 2025)
+BENCH_YEAR = 2025
+AS_OF = dt.date(2026, 6, 30)
+RESULTS = ROOT_DIR / "benchmarks" / "results" / "metrics.md"
+
+
+def rnd(*keys: str) -> str:
+    """SQL for a deterministic pseudo-random integer 0…999 999 from row keys (thread-independent)."""
+    return f"(hash({', '.join(keys)}) % 1000000)::INTEGER"
+
+
+def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, float]:
+    """Fill an empty schema-v1 database with the synthetic organisation; seconds per step."""
+    n_tt = max(2, n_units // 50)
+    steps: dict[str, float] = {}
+
+    def step(name: str, sql: str) -> None:
+        t = time.perf_counter()
+        con.execute(sql)
+        steps[name] = time.perf_counter() - t
+
+    elems = ", ".join(f"({i}, '{e.code}', '{e.type}')" for i, e in enumerate(DATA_ELEMENTS))
+    years = ", ".join(f"({y})" for y in YEARS)
+    step("units", f"""
+        INSERT INTO units
+        SELECT 'TT' || lpad(i::VARCHAR, 5, '0'), 'Đảng bộ cấp trên ' || i, 'DBCT',
+               CASE WHEN i > {n_tt} / 2 THEN 'TT' || lpad((i - {n_tt} // 2)::VARCHAR, 5, '0') ELSE '{root}' END,
+               NULL, 'unit_list', TIMESTAMP '2021-01-01'
+        FROM range(1, {n_tt} + 1) t(i);
+        INSERT INTO units
+        SELECT 'U' || lpad(i::VARCHAR, 6, '0'), 'Đơn vị ' || i,
+               CASE WHEN i % 5 < 2 THEN 'DBCS' ELSE 'CBCS' END,
+               CASE WHEN i % 10 < 3 THEN 'TT' || lpad((1 + i % {n_tt})::VARCHAR, 5, '0') ELSE '{root}' END,
+               CASE WHEN i % 50 = 0 THEN 2024 END, 'unit_list', TIMESTAMP '2021-01-01'
+        FROM range(1, {n_units} + 1) t(i);
+        CREATE TEMP TABLE ucell AS
+        SELECT u.code AS unit_code,
+               CASE WHEN u.kind = 'CBCS' THEN u.code ELSE u.code || '-' || lpad(j::VARCHAR, 2, '0') END AS cell_code,
+               CASE WHEN u.kind = 'CBCS' THEN 'CBCS' ELSE 'CBTT' END AS cell_kind,
+               5 + {rnd("u.code", "j", "'m'")} % 20 AS members
+        FROM units u, range(1, 9) r(j)
+        WHERE u.kind IN ('DBCS', 'CBCS')
+          AND j <= CASE WHEN u.kind = 'CBCS' THEN 1 ELSE 3 + {rnd("u.code", "'nc'")} % 6 END;
+    """)
+    # Every expected (unit, year, period) minus ~5 %; ~3 % resubmitted (version 1 replaced by version 2).
+    step("submissions", f"""
+        CREATE TEMP TABLE psub AS
+        SELECT u.code AS unit_code, y AS year, p AS period,
+               (CASE p WHEN 'Q1' THEN DATE '2000-03-31' WHEN 'Q2' THEN DATE '2000-06-30'
+                      WHEN 'Q3' THEN DATE '2000-09-30' ELSE DATE '2000-12-31' END
+                 + INTERVAL (y - 2000) YEAR)::DATE AS pend,
+               {rnd("u.code", "y", "p", "'v'")} % 100 < 3 AS resubmitted
+        FROM units u, (VALUES {years}) yy(y), (VALUES ('Q1'), ('Q2'), ('Q3'), ('Q4'), ('Y')) pp(p)
+        WHERE u.kind IN ('DBCS', 'CBCS') AND (u.inactive_from IS NULL OR u.inactive_from > y)
+          AND {rnd("u.code", "y", "p", "'s'")} % 100 >= 5;
+        CREATE TEMP TABLE sub AS
+        SELECT row_number() OVER (ORDER BY unit_code, year, period, v) AS id, * FROM (
+            SELECT *, 2 AS v FROM psub
+            UNION ALL SELECT *, 1 AS v FROM psub WHERE resubmitted);
+        INSERT INTO submissions
+        SELECT s.id, s.unit_code, s.year, s.period,
+               CASE WHEN s.resubmitted THEN s.v ELSE 1 END,
+               s.unit_code || '_' || s.year || '_' || s.period || '.xlsx', md5(s.id::VARCHAR), 'benchmark',
+               (s.pend + INTERVAL (1 + {rnd("s.unit_code", "s.year", "s.period", "s.v", "'r'")} % 25) DAY
+                       + INTERVAL (8 * 3600 + {rnd("s.id", "'t'")} % 36000) SECOND)::TIMESTAMP,
+               CASE WHEN s.v = 1 AND s.resubmitted THEN 'replaced' ELSE 'current' END,
+               CASE WHEN s.v = 1 AND s.resubmitted THEN s.id + 1 END,
+               u.name, u.kind, u.parent_code, NULL, 'Người lập', m.members, 4 * m.members, NULL
+        FROM sub s JOIN units u ON u.code = s.unit_code
+        JOIN (SELECT unit_code, sum(members)::INTEGER AS members FROM ucell GROUP BY ALL) m
+          ON m.unit_code = s.unit_code;
+    """)
+    step("elements", f"""
+        INSERT INTO elements
+        SELECT id, 3 + i, code, TRUE, v, v::VARCHAR, NULL, NULL FROM (
+            SELECT s.id, e.i, e.code,
+                   CASE e.type WHEN 'yesno' THEN ({rnd("s.id", "e.code")} % 10 < 8)::INTEGER::DOUBLE
+                               WHEN 'money' THEN ({rnd("s.id", "e.code")} % 100000) / 10.0
+                               ELSE ({rnd("s.id", "e.code")} % 20)::DOUBLE END AS v
+            FROM sub s, (VALUES {elems}) e(i, code, type));
+    """)
+    step("cells", f"""
+        INSERT INTO cells
+        SELECT s.id, row_number() OVER (PARTITION BY s.id ORDER BY c.cell_code) + 3, c.cell_code,
+               'Chi bộ ' || c.cell_code, c.cell_kind, c.members,
+               CASE WHEN s.period = 'Y' THEN
+                    CASE WHEN r < 25 THEN 'HTXSNV' WHEN r < 85 THEN 'HTTNV' WHEN r < 97 THEN 'HTNV' ELSE 'KHTNV' END END,
+               CASE WHEN s.period = 'Y' THEN c.members * 15 // 100 END,
+               CASE WHEN s.period = 'Y' THEN c.members * 70 // 100 END,
+               CASE WHEN s.period = 'Y' THEN c.members * 10 // 100 END,
+               CASE WHEN s.period = 'Y' THEN c.members * 2 // 100 END,
+               CASE WHEN s.period = 'Y' THEN c.members * 90 // 100 END,
+               {rnd("s.unit_code", "c.cell_code", "s.year", "'4t'")} % 10 < 8
+        FROM sub s JOIN ucell c ON c.unit_code = s.unit_code,
+             LATERAL (SELECT {rnd("c.cell_code", "s.year", "'rt'")} % 100 AS r);
+    """)
+    # A regular meeting per cell per month (97 %) and a thematic one per quarter (90 %), in the quarter's report.
+    step("meetings", f"""
+        INSERT INTO meetings
+        SELECT s.id, 3 + row_number() OVER (PARTITION BY s.id ORDER BY c.cell_code, d, k), c.cell_code, d, k,
+               c.members, greatest(0, c.members - {rnd("c.cell_code", "d", "'a'")} % 4),
+               {rnd("c.cell_code", "d", "'i'")} % 10 < 9, NULL
+        FROM sub s JOIN ucell c ON c.unit_code = s.unit_code,
+             LATERAL (SELECT * FROM (VALUES (0, 'DINH_KY'), (1, 'DINH_KY'), (2, 'DINH_KY'), (3, 'CHUYEN_DE')) x(mi, k)) mm,
+             LATERAL (SELECT (DATE_TRUNC('quarter', s.pend) + INTERVAL (least(mm.mi, 2)) MONTH
+                              + INTERVAL ({rnd("c.cell_code", "s.pend", "mm.mi")} % 27) DAY)::DATE AS d)
+        WHERE s.period <> 'Y'
+          AND {rnd("c.cell_code", "s.pend", "mm.mi", "'x'")} % 100 < CASE WHEN mm.k = 'DINH_KY' THEN 97 ELSE 90 END;
+    """)
+    step("petitions", f"""
+        INSERT INTO petitions
+        SELECT s.id, 3 + k, 'ĐT-' || s.year || '-' || s.period || '-' || k, 'dt-' || s.year || '-' || lower(s.period) || '-' || k,
+               rd, CASE k % 3 WHEN 0 THEN 'KHIEU_NAI' WHEN 1 THEN 'TO_CAO' ELSE 'KIEN_NGHI' END,
+               {rnd("s.unit_code", "rd", "'o'")} % 100 < 5, {rnd("s.unit_code", "rd", "'c'")} % 100 < 90,
+               rd + 30,
+               CASE WHEN solved THEN least(rd + {rnd("s.unit_code", "rd", "'d'")} % 45, DATE '{AS_OF}') END,
+               CASE WHEN solved THEN 'DA_GIAI_QUYET' ELSE 'DANG_GIAI_QUYET' END, NULL
+        FROM sub s, range(0, 3) r(k),
+             LATERAL (SELECT (DATE_TRUNC('quarter', s.pend) + INTERVAL ({rnd("s.unit_code", "s.pend", "k")} % 85) DAY)::DATE AS rd,
+                             {rnd("s.unit_code", "s.pend", "k", "'s'")} % 100 < 85 AS solved)
+        WHERE s.period <> 'Y' AND k < {rnd("s.unit_code", "s.pend", "'n'")} % 3;
+    """)
+    step("trainees", f"""
+        INSERT INTO trainees
+        SELECT s.id, 3 + k, 'Học viên ' || s.unit_code || ' ' || k, 'hoc vien ' || lower(s.unit_code) || ' ' || k,
+               DATE '1975-01-01' + ({rnd("s.unit_code", "k")} % 9000)::INTEGER, NULL,
+               CASE WHEN {rnd("s.unit_code", "s.year", "k", "'l'")} % 10 < 3 THEN 'CAO_CAP'
+                    WHEN {rnd("s.unit_code", "s.year", "k", "'l'")} % 10 < 8 THEN 'TRUNG_CAP' ELSE 'SO_CAP' END,
+               s.year, 'TAP_TRUNG', 'Học viện Chính trị'
+        FROM sub s, range(0, 2) r(k)
+        WHERE s.period = 'Y' AND {rnd("s.unit_code", "s.year", "k", "'p'")} % 100 < 8;
+    """)
+    con.execute("DROP TABLE psub; DROP TABLE sub; DROP TABLE ucell")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('bench_units', ?)", [str(n_units)])
+    return steps
+
+
+def counts(db) -> dict[str, int]:
+    """Row counts of the tables that matter."""
+    return {t: int(db.query_value(f"SELECT count(*) FROM {t}"))
+            for t in ("units", "submissions", "elements", "cells", "meetings", "petitions", "trainees")}
+
+
+def hardware() -> dict[str, str]:
+    """nproc, CPU model, RAM, OS and library versions."""
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return {"nproc": str(os.cpu_count()), "CPU": cpu, "RAM": ram, "OS": platform.platform(),
+            "Python": platform.python_version(), "DuckDB": duckdb.__version__}
+
+
+def timed(fn, runs: int) -> tuple[float, float, list[float]]:
+    """(first run, median of the next `runs` runs, those runs) in seconds."""
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    rest = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        rest.append(time.perf_counter() - t)
+    return first, statistics.median(rest), rest
+
+
+def pick_units(db) -> tuple[str, str]:
+    """The intermediate committee with the most units below it, and one grassroots Đảng bộ cơ sở."""
+    tt = db.query_value("""SELECT parent_code FROM units WHERE kind IN ('DBCS', 'CBCS') AND parent_code LIKE 'TT%'
+                           GROUP BY parent_code ORDER BY count(*) DESC, parent_code LIMIT 1""")
+    leaf = db.query_value("SELECT min(code) FROM units WHERE kind = 'DBCS' AND inactive_from IS NULL")
+    return tt, leaf
+
+
+def write_results(n_units: int, text: str) -> None:
+    """Replace (or add) this unit count's section of benchmarks/results/metrics.md, keeping the others."""
+    begin, end = f"<!-- units={n_units} -->", f"<!-- /units={n_units} -->"
+    head = ("# Metrics engine benchmark\n\nProduced by `benchmarks/metrics_bench.py` (see its docstring). "
+            "Times are wall-clock seconds of `metrics.engine.compute` / `compute_by_unit` on a synthetic "
+            "database built directly in DuckDB; \"first\" is the first call in the process, \"median\" the "
+            "median of the following runs. Re-run: `.venv/bin/python benchmarks/metrics_bench.py "
+            "[--units 50000]`.\n")
+    old = RESULTS.read_text() if RESULTS.exists() else head
+    block = f"{begin}\n{text}{end}\n"
+    if begin in old and end in old:
+        new = old[:old.index(begin)] + block + old[old.index(end) + len(end) + 1:]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build (or reuse) the synthetic database, time the engine, print and record the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--units", type=int, default=5000, help="grassroots units (default 5000; 50000 = national)")
+    ap.add_argument("--db", help="database file (default /tmp/metrics_bench_<units>.duckdb)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs after the first (default 5)")
+    ap.add_argument("--rebuild", action="store_true", help="delete and rebuild the database")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave benchmarks/results alone")
+    args = ap.parse_args(argv)
+    from metrics.engine import compute, compute_by_unit
+
+    path = Path(args.db or f"/tmp/metrics_bench_{args.units}.duckdb")
+    if args.rebuild and path.exists():
+        path.unlink()
+        Path(str(path) + ".wal").unlink(missing_ok=True)
+    db = open_database(path)
+    built = db.query_value("SELECT value FROM meta WHERE key = 'bench_units'")
+    build_s: float | None = None
+    steps: dict[str, float] = {}
+    if built != str(args.units):
+        if int(db.query_value("SELECT count(*) FROM submissions")):
+            print(f"{path} already holds other data; use --rebuild or another --db", file=sys.stderr)
+            return 2
+        t = time.perf_counter()
+        with db.transaction() as cur:
+            steps = build(cur, args.units, load_config().root_code)
+        db.cursor().execute("CHECKPOINT")
+        build_s = time.perf_counter() - t
+        print(f"built {path} in {build_s:.1f} s: " + ", ".join(f"{k} {v:.1f}s" for k, v in steps.items()))
+    rows = counts(db)
+    tt, leaf = pick_units(db)
+    n_below_tt = db.query_value("""WITH RECURSIVE s(code) AS (SELECT ?::VARCHAR UNION ALL
+                                   SELECT u.code FROM units u JOIN s ON u.parent_code = s.code)
+                                   SELECT count(*) - 1 FROM s""", [tt])
+    cases = [
+        (f"compute root, year {BENCH_YEAR}", lambda: compute(db, year=BENCH_YEAR, as_of=AS_OF)),
+        (f"compute root, {BENCH_YEAR} --quarter 2", lambda: compute(db, year=BENCH_YEAR, quarter=2, as_of=AS_OF)),
+        (f"compute {tt} ({n_below_tt} units below), year", lambda: compute(db, year=BENCH_YEAR, unit=tt, as_of=AS_OF)),
+        (f"compute one unit {leaf}, year", lambda: compute(db, year=BENCH_YEAR, unit=leaf, as_of=AS_OF)),
+        (f"compute_by_unit root, year {BENCH_YEAR}", lambda: compute_by_unit(db, year=BENCH_YEAR, as_of=AS_OF)),
+    ]
+    load_before = os.getloadavg()
+    results = []
+    for label, fn in cases:
+        first, med, rest = timed(fn, args.runs)
+        results.append((label, first, med, min(rest), max(rest)))
+        print(f"{label:<48} first {first:7.3f} s   median {med:7.3f} s")
+    hw = hardware()
+    import resource
+
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load_after = os.getloadavg()
+    lines = [f"## {args.units:,} units".replace(",", " ") + f" — {dt.date.today().isoformat()}", "",
+             "| call | first run (s) | median of next " f"{args.runs} (s) | min (s) | max (s) |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {label} | {first:.3f} | {med:.3f} | {lo:.3f} | {hi:.3f} |" for label, first, med, lo, hi in results]
+    lines += ["", "Data: " + ", ".join(f"{k} {v:,}".replace(",", " ") for k, v in rows.items())
+              + f"; years {YEARS[0]}–{YEARS[-1]}, as-of {AS_OF}.",
+              ("Build: " + (f"{build_s:.1f} s (" + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()) + ")"
+                            if build_s is not None else "reused an existing file") + f"; file {path}."),
+              f"Peak RSS of the process {peak_mib:.0f} MiB. Load average (1/5/15 min) before "
+              f"{'/'.join(f'{x:.1f}' for x in load_before)}, after {'/'.join(f'{x:.1f}' for x in load_after)}"
+              " (other processes share the cores: compare medians, not single runs).",
+              "", "Hardware: " + "; ".join(f"{k} {v}" for k, v in hw.items()) + ".", ""]
+    text = "\n".join(lines)
+    print()
+    print(text)
+    if not args.no_write:
+        write_results(args.units, text)
+        print(f"written to {RESULTS.relative_to(ROOT_DIR)}")
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
