@@ -40,8 +40,11 @@ REPORTS = {r.file: r for r in GEN.build_reports(GEN.build_units())}
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """A fresh database with the whole sample loaded once (rejections collected, not raised)."""
-    db = open_database(tmp_path_factory.mktemp("sample") / "sample.duckdb")
-    summary = load_sample(db, strict=False)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse env isolation has not run yet
+        mp.delenv("DASHBOARD_DB", raising=False)
+        mp.delenv("DASHBOARD_ARCHIVE", raising=False)
+        db = open_database(tmp_path_factory.mktemp("sample") / "sample.duckdb")
+        summary = load_sample(db, strict=False)
     yield db, summary, {r["path"]: r for r in summary["results"]}
     db.close()
 
@@ -219,3 +222,38 @@ def test_interrupted_load_resumes_without_reviving_old_versions(loaded):
     assert db.query_value("""SELECT version FROM submissions WHERE unit_code = 'DB02' AND year = 2025
                              AND period = 'Q2' AND status = 'current'""") == 2
     assert sample_status(db) is not None
+
+
+# ------------------------------------------------------------------ planted outcomes, end to end
+PLANTED = {  # (year, indicator) -> (status, behind) that the planted variations of README must produce
+    (2023, "I01_QUAN_TRIET_TO_CHUC"): ("not_met", ["CB04"]),
+    (2023, "I05_QD_TIEP_DAN"): ("not_met", ["CB07"]),
+    (2023, "I20_DOI_THOAI"): ("not_met", ["CB03"]),
+    (2024, "I06_HN_NGUOI_LAO_DONG"): ("not_met", ["DB04"]),
+    (2024, "I21_GOP_Y_HANG_QUY"): ("not_met", ["CB06"]),
+    (2024, "I25_NOP_BAO_CAO"): ("not_met", ["DB08"]),
+    (2025, "I23_KH_TU_TUONG"): ("not_met", ["CB02"]),
+    (2025, "I11_CB_CO_SO_TOT"): ("not_met", ["CB04/CB04", "CB07/CB07"]),
+}
+
+
+def test_planted_variations_show_in_the_indicators(loaded):
+    import datetime as dt
+
+    from metrics.engine import compute
+
+    db, _, _ = loaded
+    by_year = {y: {i.id: i for i in compute(db, year=y, as_of=dt.date(2026, 3, 1)).indicators}
+               for y in (2023, 2024, 2025)}
+    for (year, iid), (status, behind) in PLANTED.items():
+        ind = by_year[year][iid]
+        assert (ind.status, sorted(ind.behind)) == (status, behind), (year, iid)
+    for year, levels in EXPECTED["trainees"].items():
+        assert by_year[int(year)]["I07_CAO_CAP_LLCT"].value == levels["CAO_CAP"]
+        assert by_year[int(year)]["I08_TRUNG_CAP_LLCT"].value == levels["TRUNG_CAP"]
+    assert by_year[2024]["I07_CAO_CAP_LLCT"].status == "not_met"
+    assert by_year[2025]["I08_TRUNG_CAP_LLCT"].status == "exceeded"
+    assert by_year[2024]["I13_CB_KHONG_HOAN_THANH"].value == 1
+    assert by_year[2024]["I10_DON_VUOT_CAP"].value == 1
+    late_2024 = sorted({n.split("_")[0] for n in EXPECTED["late_reports"] if "_2024_" in n} | {"DB08"})
+    assert sorted(by_year[2024]["I26_NOP_DUNG_HAN"].behind) == late_2024
