@@ -108,30 +108,31 @@ class _Writer:
 
     def validation(self, col: Column, title: str | None = None) -> dict[str, Any] | None:
         """The data-validation options for a declared column type, or None when nothing cheap applies."""
+        # "warning", never "stop": the loader accepts aliases and spellings a strict list would block
         msg = {"input_title": (title or col.header)[:32], "input_message": _input_message(col)[:255],
-               "error_title": "Giá trị chưa đúng"}
+               "error_title": "Giá trị chưa đúng", "error_type": "warning"}
         if col.type in ("enum", "period") and col.enum:
             return {**msg, "validate": "list", "source": self.list_source(col.enum),
                     "error_message": "Hãy chọn một giá trị trong danh sách"}
         if col.type == "yesno":
             return {**msg, "validate": "list", "source": YES_NO, "error_message": "Hãy chọn Có hoặc Không"}
         if col.type == "integer":
-            return {**msg, "validate": "integer", "criteria": ">=", "value": 0, "error_type": "warning",
+            return {**msg, "validate": "integer", "criteria": ">=", "value": 0,
                     "error_message": "Giá trị phải là số nguyên không âm"}
         if col.type == "money":
-            return {**msg, "validate": "decimal", "criteria": ">=", "value": 0, "error_type": "warning",
+            return {**msg, "validate": "decimal", "criteria": ">=", "value": 0,
                     "error_message": "Giá trị phải là số không âm (triệu đồng)"}
         if col.type == "year":
             return {**msg, "validate": "integer", "criteria": "between", "minimum": col.min or 2000,
-                    "maximum": col.max or 2100, "error_type": "warning",
+                    "maximum": col.max or 2100,
                     "error_message": f"Năm phải từ {col.min or 2000} đến {col.max or 2100}"}
         if col.type == "date":
             return {**msg, "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
-                    "maximum": dt.date(2100, 12, 31), "error_type": "warning",
+                    "maximum": dt.date(2100, 12, 31),
                     "error_message": "Hãy nhập ngày dạng dd/mm/yyyy"}
         if col.type == "code":
             return {**msg, "validate": "length", "criteria": "between", "minimum": 2, "maximum": 20,
-                    "error_type": "warning", "error_message": "Mã dài từ 2 đến 20 ký tự"}
+                    "error_message": "Mã dài từ 2 đến 20 ký tự"}
         return None
 
 
