@@ -174,7 +174,7 @@ def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
                1 AS den, COALESCE(m.n, 0) >= {need} AS ok,
                c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id, {CELL_DETAIL}
         FROM cellx c LEFT JOIN (
-            SELECT unit_code, cell_code, count(DISTINCT {part}(meeting_date)) AS n FROM mtg
+            SELECT unit_code, cell_code, bit_count(bit_or(1::BIGINT << {part}(meeting_date)::INTEGER)) AS n FROM mtg
             WHERE kind = {_lit(p['meeting_kind'])} AND meeting_date <= {_lit(last)} GROUP BY ALL
         ) m ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code""")
 
@@ -281,6 +281,11 @@ def _no_periods(ind: Indicator, win: Window) -> bool:
 
 
 # ------------------------------------------------------------------ base CTEs
+# one meeting (unit, cell, date, kind) may come in several reports: the later report (year, period) wins,
+# then the lower row of the sheet; a unique BIGINT key keeps every arg_max on the same row
+MEETING_ORDER = "((s.year * 10 + s.prank)::BIGINT * 10000000 + m.excel_row)"
+
+
 def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
     """The shared CTEs (after WITH RECURSIVE) for one window and scope."""
     cfg = load_config()
@@ -323,14 +328,13 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
                c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
         FROM ucount u JOIN cells c ON c.submission_id = u.submission_id),
     mtg AS MATERIALIZED (
-        SELECT * EXCLUDE (rn) FROM (
-            SELECT s.unit_code, s.id AS submission_id, m.cell_code, m.meeting_date, m.kind, m.required,
-                   m.attended, m.ideological, m.topic,
-                   row_number() OVER (PARTITION BY s.unit_code, m.cell_code, m.meeting_date, m.kind
-                                      ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
-            FROM subs s JOIN meetings m ON m.submission_id = s.id
-            WHERE m.meeting_date BETWEEN $start AND $end_asof)
-        WHERE rn = 1),
+        SELECT s.unit_code, m.cell_code, m.meeting_date, m.kind,
+               arg_max(s.id, {MEETING_ORDER}) AS submission_id, arg_max(m.required, {MEETING_ORDER}) AS required,
+               arg_max(m.attended, {MEETING_ORDER}) AS attended,
+               arg_max(m.ideological, {MEETING_ORDER}) AS ideological, arg_max(m.topic, {MEETING_ORDER}) AS topic
+        FROM subs s JOIN meetings m ON m.submission_id = s.id
+        WHERE m.meeting_date BETWEEN $start AND $end_asof
+        GROUP BY s.unit_code, m.cell_code, m.meeting_date, m.kind),
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
         FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year),
@@ -453,6 +457,8 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
                list(DISTINCT behind_key ORDER BY behind_key) FILTER (WHERE NOT ok AND behind_key IS NOT NULL) AS behind
         FROM items GROUP BY iid
         UNION ALL SELECT '_UNITS', count(*), NULL, count(*), NULL FROM ucount"""
+    if win.full_year:  # the activities window is the same: one query for everything
+        sql += f"\n UNION ALL {_activity_rows_sql()}"
     rows = {r[0]: r[1:] for r in db.query_rows(sql, _params(sql, win, code))}
     n_units = int(rows.get("_UNITS", (0, None, 0, None))[2])
     targets = effective_targets(db, year)
@@ -469,29 +475,42 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
         scope={"unit": code, "name": name, "is_root": is_root},
         window={"year": year, "quarter": quarter, "as_of": win.as_of.isoformat()},
         indicators=results,
-        activities=_activities(db, win.year, quarter, win.as_of, code, is_root),
+        activities=(_activities_from(rows) if win.full_year
+                    else _activities(db, win.year, quarter, win.as_of, code, is_root)),
     )
+
+
+def _activity_rows_sql() -> str:
+    """Activity totals as rows (iid, num, den, n, behind) over the base CTEs' window, UNION-able with
+    the indicator aggregates: 'A:<element>' sums, then the three petition figures."""
+    sums = " UNION ALL ".join(
+        f"SELECT {_lit('A:' + c)}, sum(v), NULL, count(v), NULL FROM elem WHERE code = {_lit(c)}" for c in SUM_ELEMENTS)
+    return f"""{sums}
+        UNION ALL SELECT 'A:DON_THU_NHAN', count(*), NULL, count(*), NULL FROM pet
+        UNION ALL SELECT 'A:DON_THU_QUA_HAN', count(*), NULL, count(*), NULL FROM pet p
+                  WHERE {PENDING} AND p.deadline < $as_of
+        UNION ALL SELECT 'A:DON_THU_SO_NGAY_TB', avg(resolved_date - received_date), NULL, count(*), NULL
+                  FROM pet WHERE resolved_date <= $as_of"""
+
+
+def _activities_from(rows: dict) -> dict:
+    """The activities object from 'A:' rows (null when nobody reported an element)."""
+    out: dict[str, Any] = {}
+    for c in SUM_ELEMENTS:
+        v = rows.get("A:" + c, (None,))[0]
+        out[c] = None if v is None else (float(v) if ELEMENTS_BY_CODE[c].type == "money" else _num(v))
+    out["DON_THU_NHAN"] = int(rows.get("A:DON_THU_NHAN", (0,))[0] or 0)
+    out["DON_THU_QUA_HAN"] = int(rows.get("A:DON_THU_QUA_HAN", (0,))[0] or 0)
+    avg = rows.get("A:DON_THU_SO_NGAY_TB", (None,))[0]
+    out["DON_THU_SO_NGAY_TB"] = None if avg is None else float(avg)
+    return out
 
 
 def _activities(db, year: int, quarter: int | None, as_of: dt.date, code: str, is_root: bool) -> dict:
     """Totals of every `sum` element plus petition figures over the scope and window (a quarter alone)."""
     win = make_window(year, quarter, as_of, single_quarter=True)
-    sums = ", ".join(f"sum(v) FILTER (WHERE code = {_lit(c)})" for c in SUM_ELEMENTS)
-    sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}
-        SELECT {sums},
-          (SELECT count(*) FROM pet),
-          (SELECT count(*) FROM pet p WHERE {PENDING} AND p.deadline < $as_of),
-          (SELECT avg(resolved_date - received_date) FROM pet WHERE resolved_date <= $as_of)
-        FROM elem"""
-    row = db.query_rows(sql, _params(sql, win, code))[0]
-    out: dict[str, Any] = {}
-    for c, v in zip(SUM_ELEMENTS, row):
-        out[c] = None if v is None else (float(v) if ELEMENTS_BY_CODE[c].type == "money" else _num(v))
-    out["DON_THU_NHAN"] = int(row[len(SUM_ELEMENTS)] or 0)
-    out["DON_THU_QUA_HAN"] = int(row[len(SUM_ELEMENTS) + 1] or 0)
-    avg = row[len(SUM_ELEMENTS) + 2]
-    out["DON_THU_SO_NGAY_TB"] = None if avg is None else float(avg)
-    return out
+    sql = f"WITH RECURSIVE {_base_sql(win, is_root, code)} {_activity_rows_sql()}"
+    return _activities_from({r[0]: r[1:] for r in db.query_rows(sql, _params(sql, win, code))})
 
 
 def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | None = None,
