@@ -21,10 +21,10 @@ from ui.format import (
 )
 
 COMPLETENESS_LABELS = {
-    "on_time": "✅ Đúng hạn",
-    "late": "🕒 Nộp muộn",
-    "missing": "❌ Chưa nộp",
-    "waiting": "⏳ Chưa nộp (còn hạn)",
+    "on_time": "✓ Đúng hạn",
+    "late": "◔ Nộp muộn",
+    "missing": "✗ Chưa nộp",
+    "waiting": "… Chưa nộp (còn hạn)",
     "not_due": "· Chưa đến kỳ",
 }
 
@@ -121,6 +121,12 @@ def scorecard_headline(rows: list[dict], window: str) -> str:
     if counts["not_met"] == 0:
         return f"Tất cả {judged} chỉ tiêu có dữ liệu đều đạt {window}"
     return f"{counts['not_met']}/{judged} chỉ tiêu chưa đạt {window}"
+
+
+def counts_title(counts: dict[str, int]) -> str:
+    """'Đạt 10 · Vượt 1 · Chưa đạt 14' (statuses with at least one indicator)."""
+    parts = [f"{status_label(s)} {n}" for s, n in counts.items() if n and s in ("met", "exceeded", "not_met")]
+    return " · ".join(parts) or "Chưa có chỉ tiêu nào được đánh giá"
 
 
 def scorecard_table(rows: list[dict], unit_names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -252,7 +258,7 @@ def issues_table(issues: list) -> pd.DataFrame:
     ordered = sorted(issues, key=lambda i: (i.severity != "error",))
     return pd.DataFrame(
         {
-            "Mức độ": ["❌ Lỗi" if i.severity == "error" else "⚠️ Cảnh báo" for i in ordered],
+            "Mức độ": ["✗ Lỗi" if i.severity == "error" else "! Cảnh báo" for i in ordered],
             "Trang tính": [i.sheet or "" for i in ordered],
             "Dòng": [str(i.row) if i.row is not None else "" for i in ordered],
             "Cột": [i.column or "" for i in ordered],
@@ -275,8 +281,10 @@ DRILL_COLUMNS = {
     "period": "Kỳ", "value": "Kết quả", "numerator": "Tử số", "denominator": "Mẫu số", "meets": "Đạt",
     "met": "Đạt", "status": "Trạng thái", "file_name": "Tệp báo cáo", "version": "Phiên bản",
     "uploader": "Người nộp", "received_at": "Thời điểm nhận", "item": "Mục", "label": "Nội dung",
-    "figure": "Số liệu",
+    "figure": "Số liệu", "members": "Số đảng viên", "topic": "Chủ đề", "over_level": "Vượt cấp",
+    "in_competence": "Thuộc thẩm quyền",
 }
+_ENUM_COLUMNS = {"kind", "status", "level", "cell_kind", "rating"}
 _NUMBERS = {"figure", "numerator", "denominator", "value"}
 _HIDDEN = {"submission_id", "name_key", "petition_key", "birth_date"}  # internal ids and personal data
 
@@ -287,7 +295,7 @@ def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = No
     readable. `personal`: the items are persons — names and birth dates are left out (counts only)."""
     if detail is None or detail.empty:
         return pd.DataFrame()
-    hidden = _HIDDEN | ({"item", "label"} if personal else set())
+    hidden = _HIDDEN | ({"item", "label", "full_name"} if personal else set())
     df = detail.drop(columns=[c for c in detail.columns if c in hidden])
     if "unit_name" not in df.columns and "unit_code" in df.columns and unit_names:
         df.insert(df.columns.get_loc("unit_code") + 1, "unit_name", [unit_names.get(c, c) for c in df["unit_code"]])
@@ -295,9 +303,11 @@ def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = No
     for col in df.columns:
         values = df[col].tolist()
         if col in ("meets", "met"):
-            values = ["✅ Đạt" if v is True else "❌ Chưa đạt" if v is False else "—" for v in values]
-        elif col == "status":
-            values = [_status_text(v) for v in values]
+            values = ["✓ Đạt" if v is True else "✗ Chưa đạt" if v is False else "—" for v in values]
+        elif col in _ENUM_COLUMNS:
+            values = [_code_text(v) for v in values]
+        elif any(isinstance(v, bool) for v in values) and all(isinstance(v, bool) or _missing(v) for v in values):
+            values = ["Có" if v is True else "Không" if v is False else "—" for v in values]
         elif col == "period":
             values = [PERIOD_LABELS.get(v, v) for v in values]
         elif col in _NUMBERS:
@@ -308,10 +318,19 @@ def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = No
     return out
 
 
-def _status_text(v: Any) -> Any:
+def _code_text(v: Any) -> Any:
+    """A stored code as its Vietnamese label: indicator statuses, then the workbook's enumerations."""
+    from loaders.schema import ENUMS
     from ui.format import STATUS
 
-    return fmt_status(v) if v in STATUS else v
+    if _missing(v):
+        return "—"
+    if v in STATUS:
+        return fmt_status(v)
+    for members in ENUMS.values():
+        if v in members:
+            return members[v][0]
+    return v
 
 
 # ------------------------------------------------------------------ trends
@@ -566,11 +585,12 @@ def activity_unit(code: str) -> str:
     return "triệu đồng" if code == "AN_SINH" else _ACTIVITY_EXTRA.get(code, ("", ""))[1]
 
 
-def activity_cards(activities: dict) -> list[tuple[str, float | None, str]]:
-    """(short label, value, unit) of every activity in the report, in declaration order."""
+def activity_cards(activities: dict) -> list[tuple[str, float | None, str, str]]:
+    """(short label, value, unit, full label) of every activity in the report, in declaration order."""
     labels = activity_labels()
-    out = [(labels[c].replace(" (triệu đồng)", ""), activities.get(c), activity_unit(c)) for c in labels]
-    out += [(lab, activities.get(c), unit) for c, (lab, unit) in _ACTIVITY_EXTRA.items() if c in activities]
+    out = [(SHORT_ACTIVITY.get(c, labels[c]), activities.get(c), activity_unit(c), labels[c]) for c in labels]
+    out += [(SHORT_ACTIVITY.get(c, lab), activities.get(c), unit, lab)
+            for c, (lab, unit) in _ACTIVITY_EXTRA.items() if c in activities]
     return out
 
 
@@ -728,3 +748,12 @@ def unit_list_summary(result) -> str:
     """'Đã nạp danh sách đơn vị: 3 thêm mới, 2 cập nhật, 1 ngừng hoạt động.'"""
     return (f"Đã nạp danh sách đơn vị: {len(result.added)} đơn vị thêm mới, {len(result.updated)} cập nhật, "
             f"{len(result.deactivated)} chuyển sang ngừng hoạt động.")
+
+
+SHORT_ACTIVITY = {
+    "HN_NLD": "Hội nghị người lao động", "DOI_THOAI": "Buổi đối thoại", "GOP_Y_XD_DANG": "Đợt góp ý xây dựng Đảng",
+    "VAN_BAN_CHI_DAO": "Văn bản chỉ đạo", "HN_TUYEN_TRUYEN": "Hội nghị tuyên truyền",
+    "NGUOI_THAM_DU": "Lượt người dự", "TIEP_DAN": "Buổi tiếp dân", "GIAM_SAT": "Lượt giám sát",
+    "PHAN_BIEN": "Góp ý, phản biện", "AN_SINH": "An sinh xã hội", "DON_THU_NHAN": "Đơn thư nhận",
+    "DON_THU_QUA_HAN": "Đơn quá hạn", "DON_THU_SO_NGAY_TB": "Ngày giải quyết TB",
+}

@@ -7,7 +7,7 @@ from metrics import views
 from ui import charts, state as K
 from ui.data import cached, get_db
 from ui.filters import current
-from ui.format import window_label
+from ui.format import fmt_status, window_label
 from ui.page import chart, download, export_module, header, shown_errors, slug, table, table_downloads
 from ui.sections import behind_expanders, drilldown
 
@@ -24,9 +24,9 @@ with shown_errors():
     headline = views.scorecard_headline(rows, window_label(f.year, f.quarter))
     st.subheader(headline)
     cols = st.columns(5)
-    for col, (code, label) in zip(cols, [("met", "✅ Đạt"), ("exceeded", "⬆️ Vượt"), ("not_met", "❌ Chưa đạt"),
-                                         ("no_data", "⚪ Không có dữ liệu"), ("no_target", "➖ Không đặt chỉ tiêu")]):
-        col.metric(label, counts[code], border=True)
+    for col, (code, label) in zip(cols, [("met", "Đạt"), ("exceeded", "Vượt"), ("not_met", "Chưa đạt"),
+                                         ("no_data", "Không có dữ liệu"), ("no_target", "Không đặt chỉ tiêu")]):
+        col.metric(fmt_status(code), counts[code], border=True)
 
     export = export_module()
     if export is not None:
@@ -42,7 +42,7 @@ with shown_errors():
 
     left, right = st.columns([1, 2])
     with left:
-        chart(charts.status_counts_bar(counts, headline, big=f.present), key="ov_status_chart")
+        chart(charts.status_counts_bar(counts, views.counts_title(counts), big=f.present), key="ov_status_chart")
     with right:
         pct = [r for r in rows if r["unit"] == "%" and r["status"] in ("met", "not_met", "exceeded")]
         if pct:

@@ -27,8 +27,8 @@ with shown_errors():
         st.caption("Với một quý, số liệu hoạt động là của riêng quý đó (không lũy kế).")
     for start in range(0, len(acts), 4):
         cols = st.columns(4)
-        for col, (label, value, unit) in zip(cols, acts[start:start + 4]):
-            col.metric(f"{label} ({unit})" if unit else label, fmt_auto(value), border=True)
+        for col, (label, value, unit, full) in zip(cols, acts[start:start + 4]):
+            col.metric(label, f"{fmt_auto(value)} {unit}".strip() if value is not None else "—", border=True, help=full)
 
     tab_ind, tab_q, tab_u = st.tabs(["Chỉ tiêu", "Theo quý", "Theo đơn vị"], key="tg_tabs")
     with tab_ind:

@@ -18,18 +18,27 @@ COMPLETENESS_TEXT = {"on_time": "✓", "late": "muộn", "missing": "✗", "wait
 def style(fig: go.Figure, title: str, *, big: bool = False, height: int | None = None) -> go.Figure:
     """Common layout: message title, Vietnamese separators, readable fonts (larger when presenting)."""
     base = 20 if big else 14
+    text = wrap(title, 60 if big else 50)
+    lines = text.count("<br>") + 1
     fig.update_layout(
-        title={"text": title, "font": {"size": base + 8}, "x": 0, "xanchor": "left"},
+        title={"text": text, "font": {"size": base + 6}, "x": 0, "xanchor": "left"},
         separators=",.",
         font={"size": base, "family": "Inter, 'Segoe UI', 'DejaVu Sans', sans-serif"},
         template="plotly_white",
-        margin={"l": 10, "r": 30, "t": 70 if big else 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        margin={"l": 10, "r": 40, "t": 30 + (base + 12) * lines, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
         hoverlabel={"font_size": base},
     )
     if height:
-        fig.update_layout(height=int(height * (1.3 if big else 1)))
+        fig.update_layout(height=int(height * (1.3 if big else 1)) + 22 * (lines - 1))
     return fig
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a long title into lines (Plotly does not wrap titles)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) if len(text) > width else text
 
 
 def status_counts_bar(counts: dict[str, int], title: str, *, big: bool = False) -> go.Figure:
@@ -38,6 +47,7 @@ def status_counts_bar(counts: dict[str, int], title: str, *, big: bool = False) 
     fig = go.Figure(go.Bar(
         x=[counts[s] for s in order], y=[fmt_status(s) for s in order], orientation="h",
         marker_color=[COLORS[s] for s in order], text=[counts[s] for s in order], textposition="outside",
+        cliponaxis=False,
         hovertemplate="%{y}: %{x} chỉ tiêu<extra></extra>",
     ))
     fig.update_xaxes(title="Số chỉ tiêu", rangemode="tozero")
@@ -56,7 +66,7 @@ def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool 
             continue
         fig.add_trace(go.Bar(
             x=part["value"].fillna(0), y=part["label"], orientation="h", name=fmt_status(status),
-            marker_color=COLORS[status], text=part["value_text"], textposition="outside",
+            marker_color=COLORS[status], text=part["value_text"], textposition="outside", cliponaxis=False,
             customdata=part[["target_text", "status_text"]].to_numpy(),
             hovertemplate="%{y}<br>Kết quả: %{text}<br>Mục tiêu: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         ))
@@ -76,7 +86,7 @@ def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool 
     fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]), autorange="reversed",
                      type="category")
     fig.update_layout(barmode="overlay", bargap=0.35)
-    return style(fig, title, big=big, height=110 + 42 * max(len(df), 1))
+    return style(fig, title, big=big, height=max(260, 130 + 42 * len(df)))
 
 
 def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_high=None,
@@ -89,7 +99,7 @@ def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_hi
                           annotation_text="Khoảng mục tiêu", annotation_position="top left")
         else:
             fig.add_hline(y=target_low, line={"color": TARGET_COLOR, "dash": "dot", "width": 3},
-                          annotation_text="Mục tiêu", annotation_position="top left")
+                          annotation_text="Mục tiêu", annotation_position="bottom right")
     fig.add_trace(go.Scatter(
         x=df["year"].astype(str), y=df["value"], mode="lines+markers+text", name="Kết quả",
         line={"color": SERIES[0], "width": 4}, marker={"size": 12},
@@ -97,7 +107,8 @@ def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_hi
         hovertemplate="Năm %{x}: %{y:,.1f}<extra></extra>",
     ))
     fig.update_xaxes(title="Năm", type="category")
-    fig.update_yaxes(title="Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})", rangemode="tozero")
+    fig.update_yaxes(title="Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})", rangemode="tozero",
+                     range=[0, 115] if unit == "%" else None)
     return style(fig, title, big=big, height=380)
 
 
@@ -127,7 +138,8 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
         xs, ys = (part[y], part[x]) if horizontal else (part[x], part[y])
         fig.add_trace(go.Bar(
             x=xs, y=ys, name=str(name) if name is not None else y, orientation="h" if horizontal else "v",
-            marker_color=SERIES[i % len(SERIES)], text=part[y], texttemplate="%{text:,.0f}",
+            marker_color=SERIES[i % len(SERIES)], text=part[y], cliponaxis=False,
+            texttemplate="%{text:,.1f}%" if unit == "%" else "%{text:,.0f}",
             textposition="outside" if color is None else "auto",
             hovertemplate=f"%{{{'y' if horizontal else 'x'}}}: %{{{'x' if horizontal else 'y'}:,.1f}} {unit}<extra></extra>",
         ))
@@ -137,7 +149,7 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
         kw = {"x0": low, "x1": high} if horizontal else {"y0": low, "y1": high}
         add(**kw, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0,
             annotation_text=f"Mục tiêu {low:g}–{high:g} {unit}".strip(), annotation_position="top left")
-    value_axis = f"Số lượng ({unit})" if unit else "Số lượng"
+    value_axis = "Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})" if unit else "Số lượng"
     if horizontal:
         fig.update_xaxes(title=value_axis, rangemode="tozero")
         fig.update_yaxes(title=x_title, autorange="reversed", type="category")
@@ -157,15 +169,23 @@ def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big:
     for i, s in enumerate(codes):
         scale += [[i / n, COLORS[s]], [(i + 1) / n, COLORS[s]]]
     hover = matrix.apply(lambda col: col.map(lambda s: STATUS.get(s, ("—", ""))[0]))
+    # values fit in the cells only when there are few columns; otherwise a status symbol (not colour alone)
+    marks = text if matrix.shape[1] <= 12 else matrix.apply(lambda col: col.map(lambda s: STATUS.get(s, ("", ""))[1]))
     fig = go.Figure(go.Heatmap(
-        z=z.to_numpy(dtype=float), x=list(matrix.columns), y=list(matrix.index), text=text.to_numpy(),
-        texttemplate="%{text}", customdata=hover.to_numpy(), colorscale=scale, zmin=-0.5, zmax=n - 0.5,
+        z=z.to_numpy(dtype=float), x=list(matrix.columns), y=list(matrix.index), text=marks.to_numpy(),
+        texttemplate="%{text}", textfont={"size": 16 if big else 12}, hovertext=text.to_numpy(),
+        customdata=hover.to_numpy(), colorscale=scale, zmin=-0.5, zmax=n - 0.5,
         showscale=False, xgap=2, ygap=2,
-        hovertemplate="%{y}<br>%{x}: %{text}<br>%{customdata}<extra></extra>",
+        hovertemplate="%{y}<br>%{x}: %{hovertext}<br>%{customdata}<extra></extra>",
     ))
+    for s in codes:  # a legend for the status colours
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=fmt_status(s),
+                                 marker={"size": 14, "color": COLORS[s], "symbol": "square"}))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
-    return style(fig, title, big=big, height=140 + 34 * max(len(matrix), 1))
+    fig = style(fig, title, big=big, height=190 + 36 * max(len(matrix), 1))
+    fig.update_layout(margin_t=fig.layout.margin.t + 30, legend_y=-0.05 if len(matrix) > 6 else -0.15)
+    return fig
 
 
 def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
@@ -192,4 +212,6 @@ def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -
                                  marker={"size": 14, "color": COMPLETENESS_COLORS[s], "symbol": "square"}))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
-    return style(fig, title, big=big, height=160 + 30 * max(len(wide), 1))
+    fig = style(fig, title, big=big, height=190 + 32 * max(len(wide), 1))
+    fig.update_layout(margin_t=fig.layout.margin.t + 30)
+    return fig

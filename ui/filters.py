@@ -152,6 +152,8 @@ def follow_page_param(pages: dict, current_page) -> None:
         return
     st.session_state[K.PAGE_SYNCED] = True
     wanted = str(st.query_params.get(K.QP_PAGE, "")).strip().lower()
+    if not wanted:  # the URL path already chose the page
+        return
     for page in (p for group in pages.values() for p in group):
         if page.url_path == wanted and page.url_path != current_page.url_path:
             st.switch_page(page, query_params={k: st.query_params.get(k) for k in st.query_params.keys()})

@@ -6,13 +6,14 @@ from typing import Any
 
 import pandas as pd
 
-# status code -> (label, icon); the icon carries the meaning too, not colour alone
+# status code -> (label, icon); the icon carries the meaning too, not colour alone. Plain Unicode
+# symbols (not emoji): they render in charts and tables on machines without an emoji font.
 STATUS = {
-    "met": ("Đạt", "✅"),
-    "exceeded": ("Vượt", "⬆️"),
-    "not_met": ("Chưa đạt", "❌"),
-    "no_data": ("Không có dữ liệu", "⚪"),
-    "no_target": ("Không đặt chỉ tiêu", "➖"),
+    "met": ("Đạt", "✓"),
+    "exceeded": ("Vượt", "▲"),
+    "not_met": ("Chưa đạt", "✗"),
+    "no_data": ("Không có dữ liệu", "○"),
+    "no_target": ("Không đặt chỉ tiêu", "–"),
 }
 STATUS_ORDER = ("not_met", "met", "exceeded", "no_data", "no_target")
 
@@ -101,7 +102,7 @@ def fmt_datetime(value: Any) -> str:
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return value.strftime("%d/%m/%Y" if value.time() == dt.time(0) else "%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     return str(value)

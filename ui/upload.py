@@ -80,10 +80,10 @@ def describe(p) -> str:
         if p.year:
             what += f", {PERIOD_LABELS.get(p.period, p.period or '?')}/{p.year}"
     status = {
-        "valid": "✅ Hợp lệ, sẵn sàng lưu",
-        "accepted": "✅ Đã lưu",
-        "rejected": "❌ Bị từ chối",
-        "duplicate": "🔁 Trùng với báo cáo đã lưu, không thay đổi gì",
+        "valid": "✓ Hợp lệ, sẵn sàng lưu",
+        "accepted": "✓ Đã lưu",
+        "rejected": "✗ Bị từ chối",
+        "duplicate": "= Trùng với báo cáo đã lưu, không thay đổi gì",
     }.get(p.status, p.status)
     extra = ""
     if p.status == "accepted" and getattr(p, "replaced_previous", False):
