@@ -193,3 +193,27 @@ def check(ind: dict, *, status: str, value: Any = ANY, numerator: Any = ANY, den
         assert sorted(got) == sorted(behind), f"{where}: behind {sorted(got)} != {sorted(behind)}"
     if target is not ANY:
         assert ind["target"] == target, f"{where}: target {ind['target']!r} != {target!r}"
+
+
+def by_unit_mismatches(org: Org, year: int, *, quarter: int | None = None, as_of: dt.date) -> tuple[set, list]:
+    """compute_by_unit for the root against compute(unit=X) for each grassroots unit it lists:
+    (units listed, [(unit, indicator, field, by_unit, compute)] that differ)."""
+    from metrics.engine import compute_by_unit
+
+    df = compute_by_unit(org.db, year=year, quarter=quarter, as_of=as_of)
+    listed = set(df["unit_code"])
+    bad = []
+    for code in sorted(listed):
+        single = {i["id"]: i for i in org.compute(year, quarter=quarter, unit=code, as_of=as_of)["indicators"]}
+        for row in df[df["unit_code"] == code].itertuples(index=False):
+            one = single[row.indicator_id]
+            got = None if row.value is None or (isinstance(row.value, float) and math.isnan(row.value)) \
+                else float(row.value)
+            want = one["value"]
+            same = (got is None and want is None) or (
+                got is not None and want is not None and math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9))
+            if not same:
+                bad.append((code, row.indicator_id, "value", got, want))
+            if row.status != one["status"]:
+                bad.append((code, row.indicator_id, "status", row.status, one["status"]))
+    return listed, bad

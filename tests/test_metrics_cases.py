@@ -302,3 +302,15 @@ def test_inactive_unit_expected_only_before_it_stopped(org):
     # 2024, scope CB04: nothing expected → denominator 0 → no_data.
     check(org.ind("I25_NOP_BAO_CAO", 2024, unit="CB04", as_of=AS_OF), status="no_data", value=None,
           behind=[])
+
+
+@pytest.mark.parametrize("quarter", [None, 2])
+def test_compute_by_unit_agrees_with_compute_per_unit(org, quarter):
+    # Every grassroots unit that reported or is expected (DB01, DB02, CB01, CB02, CB03) gets a row per
+    # indicator, equal in value and status to compute(unit=that unit); root-only quotas give no_target.
+    from tests.metric_fixtures import by_unit_mismatches
+
+    listed, bad = by_unit_mismatches(org, 2024, quarter=quarter, as_of=AS_OF)
+    assert {"DB01", "DB02", "CB01", "CB02", "CB03"} <= listed
+    assert "CB04" not in listed  # inactive in 2024, never reported in 2024
+    assert bad == []

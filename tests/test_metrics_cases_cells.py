@@ -23,6 +23,7 @@ import pytest
 from tests.metric_fixtures import Org, cell, check, indicator, pct
 
 AS_OF = dt.date(2025, 6, 30)
+YEAR_BY_UNIT, AS_OF_BY_UNIT = 2024, AS_OF
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +147,11 @@ def test_overridden_target_79_996_is_not_80(org):
     # Root: (19 999 + 4) / 25 005 = 79.996… % → not_met; 2024 keeps the default "> 95 %".
     check(org.ind("I14_DV_HTTNV", 2027, as_of=as_of), status="not_met", value=pct(20003, 25005))
     assert org.ind("I14_DV_HTTNV", 2024, as_of=AS_OF)["target"] == {"op": ">", "value": 95}
+
+
+def test_compute_by_unit_agrees_with_compute_per_unit(org):
+    # compute_by_unit's row per (unit, indicator) equals compute(unit=…) for that unit, value and status.
+    from tests.metric_fixtures import by_unit_mismatches
+
+    listed, bad = by_unit_mismatches(org, YEAR_BY_UNIT, as_of=AS_OF_BY_UNIT)
+    assert listed and bad == []

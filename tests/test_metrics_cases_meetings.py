@@ -27,6 +27,7 @@ import pytest
 from tests.metric_fixtures import Org, cell, check, indicator, meeting, monthly, pct
 
 AS_OF = dt.date(2025, 6, 30)
+YEAR_BY_UNIT, AS_OF_BY_UNIT = 2024, AS_OF
 D = dt.date
 M2_CELLS = [cell("M2-A"), cell("M2-B")]
 
@@ -167,3 +168,11 @@ def test_as_of_in_july_requires_the_second_quarter_too(org):
           behind=["M1", "M2"])
     check(indicator(js, "I26_NOP_DUNG_HAN"), status="not_met", value=50.0, numerator=2, denominator=4,
           behind=["M1", "M2"])
+
+
+def test_compute_by_unit_agrees_with_compute_per_unit(org):
+    # compute_by_unit's row per (unit, indicator) equals compute(unit=…) for that unit, value and status.
+    from tests.metric_fixtures import by_unit_mismatches
+
+    listed, bad = by_unit_mismatches(org, YEAR_BY_UNIT, as_of=AS_OF_BY_UNIT)
+    assert listed and bad == []

@@ -36,6 +36,7 @@ from tests.metric_fixtures import Org, check, indicator, pct, petition, trainee
 
 D = dt.date
 AS_OF = dt.date(2026, 7, 20)
+YEAR_BY_UNIT, AS_OF_BY_UNIT = 2026, AS_OF
 SURNAMES = ["Nguyễn Văn", "Trần Thị", "Lê Văn", "Phạm Thị", "Hoàng Văn", "Vũ Thị", "Đặng Văn", "Bùi Thị"]
 GIVEN = ["An", "Bình", "Cường", "Dung", "Hải", "Hoa", "Khánh", "Lan", "Minh", "Nga", "Phúc", "Quyên",
          "Sơn", "Thảo", "Uyên", "Vinh"]
@@ -190,3 +191,11 @@ def test_petitions_received_per_single_quarter(org):
     # --quarter 1 → Q1 alone: A1…A5 = 5; --quarter 2 → Q2 alone: A6, A7, B1, C1 = 4.
     assert org.compute(2026, quarter=1, as_of=AS_OF)["activities"]["DON_THU_NHAN"] == 5
     assert org.compute(2026, quarter=2, as_of=AS_OF)["activities"]["DON_THU_NHAN"] == 4
+
+
+def test_compute_by_unit_agrees_with_compute_per_unit(org):
+    # compute_by_unit's row per (unit, indicator) equals compute(unit=…) for that unit, value and status.
+    from tests.metric_fixtures import by_unit_mismatches
+
+    listed, bad = by_unit_mismatches(org, YEAR_BY_UNIT, as_of=AS_OF_BY_UNIT)
+    assert listed and bad == []
