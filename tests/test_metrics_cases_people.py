@@ -24,6 +24,10 @@ Petitions (deadline blank → Ngày nhận + 30 days):
     P2 2025 Q4: B2 recv 20/12/2025 over-level, resolved 28/12/2025.
     P2 2026 Q2: B1 recv 02/04 over-level, resolved 20/04; B2 carried over unchanged.
     P3 2026 Q2: C1 recv 05/05 resolved 06/05.
+
+Receipt (deadline day of Q1 2026: 15/04; of Q2: 15/07): P1 Q1 05/04, Q2 05/07. P2 Q1 at 15/04 18:30 UTC
+= 16/04 01:30 local time (late), Q2 10/07. P3 Q1 first uploaded 10/04 but rejected (Số ĐV dự > phải dự),
+accepted on 20/04 (late), the identical file again on 25/04 (duplicate); Q2 10/07.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ import unicodedata
 
 import pytest
 
-from tests.metric_fixtures import Org, check, indicator, pct, petition, trainee
+from tests.metric_fixtures import Org, check, indicator, meeting, pct, petition, trainee
 
 D = dt.date
 AS_OF = dt.date(2026, 7, 20)
@@ -93,6 +97,12 @@ def org(tmp_path_factory) -> Org:
         petition("B1", D(2026, 4, 2), resolved=D(2026, 4, 20), over_level=True), b2])
     o.report("P3", 2026, "Q2", received=dt.datetime(2026, 7, 10, 9), petitions=[
         petition("C1", D(2026, 5, 5), resolved=D(2026, 5, 6))])
+    # Timeliness of the first accepted upload, in local time.
+    o.report("P2", 2026, "Q1", received=dt.datetime(2026, 4, 15, 18, 30, tzinfo=dt.timezone.utc))
+    o.report("P3", 2026, "Q1", received=dt.datetime(2026, 4, 10, 9), expect="rejected",
+             meetings=[meeting("P3", D(2026, 2, 10), attended=11, required=10)])
+    ok = o.report("P3", 2026, "Q1", received=dt.datetime(2026, 4, 20, 9))
+    assert o.upload(ok.path, dt.datetime(2026, 4, 25, 9)).status == "duplicate"
     return o
 
 
@@ -199,3 +209,16 @@ def test_compute_by_unit_agrees_with_compute_per_unit(org):
 
     listed, bad = by_unit_mismatches(org, YEAR_BY_UNIT, as_of=AS_OF_BY_UNIT)
     assert listed and bad == []
+
+
+@pytest.mark.parametrize("unit, on_time, behind", [
+    ("P1", 2, []),        # Q1 05/04, Q2 05/07: both on time
+    ("P2", 1, ["P2"]),    # Q1 at 15/04 18:30 UTC is 16/04 01:30 in Hồ Chí Minh time → late
+    ("P3", 1, ["P3"]),    # Q1: the on-time upload was rejected; the first accepted one (20/04) is late
+])
+def test_i26_first_accepted_upload_in_local_time(org, unit, on_time, behind):
+    js = org.compute(2026, unit=unit, as_of=AS_OF)
+    # Expected: Q1 and Q2 (ended by 20/07); both received → I25 2/2 met.
+    check(indicator(js, "I25_NOP_BAO_CAO"), status="met", value=100.0, numerator=2, denominator=2, behind=[])
+    check(indicator(js, "I26_NOP_DUNG_HAN"), status="met" if on_time == 2 else "not_met",
+          value=pct(on_time, 2), numerator=on_time, denominator=2, behind=behind)
