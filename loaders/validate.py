@@ -6,7 +6,7 @@ stops at the first bad cell. A file with any error-severity issue is rejected by
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -16,7 +16,7 @@ from loaders.normalize import Matcher, keys
 from loaders.reader import RawWorkbook
 from loaders.schema import (
     CELLS, ELEMENTS, EXAMPLE_PREFIX, HEADER_SEARCH_ROWS, INFO, MEETINGS, PETITIONS, SHEETS, TRAINEES,
-    Column, Rule, Sheet, enum_label,
+    Column, Sheet, enum_label,
 )
 from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 

@@ -8,13 +8,15 @@ from typing import Callable
 
 import pytest
 import xlsxwriter
+from hypothesis import given, strategies as st
 from openpyxl import load_workbook
 
 from loaders import validate as VA
 from loaders import values as V
 from loaders.config import load_config
 from loaders.errors import Issue
-from loaders.reader import read_workbook
+from loaders.reader import RawWorkbook, read_workbook
+from loaders.schema import SHEETS
 from loaders.validate import validate_workbook
 from tests.builders import default_cells, info_values, write_workbook
 
@@ -414,3 +416,19 @@ def test_every_message_is_nfc_vietnamese(tmp_path):
     p = build(tmp_path, elements={"X": 1, "DOI_THOAI": "a"}, cells=[annual_cell()], omit_sheets=("petitions",))
     for issue in parse(p, units={}).issues:
         assert unicodedata.is_normalized("NFC", issue.message)
+
+
+# ---------------------------------------------------------------- robustness
+
+CELL = st.one_of(st.just(""), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
+                 st.booleans(), st.dates(), st.text(max_size=12),
+                 st.sampled_from(["Ví dụ", "Mã chi bộ", "Số đảng viên", "Quý I", "Có", "31/02/2024", "=1+1"]))
+
+
+@given(st.lists(st.lists(CELL, max_size=8), max_size=12), st.sampled_from([s.name for s in SHEETS]))
+def test_any_grid_yields_issues_never_an_exception(grid, sheet_name):
+    raw = RawWorkbook("f.xlsx", {"Thông tin": [["Mã đơn vị", "DB01"], ["Kỳ báo cáo", "Quý I"]], sheet_name: grid})
+    pw = validate_workbook(raw, units={}, config=load_config())
+    for issue in pw.issues:
+        assert issue.severity in ("error", "warning") and issue.message
+        assert issue.row is None or issue.row >= 1
