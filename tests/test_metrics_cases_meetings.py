@@ -176,3 +176,13 @@ def test_compute_by_unit_agrees_with_compute_per_unit(org):
 
     listed, bad = by_unit_mismatches(org, YEAR_BY_UNIT, as_of=AS_OF_BY_UNIT)
     assert listed and bad == []
+
+
+def test_as_of_between_period_end_and_deadline(org):
+    # As of 05/07/2025 Q2 has ended (so it is expected: I25 = 2 of 4, behind M1 and M2) but its deadline
+    # 15/07 has not: "periods, months and deadlines count only if they have ended on or before" the as-of
+    # date, so the missing Q2 reports are not (yet) late: I26 judges only Q1 → 2/2 met.
+    js = org.compute(2025, as_of=D(2025, 7, 5))
+    check(indicator(js, "I25_NOP_BAO_CAO"), status="not_met", value=50.0, numerator=2, denominator=4,
+          behind=["M1", "M2"])
+    check(indicator(js, "I26_NOP_DUNG_HAN"), status="met", value=100.0, numerator=2, denominator=2, behind=[])
