@@ -50,7 +50,8 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             sheet = book.get_sheet_by_name(meta.name)
-            height, width = sheet.total_height, sheet.total_width
+            end = sheet.end  # 0-based (row, col) of the last used cell; None for an empty sheet
+            height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
             if height * width > MAX_CELLS_PER_SHEET:
                 raise DashboardError(
                     f"Sheet '{meta.name}' của tệp {file_name} quá lớn ({height} dòng × {width} cột); "

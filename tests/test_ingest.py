@@ -178,3 +178,40 @@ def test_missing_path_is_reported_not_raised(db, tmp_path):
     results = ingest_paths(db, [tmp_path / "nope.xlsx"])
     assert results[0].status == "rejected"
     assert results[0].errors[0].message == "Không tìm thấy tệp hoặc thư mục"
+
+
+def _soffice(src: Path, fmt: str, outdir: Path) -> Path:
+    import shutil
+    import subprocess
+
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        pytest.skip("LibreOffice is not installed")
+    outdir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{outdir}/profile", "--convert-to", fmt,
+                    "--outdir", str(outdir), str(src)], check=True, capture_output=True, timeout=180)
+    return outdir / f"{src.stem}.{fmt.split(':')[0]}"
+
+
+@pytest.mark.slow
+def test_libreoffice_saved_xlsx_ods_and_xls_are_read_alike(db, tmp_path):
+    """A workbook saved by LibreOffice (cached formula values), and its .ods / .xls forms, load the same."""
+    src = write_workbook(tmp_path / "DB01.xlsx", elements=[{"code": "DOI_THOAI", "raw_value": "=2+3"},
+                                                            {"code": "AN_SINH", "raw_value": "1.250,5"}],
+                         meetings=[{"cell_code": "DB01-CB1", "meeting_date": "15/02/2024", "kind": "Định kỳ",
+                                    "required": 10, "attended": 9}])
+    assert ingest_bytes(db, src.read_bytes(), "DB01.xlsx").status == "rejected"  # formula without cached value
+    seen = []
+    for fmt in ("xlsx", "ods", "xls"):
+        out = _soffice(src, fmt, tmp_path / fmt)
+        r = preview_bytes(db, out.read_bytes(), out.name)
+        assert r.status == "valid", (fmt, r.errors)
+        seen.append((r.parsed.tables["elements"], r.parsed.tables["meetings"], r.parsed.info))
+    assert seen[0][0][0]["value"] == 5.0 and seen[0][0][1]["value"] == 1250.5
+    assert seen[0][1][0]["meeting_date"] == dt.date(2024, 2, 15)
+    assert seen[0] == seen[1] == seen[2]
+    ods = tmp_path / "ods" / "DB01.ods"
+    r = ingest_bytes(db, ods.read_bytes(), ods.name)
+    assert r.status == "accepted"
+    digest = hashlib.sha256(ods.read_bytes()).hexdigest()
+    assert (Path(db.archive_dir) / digest[:2] / f"{digest}.xlsx").read_bytes() == ods.read_bytes()

@@ -432,3 +432,35 @@ def test_any_grid_yields_issues_never_an_exception(grid, sheet_name):
     for issue in pw.issues:
         assert issue.severity in ("error", "warning") and issue.message
         assert issue.row is None or issue.row >= 1
+
+
+def test_reader_refuses_corrupt_bytes_in_vietnamese():
+    from loaders.errors import DashboardError
+
+    with pytest.raises(DashboardError) as exc:
+        read_workbook(b"PK\x03\x04 not really a zip", "hong.xlsx")
+    assert exc.value.message.startswith("Không đọc được tệp hong.xlsx: không phải sổ tính Excel hợp lệ")
+
+
+def test_reader_refuses_a_sheet_with_a_far_away_cell(tmp_path):
+    from openpyxl import Workbook
+
+    from loaders.errors import DashboardError
+
+    wb = Workbook()
+    wb.active.title = "Chi bộ"
+    wb.active["A1"], wb.active["ZZ90000"] = "x", "y"
+    wb.save(tmp_path / "far.xlsx")
+    with pytest.raises(DashboardError) as exc:
+        read_workbook((tmp_path / "far.xlsx").read_bytes(), "far.xlsx")
+    assert "quá lớn (90000 dòng × 702 cột)" in exc.value.message
+
+
+def test_reader_keeps_leading_empty_rows_so_rows_are_excel_rows(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["C4"] = "x"
+    wb.save(tmp_path / "r.xlsx")
+    grid = read_workbook((tmp_path / "r.xlsx").read_bytes(), "r.xlsx").sheets["Sheet"]
+    assert grid[3][2] == "x" and len(grid) == 4
