@@ -7,7 +7,7 @@ from ui import charts, state as K
 from ui.data import cached, get_db
 from ui.filters import current
 from ui.page import chart, download, header, shown_errors, table, table_downloads
-from ui.upload import describe, preview_files, store_valid
+from ui.upload import confirm_upload, describe, preview_files
 
 f = current()
 db = get_db()
@@ -36,11 +36,8 @@ with shown_errors():
                           key=f"up_issues_{round_no}_{p.digest[:12]}")
     valid = [p for p in previews if p.status == "valid"]
     if previews:
-        if st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",
-                     disabled=not valid):
-            st.session_state[K.UP_RESULTS] = store_valid(db, valid, st.session_state.get(K.UP_UPLOADER))
-            st.session_state[K.UP_ROUND] = round_no + 1  # a fresh uploader: the stored files are cleared
-            st.rerun()
+        st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",
+                  disabled=not valid, on_click=confirm_upload, args=(db,))
     for r in st.session_state.get(K.UP_RESULTS, []):
         st.markdown(describe(r))
 

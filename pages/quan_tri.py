@@ -9,6 +9,7 @@ from ui.data import cached, get_db
 from ui.filters import current
 from ui.format import fmt_target
 from ui.page import download, header, shown_errors, table, table_downloads
+from ui.admin import save_target
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,22 +50,19 @@ with shown_errors():
     if st.session_state.get(K.AD_T_YEAR) is None:
         st.session_state[K.AD_T_YEAR] = f.year
     c1, c2 = st.columns([3, 1])
-    picked = c1.selectbox("Chỉ tiêu", ids, format_func=labels.get, key=K.AD_T_INDICATOR)
-    year = c2.number_input("Áp dụng từ năm", min_value=2000, max_value=2100, step=1, key=K.AD_T_YEAR)
+    c1.selectbox("Chỉ tiêu", ids, format_func=labels.get, key=K.AD_T_INDICATOR)
+    c2.number_input("Áp dụng từ năm", min_value=2000, max_value=2100, step=1, key=K.AD_T_YEAR)
     ops = list(views.TARGET_OPS)
     c3, c4, c5 = st.columns(3)
     op = c3.selectbox("Loại mục tiêu", ops, format_func=views.TARGET_OPS.get, key=K.AD_T_OP)
-    value = c4.number_input("Giá trị", min_value=0.0, step=1.0, key=K.AD_T_VALUE, disabled=op in ("range", "none"))
-    low = c4.number_input("Từ", min_value=0.0, step=1.0, key=K.AD_T_MIN, disabled=op != "range")
-    high = c5.number_input("Đến", min_value=0.0, step=1.0, key=K.AD_T_MAX, disabled=op != "range")
-    who = st.text_input("Người thay đổi", key=K.AD_T_BY, placeholder="Họ và tên, chức vụ")
-    if st.button("Lưu mục tiêu", key=K.AD_T_SAVE, type="primary"):
-        target = views.target_from_form(op, value, low, high)
-        targets.set_target(db, picked, int(year), target, who)
-        st.session_state[K.AD_T_MESSAGE] = (f"Đã lưu mục tiêu {picked.split('_', 1)[0]} từ năm {int(year)}: "
-                                            f"{fmt_target(target, views.indicator_unit(picked))}")
-        st.rerun()
-    if st.session_state.get(K.AD_T_MESSAGE):
+    c4.number_input("Giá trị", min_value=0.0, step=1.0, key=K.AD_T_VALUE, disabled=op in ("range", "none"))
+    c4.number_input("Từ", min_value=0.0, step=1.0, key=K.AD_T_MIN, disabled=op != "range")
+    c5.number_input("Đến", min_value=0.0, step=1.0, key=K.AD_T_MAX, disabled=op != "range")
+    st.text_input("Người thay đổi", key=K.AD_T_BY, placeholder="Họ và tên, chức vụ")
+    st.button("Lưu mục tiêu", key=K.AD_T_SAVE, type="primary", on_click=save_target, args=(db,))
+    if st.session_state.get(K.AD_T_ERROR):
+        st.error(st.session_state[K.AD_T_ERROR], icon="🚫")
+    elif st.session_state.get(K.AD_T_MESSAGE):
         st.success(st.session_state[K.AD_T_MESSAGE])
 
 st.subheader("Lịch sử thay đổi mục tiêu")

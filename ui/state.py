@@ -53,6 +53,7 @@ AD_T_MAX = "ad_t_max"
 AD_T_BY = "ad_t_by"
 AD_T_SAVE = "ad_t_save"
 AD_T_MESSAGE = "ad_t_message"
+AD_T_ERROR = "ad_t_error"
 
 # ---- downloads (one key per button; built with download_key())
 DL_PREFIX = "dl_"

@@ -73,7 +73,7 @@ def _failed(p: Preview, exc: DashboardError):
 
 
 def describe(p) -> str:
-    """One Vietnamese line about a file: its report and status."""
+    """One Vietnamese line about a file (a Preview or an IngestResult): its report and status."""
     what = ""
     if p.unit:
         what = f" — {p.unit}"
@@ -89,4 +89,20 @@ def describe(p) -> str:
     if p.status == "accepted" and getattr(p, "replaced_previous", False):
         extra = f" (thay thế bản trước, phiên bản {p.version})"
     counts = f" · {len(p.errors)} lỗi, {len(p.warnings)} cảnh báo" if (p.errors or p.warnings) else ""
-    return f"**{p.name}**{what}: {status}{extra}{counts}"
+    name = p.name if isinstance(p, Preview) else p.file
+    return f"**{name}**{what}: {status}{extra}{counts}"
+
+
+def confirm_upload(db: Database) -> None:
+    """Callback of 'Xác nhận lưu': re-validate the chosen files, store the valid ones, start a fresh
+    uploader. Runs before the page script, so the page already shows the stored data."""
+    import streamlit as st
+
+    from ui import state as K
+
+    round_no = st.session_state.get(K.UP_ROUND, 0)
+    chosen = st.session_state.get(f"{K.UP_FILES}_{round_no}") or []
+    files = [(u.name, u.getvalue()) for u in chosen]
+    st.session_state[K.UP_RESULTS] = store_valid(db, preview_files(db, files), st.session_state.get(K.UP_UPLOADER))
+    st.session_state[K.UP_ROUND] = round_no + 1
+

@@ -1,0 +1,289 @@
+"""Interaction tests with AppTest: filters change the figures and the URL, crafted links fall back safely,
+the upload page previews every error and stores only on confirmation, a target override changes a status."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders.storage import open_database
+from metrics.engine import compute
+from tests.builders import info_values, write_workbook
+from tests.test_app_smoke import APP, build_org, cells_for, elements, open_page, texts, workbook_bytes
+from ui import state as K
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def org_template(tmp_path_factory) -> Path:
+    """The small organisation built once; tests that write get their own copy."""
+    base = tmp_path_factory.mktemp("org_pages")
+    path = base / "org.duckdb"
+    build_org(path, base)
+    open_database(path).cursor().execute("CHECKPOINT")
+    return path
+
+
+@pytest.fixture
+def org_db(org_template, tmp_path) -> Path:
+    """A private copy of the organisation's database for one test."""
+    open_database(org_template).cursor().execute("CHECKPOINT")
+    path = tmp_path / "org.duckdb"
+    shutil.copy(org_template, path)
+    return path
+
+
+@pytest.fixture
+def app(org_db, monkeypatch):
+    """AppTest of app.py on the test's own database, year 2024 in the link."""
+    monkeypatch.setenv("DASHBOARD_DB", str(org_db))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["year"] = "2024"
+    return at
+
+
+def cards(at: AppTest) -> dict[str, str]:
+    """Metric cards by label."""
+    return {m.label: m.value for m in at.metric}
+
+
+def frame_with(at: AppTest, *columns: str):
+    """The first table showing all these columns (AppTest does not expose a dataframe's key)."""
+    for d in at.dataframe:
+        if set(columns) <= set(d.value.columns):
+            return d.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def scorecard_status(at: AppTest, code: str) -> str:
+    """The 'Trạng thái' cell of one indicator (e.g. 'I17') in the overview's scorecard table."""
+    df = frame_with(at, "Mã", "Chỉ tiêu", "Nhóm", "Trạng thái")
+    return df.loc[df["Mã"] == code, "Trạng thái"].iloc[0]
+
+
+# ------------------------------------------------------------------ filters
+def test_unit_filter_changes_scorecard_and_url(app, org_db):
+    """Picking a unit scopes the scorecard to it (engine figures for that unit) and writes it to the URL."""
+    at = app.run()
+    root_headline = at.subheader[0].value
+    at.selectbox(key=K.UNIT).set_value("DB04").run()
+    assert not at.exception
+    expected = compute(open_database(org_db), year=2024, unit="DB04")
+    statuses = [i.status for i in expected.indicators]
+    assert cards(at)["✗ Chưa đạt"] == str(statuses.count("not_met"))
+    assert at.subheader[0].value != root_headline
+    assert "Đảng bộ Công ty Bia (DB04)" in texts(at)
+    assert at.query_params["unit"] == "DB04"
+
+
+def test_unit_under_intermediate_committee_is_in_its_scope(app):
+    """Choosing the intermediate committee shows its subtree (DB04's data), not 'no data'."""
+    at = app.run()
+    at.selectbox(key=K.UNIT).set_value("DBCT01").run()
+    assert not at.exception
+    # I01 is computed over DB04 (the only reporting unit below DBCT01): 1 of 1 units
+    assert scorecard_status(at, "I01") == "✓ Đạt"
+
+
+def test_year_and_quarter_filters_change_the_window(app):
+    """Year and quarter pickers change the window in the headline and the URL."""
+    at = app.run()
+    assert "năm 2024" in at.subheader[0].value
+    at.selectbox(key=K.YEAR).set_value(2023).run()
+    assert "năm 2023" in at.subheader[0].value and at.query_params["year"] == "2023"
+    at.radio(key=K.QUARTER).set_value(1).run()
+    assert "lũy kế đến Quý I/2023" in at.subheader[0].value
+    assert at.query_params["quarter"] == "1"
+    assert not at.exception
+
+
+def test_filters_persist_across_pages(app):
+    """A unit chosen on one page stays chosen on the next page."""
+    at = app.run()
+    at.selectbox(key=K.UNIT).set_value("DB01").run()
+    at.switch_page("pages/don_thu.py").run()
+    assert at.selectbox(key=K.UNIT).value == "DB01"
+    assert "Đảng bộ Công ty Điện lực (DB01)" in texts(at)
+    assert at.query_params["page"] == "don-thu" and at.query_params["unit"] == "DB01"
+
+
+def test_link_opens_the_same_view(app):
+    """unit/year/quarter/page in the URL open that view."""
+    app.query_params.update({"unit": "db02", "year": "2024", "quarter": "II", "page": "don-thu"})
+    at = app.run()
+    if not at.title or at.title[0].value != "Đơn thư":  # switch_page reruns once more
+        at.run()
+    assert at.title[0].value == "Đơn thư"
+    assert at.selectbox(key=K.UNIT).value == "DB02"
+    assert at.radio(key=K.QUARTER).value == 2
+    assert "lũy kế đến Quý II/2024" in texts(at)
+
+
+@pytest.mark.parametrize("params", [
+    {"unit": "KHONG_CO", "year": "abc", "quarter": "9"},
+    {"unit": "'; DROP TABLE units; --", "year": "1999", "quarter": "-1", "present": "<script>"},
+    {"unit": "", "year": "99999999999999999999", "quarter": "Q5", "page": "../../etc/passwd"},
+    {"unit": "ROOT", "year": "2024.5", "quarter": "", "page": "quan-tri%00"},
+])
+def test_crafted_query_params_fall_back_without_errors(app, params):
+    """Invalid values are ignored: root, newest year with data, full year; no exception, no error box."""
+    app.query_params.update(params)
+    at = app.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key=K.UNIT).value == "ROOT"
+    assert at.selectbox(key=K.YEAR).value == 2024
+    assert at.radio(key=K.QUARTER).value == 0
+    assert at.title[0].value == "Tổng quan"
+    assert at.query_params["unit"] == "ROOT" and "quarter" not in at.query_params
+
+
+def test_presentation_mode_from_link_and_exit(app):
+    """?present=1 turns on presentation mode (projector CSS, exit button); the button turns it off."""
+    app.query_params["present"] = "1"
+    at = app.run()
+    assert at.toggle(key=K.PRESENT).value is True
+    assert any("stSidebar" in m.value for m in at.markdown)  # the CSS that hides the sidebar
+    at.button(key=K.OV_EXIT_PRESENT).click().run()
+    assert at.toggle(key=K.PRESENT).value is False
+    assert not any("stSidebar" in m.value for m in at.markdown)
+    assert "present" not in at.query_params
+
+
+# ------------------------------------------------------------------ overview details
+def test_overview_behind_expander_lists_units(app):
+    """Each indicator not met has an expander naming the units behind it (I25: units missing reports)."""
+    at = app.run()
+    labels = [e.label for e in at.expander]
+    i25 = next(lab for lab in labels if "I25" in lab)
+    assert "4 đơn vị chưa đạt" in i25
+    tables = [d.value for d in at.dataframe if "Đơn vị / chi bộ" in d.value.columns]
+    names = {n for t in tables for n in t["Đơn vị / chi bộ"]}
+    assert "Đảng bộ Công ty Bia" in names
+
+
+def test_overview_drilldown_shows_the_submission(app):
+    """The drill-down of I26 names the file, version, uploader and time of receipt of each report;
+    DB02's Quý I report was received 25 days after the quarter ended: late."""
+    at = app.run()
+    at.selectbox(key=K.OV_DETAIL).set_value("I26_NOP_DUNG_HAN").run()
+    df = frame_with(at, "Tệp báo cáo", "Phiên bản")
+    assert {"Tệp báo cáo", "Phiên bản", "Người nộp", "Thời điểm nhận"} <= set(df.columns)
+    row = df[df["Tệp báo cáo"] == "DB02_2024_Q1.xlsx"].iloc[0]
+    assert row["Đạt"] == "✗ Chưa đạt" and row["Người nộp"] == "Trần Thị Văn Phòng"
+    assert row["Thời điểm nhận"] == "25/04/2024 09:30" and row["Kỳ"] == "Quý I"
+
+
+# ------------------------------------------------------------------ upload
+def _good(tmp_path: Path) -> bytes:
+    return workbook_bytes(tmp_path, "DB02", 2024, "Q2")
+
+
+def _bad(tmp_path: Path) -> bytes:
+    """Two defects: attendance above required, and an impossible date."""
+    path = tmp_path / "bad.xlsx"
+    cells = cells_for("CB03", "Chi bộ cơ sở", annual=False)
+    write_workbook(path, info=info_values("CB03", 2024, "Q2", unit_name="Chi bộ Công ty Xổ số kiến thiết",
+                                          unit_kind="Chi bộ cơ sở", member_total=15),
+                   elements=elements(), cells=cells,
+                   meetings=[{"cell_code": "CB03", "meeting_date": dt.date(2024, 4, 10), "kind": "Định kỳ",
+                              "required": 10, "attended": 12, "ideological": "Có"}],
+                   petitions=[{"petition_no": "X1", "received_date": "31/02/2024", "kind": "Khiếu nại",
+                               "status": "Đang giải quyết"}])
+    return path.read_bytes()
+
+
+def _submissions(db_path: Path) -> int:
+    return int(open_database(db_path).query_value("SELECT count(*) FROM submissions"))
+
+
+def test_upload_previews_every_error_and_stores_only_on_confirm(app, org_db, tmp_path):
+    """Good + bad file: nothing is stored at preview; the bad file's errors are all listed (sheet, row,
+    column, value); confirming stores only the good one; the completeness matrix shows it."""
+    before = _submissions(org_db)
+    at = open_page(app, "pages/nop_bao_cao.py")
+    at.file_uploader(key=f"{K.UP_FILES}_0").set_value(
+        [("DB02_2024_Q2.xlsx", _good(tmp_path), XLSX), ("CB03_2024_Q2.xlsx", _bad(tmp_path), XLSX)]).run()
+    assert not at.exception
+    assert _submissions(org_db) == before  # preview stores nothing
+    shown = texts(at)
+    assert "**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Hợp lệ, sẵn sàng lưu" in shown
+    assert "**CB03_2024_Q2.xlsx**" in shown and "✗ Bị từ chối" in shown
+    issues = frame_with(at, "Mức độ", "Trang tính", "Dòng", "Cột", "Giá trị", "Nội dung")
+    errors = issues[issues["Mức độ"] == "✗ Lỗi"]
+    assert set(errors["Trang tính"]) >= {"Sinh hoạt", "Đơn thư"}
+    attend = errors[errors["Trang tính"] == "Sinh hoạt"].iloc[0]
+    assert attend["Cột"] == "Số ĐV dự" and attend["Giá trị"] == "12" and attend["Dòng"].isdigit()
+    bad_date = errors[errors["Trang tính"] == "Đơn thư"].iloc[0]
+    assert bad_date["Giá trị"] == "31/02/2024" and "Ngày không hợp lệ" in bad_date["Nội dung"]
+
+    confirm = at.button(key=K.UP_CONFIRM)
+    assert confirm.label == "Xác nhận lưu 1 báo cáo hợp lệ"
+    confirm.click().run()
+    assert not at.exception
+    assert _submissions(org_db) == before + 1
+    db = open_database(org_db)
+    assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'CB03' AND period = 'Q2'") == 0
+    assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB02' AND period = 'Q2'") == 1
+    assert "**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu" in texts(at)
+    matrix = frame_with(at, "Mã đơn vị", "Quý II", "Năm")
+    assert matrix.loc[matrix["Mã đơn vị"] == "DB02", "Quý II"].iloc[0] != "✗ Chưa nộp"
+
+
+def test_upload_identical_file_is_a_duplicate(app, org_db, tmp_path):
+    """Re-uploading a stored file is reported as a duplicate and the confirm button stores nothing."""
+    data = open_database(org_db).query_value("SELECT file_hash FROM submissions WHERE file_name = 'CB03_2024_Q1.xlsx'")
+    assert data
+    original = workbook_bytes(tmp_path, "CB03", 2024, "Q1")
+    at = open_page(app, "pages/nop_bao_cao.py")
+    at.file_uploader(key=f"{K.UP_FILES}_0").set_value(("CB03_2024_Q1.xlsx", original, XLSX)).run()
+    # openpyxl stamps the save time into the file, so bytes may differ: either duplicate or a valid new version
+    shown = texts(at)
+    assert "CB03_2024_Q1.xlsx" in shown and ("Trùng" in shown or "Hợp lệ" in shown)
+    assert not at.exception
+
+
+def test_store_valid_skips_rejected_previews(org_db, tmp_path, monkeypatch):
+    """The page's upload handler stores valid previews only, each through the real loader."""
+    from ui.upload import preview_files, store_valid
+
+    db = open_database(org_db)
+    previews = preview_files(db, [("a.xlsx", _good(tmp_path)), ("b.xlsx", _bad(tmp_path)), ("c.txt", b"not excel")])
+    assert [p.status for p in previews] == ["valid", "rejected", "rejected"]
+    assert previews[2].errors and previews[2].errors[0].message
+    results = store_valid(db, previews, "Phạm Văn Nộp")
+    assert [(r.file, r.status) for r in results] == [("a.xlsx", "accepted")]
+    assert db.query_value("SELECT uploader FROM submissions WHERE file_name = 'a.xlsx'") == "Phạm Văn Nộp"
+
+
+# ------------------------------------------------------------------ administration
+def test_target_override_changes_status(app, org_db):
+    """Lowering I17's target from '> 90%' to '≥ 90%' for 2024 turns it from not met to met (value 90%),
+    and the change is listed with who made it."""
+    at = app.run()
+    assert scorecard_status(at, "I17") == "✗ Chưa đạt"
+    at.switch_page("pages/quan_tri.py").run()
+    at.selectbox(key=K.AD_T_INDICATOR).set_value("I17_DU_SINH_HOAT")
+    at.number_input(key=K.AD_T_YEAR).set_value(2024)
+    at.selectbox(key=K.AD_T_OP).set_value(">=")
+    at.number_input(key=K.AD_T_VALUE).set_value(90.0)
+    at.text_input(key=K.AD_T_BY).set_value("Nguyễn Quản Trị")
+    at.button(key=K.AD_T_SAVE).click().run()
+    assert not at.exception and not at.error
+    assert any("Đã lưu mục tiêu I17 từ năm 2024: ≥ 90%" in s.value for s in at.success)
+    history = frame_with(at, "Người thay đổi", "Mục tiêu mới")
+    assert history.iloc[0]["Người thay đổi"] == "Nguyễn Quản Trị" and history.iloc[0]["Mục tiêu mới"] == "≥ 90%"
+    at.switch_page("pages/tong_quan.py").run()
+    assert scorecard_status(at, "I17") == "✓ Đạt"
+
+
+def test_target_override_without_name_is_refused(app, org_db):
+    """Saving without 'Người thay đổi' shows the Vietnamese error and stores nothing."""
+    at = open_page(app, "pages/quan_tri.py")
+    at.button(key=K.AD_T_SAVE).click().run()
+    assert not at.exception
+    assert any("người thay đổi" in e.value for e in at.error)
+    assert open_database(org_db).query_value("SELECT count(*) FROM target_overrides") == 0
