@@ -102,7 +102,11 @@ def _open(args):
     from loaders.config import resolve_db_path
     from loaders.storage import open_database
 
-    return open_database(resolve_db_path(getattr(args, "db", None)))
+    path = resolve_db_path(getattr(args, "db", None))
+    try:
+        return open_database(path)
+    except OSError as exc:  # e.g. a folder that cannot be created: a database that cannot be opened
+        raise DashboardError(f"Không mở được cơ sở dữ liệu {path}: {exc.strerror or exc}") from None
 
 
 def cmd_template(args) -> int:
@@ -144,6 +148,8 @@ def cmd_ingest(args) -> int:
     uploader = args.uploader or _os_user()
     db = _open(args)
     total = len(expand_paths(args.paths))
+    if total == 0:
+        print("Không tìm thấy tệp .xlsx nào trong các đường dẫn đã cho.", file=sys.stderr)
     progress = _progress if total > 1 else None
     results = ingest_paths(db, args.paths, received_at=received_at, uploader=uploader, progress=progress)
     if progress:

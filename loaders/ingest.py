@@ -23,6 +23,7 @@ from loaders.validate import ParsedWorkbook, validate_workbook
 
 MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
 MSG_UNREADABLE = "Không đọc được tệp: {reason}"
+MSG_ARCHIVE = "Không ghi được bản gốc vào thư mục lưu trữ {path} ({reason}); tệp chưa được lưu"
 
 # stored column order per data table (the DuckDB schema of loaders/storage.py)
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -189,7 +190,10 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         cur.execute("INSERT INTO archived_files VALUES (?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING",
                     [digest, file_name, len(data), rel, when])
         # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
-        archive_bytes(db.archive_dir, digest, data)
+        try:
+            archive_bytes(db.archive_dir, digest, data)
+        except OSError as exc:
+            raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
     result.status = "accepted"
     result.version = version
     result.submission_id = new_id
@@ -257,5 +261,9 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
             results.append(IngestResult(file=path.name, status="rejected", errors=[
                 Issue(None, None, None, str(path), MSG_UNREADABLE.format(reason=exc.strerror or exc))]))
             continue
-        results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader))
+        try:
+            results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader))
+        except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch
+            results.append(IngestResult(file=path.name, status="rejected",
+                                        errors=exc.issues or [Issue(None, None, None, path.name, exc.message)]))
     return results

@@ -215,3 +215,15 @@ def test_libreoffice_saved_xlsx_ods_and_xls_are_read_alike(db, tmp_path):
     assert r.status == "accepted"
     digest = hashlib.sha256(ods.read_bytes()).hexdigest()
     assert (Path(db.archive_dir) / digest[:2] / f"{digest}.xlsx").read_bytes() == ods.read_bytes()
+
+
+def test_unwritable_archive_rolls_back_and_is_reported(db, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the archive folder should be")
+    monkeypatch.setenv("DASHBOARD_ARCHIVE", str(blocker))
+    write_workbook(tmp_path / "a.xlsx")
+    before = dump(db)
+    [r] = ingest_paths(db, [tmp_path / "a.xlsx"])
+    assert r.status == "rejected"
+    assert r.errors[0].message.startswith(f"Không ghi được bản gốc vào thư mục lưu trữ {blocker}")
+    assert dump(db) == before
