@@ -139,3 +139,11 @@ def test_workbook_unit_is_then_adopted_by_the_list(db, tmp_path):
     again = ingest_bytes(db, write_workbook(tmp_path / "r2.xlsx", info=info_values(unit="DB07", period="Q2"))
                          .read_bytes(), "r2.xlsx")
     assert [w.column for w in again.warnings] == ["Tên đơn vị"]
+
+
+def test_a_grassroots_cell_cannot_have_units_below_it(db, tmp_path):
+    rows = BASE + [["DB09", "Đảng bộ 9", "Đảng bộ cơ sở", "CB02", None]]
+    from loaders.units import MSG_PARENT_IS_CELL
+
+    assert rejected(db, unit_list(tmp_path / "u.xlsx", rows)) == [
+        Issue("Đơn vị", 6, "Mã đơn vị cấp trên", "CB02", MSG_PARENT_IS_CELL)]
