@@ -153,8 +153,11 @@ def parse_yesno(value: Any) -> bool:
 
 # ---------------------------------------------------------------- dates
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4})$")
-_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4})" + _TIME + "$")
+# a plausible date: birth dates of members through report dates; "01/01/0202" is a typo, not a date
+DATE_YEARS = (1900, 2100)
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + "$")
 
 
 def _make_date(y: int, m: int, d: int) -> dt.date:
@@ -166,6 +169,13 @@ def _make_date(y: int, m: int, d: int) -> dt.date:
 
 def parse_date(value: Any) -> dt.date:
     """A date: Excel date, Excel serial number, or text dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd."""
+    d = _parse_date(value)
+    if not DATE_YEARS[0] <= d.year <= DATE_YEARS[1]:
+        raise ValueProblem(MSG_DATE_INVALID)
+    return d
+
+
+def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -185,7 +195,7 @@ def parse_date(value: Any) -> dt.date:
         if m:
             return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if re.fullmatch(r"\d+(?:\.0+)?", s):
-            return parse_date(float(s))
+            return _parse_date(float(s))
     raise ValueProblem(MSG_DATE_FORMAT)
 
 

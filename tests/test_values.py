@@ -69,7 +69,7 @@ def test_yesno_rejects(raw):
     (45385, dt.date(2024, 4, 3)), (45385.75, dt.date(2024, 4, 3)),
     ("03/04/2024", dt.date(2024, 4, 3)), ("3/4/2024", dt.date(2024, 4, 3)), ("03-04-2024", dt.date(2024, 4, 3)),
     ("03.04.2024", dt.date(2024, 4, 3)), ("2024-04-03", dt.date(2024, 4, 3)), (" 29/02/2024 ", dt.date(2024, 2, 29)),
-    ("2024-04-03 00:00:00", dt.date(2024, 4, 3)),
+    ("2024-04-03 00:00:00", dt.date(2024, 4, 3)), ("03/04/2024 10:30", dt.date(2024, 4, 3)),
 ])
 def test_date_accepts_day_first(raw, expected):
     assert V.parse_date(raw) == expected
@@ -77,7 +77,8 @@ def test_date_accepts_day_first(raw, expected):
 
 @pytest.mark.parametrize("raw, message", [
     ("31/02/2024", V.MSG_DATE_INVALID), ("29/02/2023", V.MSG_DATE_INVALID), ("2024-13-01", V.MSG_DATE_INVALID),
-    ("13/13/2024", V.MSG_DATE_INVALID), (-3, V.MSG_DATE_INVALID),
+    ("13/13/2024", V.MSG_DATE_INVALID), (-3, V.MSG_DATE_INVALID), ("01/01/0202", V.MSG_DATE_INVALID),
+    (dt.date(1850, 1, 1), V.MSG_DATE_INVALID), (3_000_000, V.MSG_DATE_INVALID),
     ("hôm qua", V.MSG_DATE_FORMAT), ("03/04/24", V.MSG_DATE_FORMAT), (True, V.MSG_DATE_FORMAT),
 ])
 def test_date_rejects(raw, message):
