@@ -192,17 +192,19 @@ def _ended_end(win: Window, every: str) -> dt.date:
 
 
 def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
-    """Σ num / Σ den over the window's deduplicated meetings of the kind (a boolean num counts 1)."""
+    """Σ num / Σ den over the window's deduplicated meetings of the kind (a boolean num counts 1), summed
+    per cell: the items are cells with their own rate, so a drill-down shows which cells lag."""
     p = ind.params
     num = {"attended": "m.attended", "ideological": "CASE WHEN m.ideological THEN 1 ELSE 0 END"}[p["num"]]
     den = {"required": "m.required", None: "1"}[p["den"]]
     return (f"""
-        SELECT {ctx.grp('m')} AS grp, m.unit_code,
-               m.unit_code || '/' || m.cell_code || '/' || strftime(m.meeting_date, '%d/%m/%Y') AS item,
-               m.topic AS label, CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
-               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id,
-               m.cell_code, m.meeting_date, m.kind, m.topic
-        FROM mtg m WHERE m.kind = {_lit(p['meeting_kind'])}""")
+        SELECT {ctx.grp('m')} AS grp, m.unit_code, m.unit_code || '/' || m.cell_code AS item, NULL AS label,
+               CASE WHEN sum({den}) > 0 THEN 100.0 * sum({num}) / sum({den}) END AS figure,
+               sum({num}) AS num, sum({den}) AS den, TRUE AS ok, NULL AS behind_key,
+               max(m.submission_id) AS submission_id, m.cell_code, count(*) AS meetings,
+               min(m.meeting_date) AS first_meeting, max(m.meeting_date) AS last_meeting
+        FROM mtg m WHERE m.kind = {_lit(p['meeting_kind'])}
+        GROUP BY 1, m.unit_code, m.cell_code""")
 
 
 def h_person_count(ind: Indicator, ctx: Ctx) -> str:
@@ -454,7 +456,7 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
     sql = f"""WITH RECURSIVE {base},
         items AS ({_item_union(INDICATORS, ctx)})
         SELECT iid, sum(num) AS num, sum(den) AS den, count(*) AS n,
-               list(DISTINCT behind_key ORDER BY behind_key) FILTER (WHERE NOT ok AND behind_key IS NOT NULL) AS behind
+               list(behind_key) FILTER (WHERE NOT ok AND behind_key IS NOT NULL) AS behind
         FROM items GROUP BY iid
         UNION ALL SELECT '_UNITS', count(*), NULL, count(*), NULL FROM ucount"""
     if win.full_year:  # the activities window is the same: one query for everything
@@ -470,7 +472,7 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
         status = judge(value, target)
         show_behind = ind.kind in BEHIND_KINDS and value is not None
         results.append(IndicatorResult(ind.id, ind.name, ind.unit, value, numerator, denominator, target,
-                                       status, list(behind or []) if show_behind else [], ind.group))
+                                       status, sorted(set(behind or ())) if show_behind else [], ind.group))
     return Report(
         scope={"unit": code, "name": name, "is_root": is_root},
         window={"year": year, "quarter": quarter, "as_of": win.as_of.isoformat()},
@@ -560,8 +562,8 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
 def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, unit: str | None = None,
               as_of: dt.date | None = None) -> pd.DataFrame:
     """The items behind one indicator at their natural grain, failing ones first: unit_code, unit_name,
-    the grain's own columns (cells: cell_code, cell_name, cell_kind, rating, members; meetings: cell_code,
-    meeting_date, kind, topic; persons: full_name, birth_date, level; petitions: petition_no, kind,
+    the grain's own columns (cells: cell_code, cell_name, cell_kind, rating, members; meetings summed per
+    cell: cell_code, meetings, first_meeting, last_meeting; persons: full_name, birth_date, level; petitions: petition_no, kind,
     received_date, deadline, resolved_date, status, over_level, in_competence; reports: period, deadline;
     units: period of the report used), then value (the item's own figure), numerator, denominator,
     meets (True/False, None where an item has no verdict of its own), submission_id, file_name, version,
