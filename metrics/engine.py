@@ -515,48 +515,60 @@ def _activities(db, year: int, quarter: int | None, as_of: dt.date, code: str, i
     return _activities_from({r[0]: r[1:] for r in db.query_rows(sql, _params(sql, win, code))})
 
 
+def _indicator_table(win: Window, targets: dict, is_root: bool) -> str:
+    """VALUES rows (iid, ord, is_count, count_needs_items, periods_ok, op, tv, tmin, tmax): what the
+    per-unit query needs to turn sums into values and statuses in SQL."""
+    rows = []
+    for k, ind in enumerate(INDICATORS):
+        t = _target_for(ind, targets, is_root, win.year) or {}
+        rows.append("(" + ", ".join(_lit(v) for v in (
+            ind.id, k, ind.kind in COUNT_KINDS, ind.kind == "cell_count", not _no_periods(ind, win),
+            t.get("op"), float(t["value"]) if "value" in t else None,
+            float(t["min"]) if "min" in t else None, float(t["max"]) if "max" in t else None)) + ")")
+    return ("(SELECT * REPLACE (op::VARCHAR AS op, tv::DOUBLE AS tv, tmin::DOUBLE AS tmin, tmax::DOUBLE AS tmax) "
+            f"FROM (VALUES {', '.join(rows)}) t(iid, ord, is_count, count_needs_items, periods_ok, op, tv, tmin, tmax))")
+
+
+# `judge` in SQL, over the column `value` and the target columns of _indicator_table
+STATUS_SQL = """CASE WHEN op IS NULL THEN 'no_target' WHEN value IS NULL OR isnan(value) THEN 'no_data'
+    WHEN op = 'range' THEN CASE WHEN value < tmin THEN 'not_met' WHEN value > tmax THEN 'exceeded' ELSE 'met' END
+    WHEN (op = '=' AND value = tv) OR (op = '>' AND value > tv) OR (op = '>=' AND value >= tv)
+      OR (op = '<' AND value < tv) OR (op = '<=' AND value <= tv) THEN 'met' ELSE 'not_met' END"""
+
+
 def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | None = None,
                     as_of: dt.date | None = None) -> pd.DataFrame:
-    """One row per (unit in scope that reported in the window or is expected to, indicator): unit_code,
-    unit_name, indicator_id, value, numerator, denominator, status. Set-based: one query for all units.
-    Root-only targets give no_target per unit."""
+    """One row per (unit in scope that reported in the window or is expected to, indicator), ordered by
+    unit then indicator: unit_code, unit_name, indicator_id, value, numerator, denominator, status.
+    Set-based: one query for all units, values and statuses included. Root-only targets: no_target."""
     win = make_window(year, quarter, as_of)
     code, _, is_root = resolve_unit(db, unit)
     ctx = Ctx(win, None)
     sql = f"""WITH RECURSIVE {_base_sql(win, is_root, None)},
         items AS ({_item_union(INDICATORS, ctx)}),
-        g AS (SELECT iid, grp, sum(num) AS num, sum(den) AS den, count(*) AS n FROM items GROUP BY ALL
-              UNION ALL SELECT '_UNITS', grp, count(*), NULL, count(*) FROM ucount GROUP BY grp)
-        SELECT g.*, un.name AS unit_name FROM g LEFT JOIN units un ON un.code = g.grp"""
-    g = db.query_df(sql, _params(sql, win, code))
-    columns = ["unit_code", "unit_name", "indicator_id", "value", "numerator", "denominator", "status"]
-    if g.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    units = g.drop_duplicates("grp")[["grp", "unit_name"]].sort_values("grp")
-    reported = g[g["iid"] == "_UNITS"].set_index("grp")["n"]
-    targets = effective_targets(db, year)
-    frames = []
-    for ind in INDICATORS:
-        part = units.merge(g[g["iid"] == ind.id][["grp", "num", "den", "n"]], on="grp", how="left")
-        num = part["num"].to_numpy(dtype=float, na_value=np.nan)
-        den = part["den"].to_numpy(dtype=float, na_value=np.nan)
-        n = part["n"].fillna(0).to_numpy(dtype=float)
-        nu = part["grp"].map(reported).fillna(0).to_numpy(dtype=float)
-        if ind.kind in COUNT_KINDS:
-            empty = (n == 0) & ((nu == 0) | (ind.kind == "cell_count"))
-            val = np.where(empty, np.nan, np.nan_to_num(num))
-            numer, denom = val, np.full(len(part), np.nan)
-        else:
-            ok = (den > 0) & ~np.isnan(den) & (not _no_periods(ind, win))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                val = np.where(ok, 100.0 * num / den, np.nan)
-            numer, denom = np.where(n > 0, num, np.nan), np.where(n > 0, den, np.nan)
-        target = _target_for(ind, targets, False, year)
-        frames.append(pd.DataFrame({
-            "unit_code": part["grp"].to_numpy(), "unit_name": part["unit_name"].to_numpy(),
-            "indicator_id": ind.id, "value": val, "numerator": numer, "denominator": denom,
-            "status": judge_array(val, target)}))
-    return pd.concat(frames, ignore_index=True)[columns]
+        g AS (SELECT iid, grp, sum(num) AS num, sum(den) AS den, count(*) AS n FROM items GROUP BY ALL),
+        nu AS (SELECT grp, count(*) AS n FROM ucount GROUP BY grp),
+        us AS (SELECT DISTINCT grp FROM g UNION SELECT grp FROM nu),
+        ind AS {_indicator_table(win, effective_targets(db, year), False)},
+        v AS (
+            SELECT us.grp, ind.*, g.num, g.den, COALESCE(g.n, 0) AS n,
+                   CASE WHEN ind.is_count THEN
+                          CASE WHEN COALESCE(g.n, 0) = 0 AND (COALESCE(nu.n, 0) = 0 OR ind.count_needs_items)
+                               THEN NULL ELSE COALESCE(g.num, 0) END
+                        WHEN ind.periods_ok AND g.den > 0 THEN 100.0 * g.num / g.den END AS value
+            FROM us CROSS JOIN ind LEFT JOIN g ON g.grp = us.grp AND g.iid = ind.iid
+            LEFT JOIN nu ON nu.grp = us.grp)
+        SELECT v.grp AS unit_code, un.name AS unit_name, v.iid AS indicator_id, v.value,
+               CASE WHEN is_count THEN value WHEN n > 0 THEN num END AS numerator,
+               CASE WHEN NOT is_count AND n > 0 THEN den END AS denominator,
+               {STATUS_SQL} AS status
+        FROM v LEFT JOIN units un ON un.code = v.grp
+        ORDER BY v.grp, v.ord"""
+    # through Arrow: 4× faster than .df() for the ~26 × units rows of a large organisation
+    df = db.cursor().sql(sql, params=_params(sql, win, code)).to_arrow_table().to_pandas()
+    for col in ("value", "numerator", "denominator"):
+        df[col] = df[col].astype(float)
+    return df
 
 
 def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, unit: str | None = None,

@@ -252,3 +252,19 @@ def test_override_changes_the_status_in_compute(org):
     finally:
         set_target(org.db, "I04_MO_HINH_4_TOT", 2024, {"op": "=", "value": 100}, "Ban Tổ chức")
 
+
+
+def test_by_unit_agrees_with_compute_for_each_leaf_unit(org):
+    # statuses are judged in SQL for compute_by_unit and in Python for compute: they must agree
+    df = engine.compute_by_unit(org.db, year=2024, as_of=AS_OF)
+    for unit in ("DB01", "CB01"):  # leaf units: their own reports are their whole scope
+        rep = engine.compute(org.db, year=2024, unit=unit, as_of=AS_OF)
+        rows = df[df["unit_code"] == unit].set_index("indicator_id")
+        assert list(rows.index) == [i.id for i in INDICATORS]
+        for r in rep.indicators:
+            row = rows.loc[r.id]
+            assert row["status"] == r.status, (unit, r.id)
+            if r.value is None:
+                assert np.isnan(row["value"]), (unit, r.id)
+            else:
+                assert row["value"] == pytest.approx(r.value), (unit, r.id)
