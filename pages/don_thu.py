@@ -31,16 +31,13 @@ with shown_errors():
     if register.empty:
         st.info("Không có đơn thư nào được nhận trong kỳ đã chọn.")
     else:
-        left, right = st.columns(2)
         by_kind = views.petitions_by(register, "kind")
-        with left:
-            chart(charts.bars(by_kind, "Loại đơn", "Số đơn", views.petitions_by_title(by_kind, "Loại đơn"),
-                              color="Tình trạng", unit="đơn", big=f.present), key="don_kind")
+        chart(charts.bars(by_kind, "Loại đơn", "Số đơn", views.petitions_by_title(by_kind, "Loại đơn"),
+                          color="Tình trạng", unit="đơn", stack=True, big=f.present, height=380), key="don_kind")
         by_unit = views.petitions_by(register, "unit_name")
-        with right:
-            chart(charts.bars(by_unit, "Đơn vị", "Số đơn", views.petitions_by_title(by_unit, "Đơn vị"),
-                              color="Tình trạng", unit="đơn", horizontal=True, big=f.present,
-                              height=160 + 32 * by_unit["Đơn vị"].nunique()), key="don_unit")
+        chart(charts.bars(by_unit, "Đơn vị", "Số đơn", views.petitions_by_title(by_unit, "Đơn vị"),
+                          color="Tình trạng", unit="đơn", horizontal=True, stack=True, big=f.present,
+                          height=160 + 30 * by_unit["Đơn vị"].nunique()), key="don_unit")
         overdue = views.overdue_petitions(register)
         st.subheader(f"Đơn thư quá hạn chưa giải quyết: {len(overdue)}")
         if not overdue.empty:

@@ -9,7 +9,7 @@ from ui.data import cached, get_db
 from ui.filters import current
 from ui.format import fmt_target
 from ui.page import download, header, shown_errors, table, table_downloads
-from ui.admin import save_target
+from ui.admin import load_units, save_target
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,10 +24,13 @@ with shown_errors():
     download("Tải mẫu danh sách đơn vị (Excel)", unit_list_template_bytes, "mau-danh-sach-don-vi.xlsx", XLSX,
              "ad_units_template")
     units_file = st.file_uploader("Tệp danh sách đơn vị (sheet “Đơn vị”)", key=K.AD_UNITS_FILE)
-    if st.button("Nạp danh sách đơn vị", key=K.AD_UNITS_LOAD, disabled=units_file is None, type="primary"):
-        from loaders.units import load_unit_list_bytes
-
-        st.session_state[K.AD_UNITS_RESULT] = load_unit_list_bytes(db, units_file.getvalue(), units_file.name)
+    st.button("Nạp danh sách đơn vị", key=K.AD_UNITS_LOAD, disabled=units_file is None, type="primary",
+              on_click=load_units, args=(db,))
+    error = st.session_state.get(K.AD_UNITS_ERROR)
+    if error is not None:
+        st.error(error.message, icon="🚫")
+        if error.issues:
+            table(views.issues_table(error.issues), key="ad_units_issues")
     result = st.session_state.get(K.AD_UNITS_RESULT)
     if result is not None:
         st.success(views.unit_list_summary(result))

@@ -31,9 +31,11 @@ def org_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def org_db(org_template, tmp_path) -> Path:
     """A private copy of the organisation's database for one test."""
-    open_database(org_template).cursor().execute("CHECKPOINT")
+    db = open_database(org_template)
+    db.cursor().execute("CHECKPOINT")
     path = tmp_path / "org.duckdb"
     shutil.copy(org_template, path)
+    shutil.copytree(db.archive_dir, tmp_path / "org-archive")  # the archive lives beside its database
     return path
 
 
@@ -233,17 +235,18 @@ def test_upload_previews_every_error_and_stores_only_on_confirm(app, org_db, tmp
     assert matrix.loc[matrix["Mã đơn vị"] == "DB02", "Quý II"].iloc[0] != "✗ Chưa nộp"
 
 
-def test_upload_identical_file_is_a_duplicate(app, org_db, tmp_path):
-    """Re-uploading a stored file is reported as a duplicate and the confirm button stores nothing."""
-    data = open_database(org_db).query_value("SELECT file_hash FROM submissions WHERE file_name = 'CB03_2024_Q1.xlsx'")
-    assert data
-    original = workbook_bytes(tmp_path, "CB03", 2024, "Q1")
+def test_upload_identical_file_is_a_duplicate(app, org_db):
+    """Re-uploading the exact bytes of a stored report is reported as a duplicate; nothing to confirm."""
+    db = open_database(org_db)
+    digest = db.query_value("SELECT file_hash FROM submissions WHERE file_name = 'CB03_2024_Q1.xlsx'")
+    original = (db.archive_dir / digest[:2] / f"{digest}.xlsx").read_bytes()
+    before = _submissions(org_db)
     at = open_page(app, "pages/nop_bao_cao.py")
     at.file_uploader(key=f"{K.UP_FILES}_0").set_value(("CB03_2024_Q1.xlsx", original, XLSX)).run()
-    # openpyxl stamps the save time into the file, so bytes may differ: either duplicate or a valid new version
-    shown = texts(at)
-    assert "CB03_2024_Q1.xlsx" in shown and ("Trùng" in shown or "Hợp lệ" in shown)
     assert not at.exception
+    assert "**CB03_2024_Q1.xlsx** — CB03, Quý I/2024: = Trùng với báo cáo đã lưu, không thay đổi gì" in texts(at)
+    assert at.button(key=K.UP_CONFIRM).disabled
+    assert _submissions(org_db) == before
 
 
 def test_store_valid_skips_rejected_previews(org_db, tmp_path, monkeypatch):
@@ -287,3 +290,81 @@ def test_target_override_without_name_is_refused(app, org_db):
     assert not at.exception
     assert any("người thay đổi" in e.value for e in at.error)
     assert open_database(org_db).query_value("SELECT count(*) FROM target_overrides") == 0
+
+
+def test_unit_list_upload_on_admin_page(app, org_db):
+    """Loading a unit list adds the new unit (shown in the list and the sidebar picker); a list with an
+    unknown parent is rejected with the row named, and stores nothing."""
+    from tests.test_app_smoke import UNITS, unit_list_bytes
+
+    at = open_page(app, "pages/quan_tri.py")
+    rows = UNITS + [("CB09", "Chi bộ Công ty Cao su", "Chi bộ cơ sở", None)]
+    at.file_uploader(key=K.AD_UNITS_FILE).set_value(("don_vi.xlsx", unit_list_bytes(rows), XLSX)).run()
+    at.button(key=K.AD_UNITS_LOAD).click().run()
+    assert not at.exception and not at.error
+    assert any("1 đơn vị thêm mới" in s.value for s in at.success)
+    assert "CB09" in list(frame_with(at, "Mã đơn vị", "Loại hình")["Mã đơn vị"])
+    assert "└ Chi bộ Công ty Cao su · CB09" in at.selectbox(key=K.UNIT).options  # the sidebar knows it at once
+
+    bad = rows + [("DB10", "Đảng bộ Công ty Mới", "Đảng bộ cơ sở", "KHONG_CO")]
+    at.file_uploader(key=K.AD_UNITS_FILE).set_value(("don_vi_loi.xlsx", unit_list_bytes(bad), XLSX)).run()
+    at.button(key=K.AD_UNITS_LOAD).click().run()
+    assert not at.exception
+    assert any("không có thay đổi nào được lưu" in e.value for e in at.error)
+    issues = frame_with(at, "Trang tính", "Dòng", "Cột", "Giá trị", "Nội dung")
+    assert "KHONG_CO" in list(issues["Giá trị"])
+    assert open_database(org_db).query_value("SELECT count(*) FROM units WHERE code = 'DB10'") == 0
+
+
+# ------------------------------------------------------------------ loaders.history (pure reads)
+def test_completeness_statuses(org_db):
+    """Each (unit, period) of 2024: on time, late (DB02 Q1, 25 days after), missing after the deadline,
+    waiting between period end and deadline, not due before the period ends."""
+    from loaders.history import completeness
+
+    db = open_database(org_db)
+    long = completeness(db, year=2024, as_of=dt.date(2024, 7, 10))
+    get = {(r.unit_code, r.period): r.status for r in long.itertuples()}
+    assert set(long["unit_code"]) == {"DB01", "DB02", "CB03", "DB04"}  # DBCT01 does not report
+    assert get[("DB01", "Q1")] == "on_time" and get[("DB02", "Q1")] == "late"
+    assert get[("CB03", "Q2")] == "waiting"  # Q2 ended 30/06, deadline 15/07 not passed on 10/07
+    assert get[("DB01", "Q2")] == "on_time"
+    assert get[("DB04", "Q3")] == "not_due"
+    later = completeness(db, year=2024, as_of=dt.date(2024, 7, 16))
+    assert dict(((r.unit_code, r.period), r.status) for r in later.itertuples())[("CB03", "Q2")] == "missing"
+    scoped = completeness(db, year=2024, unit="DBCT01", as_of=dt.date(2024, 7, 16))
+    assert set(scoped["unit_code"]) == {"DB04"}
+
+
+def test_submission_history_keeps_every_version(org_db):
+    """The replaced first version of DB01 2024 Q1 stays in the history next to the current one."""
+    from loaders.history import submission_history
+
+    hist = submission_history(open_database(org_db), unit="DB01", year=2024)
+    q1 = hist[hist["period"] == "Q1"].sort_values("version")
+    assert list(q1["version"]) == [1, 2] and list(q1["status"]) == ["replaced", "current"]
+    assert list(q1["uploader"]) == ["Trần Thị Văn Phòng", "Lê Văn Sửa"]
+    assert set(hist["unit_code"]) == {"DB01"}
+
+
+def test_petition_register_overdue_and_age(org_db):
+    """Petitions received 01/02/2024, still pending: overdue once the 30-day deadline passed, age in days."""
+    from loaders.history import petition_register
+
+    reg = petition_register(open_database(org_db), year=2024, as_of=dt.date(2024, 3, 10))
+    assert len(reg) == 4 and reg["overdue"].all()
+    assert set(reg["age_days"]) == {38}  # 01/02 → 10/03/2024
+    early = petition_register(open_database(org_db), year=2024, as_of=dt.date(2024, 2, 15))
+    assert not early["overdue"].any()
+
+
+def test_activities_by_unit_annual_report_wins(org_db):
+    """Full year: DB01's Năm report (5 documents) is its year, not Q1 v2 (9) + Q2 (5); a quarter alone: Q1."""
+    from loaders.history import activities_by_unit
+
+    db = open_database(org_db)
+    year = activities_by_unit(db, year=2024)
+    docs = {r.unit_code: r.value for r in year[year["element"] == "VAN_BAN_CHI_DAO"].itertuples()}
+    assert docs == {"DB01": 5, "DB02": 5, "CB03": 5, "DB04": 5}
+    q1 = activities_by_unit(db, year=2024, quarter=1)
+    assert {r.unit_code: r.value for r in q1[q1["element"] == "VAN_BAN_CHI_DAO"].itertuples()}["DB01"] == 9

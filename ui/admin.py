@@ -24,3 +24,22 @@ def save_target(db: Database) -> None:
         return
     ss[K.AD_T_MESSAGE] = (f"Đã lưu mục tiêu {picked.split('_', 1)[0]} từ năm {year}: "
                           f"{fmt_target(target, indicator_unit(picked))}")
+
+
+def load_units(db: Database) -> None:
+    """Callback of 'Nạp danh sách đơn vị': load the chosen unit-list file; keep the result or the error
+    (with every issue) for the page to show. Running first lets the sidebar list the new units at once."""
+    import streamlit as st
+
+    from loaders.units import load_unit_list_bytes
+    from ui import state as K
+
+    ss = st.session_state
+    chosen = ss.get(K.AD_UNITS_FILE)
+    ss[K.AD_UNITS_RESULT] = ss[K.AD_UNITS_ERROR] = None
+    if chosen is None:
+        return
+    try:
+        ss[K.AD_UNITS_RESULT] = load_unit_list_bytes(db, chosen.getvalue(), chosen.name)
+    except DashboardError as exc:
+        ss[K.AD_UNITS_ERROR] = exc

@@ -20,17 +20,20 @@ def style(fig: go.Figure, title: str, *, big: bool = False, height: int | None =
     base = 20 if big else 14
     text = wrap(title, 60 if big else 50)
     lines = text.count("<br>") + 1
+    top, bottom = 30 + (base + 12) * lines, 40 + 3 * base
+    total = int((height or 400) * (1.3 if big else 1)) + 22 * (lines - 1) + 2 * base
+    # the legend sits below the x-axis title: its offset is a fraction of the plot area, so derive it
+    legend_y = -min(0.6, (4 * base + 6) / max(total - top - bottom, 80))
     fig.update_layout(
         title={"text": text, "font": {"size": base + 6}, "x": 0, "xanchor": "left"},
         separators=",.",
         font={"size": base, "family": "Inter, 'Segoe UI', 'DejaVu Sans', sans-serif"},
         template="plotly_white",
-        margin={"l": 10, "r": 40, "t": 30 + (base + 12) * lines, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
+        margin={"l": 10, "r": 40, "t": top, "b": bottom},
+        legend={"orientation": "h", "yanchor": "top", "y": legend_y, "xanchor": "left", "x": 0},
         hoverlabel={"font_size": base},
+        height=total,
     )
-    if height:
-        fig.update_layout(height=int(height * (1.3 if big else 1)) + 22 * (lines - 1))
     return fig
 
 
@@ -130,8 +133,8 @@ def status_by_year(df: pd.DataFrame, title: str, *, big: bool = False) -> go.Fig
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = None, unit: str = "",
          x_title: str = "", horizontal: bool = False, band: tuple | None = None, big: bool = False,
-         height: int | None = None) -> go.Figure:
-    """Plain or grouped bars (one series per value of `color`), optional target band (low, high)."""
+         height: int | None = None, stack: bool = False) -> go.Figure:
+    """Plain, grouped or stacked bars (one series per value of `color`), optional target band (low, high)."""
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
@@ -156,7 +159,7 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
     else:
         fig.update_yaxes(title=value_axis, rangemode="tozero")
         fig.update_xaxes(title=x_title, type="category")
-    fig.update_layout(barmode="group", showlegend=color is not None)
+    fig.update_layout(barmode="stack" if stack else "group", showlegend=color is not None)
     return style(fig, title, big=big, height=height or 400)
 
 
@@ -184,7 +187,7 @@ def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
     fig = style(fig, title, big=big, height=190 + 36 * max(len(matrix), 1))
-    fig.update_layout(margin_t=fig.layout.margin.t + 30, legend_y=-0.05 if len(matrix) > 6 else -0.15)
+    fig.update_layout(margin_t=fig.layout.margin.t + 30, legend_y=-0.02)
     return fig
 
 
