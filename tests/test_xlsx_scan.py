@@ -107,3 +107,50 @@ def test_malformed_sheet_tail_keeps_cells_found_before_it(tmp_path):
     xml = NS + b'<sheetData><row r="2"><c r="B2"><f>1+1</f></c></row><row r="3"><c r="C3"><f>2</f></c'
     data = _xlsx_with_sheet_xml(tmp_path, xml)
     assert uncached_formula_cells(data) == [("Sinh hoạt", 2, 2)]
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
+
+# one cell: (kind, with r attribute); kinds: plain value, cached formula, uncached formula, empty-<v/> formula
+_CELL = st.tuples(st.sampled_from(["value", "cached", "uncached", "empty_v", "gap"]), st.booleans())
+
+
+@given(st.lists(st.lists(_CELL, min_size=1, max_size=6), min_size=1, max_size=8))
+def test_scan_matches_a_hand_built_sheet(rows):
+    """Random sheets with and without r attributes: exactly the uncached formula cells come back, in order."""
+    expected, xml_rows = [], []
+    for i, cells in enumerate(rows, start=1):
+        written, parts = 0, []
+        for col, (kind, with_ref) in enumerate(cells, start=1):
+            if kind == "gap":  # a skipped column: the next cell must carry its reference
+                continue
+            # a cell may omit r only when it directly follows the previous written cell
+            ref = f' r="{get_column_letter(col)}{i}"' if with_ref or col != written + 1 else ""
+            body = {"value": "<v>1</v>", "cached": "<f>A1</f><v>3</v>", "uncached": "<f>A1</f>",
+                    "empty_v": "<f>A1</f><v/>"}[kind]
+            parts.append(f"<c{ref}>{body}</c>")
+            written = col
+            if kind in ("uncached", "empty_v"):
+                expected.append(("Sinh hoạt", i, col))
+        xml_rows.append(f'<row r="{i}">{"".join(parts)}</row>')
+    xml = NS + f"<sheetData>{''.join(xml_rows)}</sheetData></worksheet>".encode()
+    assert uncached_formula_cells(_in_memory_with_sheet_xml(xml)) == expected
+
+
+_BASE: list[bytes] = []
+
+
+def _in_memory_with_sheet_xml(sheet_xml: bytes) -> bytes:
+    """Like _xlsx_with_sheet_xml, without touching the disk (one xlsxwriter base, rezipped per example)."""
+    if not _BASE:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+        wb.add_worksheet("Sinh hoạt")
+        wb.close()
+        _BASE.append(buf.getvalue())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_BASE[0])) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else src.read(info))
+    return out.getvalue()
