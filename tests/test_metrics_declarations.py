@@ -268,3 +268,29 @@ def test_by_unit_agrees_with_compute_for_each_leaf_unit(org):
                 assert np.isnan(row["value"]), (unit, r.id)
             else:
                 assert row["value"] == pytest.approx(r.value), (unit, r.id)
+
+
+def test_scope_units_and_unit_tree(org):
+    from metrics.scope import scope_units, unit_tree
+
+    assert scope_units(org.db, "DB02") == ["CB01", "DB02"]
+    assert scope_units(org.db, "db01") == ["DB01"]  # codes are matched upper-case
+    assert set(scope_units(org.db, None)) == {"ROOT", "DB01", "DB02", "CB01"}
+    with pytest.raises(DashboardError, match="Không tìm thấy đơn vị"):
+        scope_units(org.db, "KHONG_CO")
+    tree = unit_tree(org.db).set_index("code")
+    assert tree.loc["ROOT", "depth"] == 0 and tree.loc["CB01", "depth"] == 2
+    assert tree.loc["CB01", "path"] == "ROOT/DB02/CB01"
+
+
+def test_window_counts_only_what_ended_by_as_of():
+    from metrics.scope import make_window
+
+    w = make_window(2025, None, dt.date(2025, 4, 20))
+    assert (w.months_ended, w.quarters_ended, w.expected_periods) == (3, 1, ("Q1",))
+    w = make_window(2024, 2, dt.date(2025, 1, 1))
+    assert w.periods == ("Q1", "Q2") and w.end == dt.date(2024, 6, 30) and w.months_ended == 6
+    w = make_window(2024, None, dt.date(2024, 12, 31))
+    assert w.expected_periods == ("Q1", "Q2", "Q3", "Q4", "Y")  # the year's last day ends Q4 and Năm
+    single = make_window(2024, 3, dt.date(2025, 1, 1), single_quarter=True)
+    assert single.periods == ("Q3",) and single.start == dt.date(2024, 7, 1)
