@@ -299,6 +299,7 @@ def pipeline_overheads(data: bytes, rounds: int) -> dict[str, float]:
 
 # ---------------------------------------------------------------- report
 def fmt_ms(seconds: float) -> str:
+    """Milliseconds below one second, seconds above."""
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 

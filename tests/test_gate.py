@@ -39,6 +39,7 @@ def only_message(issues: list[Issue], file_name: str) -> str:
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> bytes:
+    """A valid v1 workbook written by the test builder (openpyxl)."""
     path = write_workbook(tmp_path_factory.mktemp("gate") / "DB01_2024_Q1.xlsx", elements={"DOI_THOAI": 3})
     return path.read_bytes()
 
@@ -59,6 +60,7 @@ def rezip(data: bytes, add: dict[str, bytes] | None = None, drop: tuple[str, ...
 
 
 def make_zip(entries: dict[str, bytes | str]) -> bytes:
+    """A fresh deflated zip with exactly these entries."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, payload in entries.items():
@@ -107,6 +109,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
 
 
 def biff_record(rtype: int, payload: bytes = b"") -> bytes:
+    """One BIFF record: type, length, payload."""
     return struct.pack("<HH", rtype, len(payload)) + payload
 
 

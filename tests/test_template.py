@@ -20,11 +20,13 @@ HEADER_ROW, EXAMPLE_ROW, FIRST_DATA_ROW = 2, 3, 4
 
 @pytest.fixture(scope="module")
 def data() -> bytes:
+    """The blank template, generated once for the module."""
     return template_bytes()
 
 
 @pytest.fixture(scope="module")
 def wb(data):
+    """The blank template opened with openpyxl (a second, independent reader)."""
     return load_workbook(io.BytesIO(data))
 
 
