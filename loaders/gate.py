@@ -337,8 +337,12 @@ def _calamine_opens(data: bytes, kind: str) -> None:
 SANDBOX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 SANDBOX_TIMEOUT_S = 60
 _SANDBOX_CODE = r"""
-import io, resource, sys
-resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
+import io, sys
+try:
+    import resource  # POSIX only; elsewhere the child still isolates a crash, just without the cap
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
+except (ImportError, ValueError, OSError):
+    pass
 import python_calamine as pc
 data = sys.stdin.buffer.read()
 try:
