@@ -34,13 +34,19 @@ class RawWorkbook:
         return ""
 
 
+# Interrupts and exits must pass through; every other failure of the reader is a bad file.
+_NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
 def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
     """Read every worksheet of a workbook; unreadable input raises DashboardError in Vietnamese."""
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise DashboardError(f"Tệp {file_name} được đặt mật khẩu; hãy bỏ mật khẩu rồi tải lên lại.") from None
-    except Exception as exc:  # calamine raises several types for the same user problem: not a workbook
+    except _NOT_OURS:
+        raise
+    except BaseException as exc:  # calamine raises several types (a Rust panic is a BaseException): not a workbook
         raise DashboardError(
             f"Không đọc được tệp {file_name}: không phải sổ tính Excel hợp lệ hoặc tệp bị hỏng ({_short(exc)})."
         ) from None
@@ -58,9 +64,9 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
                     "hãy xoá các dòng, cột thừa rồi tải lên lại."
                 )
             sheets[meta.name] = [list(row) for row in sheet.to_python(skip_empty_area=False)]
-    except DashboardError:
+    except (DashboardError, *_NOT_OURS):
         raise
-    except Exception as exc:
+    except BaseException as exc:  # includes pyo3's PanicException from a malformed part
         raise DashboardError(f"Không đọc được nội dung tệp {file_name}: tệp bị hỏng ({_short(exc)}).") from None
     finally:
         try:
@@ -70,6 +76,6 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
     return RawWorkbook(file_name=file_name, sheets=sheets, data=data)
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
