@@ -362,14 +362,13 @@ def status_by_year_title(df: pd.DataFrame) -> str:
     return f"Chỉ tiêu chưa đạt: {int(a['count'])} ({int(a['year'])}) → {int(b['count'])} ({int(b['year'])})"
 
 
-def trend_series(trend: pd.DataFrame, indicator_id: str, rows: list[dict]) -> tuple[pd.DataFrame, dict | None, str]:
-    """(year, value, value_text) of one indicator from metrics.engine.trend, its current target and unit."""
+def trend_series(rows_by_year: dict[int, list[dict]], indicator_id: str,
+                 rows: list[dict]) -> tuple[pd.DataFrame, dict | None, str]:
+    """(year, value, value_text) of one indicator over the years, its current target and unit."""
     row = next((r for r in rows if r["id"] == indicator_id), {"target": None, "unit": ""})
-    df = trend
-    if "indicator_id" in df.columns:
-        df = df[df["indicator_id"] == indicator_id]
-    df = df.sort_values("year")
-    out = pd.DataFrame({"year": df["year"].astype(int).tolist(), "value": df["value"].tolist()})
+    years = sorted(rows_by_year)
+    values = [next((r["value"] for r in rows_by_year[y] if r["id"] == indicator_id), None) for y in years]
+    out = pd.DataFrame({"year": years, "value": [float("nan") if v is None else float(v) for v in values]})
     out["value_text"] = [fmt_value(v, row["unit"]) for v in out["value"]]
     return out, row["target"], row["unit"]
 
@@ -757,3 +756,36 @@ SHORT_ACTIVITY = {
     "PHAN_BIEN": "Góp ý, phản biện", "AN_SINH": "An sinh xã hội", "DON_THU_NHAN": "Đơn thư nhận",
     "DON_THU_QUA_HAN": "Đơn quá hạn", "DON_THU_SO_NGAY_TB": "Ngày giải quyết TB",
 }
+
+
+# ------------------------------------------------------------------ large organisations
+MAX_CHART_ROWS = 40  # beyond this a per-unit chart is unreadable on a projector
+
+
+def worst_completeness(long: pd.DataFrame, limit: int = MAX_CHART_ROWS) -> tuple[pd.DataFrame, int]:
+    """The `limit` units with the most missing/late reports (all of them when fewer), and how many units
+    were left out of the chart (the table still lists everyone)."""
+    units = long["unit_code"].drop_duplicates()
+    if len(units) <= limit:
+        return long, 0
+    bad = long.assign(score=long["status"].map({"missing": 2, "late": 1}).fillna(0))
+    keep = bad.groupby("unit_code")["score"].sum().sort_values(ascending=False, kind="stable").index[:limit]
+    return long[long["unit_code"].isin(keep)], len(units) - limit
+
+
+def worst_units(by_unit: pd.DataFrame, ids: list[str], limit: int = MAX_CHART_ROWS) -> tuple[pd.DataFrame, int]:
+    """compute_by_unit rows of the `limit` units with the most indicators not met, and how many were left out."""
+    units = by_unit["unit_code"].drop_duplicates()
+    if len(units) <= limit:
+        return by_unit, 0
+    nm = by_unit[by_unit["indicator_id"].isin(ids)].assign(bad=lambda d: d["status"] == "not_met")
+    keep = nm.groupby("unit_code")["bad"].sum().sort_values(ascending=False, kind="stable").index[:limit]
+    return by_unit[by_unit["unit_code"].isin(keep)], len(units) - limit
+
+
+def top_bottom(df: pd.DataFrame, limit: int = MAX_CHART_ROWS) -> pd.DataFrame:
+    """The first and last limit/2 rows of a ranked table (all rows when it is short)."""
+    if len(df) <= limit:
+        return df
+    half = limit // 2
+    return pd.concat([df.head(half), df.tail(half)])

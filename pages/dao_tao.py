@@ -8,7 +8,7 @@ from ui import charts
 from ui.data import cached, get_db
 from ui.filters import current
 from ui.page import chart, header, shown_errors, table, table_downloads
-from ui.sections import indicator_group
+from ui.sections import indicator_group, yearly_rows
 
 f = current()
 db = get_db()
@@ -27,10 +27,10 @@ with shown_errors():
 
     st.subheader("Qua các năm")
     years = views.trend_years(cached(history.report_years, db), f.year, span=5)
-    tr = cached(engine.trend, db, indicator_ids=ids, years=years, unit=f.engine_kwargs()["unit"])
+    rows_by_year = yearly_rows(db, f, years)
     cols = st.columns(len(quotas) or 1)
     for col, r in zip(cols, quotas):
-        series, target, unit = views.trend_series(tr, r["id"], rows)
+        series, target, unit = views.trend_series(rows_by_year, r["id"], rows)
         with col:
             chart(charts.bars(series.rename(columns={"value": "Số người"}), "year", "Số người",
                               views.trend_title(series, r["name"], unit), unit=unit, x_title="Năm",

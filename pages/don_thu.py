@@ -9,7 +9,7 @@ from ui.data import cached, get_db
 from ui.filters import current
 from ui.format import fmt_auto, window_label
 from ui.page import chart, header, shown_errors, table, table_downloads
-from ui.sections import indicator_group
+from ui.sections import indicator_group, yearly_rows
 
 f = current()
 db = get_db()
@@ -50,8 +50,7 @@ with shown_errors():
 
     st.subheader("Đơn thư vượt cấp so với mục tiêu năm 2026")
     years = views.trend_years(cached(history.report_years, db), f.year, span=5)
-    tr = cached(engine.trend, db, indicator_ids=["I10_DON_VUOT_CAP"], years=years, unit=f.engine_kwargs()["unit"])
-    series, _, unit = views.trend_series(tr, "I10_DON_VUOT_CAP", rows)
+    series, _, unit = views.trend_series(yearly_rows(db, f, years), "I10_DON_VUOT_CAP", rows)
     chart(charts.trend(series, views.over_level_title(series), unit=unit, target_low=0, big=f.present),
           key="don_i10_trend")
     st.caption("Mục tiêu (Chương trình hành động số 26-CTtr/ĐU): phấn đấu đến năm 2026 không còn đơn thư vượt cấp; "

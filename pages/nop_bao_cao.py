@@ -51,8 +51,12 @@ with shown_errors():
     if long.empty:
         st.info("Chưa có đơn vị nào trong danh sách phải nộp báo cáo.")
     else:
-        chart(charts.completeness_heatmap(long, f"{counts['late']} báo cáo nộp muộn, {counts['missing']} "
+        shown, left_out = views.worst_completeness(long)
+        chart(charts.completeness_heatmap(shown, f"{counts['late']} báo cáo nộp muộn, {counts['missing']} "
                                           f"báo cáo chưa nộp năm {f.year}", big=f.present), key="up_matrix_chart")
+        if left_out:
+            st.caption(f"Biểu đồ chỉ hiện {views.MAX_CHART_ROWS} đơn vị thiếu báo cáo nhiều nhất; "
+                       f"{left_out} đơn vị khác có trong bảng dưới đây.")
         matrix = views.completeness_matrix(long)
         table(matrix, key="up_matrix_table")
         table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix")

@@ -28,7 +28,7 @@ with shown_errors():
     with tab_units:
         ids = [r["id"] for r in rows if r.get("group") in (G_SINH_HOAT, G_XEP_LOAI)]
         by_unit = cached(engine.compute_by_unit, db, **f.engine_kwargs())
-        matrix, text = views.unit_matrix(by_unit, ids, f.unit_names)
+        matrix, text = views.unit_matrix(views.worst_units(by_unit, ids)[0], ids, f.unit_names)
         if matrix.empty:
             st.info("Chưa có đơn vị nào báo cáo trong kỳ đã chọn.")
         else:

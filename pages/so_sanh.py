@@ -28,17 +28,22 @@ with shown_errors():
         st.info("Chưa có đơn vị nào báo cáo trong kỳ đã chọn.")
         st.stop()
 
-    matrix, text = views.unit_matrix(by_unit, ids, f.unit_names)
+    shown, left_out = views.worst_units(by_unit, ids)
+    matrix, text = views.unit_matrix(shown, ids, f.unit_names)
     chart(charts.status_heatmap(matrix, text, views.heatmap_title(by_unit, ids, window), big=f.present),
           key="ss_heatmap")
+    if left_out:
+        st.caption(f"Biểu đồ hiện {views.MAX_CHART_ROWS} đơn vị có nhiều chỉ tiêu chưa đạt nhất; "
+                   f"{left_out} đơn vị khác có trong bảng xếp hạng.")
 
     st.subheader("Xếp hạng đơn vị")
     ranking = views.unit_ranking(by_unit, ids, f.unit_names)
     if ranking.empty:
         st.info("Chưa có chỉ tiêu nào được đánh giá cho các đơn vị trong kỳ đã chọn.")
     else:
-        chart(charts.bars(ranking, "Đơn vị", "Tỷ lệ đạt (%)", views.ranking_title(ranking, window), unit="%",
-                          horizontal=True, big=f.present, height=140 + 30 * len(ranking)), key="ss_ranking")
+        top = views.top_bottom(ranking)
+        chart(charts.bars(top, "Đơn vị", "Tỷ lệ đạt (%)", views.ranking_title(ranking, window), unit="%",
+                          horizontal=True, big=f.present, height=140 + 30 * len(top)), key="ss_ranking")
         table(ranking, key="ss_ranking_table")
         table_downloads(ranking, f"Xếp hạng đơn vị {f.year}", "ss_rank")
 
@@ -47,7 +52,7 @@ with shown_errors():
     if st.session_state.get(K.SS_INDICATOR) not in names:
         st.session_state[K.SS_INDICATOR] = next(iter(names))
     picked = st.selectbox("Chỉ tiêu", list(names), format_func=names.get, key=K.SS_INDICATOR)
-    one = views.indicator_by_unit(by_unit, picked, f.unit_names)
+    one = views.top_bottom(views.indicator_by_unit(by_unit, picked, f.unit_names))
     if one.empty:
         st.info("Không đơn vị nào có số liệu cho chỉ tiêu này trong kỳ đã chọn.")
     else:

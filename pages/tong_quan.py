@@ -9,7 +9,7 @@ from ui.data import cached, get_db
 from ui.filters import current
 from ui.format import fmt_status, window_label
 from ui.page import chart, download, export_module, header, shown_errors, slug, table, table_downloads
-from ui.sections import behind_expanders, drilldown
+from ui.sections import behind_expanders, drilldown, yearly_rows
 
 f = current()
 db = get_db()
@@ -57,9 +57,8 @@ with shown_errors():
 
     st.subheader("So với các năm trước")
     years = views.trend_years(cached(history.report_years, db), f.year)
-    by_year = views.status_by_year({y: views.indicator_rows(cached(engine.compute, db, year=y, quarter=None,
-                                                                   unit=f.engine_kwargs()["unit"], as_of=f.as_of))
-                                    for y in years})
+    rows_by_year = yearly_rows(db, f, years)
+    by_year = views.status_by_year(rows_by_year)
     t1, t2 = st.columns(2)
     with t1:
         chart(charts.status_by_year(by_year, views.status_by_year_title(by_year), big=f.present), key="ov_years_chart")
@@ -69,8 +68,7 @@ with shown_errors():
         if st.session_state.get(K.OV_TREND) not in ids:
             st.session_state[K.OV_TREND] = ids[0]
         picked = st.selectbox("Chỉ tiêu xem xu hướng", ids, format_func=names.get, key=K.OV_TREND)
-        tr = cached(engine.trend, db, indicator_ids=[picked], years=years, unit=f.engine_kwargs()["unit"])
-        series, target, unit = views.trend_series(tr, picked, rows)
+        series, target, unit = views.trend_series(rows_by_year, picked, rows)
         chart(charts.trend(series, views.trend_title(series, names[picked], unit), unit=unit,
                            target_low=views.target_low(target), target_high=views.target_high(target),
                            big=f.present), key="ov_trend_chart")

@@ -48,7 +48,7 @@ with shown_errors():
         table_downloads(matrix, f"Hoạt động tuyên giáo dân vận theo quý {f.year}", "tg_q")
     with tab_u:
         per_unit = cached(history.activities_by_unit, db, year=f.year, quarter=f.quarter, unit=f.scope_unit)
-        series = views.activity_by_unit(per_unit, element, f.unit_names)
+        series = views.activity_by_unit(per_unit, element, f.unit_names).head(views.MAX_CHART_ROWS)
         if series.empty:
             st.info("Chưa có đơn vị nào báo cáo hoạt động này trong kỳ đã chọn.")
         else:

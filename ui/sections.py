@@ -69,3 +69,12 @@ def indicator_group(db, report_rows: list[dict], groups: list[str], f: Filters, 
     behind_expanders(rows, f, key)
     st.subheader("Chi tiết theo đơn vị và báo cáo")
     drilldown(db, rows, f, key, f"{key}_detail")
+
+
+def yearly_rows(db, f: Filters, years: list[int]) -> dict[int, list[dict]]:
+    """Indicator rows of each full year for the current unit (cached per year, shared by every page)."""
+    from metrics import engine
+
+    unit = f.engine_kwargs()["unit"]
+    return {y: views.indicator_rows(cached(engine.compute, db, year=y, quarter=None, unit=unit, as_of=f.as_of))
+            for y in years}
