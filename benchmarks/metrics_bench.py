@@ -199,7 +199,15 @@ def hardware() -> dict[str, str]:
         ram = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, AttributeError):
         pass
+    try:
+        import subprocess
+
+        commit = subprocess.run(["git", "-C", str(ROOT_DIR), "log", "-1", "--format=%h", "--", "metrics"],
+                                capture_output=True, text=True, timeout=10).stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        commit = "?"
     return {"nproc": str(os.cpu_count()), "CPU": cpu, "RAM": ram, "OS": platform.platform(),
+            "metrics commit": commit,
             "Python": platform.python_version(), "DuckDB": duckdb.__version__}
 
 
