@@ -162,49 +162,34 @@ def h_cell_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
 
 
 def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
-    """Cells counted with ≥1 meeting of the kind in every ended month (or quarter) of the window."""
+    """Cells counted with ≥1 meeting of the kind in every ended month (or quarter) of the window; the
+    figure is the number of ended months (quarters) with one. Windows start in January, so the ended
+    months are 1..n: bits 1..n of the cell's month mask."""
     p = ind.params
-    every = p["every"]
-    need = ctx.win.months_ended if every == "month" else ctx.win.quarters_ended
-    part = "month" if every == "month" else "quarter"
-    last = _ended_end(ctx.win, every)
+    need = ctx.win.months_ended if p["every"] == "month" else ctx.win.quarters_ended
+    mask = "m.month_mask" if p["every"] == "month" else "m.quarter_mask"
+    have = f"COALESCE(bit_count({mask} & {(1 << (need + 1)) - 2}), 0)"
     return (f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
-               COALESCE(m.n, 0) AS figure, CASE WHEN COALESCE(m.n, 0) >= {need} THEN 1 ELSE 0 END AS num,
-               1 AS den, COALESCE(m.n, 0) >= {need} AS ok,
-               c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id, {CELL_DETAIL}
-        FROM cellx c LEFT JOIN (
-            SELECT unit_code, cell_code, bit_count(bit_or(1::BIGINT << {part}(meeting_date)::INTEGER)) AS n FROM mtg
-            WHERE kind = {_lit(p['meeting_kind'])} AND meeting_date <= {_lit(last)} GROUP BY ALL
-        ) m ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code""")
-
-
-def _ended_end(win: Window, every: str) -> dt.date:
-    """The last day of the last ended month/quarter of the window (the window start - 1 if none)."""
-    from metrics.scope import month_end
-
-    first_month = win.start.month
-    if every == "month":
-        n = win.months_ended
-        return month_end(win.year, first_month + n - 1) if n else win.start - dt.timedelta(days=1)
-    n = win.quarters_ended
-    return month_end(win.year, first_month + 3 * n - 1) if n else win.start - dt.timedelta(days=1)
+               {have} AS figure, CASE WHEN {have} >= {need} THEN 1 ELSE 0 END AS num, 1 AS den,
+               {have} >= {need} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id,
+               {CELL_DETAIL}
+        FROM cellx c LEFT JOIN mtg_cell m
+          ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code AND m.kind = {_lit(p['meeting_kind'])}""")
 
 
 def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
-    """Σ num / Σ den over the window's deduplicated meetings of the kind (a boolean num counts 1), summed
-    per cell: the items are cells with their own rate, so a drill-down shows which cells lag."""
+    """Σ num / Σ den over the window's deduplicated meetings of the kind (ideological: meetings with it
+    on the agenda / meetings), summed per cell: the items are cells with their own rate."""
     p = ind.params
-    num = {"attended": "m.attended", "ideological": "CASE WHEN m.ideological THEN 1 ELSE 0 END"}[p["num"]]
-    den = {"required": "m.required", None: "1"}[p["den"]]
+    num = {"attended": "m.attended", "ideological": "m.ideological"}[p["num"]]
+    den = {"required": "m.required", None: "m.meetings"}[p["den"]]
     return (f"""
         SELECT {ctx.grp('m')} AS grp, m.unit_code, m.unit_code || '/' || m.cell_code AS item, NULL AS label,
-               CASE WHEN sum({den}) > 0 THEN 100.0 * sum({num}) / sum({den}) END AS figure,
-               sum({num}) AS num, sum({den}) AS den, TRUE AS ok, NULL AS behind_key,
-               max(m.submission_id) AS submission_id, m.cell_code, count(*) AS meetings,
-               min(m.meeting_date) AS first_meeting, max(m.meeting_date) AS last_meeting
-        FROM mtg m WHERE m.kind = {_lit(p['meeting_kind'])}
-        GROUP BY 1, m.unit_code, m.cell_code""")
+               CASE WHEN {den} > 0 THEN 100.0 * {num} / {den} END AS figure,
+               {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id, m.cell_code,
+               m.meetings, m.first_meeting, m.last_meeting
+        FROM mtg_cell m WHERE m.kind = {_lit(p['meeting_kind'])}""")
 
 
 def h_person_count(ind: Indicator, ctx: Ctx) -> str:
@@ -329,14 +314,23 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
         SELECT u.unit_code, u.submission_id, u.period, c.cell_code, c.cell_name, c.cell_kind, c.members, c.rating,
                c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
         FROM ucount u JOIN cells c ON c.submission_id = u.submission_id),
-    mtg AS MATERIALIZED (
-        SELECT s.unit_code, m.cell_code, m.meeting_date, m.kind,
-               arg_max(s.id, {MEETING_ORDER}) AS submission_id, arg_max(m.required, {MEETING_ORDER}) AS required,
-               arg_max(m.attended, {MEETING_ORDER}) AS attended,
-               arg_max(m.ideological, {MEETING_ORDER}) AS ideological, arg_max(m.topic, {MEETING_ORDER}) AS topic
-        FROM subs s JOIN meetings m ON m.submission_id = s.id
-        WHERE m.meeting_date BETWEEN $start AND $end_asof
-        GROUP BY s.unit_code, m.cell_code, m.meeting_date, m.kind),
+    mtg_cell AS MATERIALIZED (  -- deduplicated meetings, summed per (unit, cell, kind)
+        SELECT unit_code, cell_code, kind, count(*) AS meetings,
+               bit_or(1::BIGINT << month(meeting_date)::INTEGER) AS month_mask,
+               bit_or(1::BIGINT << quarter(meeting_date)::INTEGER) AS quarter_mask,
+               sum(attended) AS attended, sum(required) AS required,
+               count(*) FILTER (WHERE ideological) AS ideological,
+               min(meeting_date) AS first_meeting, max(meeting_date) AS last_meeting,
+               max(submission_id) AS submission_id
+        FROM (
+            SELECT s.unit_code, m.cell_code, m.meeting_date, m.kind,
+                   arg_max(s.id, {MEETING_ORDER}) AS submission_id, arg_max(m.required, {MEETING_ORDER}) AS required,
+                   arg_max(m.attended, {MEETING_ORDER}) AS attended,
+                   arg_max(m.ideological, {MEETING_ORDER}) AS ideological
+            FROM subs s JOIN meetings m ON m.submission_id = s.id
+            WHERE m.meeting_date BETWEEN $start AND $end_asof
+            GROUP BY s.unit_code, m.cell_code, m.meeting_date, m.kind)
+        GROUP BY unit_code, cell_code, kind),
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
         FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year),
@@ -346,7 +340,11 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
                    p.over_level, p.in_competence, p.deadline, p.resolved_date, p.status, p.summary,
                    row_number() OVER (PARTITION BY s.unit_code, p.petition_key
                                       ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
-            FROM subs s JOIN petitions p ON p.submission_id = s.id)
+            FROM subs s JOIN petitions p ON p.submission_id = s.id
+            -- only petitions some report dates in the window: the others cannot count here
+            WHERE (s.unit_code, p.petition_key) IN (
+                SELECT (s2.unit_code, p2.petition_key) FROM subs s2 JOIN petitions p2 ON p2.submission_id = s2.id
+                WHERE p2.received_date BETWEEN $start AND $end_asof))
         WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
     expected AS MATERIALIZED (
         SELECT u.code AS unit_code, p.period, p.deadline FROM units u CROSS JOIN {exp_values}
