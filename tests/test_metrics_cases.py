@@ -48,6 +48,7 @@ T = dt.datetime
 
 @pytest.fixture(scope="module")
 def org(tmp_path_factory) -> Org:
+    """The organisation of the module docstring, built once per module."""
     o = Org(tmp_path_factory.mktemp("org_a"))
     o.units([
         ("DB01", "Đảng bộ Công ty Một", "DBCS", None, None),
@@ -101,11 +102,13 @@ def org(tmp_path_factory) -> Org:
 
 @pytest.fixture(scope="module")
 def year_root(org) -> dict:
+    """The root, full year 2024."""
     return org.compute(2024, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
 def q2_root(org) -> dict:
+    """The root, 2024 year to date through quarter 2."""
     return org.compute(2024, quarter=2, as_of=AS_OF)
 
 

@@ -28,6 +28,7 @@ YEAR_BY_UNIT, AS_OF_BY_UNIT = 2024, AS_OF
 
 @pytest.fixture(scope="module")
 def org(tmp_path_factory) -> Org:
+    """The organisation of the module docstring, built once per module."""
     o = Org(tmp_path_factory.mktemp("org_c"))
     o.units([(f"C{i}", f"Chi bộ C{i}", "CBCS", None, None) for i in range(1, 6)]
             + [("DA", "Đảng bộ A", "DBCS", None, None), ("DB", "Đảng bộ B", "DBCS", None, None)])
@@ -52,6 +53,7 @@ def org(tmp_path_factory) -> Org:
 
 @pytest.fixture(scope="module")
 def year_root(org) -> dict:
+    """The root, full year 2024."""
     return org.compute(2024, as_of=AS_OF)
 
 

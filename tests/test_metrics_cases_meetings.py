@@ -33,11 +33,13 @@ M2_CELLS = [cell("M2-A"), cell("M2-B")]
 
 
 def cd(code: str, date: dt.date) -> dict:
+    """A `Chuyên đề` meeting with low attendance and no ideological content (must not enter I17/I24)."""
     return meeting(code, date, "CD", required=10, attended=2, ideological=False)
 
 
 @pytest.fixture(scope="module")
 def org(tmp_path_factory) -> Org:
+    """The organisation of the module docstring, built once per module."""
     o = Org(tmp_path_factory.mktemp("org_d"))
     o.units([("M1", "Chi bộ M1", "CBCS", None, None), ("M2", "Đảng bộ M2", "DBCS", None, None)])
     # M1, 2024
@@ -78,6 +80,7 @@ def org(tmp_path_factory) -> Org:
 
 @pytest.fixture(scope="module")
 def year_root(org) -> dict:
+    """The root, full year 2024."""
     return org.compute(2024, as_of=AS_OF)
 
 

@@ -52,12 +52,14 @@ def person(i: int) -> tuple[str, dt.date]:
 
 
 def tr(i: int, level: str, year: int, name: str | None = None) -> dict:
+    """Person p<i> as a `Đào tạo LLCT` row (name: the same person typed differently)."""
     n, b = person(i)
     return trainee(name or n, b, level, year)
 
 
 @pytest.fixture(scope="module")
 def org(tmp_path_factory) -> Org:
+    """The organisation of the module docstring, built once per module."""
     o = Org(tmp_path_factory.mktemp("org_e"))
     o.units([("T1", "Đảng bộ T1", "DBCS", None, None), ("T2", "Đảng bộ T2", "DBCS", None, None),
              ("P1", "Đảng bộ P1", "DBCS", None, None), ("P2", "Chi bộ P2", "CBCS", None, None),
