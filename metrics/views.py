@@ -289,7 +289,7 @@ _NUMBERS = {"figure", "numerator", "denominator", "value"}
 _HIDDEN = {"submission_id", "name_key", "petition_key", "birth_date"}  # internal ids and personal data
 
 
-def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = None, *,
+def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = None,
                     personal: bool = False) -> pd.DataFrame:
     """metrics.engine.drilldown output for display: Vietnamese headers, numbers 1.234,5, dates and yes/no
     readable. `personal`: the items are persons — names and birth dates are left out (counts only)."""
@@ -789,3 +789,12 @@ def top_bottom(df: pd.DataFrame, limit: int = MAX_CHART_ROWS) -> pd.DataFrame:
         return df
     half = limit // 2
     return pd.concat([df.head(half), df.tail(half)])
+
+
+def top_units(df: pd.DataFrame, unit_col: str, value_col: str, limit: int = MAX_CHART_ROWS) -> pd.DataFrame:
+    """Rows of the `limit` units with the largest total of value_col (a long table with one row per part)."""
+    totals = df.groupby(unit_col)[value_col].sum()
+    if len(totals) <= limit:
+        return df
+    keep = totals.sort_values(ascending=False, kind="stable").index[:limit]
+    return df[df[unit_col].isin(keep)]

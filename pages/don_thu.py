@@ -5,7 +5,7 @@ from loaders import history
 from metrics import views
 from metrics.indicators import G_DON_THU
 from ui import charts
-from ui.data import cached, get_db
+from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.format import fmt_auto, window_label
 from ui.page import chart, header, shown_errors, table, table_downloads
@@ -19,8 +19,9 @@ with shown_errors():
     from metrics import engine
 
     rows = views.indicator_rows(cached(engine.compute, db, **f.engine_kwargs()))
-    register = cached(history.petition_register, db, year=f.year, quarter=f.quarter, unit=f.scope_unit, as_of=f.as_of)
-    summary = views.petition_summary(register)
+    window = dict(year=f.year, quarter=f.quarter, unit=f.scope_unit, as_of=f.as_of)
+    register = cached(history.petition_register, db, **window)
+    summary = cached_view(views.petition_summary, history.petition_register, db, **window)
     cols = st.columns(5)
     for col, (label, value) in zip(cols, summary.items()):
         col.metric(label, fmt_auto(value), border=True)
@@ -31,20 +32,21 @@ with shown_errors():
     if register.empty:
         st.info("Không có đơn thư nào được nhận trong kỳ đã chọn.")
     else:
-        by_kind = views.petitions_by(register, "kind")
+        by_kind = cached_view(views.petitions_by, history.petition_register, db, "kind", **window)
         chart(charts.bars(by_kind, "Loại đơn", "Số đơn", views.petitions_by_title(by_kind, "Loại đơn"),
                           color="Tình trạng", unit="đơn", stack=True, big=f.present, height=380), key="don_kind")
-        by_unit = views.petitions_by(register, "unit_name")
-        chart(charts.bars(by_unit, "Đơn vị", "Số đơn", views.petitions_by_title(by_unit, "Đơn vị"),
+        by_unit = cached_view(views.petitions_by, history.petition_register, db, "unit_name", **window)
+        chart(charts.bars(views.top_units(by_unit, "Đơn vị", "Số đơn"), "Đơn vị", "Số đơn",
+                          views.petitions_by_title(by_unit, "Đơn vị"),
                           color="Tình trạng", unit="đơn", horizontal=True, stack=True, big=f.present,
                           height=160 + 30 * by_unit["Đơn vị"].nunique()), key="don_unit")
-        overdue = views.overdue_petitions(register)
+        overdue = cached_view(views.overdue_petitions, history.petition_register, db, **window)
         st.subheader(f"Đơn thư quá hạn chưa giải quyết: {len(overdue)}")
         if not overdue.empty:
             table(overdue, key="don_overdue")
             table_downloads(overdue, f"Đơn thư quá hạn {f.year}", "don_overdue")
         with st.expander("Toàn bộ sổ đơn thư trong kỳ", key="don_register_exp"):
-            full = views.petition_table(register)
+            full = cached_view(views.petition_table, history.petition_register, db, **window)
             table(full, key="don_register")
             table_downloads(full, f"Sổ đơn thư {f.year}", "don_register")
 

@@ -368,3 +368,53 @@ def test_activities_by_unit_annual_report_wins(org_db):
     assert docs == {"DB01": 5, "DB02": 5, "CB03": 5, "DB04": 5}
     q1 = activities_by_unit(db, year=2024, quarter=1)
     assert {r.unit_code: r.value for r in q1[q1["element"] == "VAN_BAN_CHI_DAO"].itertuples()}["DB01"] == 9
+
+
+# ------------------------------------------------------------------ pure helpers behind the pages
+def test_vietnamese_number_and_target_formats():
+    """1.234,5 style numbers, percentages, targets and statuses as the pages print them."""
+    from ui.format import fmt_number, fmt_percent, fmt_status, fmt_target, fmt_value
+
+    assert fmt_number(1234567.26, 1) == "1.234.567,3" and fmt_number(12000) == "12.000"
+    assert fmt_number(1234.5, 1) == "1.234,5" and fmt_number(None) == "—"
+    assert fmt_percent(79.996) == "80,0%"  # rounding is for display only
+    assert fmt_value(6, "người") == "6 người" and fmt_value(87.5, "%") == "87,5%"
+    assert fmt_target({"op": "range", "min": 5, "max": 10}, "người") == "5–10 người"
+    assert fmt_target({"op": ">=", "value": 85}, "%") == "≥ 85%" and fmt_target(None) == "—"
+    assert fmt_status("not_met") == "✗ Chưa đạt" and fmt_status("exceeded") == "▲ Vượt"
+
+
+def test_unit_options_tree_order_cycles_and_orphans():
+    """Tree labels indent by depth; a parent cycle or an unknown parent never hangs or drops a unit."""
+    import pandas as pd
+
+    from metrics.views import scope_codes, unit_options
+
+    units = pd.DataFrame([
+        ("ROOT", "Đảng bộ Khối", "ROOT", None, None), ("A", "Đảng bộ A", "DBCT", "ROOT", None),
+        ("A1", "Đảng bộ A1", "DBCS", "A", None), ("B", "Chi bộ B", "CBCS", "ROOT", 2025.0),
+        ("X", "Đơn vị X", "DBCS", "Y", None), ("Y", "Đơn vị Y", "DBCS", "X", None),
+        ("O", "Đơn vị mồ côi", "DBCS", "KHONG_CO", None),
+    ], columns=["code", "name", "kind", "parent_code", "inactive_from"])
+    options = unit_options(units)
+    assert [c for c, _ in options][:4] == ["ROOT", "A", "A1", "B"]
+    labels = dict(options)
+    assert labels["ROOT"] == "Đảng bộ Khối" and labels["A"] == "└ Đảng bộ A · A"
+    assert labels["A1"] == "\u2003└ Đảng bộ A1 · A1" and labels["B"].endswith("(ngừng từ 2025)")
+    assert {c for c, _ in options} == set(units["code"])  # cycle X↔Y and orphan O still listed
+    assert scope_codes(units, "A") == {"A", "A1"} and scope_codes(units, "X") == {"X", "Y"}
+
+
+def test_drilldown_table_hides_personal_data_and_translates_codes():
+    """Names and birth dates of trainees never reach the table; stored codes are shown in Vietnamese."""
+    import pandas as pd
+
+    from metrics.views import drilldown_table
+
+    detail = pd.DataFrame({"unit_code": ["DB01"], "unit_name": ["Đảng bộ A"], "full_name": ["Nguyễn Văn A"],
+                           "birth_date": [pd.Timestamp("1980-01-02")], "level": ["CAO_CAP"], "meets": [None],
+                           "received_at": [pd.Timestamp("2024-04-05 09:30")], "over_level": [True]})
+    shown = drilldown_table(detail, None, True)
+    assert "Họ và tên" not in shown.columns and "Ngày sinh" not in shown.columns and "birth_date" not in shown.columns
+    assert shown["Trình độ"].iloc[0] == "Cao cấp" and shown["Thời điểm nhận"].iloc[0] == "05/04/2024 09:30"
+    assert shown["Vượt cấp"].iloc[0] == "Có" and shown["Đạt"].iloc[0] == "—"

@@ -201,6 +201,8 @@ def test_overview_counts_match_the_engine(app, org_db):
     assert cards["✗ Chưa đạt"] == str(statuses.count("not_met"))
     assert cards["○ Không có dữ liệu"] == str(statuses.count("no_data"))
     assert len(at.dataframe) >= 1 and len(at.dataframe[0].value) == len(report.indicators)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Bảng chỉ tiêu (Excel)" in labels and "Tài liệu họp (PowerPoint)" in labels
 
 
 def test_empty_database_pages_do_not_crash(tmp_path, monkeypatch):

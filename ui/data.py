@@ -32,6 +32,20 @@ def cached(fn: Callable, db: Database, **kwargs: Any) -> Any:
     return _call(fn, db, f"{fn.__module__}.{fn.__qualname__}", str(db.path), db.data_version, items)
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _view(_view_fn: Callable, _fn: Callable, _db: Database, names: str, path: str, version: int, items: tuple,
+          extra: tuple) -> Any:
+    return _view_fn(cached(_fn, _db, **dict(items)), *extra)
+
+
+def cached_view(view: Callable, fn: Callable, db: Database, *extra: Any, **kwargs: Any) -> Any:
+    """view(fn(db, **kwargs), *extra), cached like `cached`: reshaping a large result runs once per data
+    version, not on every rerun. `extra` must be hashable (e.g. a unit code, not a dict)."""
+    items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+    names = f"{view.__module__}.{view.__qualname__}<{fn.__module__}.{fn.__qualname__}"
+    return _view(view, fn, db, names, str(db.path), db.data_version, items, extra)
+
+
 @st.cache_resource(show_spinner=False)
 def startup_problems() -> list[str]:
     """Problems found by the declaration checks (run once per process)."""

@@ -5,7 +5,7 @@ import streamlit as st
 
 from metrics import views
 from ui import charts
-from ui.data import cached
+from ui.data import cached, cached_view
 from ui.filters import Filters
 from ui.format import fmt_status, window_label
 from ui.page import chart, table, table_downloads
@@ -49,8 +49,8 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
     if st.session_state.get(state_key) not in ids:
         st.session_state[state_key] = ids[0]
     picked = st.selectbox("Xem chi tiết chỉ tiêu", ids, format_func=names.get, key=state_key)
-    detail = cached(engine.drilldown, db, indicator_id=picked, **f.engine_kwargs())
-    shown = views.drilldown_table(detail, f.unit_names, personal=views.is_personal(picked))
+    shown = cached_view(views.drilldown_table, engine.drilldown, db, None, views.is_personal(picked),
+                        indicator_id=picked, **f.engine_kwargs())
     if shown.empty:
         st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")
         return
