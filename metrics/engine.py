@@ -113,7 +113,7 @@ def h_unit_ratio(ind: Indicator, ctx: Ctx) -> str:
 
 
 def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
-    """Σ element / Σ report field over units counted that reported both (empty is not zero)."""
+    """Σ element / Σ report field over units counted that reported both, the field > 0 (empty is not zero)."""
     p = ind.params
     den = {"staff_total": "u.staff_total", "member_total": "u.member_total"}[p["den_field"]]
     return (f"""
@@ -121,7 +121,7 @@ def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
                CASE WHEN {den} > 0 THEN 100.0 * e.v / {den} END AS figure,
                e.v AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, u.submission_id, u.period
         FROM ucount u JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}
-        WHERE e.v IS NOT NULL AND {den} IS NOT NULL""")
+        WHERE e.v IS NOT NULL AND {den} > 0""")
 
 
 def _cell_items(ind: Indicator, ctx: Ctx, den: str) -> str:

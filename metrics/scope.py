@@ -88,8 +88,8 @@ def root_code() -> str:
 
 def resolve_unit(db, unit: str | None) -> tuple[str, str, bool]:
     """(code, name, is_root) of the scope unit; None means the root. Unknown code: DashboardError."""
-    code = (unit or root_code()).strip().upper() if isinstance(unit, str) or unit is None else unit
-    row = db.query_rows("SELECT code, name, kind FROM units WHERE upper(code) = ?", [code])
+    code = str(unit or "").strip().upper() or root_code()
+    row = db.query_rows("SELECT code, name, kind FROM units WHERE upper(code) = ?", [code.upper()])
     if not row:
         raise DashboardError(f"Không tìm thấy đơn vị “{unit}” trong danh sách đơn vị.")
     c, name, kind = row[0]
