@@ -46,10 +46,19 @@ class _Parser(argparse.ArgumentParser):
             message = message.replace(en, vi)
         raise _UsageError(message)
 
+    def format_usage(self) -> str:  # noqa: D401 - argparse hook
+        return super().format_usage().replace("usage:", "Cách dùng:", 1)
+
+    def format_help(self) -> str:  # noqa: D401 - argparse hook
+        return (super().format_help().replace("usage:", "Cách dùng:", 1)
+                .replace("options:", "Tùy chọn:", 1))
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m metrics`."""
-    p = _Parser(prog="python -m metrics", description="Tính các chỉ tiêu so với mục tiêu cho một đơn vị và kỳ.")
+    p = _Parser(prog="python -m metrics", description="Tính các chỉ tiêu so với mục tiêu cho một đơn vị và kỳ.",
+                add_help=False)
+    p.add_argument("-h", "--help", action="help", help="in hướng dẫn này rồi thoát")
     p.add_argument("--year", type=int, required=True, metavar="YYYY", help="năm báo cáo")
     p.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), metavar="N", help="lũy kế từ đầu năm đến hết quý N")
     p.add_argument("--unit", metavar="CODE", help="mã đơn vị (mặc định: toàn Đảng bộ)")
@@ -137,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except ValueError:
                 raise _UsageError(f"--as-of phải có dạng YYYY-MM-DD: {args.as_of!r}") from None
     except _UsageError as exc:
-        print(parser.format_usage().rstrip().replace("usage:", "Cách dùng:", 1), file=sys.stderr)
+        print(parser.format_usage().rstrip(), file=sys.stderr)
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:

@@ -118,3 +118,8 @@ def test_missing_database_is_created_empty(tmp_path, capsys):
                                      (None, "—"), (1234567.891, "1.234.567,9")])
 def test_vietnamese_number_format(x, text):
     assert fmt_number(x) == text
+
+
+def test_help_is_vietnamese_and_exits_0():
+    r = run("--help")
+    assert r.returncode == 0 and "Cách dùng:" in r.stdout and "năm báo cáo" in r.stdout
