@@ -737,7 +737,7 @@ def units_table(units: pd.DataFrame) -> pd.DataFrame:
         "Mã đơn vị": [c for c, _ in order],
         "Tên đơn vị": [label for _, label in order],
         "Loại hình": [UNIT_KINDS.get(by_code[c].kind, by_code[c].kind) for c, _ in order],
-        "Mã đơn vị cấp trên": [by_code[c].parent_code or "" for c, _ in order],
+        "Mã đơn vị cấp trên": ["" if _missing(by_code[c].parent_code) else by_code[c].parent_code for c, _ in order],
         "Ngừng hoạt động từ năm": ["" if _missing(by_code[c].inactive_from) else str(int(by_code[c].inactive_from))
                                    for c, _ in order],
     })
@@ -798,3 +798,12 @@ def top_units(df: pd.DataFrame, unit_col: str, value_col: str, limit: int = MAX_
         return df
     keep = totals.sort_values(ascending=False, kind="stable").index[:limit]
     return df[df[unit_col].isin(keep)]
+
+
+def target_form_values(target: dict | None) -> dict[str, Any]:
+    """The admin form's fields (op, value, min, max) for a target in force, to start editing from it."""
+    if target is None:
+        return {"op": "none", "value": 0.0, "min": 0.0, "max": 0.0}
+    if target.get("op") == "range":
+        return {"op": "range", "value": 0.0, "min": float(target["min"]), "max": float(target["max"])}
+    return {"op": target["op"], "value": float(target["value"]), "min": 0.0, "max": 0.0}

@@ -33,7 +33,8 @@ with shown_errors():
         box.markdown(describe(p))
         if p.errors or p.warnings:
             box.dataframe(views.issues_table(p.errors + p.warnings), hide_index=True,
-                          key=f"up_issues_{round_no}_{p.digest[:12]}")
+                          key=f"up_issues_{round_no}_{p.digest[:12]}",
+                          column_config={"Nội dung": st.column_config.TextColumn(width="large")})
     valid = [p for p in previews if p.status == "valid"]
     if previews:
         st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",

@@ -9,7 +9,7 @@ from ui.data import cached, get_db
 from ui.filters import current
 from ui.format import fmt_target
 from ui.page import download, header, shown_errors, table, table_downloads
-from ui.admin import load_units, save_target
+from ui.admin import load_units, prefill_target, save_target
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,15 +52,18 @@ with shown_errors():
     labels = {i.id: f"{i.id.split('_', 1)[0]} — {i.name} ({i.unit})" for i in INDICATORS}
     if st.session_state.get(K.AD_T_YEAR) is None:
         st.session_state[K.AD_T_YEAR] = f.year
+        st.session_state[K.AD_T_INDICATOR] = ids[0]
+        prefill_target(db)
     c1, c2 = st.columns([3, 1])
-    c1.selectbox("Chỉ tiêu", ids, format_func=labels.get, key=K.AD_T_INDICATOR)
-    c2.number_input("Áp dụng từ năm", min_value=2000, max_value=2100, step=1, key=K.AD_T_YEAR)
+    c1.selectbox("Chỉ tiêu", ids, format_func=labels.get, key=K.AD_T_INDICATOR, on_change=prefill_target, args=(db,))
+    c2.number_input("Áp dụng từ năm", min_value=2000, max_value=2100, step=1, key=K.AD_T_YEAR,
+                    on_change=prefill_target, args=(db,))
     ops = list(views.TARGET_OPS)
-    c3, c4, c5 = st.columns(3)
+    c3, c4, c5, c6 = st.columns(4)
     op = c3.selectbox("Loại mục tiêu", ops, format_func=views.TARGET_OPS.get, key=K.AD_T_OP)
     c4.number_input("Giá trị", min_value=0.0, step=1.0, key=K.AD_T_VALUE, disabled=op in ("range", "none"))
-    c4.number_input("Từ", min_value=0.0, step=1.0, key=K.AD_T_MIN, disabled=op != "range")
-    c5.number_input("Đến", min_value=0.0, step=1.0, key=K.AD_T_MAX, disabled=op != "range")
+    c5.number_input("Từ", min_value=0.0, step=1.0, key=K.AD_T_MIN, disabled=op != "range")
+    c6.number_input("Đến", min_value=0.0, step=1.0, key=K.AD_T_MAX, disabled=op != "range")
     st.text_input("Người thay đổi", key=K.AD_T_BY, placeholder="Họ và tên, chức vụ")
     st.button("Lưu mục tiêu", key=K.AD_T_SAVE, type="primary", on_click=save_target, args=(db,))
     if st.session_state.get(K.AD_T_ERROR):

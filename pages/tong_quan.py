@@ -30,7 +30,7 @@ with shown_errors():
 
     export = export_module()
     if export is not None:
-        c1, c2, _ = st.columns([1, 1, 3])
+        c1, c2, _ = st.columns([1, 1, 2])
         name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
         with c1:
             download("Bảng chỉ tiêu (Excel)", lambda: export.scorecard_xlsx(report, title=headline, names=f.unit_names),
@@ -52,7 +52,8 @@ with shown_errors():
 
     st.subheader("Bảng chỉ tiêu")
     score = views.scorecard_table(rows, f.unit_names)
-    table(score, key="ov_scorecard_table", height=min(36 * (len(score) + 1) + 4, 980))
+    table(score, key="ov_scorecard_table", height=min(36 * (len(score) + 1) + 4, 980), present=f.present,
+          column_config={"Chỉ tiêu": st.column_config.TextColumn(width="large")})
     behind_expanders(rows, f, "ov")
 
     st.subheader("So với các năm trước")

@@ -269,8 +269,10 @@ def test_target_override_changes_status(app, org_db):
     at = app.run()
     assert scorecard_status(at, "I17") == "✗ Chưa đạt"
     at.switch_page("pages/quan_tri.py").run()
-    at.selectbox(key=K.AD_T_INDICATOR).set_value("I17_DU_SINH_HOAT")
-    at.number_input(key=K.AD_T_YEAR).set_value(2024)
+    at.selectbox(key=K.AD_T_INDICATOR).set_value("I17_DU_SINH_HOAT").run()
+    # the form starts from the target in force: > 90%
+    assert at.selectbox(key=K.AD_T_OP).value == ">" and at.number_input(key=K.AD_T_VALUE).value == 90.0
+    at.number_input(key=K.AD_T_YEAR).set_value(2024).run()
     at.selectbox(key=K.AD_T_OP).set_value(">=")
     at.number_input(key=K.AD_T_VALUE).set_value(90.0)
     at.text_input(key=K.AD_T_BY).set_value("Nguyễn Quản Trị")

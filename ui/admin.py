@@ -43,3 +43,20 @@ def load_units(db: Database) -> None:
         ss[K.AD_UNITS_RESULT] = load_unit_list_bytes(db, chosen.getvalue(), chosen.name)
     except DashboardError as exc:
         ss[K.AD_UNITS_ERROR] = exc
+
+
+def prefill_target(db: Database) -> None:
+    """Callback when the indicator or year changes: start the form from the target in force that year."""
+    import streamlit as st
+
+    from metrics import targets
+    from metrics.views import target_form_values
+    from ui import state as K
+
+    ss = st.session_state
+    year = int(ss.get(K.AD_T_YEAR) or 0)
+    if not 2000 <= year <= 2100 or ss.get(K.AD_T_INDICATOR) is None:
+        return
+    values = target_form_values(targets.effective_targets(db, year).get(ss[K.AD_T_INDICATOR]))
+    ss[K.AD_T_OP], ss[K.AD_T_VALUE], ss[K.AD_T_MIN], ss[K.AD_T_MAX] = (
+        values["op"], values["value"], values["min"], values["max"])

@@ -17,7 +17,7 @@ from ui.format import window_label
 
 _PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-header [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
+[data-testid="stDecoration"], [data-testid="stToolbarActions"], [data-testid="stMainMenu"] { display: none !important; }
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 21px !important; }
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p { font-size: 1.1rem !important; }
 h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
@@ -40,7 +40,7 @@ def header(title: str, f: Filters) -> None:
     """Page title plus one line saying which unit and window the figures are for."""
     st.title(title)
     scope = f.unit_name if f.is_root else f"{f.unit_name} ({f.unit}) và các đơn vị trực thuộc"
-    cols = st.columns([5, 1]) if f.present else [st.container()]
+    cols = st.columns([3, 1]) if f.present else [st.container()]
     cols[0].caption(f"**{scope}** — {window_label(f.year, f.quarter)}; số liệu tính đến {f.as_of:%d/%m/%Y}")
     if f.present:
         cols[1].button("Thoát trình chiếu", key=K.OV_EXIT_PRESENT, on_click=exit_presentation,
@@ -64,8 +64,12 @@ def chart(fig, key: str) -> None:
                     config={"displaylogo": False, "locale": "vi", "responsive": True})
 
 
-def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None) -> None:
-    """A read-only table without the index."""
+def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None,
+          present: bool = False) -> None:
+    """A read-only table without the index (a static HTML table when presenting: it scales with the fonts)."""
+    if present:
+        st.table(df, hide_index=True)
+        return
     st.dataframe(df, hide_index=True, key=key, height=height, column_config=column_config)
 
 
