@@ -18,6 +18,9 @@ header("Tổng quan", f)
 with shown_errors():
     from metrics import engine
 
+    if not cached(history.report_years, db):
+        st.info("Chưa có báo cáo nào trong cơ sở dữ liệu. Hãy tải mẫu báo cáo và nộp báo cáo của các đơn vị.")
+        st.page_link("pages/nop_bao_cao.py", label="Đến trang Nộp báo cáo", icon=":material/upload_file:")
     report = cached(engine.compute, db, **f.engine_kwargs())
     rows = views.indicator_rows(report)
     counts = views.status_counts(rows)

@@ -28,7 +28,9 @@ with shown_errors():
     for start in range(0, len(acts), 4):
         cols = st.columns(4)
         for col, (label, value, unit, full) in zip(cols, acts[start:start + 4]):
-            col.metric(label, f"{fmt_auto(value)} {unit}".strip() if value is not None else "—", border=True, help=full)
+            long_unit = len(unit) > 5  # e.g. "triệu đồng" goes in the label so the figure stays whole
+            col.metric(f"{label} ({unit})" if long_unit else label,
+                       fmt_auto(value) if long_unit else f"{fmt_auto(value)} {unit}".strip(), border=True, help=full)
 
     tab_ind, tab_q, tab_u = st.tabs(["Chỉ tiêu", "Theo quý", "Theo đơn vị"], key="tg_tabs")
     with tab_ind:

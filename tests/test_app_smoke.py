@@ -211,3 +211,6 @@ def test_empty_database_pages_do_not_crash(tmp_path, monkeypatch):
     for page in PAGES:
         at = open_page(AppTest.from_file(str(APP), default_timeout=60), page)
         assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        if page == "pages/tong_quan.py":
+            assert any("Chưa có báo cáo nào" in i.value for i in at.info)
