@@ -1,7 +1,7 @@
 """The one metrics engine: every indicator declaration becomes DuckDB SQL by its kind.
 
-Each kind handler returns an *item query* — one row per unit, cell, meeting, person, petition or expected
-report behind an indicator, with the columns of ITEM_COLUMNS. The same item queries serve three uses:
+Each kind handler returns an *item query* — one row per unit, cell, person, petition or expected report
+behind an indicator (meetings are summed per cell), with the columns of ITEM_COLUMNS. The same item queries serve three uses:
 summed per group for `compute` (group = the scope) and `compute_by_unit` (group = each unit), and listed
 for `drilldown`. Base CTEs (scope, window, latest versions, aggregated elements, cells, deduplicated
 meetings, petitions' current state, expected reports) are shared by all items of one query.
@@ -32,7 +32,6 @@ from metrics.scope import PERIOD_RANK_SQL, Window, make_window, period_end, reso
 from metrics.targets import declared_target, effective_targets, judge, judge_array
 
 ITEM_COLUMNS = ("grp", "unit_code", "item", "label", "figure", "num", "den", "ok", "behind_key", "submission_id")
-ACTIVITY_EXTRA = ("DON_THU_NHAN", "DON_THU_QUA_HAN", "DON_THU_SO_NGAY_TB")
 SUM_ELEMENTS = tuple(e.code for e in DATA_ELEMENTS if e.aggregation == "sum")
 
 # columns a declaration may name in `where`/`test` predicates, per item source
@@ -97,42 +96,44 @@ def _items(select: str) -> str:
 CELL_DETAIL = "c.cell_code, c.cell_name, c.cell_kind, c.rating, c.members"
 # pending at as_of: resolved later, or no resolution date and still "Đang giải quyết" (a transferred or
 # filed petition without a date is closed, not pending)
-PENDING = ("(p.resolved_date > $as_of OR (p.resolved_date IS NULL AND p.status = 'DANG_GIAI_QUYET'))")
+PENDING = "(p.resolved_date > $as_of OR (p.resolved_date IS NULL AND p.status = 'DANG_GIAI_QUYET'))"
 PET_DETAIL = ("p.petition_no, p.kind, p.received_date, p.deadline, p.resolved_date, p.status, "
               "p.over_level, p.in_competence")
+
+
 def h_unit_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Units counted whose element value passes the declared test."""
     p = ind.params
     value = ctx.win.quarters_ended if p["value"] == "ended_quarters" else p["value"]
     test = f"COALESCE(e.v, 0) {OPS[p['op']]} {_lit(value)}"
-    return (f"""
+    return f"""
         SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label, e.v AS figure,
                CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den, {test} AS ok,
                u.unit_code AS behind_key, u.submission_id, u.period
-        FROM ucount u LEFT JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}""")
+        FROM ucount u LEFT JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}"""
 
 
 def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Σ element / Σ report field over units counted that reported both, the field > 0 (empty is not zero)."""
     p = ind.params
     den = {"staff_total": "u.staff_total", "member_total": "u.member_total"}[p["den_field"]]
-    return (f"""
+    return f"""
         SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label,
                CASE WHEN {den} > 0 THEN 100.0 * e.v / {den} END AS figure,
                e.v AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, u.submission_id, u.period
         FROM ucount u JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}
-        WHERE e.v IS NOT NULL AND {den} > 0""")
+        WHERE e.v IS NOT NULL AND {den} > 0"""
 
 
 def _cell_items(ind: Indicator, ctx: Ctx, den: str) -> str:
     p = ind.params
     test = _pred("c", p["test"], CELL_COLUMNS)
-    return (f"""
+    return f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                CASE WHEN {test} THEN 1 ELSE 0 END AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num,
                {den} AS den, {test} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id,
                {CELL_DETAIL}
-        FROM cellx c WHERE {_where('c', p['where'], CELL_COLUMNS)}""")
+        FROM cellx c WHERE {_where('c', p['where'], CELL_COLUMNS)}"""
 
 
 def h_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -154,11 +155,11 @@ def h_cell_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
     num = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["num"])
     den = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["den"])
     reported = " OR ".join(f"c.{c} IS NOT NULL" for c in p["num"])
-    return (f"""
+    return f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
                {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, c.submission_id, {CELL_DETAIL}
-        FROM cellx c WHERE ({reported}) AND {_where('c', p['where'], CELL_COLUMNS)}""")
+        FROM cellx c WHERE ({reported}) AND {_where('c', p['where'], CELL_COLUMNS)}"""
 
 
 def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -169,13 +170,13 @@ def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
     need = ctx.win.months_ended if p["every"] == "month" else ctx.win.quarters_ended
     mask = "m.month_mask" if p["every"] == "month" else "m.quarter_mask"
     have = f"COALESCE(bit_count({mask} & {(1 << (need + 1)) - 2}), 0)"
-    return (f"""
+    return f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                {have} AS figure, CASE WHEN {have} >= {need} THEN 1 ELSE 0 END AS num, 1 AS den,
                {have} >= {need} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id,
                {CELL_DETAIL}
         FROM cellx c LEFT JOIN mtg_cell m
-          ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code AND m.kind = {_lit(p['meeting_kind'])}""")
+          ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code AND m.kind = {_lit(p['meeting_kind'])}"""
 
 
 def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -184,24 +185,24 @@ def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
     p = ind.params
     num = {"attended": "m.attended", "ideological": "m.ideological"}[p["num"]]
     den = {"required": "m.required", None: "m.meetings"}[p["den"]]
-    return (f"""
+    return f"""
         SELECT {ctx.grp('m')} AS grp, m.unit_code, m.unit_code || '/' || m.cell_code AS item, NULL AS label,
                CASE WHEN {den} > 0 THEN 100.0 * {num} / {den} END AS figure,
                {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id, m.cell_code,
                m.meetings, m.first_meeting, m.last_meeting
-        FROM mtg_cell m WHERE m.kind = {_lit(p['meeting_kind'])}""")
+        FROM mtg_cell m WHERE m.kind = {_lit(p['meeting_kind'])}"""
 
 
 def h_person_count(ind: Indicator, ctx: Ctx) -> str:
     """Distinct persons (name_key, birth date, level) of the level sent in the year, once per group."""
-    return (f"""
+    return f"""
         SELECT {ctx.grp('t')} AS grp, min(t.unit_code) AS unit_code,
                t.name_key || '|' || strftime(t.birth_date, '%d/%m/%Y') AS item,
                min(t.full_name) AS label, 1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key,
                max(t.submission_id) AS submission_id, min(t.full_name) AS full_name, t.birth_date,
                any_value(t.level) AS level
         FROM persons t WHERE t.level = {_lit(ind.params['level'])}
-        GROUP BY 1, t.name_key, t.birth_date""")
+        GROUP BY 1, t.name_key, t.birth_date"""
 
 
 def h_petition_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -209,20 +210,20 @@ def h_petition_ratio(ind: Indicator, ctx: Ctx) -> str:
     whose deadline has not passed at as_of are left out."""
     resolved = "(p.resolved_date IS NOT NULL AND p.resolved_date <= $as_of)"
     on_time = f"({resolved} AND p.resolved_date <= p.deadline)"
-    return (f"""
+    return f"""
         SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
                CASE WHEN {resolved} THEN p.resolved_date - p.received_date END AS figure,
                CASE WHEN {on_time} THEN 1 ELSE 0 END AS num, 1 AS den, {on_time} AS ok,
                NULL AS behind_key, p.submission_id, {PET_DETAIL}
-        FROM pet p WHERE p.in_competence AND NOT ({PENDING} AND p.deadline >= $as_of)""")
+        FROM pet p WHERE p.in_competence AND NOT ({PENDING} AND p.deadline >= $as_of)"""
 
 
 def h_petition_count(ind: Indicator, ctx: Ctx) -> str:
     """Petitions received in the window passing the declared predicate."""
-    return (f"""
+    return f"""
         SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
                1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key, p.submission_id, {PET_DETAIL}
-        FROM pet p WHERE {_pred('p', ind.params['where'], PETITION_COLUMNS)}""")
+        FROM pet p WHERE {_pred('p', ind.params['where'], PETITION_COLUMNS)}"""
 
 
 def h_report_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -233,12 +234,12 @@ def h_report_ratio(ind: Indicator, ctx: Ctx) -> str:
     else:
         test = "COALESCE(f.first_at::DATE <= e.deadline, FALSE)"
         keep = "NOT (f.first_at IS NULL AND e.deadline >= $as_of)"
-    return (f"""
+    return f"""
         SELECT {ctx.grp('e')} AS grp, e.unit_code, e.unit_code || '/' || e.period AS item, e.period AS label,
                f.first_at::DATE - e.deadline AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den,
                {test} AS ok, e.unit_code AS behind_key, f.first_id AS submission_id, e.period, e.deadline
         FROM expected e LEFT JOIN firsts f ON f.unit_code = e.unit_code AND f.period = e.period
-        WHERE {keep}""")
+        WHERE {keep}"""
 
 
 HANDLERS: dict[str, Callable[[Indicator, Ctx], str]] = {
