@@ -29,8 +29,8 @@ with shown_errors():
         cols = st.columns(4)
         for col, (label, value, unit, full) in zip(cols, acts[start:start + 4]):
             long_unit = len(unit) > 5  # e.g. "triệu đồng" goes in the label so the figure stays whole
-            col.metric(f"{label} ({unit})" if long_unit else label,
-                       fmt_auto(value) if long_unit else f"{fmt_auto(value)} {unit}".strip(), border=True, help=full)
+            shown = fmt_auto(value) if long_unit or value is None else f"{fmt_auto(value)} {unit}".strip()
+            col.metric(f"{label} ({unit})" if long_unit else label, shown, border=True, help=full)
 
     tab_ind, tab_q, tab_u = st.tabs(["Chỉ tiêu", "Theo quý", "Theo đơn vị"], key="tg_tabs")
     with tab_ind:

@@ -170,8 +170,7 @@ EXPECTED = {
     "pages/sinh_hoat.py": ["Sinh hoạt chi bộ & xếp loại", "Chi tiết theo đơn vị và báo cáo"],
     "pages/dao_tao.py": ["Đào tạo lý luận chính trị", "Qua các năm", "Theo đơn vị"],
     "pages/don_thu.py": ["Đơn thư", "Đơn nhận 4", "Quá hạn chưa giải quyết 4", "mục tiêu năm 2026"],
-    "pages/tuyen_giao.py": ["Tuyên giáo – Dân vận", "Kết quả hoạt động năm 2024",
-                            "Văn bản chỉ đạo 20"],
+    "pages/tuyen_giao.py": ["Tuyên giáo – Dân vận", "Kết quả hoạt động năm 2024", "Văn bản chỉ đạo"],
     "pages/so_sanh.py": ["So sánh đơn vị", "Xếp hạng đơn vị", "Một chỉ tiêu giữa các đơn vị"],
     "pages/quan_tri.py": ["Quản trị", "Danh sách đơn vị", "Mục tiêu năm 2024", "Lịch sử thay đổi mục tiêu"],
 }
@@ -214,3 +213,16 @@ def test_empty_database_pages_do_not_crash(tmp_path, monkeypatch):
         assert not at.error, (page, [e.value for e in at.error])
         if page == "pages/tong_quan.py":
             assert any("Chưa có báo cáo nào" in i.value for i in at.info)
+
+
+def test_activity_cards_show_the_engine_totals(app, org_db):
+    """The Tuyên giáo cards print the engine's activity totals in Vietnamese number format."""
+    from metrics.engine import compute
+    from ui.format import fmt_auto
+
+    at = open_page(app, "pages/tuyen_giao.py")
+    acts = compute(open_database(org_db), year=2024).activities
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Văn bản chỉ đạo"] == fmt_auto(acts["VAN_BAN_CHI_DAO"])
+    assert shown["Lượt người dự"] == fmt_auto(acts["NGUOI_THAM_DU"]) and "." in shown["Lượt người dự"]
+    assert shown["An sinh xã hội (triệu đồng)"] == fmt_auto(acts["AN_SINH"])

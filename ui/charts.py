@@ -82,14 +82,24 @@ def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool 
                           fillcolor=TARGET_COLOR, opacity=0.15, line_width=0)
         fig.add_shape(type="line", x0=low, x1=low, y0=i - 0.45, y1=i + 0.45, yref="y",
                       line={"color": TARGET_COLOR, "width": 3, "dash": "dot"})
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Mục tiêu",
-                             line={"color": TARGET_COLOR, "width": 3, "dash": "dot"}))
+    if df["target_low"].notna().any():  # a legend entry for the target marks, only when there are some
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Mục tiêu",
+                                 line={"color": TARGET_COLOR, "width": 3, "dash": "dot"}))
     axis = "Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})"
     fig.update_xaxes(title=axis, rangemode="tozero", range=[0, 112] if unit == "%" else None)
+    if unit != "%":
+        whole_numbers(fig, df[["value", "target_high"]].max(axis=None), axis="x")
     fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]), autorange="reversed",
                      type="category")
-    fig.update_layout(barmode="overlay", bargap=0.35)
-    return style(fig, title, big=big, height=max(260, 130 + 42 * len(df)))
+    fig.update_layout(barmode="overlay", bargap=0.5 if len(df) < 3 else 0.35)
+    return style(fig, title, big=big, height=max(220, 130 + 42 * len(df)))
+
+
+def whole_numbers(fig: go.Figure, top, axis: str = "y") -> None:
+    """Counts get whole-number ticks (no 0,2 đơn) and some head room above the largest value."""
+    top = 0 if top is None or pd.isna(top) else float(top)
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(tickformat=",d", dtick=1 if top <= 6 else None, range=[0, max(top * 1.15, 1.5)])
 
 
 def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_high=None,
@@ -112,6 +122,8 @@ def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_hi
     fig.update_xaxes(title="Năm", type="category")
     fig.update_yaxes(title="Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})", rangemode="tozero",
                      range=[0, 115] if unit == "%" else None)
+    if unit != "%":
+        whole_numbers(fig, max(df["value"].max(skipna=True) if len(df) else 0, target_high or 0, target_low or 0))
     return style(fig, title, big=big, height=380)
 
 
