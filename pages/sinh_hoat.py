@@ -24,6 +24,12 @@ with shown_errors():
     with tab_rate:
         if f.quarter:
             st.info("Xếp loại chỉ có trong báo cáo năm: hãy chọn “Cả năm” để xem kết quả xếp loại.")
+        rated = cached(engine.drilldown, db, indicator_id="I13_CB_KHONG_HOAN_THANH", **f.engine_kwargs())
+        dist = views.rating_distribution(rated)
+        if not dist.empty:
+            chart(charts.bars(dist, "Loại chi bộ", "Số chi bộ", views.rating_title(dist, window_label(f.year, f.quarter)),
+                              color="Xếp loại", unit="chi bộ", horizontal=True, stack=True, big=f.present,
+                              height=260, palette=charts.RATING_COLORS), key="xl_ratings")
         indicator_group(db, rows, [G_XEP_LOAI], f, "xl", "Xếp loại chất lượng")
     with tab_units:
         ids = [r["id"] for r in rows if r.get("group") in (G_SINH_HOAT, G_XEP_LOAI)]

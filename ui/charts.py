@@ -12,6 +12,8 @@ from ui.format import COLORS, SERIES, STATUS, STATUS_ORDER, TARGET_COLOR, fmt_st
 
 COMPLETENESS_COLORS = {"on_time": "#0072B2", "late": "#E69F00", "missing": "#D55E00",
                        "waiting": "#F0E442", "not_due": "#E8E8E8"}
+RATING_COLORS = {"Hoàn thành xuất sắc nhiệm vụ": "#009E73", "Hoàn thành tốt nhiệm vụ": "#0072B2",
+                 "Hoàn thành nhiệm vụ": "#E69F00", "Không hoàn thành nhiệm vụ": "#D55E00"}
 COMPLETENESS_TEXT = {"on_time": "✓", "late": "muộn", "missing": "✗", "waiting": "…", "not_due": ""}
 
 
@@ -20,17 +22,16 @@ def style(fig: go.Figure, title: str, *, big: bool = False, height: int | None =
     base = 20 if big else 14
     text = wrap(title, 60 if big else 50)
     lines = text.count("<br>") + 1
-    top, bottom = 30 + (base + 12) * lines, 40 + 3 * base
-    total = int((height or 400) * (1.3 if big else 1)) + 22 * (lines - 1) + 2 * base
-    # the legend sits below the x-axis title: its offset is a fraction of the plot area, so derive it
-    legend_y = -min(0.6, (4 * base + 6) / max(total - top - bottom, 80))
+    top, bottom = 30 + (base + 12) * lines, 40 + 5 * base
+    total = int((height or 400) * (1.3 if big else 1)) + 22 * (lines - 1) + 4 * base
     fig.update_layout(
         title={"text": text, "font": {"size": base + 6}, "x": 0, "xanchor": "left"},
         separators=",.",
         font={"size": base, "family": "Inter, 'Segoe UI', 'DejaVu Sans', sans-serif"},
         template="plotly_white",
         margin={"l": 10, "r": 40, "t": top, "b": bottom},
-        legend={"orientation": "h", "yanchor": "top", "y": legend_y, "xanchor": "left", "x": 0},
+        # the legend sits at the very bottom of the figure (below tick labels and axis title)
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0},
         hoverlabel={"font_size": base},
         height=total,
     )
@@ -145,7 +146,7 @@ def status_by_year(df: pd.DataFrame, title: str, *, big: bool = False) -> go.Fig
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = None, unit: str = "",
          x_title: str = "", horizontal: bool = False, band: tuple | None = None, big: bool = False,
-         height: int | None = None, stack: bool = False) -> go.Figure:
+         height: int | None = None, stack: bool = False, palette: dict | None = None) -> go.Figure:
     """Plain, grouped or stacked bars (one series per value of `color`), optional target band (low, high)."""
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
@@ -153,7 +154,7 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
         xs, ys = (part[y], part[x]) if horizontal else (part[x], part[y])
         fig.add_trace(go.Bar(
             x=xs, y=ys, name=str(name) if name is not None else y, orientation="h" if horizontal else "v",
-            marker_color=SERIES[i % len(SERIES)], text=part[y], cliponaxis=False,
+            marker_color=(palette or {}).get(name, SERIES[i % len(SERIES)]), text=part[y], cliponaxis=False,
             texttemplate="%{text:,.1f}%" if unit == "%" else "%{text:,.0f}",
             textposition="outside" if color is None else "auto",
             hovertemplate=f"%{{{'y' if horizontal else 'x'}}}: %{{{'x' if horizontal else 'y'}:,.1f}} {unit}<extra></extra>",
@@ -171,7 +172,7 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
     else:
         fig.update_yaxes(title=value_axis, rangemode="tozero")
         fig.update_xaxes(title=x_title, type="category")
-    fig.update_layout(barmode="stack" if stack else "group", showlegend=color is not None)
+    fig.update_layout(barmode="stack" if stack else "group", showlegend=color is not None, legend_traceorder="normal")
     return style(fig, title, big=big, height=height or 400)
 
 
@@ -199,7 +200,7 @@ def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(side="top", type="category")
     fig = style(fig, title, big=big, height=190 + 36 * max(len(matrix), 1))
-    fig.update_layout(margin_t=fig.layout.margin.t + 30, legend_y=-0.02)
+    fig.update_layout(margin_t=fig.layout.margin.t + 30)
     return fig
 
 
