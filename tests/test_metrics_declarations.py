@@ -294,3 +294,64 @@ def test_window_counts_only_what_ended_by_as_of():
     assert w.expected_periods == ("Q1", "Q2", "Q3", "Q4", "Y")  # the year's last day ends Q4 and Năm
     single = make_window(2024, 3, dt.date(2025, 1, 1), single_quarter=True)
     assert single.periods == ("Q3",) and single.start == dt.date(2024, 7, 1)
+
+
+# ------------------------------------------------------------------ a property: the aggregation rules
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PERIOD_ORDER = ("Q1", "Q2", "Q3", "Q4", "Y")
+_report = st.fixed_dictionaries({
+    "QUAN_TRIET_NQ": st.sampled_from([True, False, None]),
+    "DOI_THOAI": st.one_of(st.none(), st.integers(0, 3)),
+    "NGUOI_QUAN_TRIET": st.one_of(st.none(), st.integers(0, 60)),
+    "staff": st.integers(40, 60),
+})
+_unit = st.dictionaries(st.sampled_from(_PERIOD_ORDER), _report, min_size=1, max_size=3)
+
+
+def _oracle(reports: dict, periods: tuple[str, ...]) -> dict | None:
+    """The spec's aggregation, written independently: Năm supersedes quarters; any / sum / latest."""
+    inside = {p: r for p, r in reports.items() if p in periods}
+    if not inside:
+        return None
+    used = {"Y": inside["Y"]} if "Y" in inside else inside
+    order = [p for p in _PERIOD_ORDER if p in used]
+    doi = [used[p]["DOI_THOAI"] for p in order if used[p]["DOI_THOAI"] is not None]
+    nqt = [used[p]["NGUOI_QUAN_TRIET"] for p in order if used[p]["NGUOI_QUAN_TRIET"] is not None]
+    return {"qt": any(used[p]["QUAN_TRIET_NQ"] is True for p in order),
+            "doi": sum(doi) if doi else None, "nqt": nqt[-1] if nqt else None, "staff": used[order[-1]]["staff"]}
+
+
+@settings(max_examples=6, deadline=None)
+@given(units=st.lists(_unit, min_size=1, max_size=3), quarter=st.sampled_from([None, 2]))
+def test_full_year_and_quarter_aggregation_match_an_independent_oracle(units, quarter):
+    import tempfile
+
+    o = Org(Path(tempfile.mkdtemp(prefix="prop_")))
+    try:
+        o.units([(f"DV{k}", f"Đơn vị {k}", "DBCS", None, None) for k in range(len(units))])
+        for k, reports in enumerate(units):
+            for period, r in reports.items():
+                o.report(f"DV{k}", 2024, period, staff=r["staff"], elements={
+                    c: r[c] for c in ("QUAN_TRIET_NQ", "DOI_THOAI", "NGUOI_QUAN_TRIET") if r[c] is not None})
+        periods = _PERIOD_ORDER if quarter is None else ("Q1", "Q2")
+        truth = {f"DV{k}": _oracle(rep, periods) for k, rep in enumerate(units)}
+        truth = {u: t for u, t in truth.items() if t is not None}
+        js = o.compute(2024, quarter=quarter, as_of=AS_OF)
+        i01, i20, i02 = (indicator(js, i) for i in ("I01_QUAN_TRIET_TO_CHUC", "I20_DOI_THOAI",
+                                                     "I02_QUAN_TRIET_NGUOI"))
+        assert i01["denominator"] == (len(truth) or None)
+        assert i01["numerator"] == (sum(t["qt"] for t in truth.values()) if truth else None)
+        assert i01["behind"] == sorted(u for u, t in truth.items() if not t["qt"])
+        assert i20["behind"] == sorted(u for u, t in truth.items() if (t["doi"] or 0) < 1)
+        both = [t for t in truth.values() if t["nqt"] is not None]
+        if both:
+            assert (i02["numerator"], i02["denominator"]) == (sum(t["nqt"] for t in both),
+                                                              sum(t["staff"] for t in both))
+        else:
+            assert i02["status"] == "no_data"
+        doi = [t["doi"] for t in truth.values() if t["doi"] is not None]
+        if quarter is None:  # activities of a full year use the same rule
+            assert js["activities"]["DOI_THOAI"] == (sum(doi) if doi else None)
+    finally:
+        o.db.close()
