@@ -449,6 +449,7 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
     (the year, or year to date through `quarter`) and an as-of date (default today).
     Raises DashboardError for an unknown unit or an invalid year/quarter."""
     win = make_window(year, quarter, as_of)
+    year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     code, name, is_root = resolve_unit(db, unit)
     ctx = Ctx(win, code)
     base = _base_sql(win, is_root, code)
@@ -541,6 +542,7 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
     unit then indicator: unit_code, unit_name, indicator_id, value, numerator, denominator, status.
     Set-based: one query for all units, values and statuses included. Root-only targets: no_target."""
     win = make_window(year, quarter, as_of)
+    year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     code, _, is_root = resolve_unit(db, unit)
     ctx = Ctx(win, None)
     sql = f"""WITH RECURSIVE {_base_sql(win, is_root, None)},
@@ -583,6 +585,7 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
     if ind is None:
         raise DashboardError(f"Không có chỉ tiêu “{indicator_id}”.")
     win = make_window(year, quarter, as_of)
+    year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     code, _, is_root = resolve_unit(db, unit)
     ctx = Ctx(win, code)
     sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}

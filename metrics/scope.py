@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import operator
 import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -62,11 +63,18 @@ def make_window(year: int, quarter: int | None = None, as_of: dt.date | None = N
                 *, single_quarter: bool = False) -> Window:
     """The window of a year (quarter None) or year to date through `quarter`; `single_quarter` gives
     only that quarter (activities)."""
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        raise DashboardError(f"Năm không hợp lệ: {year!r} (phải từ 2000 đến 2100)")
-    if quarter is not None and (not isinstance(quarter, int) or isinstance(quarter, bool) or not 1 <= quarter <= 4):
-        raise DashboardError(f"Quý không hợp lệ: {quarter!r} (phải từ 1 đến 4)")
+    year_in, quarter_in = year, quarter
+    year, quarter = _integer(year), None if quarter is None else _integer(quarter)
+    if year is None or not 2000 <= year <= 2100:
+        raise DashboardError(f"Năm không hợp lệ: {year_in!r} (phải từ 2000 đến 2100)")
+    if quarter_in is not None and (quarter is None or not 1 <= quarter <= 4):
+        raise DashboardError(f"Quý không hợp lệ: {quarter_in!r} (phải từ 1 đến 4)")
     as_of = as_of or today()
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise DashboardError(f"Ngày tính không hợp lệ: {as_of!r} (dạng YYYY-MM-DD)") from None
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
     last_q = quarter or 4
@@ -79,6 +87,16 @@ def make_window(year: int, quarter: int | None = None, as_of: dt.date | None = N
     quarters_done = [q for q in quarters if period_end(year, q) <= as_of]
     expected = tuple(p for p in periods if period_end(year, p) <= as_of)
     return Window(year, quarter, as_of, periods, start, end, len(months), len(quarters_done), expected)
+
+
+def _integer(x) -> int | None:
+    """An int from any integral number (numpy ints from pages included); None for anything else."""
+    if isinstance(x, bool):
+        return None
+    try:
+        return operator.index(x)
+    except TypeError:
+        return None
 
 
 def root_code() -> str:

@@ -355,3 +355,12 @@ def test_full_year_and_quarter_aggregation_match_an_independent_oracle(units, qu
             assert js["activities"]["DOI_THOAI"] == (sum(doi) if doi else None)
     finally:
         o.db.close()
+
+
+def test_numpy_years_and_iso_as_of_are_accepted(db):
+    import json
+
+    js = engine.compute(db, year=np.int64(2024), quarter=np.int32(1), as_of="2024-05-01").to_json()
+    assert json.loads(json.dumps(js))["window"] == {"year": 2024, "quarter": 1, "as_of": "2024-05-01"}
+    with pytest.raises(DashboardError, match="Ngày tính không hợp lệ"):
+        engine.compute(db, year=2024, as_of="01/05/2024")
