@@ -600,13 +600,18 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
     target = _target_for(ind, effective_targets(db, year), is_root, year)
     if ind.kind in BEHIND_KINDS or ind.kind == "petition_ratio":
         meets = [bool(v) for v in df["meets"]]
+    elif ind.kind in COUNT_KINDS and target is not None and (
+            target["op"] in ("<", "<=") or (target["op"] == "=" and target.get("value") == 0)):
+        # the target wants none (or few) of the counted items: each counted item falls short
+        meets = [not bool(v) if ind.kind == "cell_count" else False for v in df["meets"]]
     elif ind.is_percent and target is not None:
         meets = [None if st == "no_data" else st in ("met", "exceeded")
                  for st in judge_array(df["value"].to_numpy(dtype=float, na_value=np.nan), target)]
     else:
         meets = [None] * len(df)
     df["meets"] = pd.Series(meets, index=df.index, dtype=object)
-    return df
+    order = np.array([{False: 0, None: 1, True: 2}[m] for m in meets], dtype=int)
+    return df.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)  # failing items first
 
 
 def activities_by_period(db, *, year: int, unit: str | None = None,

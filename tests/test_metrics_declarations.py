@@ -186,6 +186,9 @@ def test_drilldown_lists_the_items_behind_each_indicator(org):
     cells = engine.drilldown(org.db, "I04_MO_HINH_4_TOT", year=2024, as_of=AS_OF)
     assert cells.iloc[0]["cell_code"] == "DB01-B" and cells.iloc[0]["meets"] is False  # failing first
     assert cells.iloc[0]["file_name"].startswith("DB01_2024_Y")
+    # a count whose target is 0: each counted cell (rated KHTNV) falls short, listed first
+    khtnv = engine.drilldown(org.db, "I13_CB_KHONG_HOAN_THANH", year=2024, as_of=AS_OF)
+    assert list(khtnv["cell_code"]) == ["DB01-B", "DB01-A"] and list(khtnv["meets"]) == [False, True]
     with pytest.raises(DashboardError, match="Không có chỉ tiêu"):
         engine.drilldown(org.db, "I99_KHONG", year=2024)
 
