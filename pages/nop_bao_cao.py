@@ -40,7 +40,8 @@ with shown_errors():
         st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",
                   disabled=not valid, on_click=confirm_upload, args=(db,))
     for r in st.session_state.get(K.UP_RESULTS, []):
-        st.markdown(describe(r))
+        show = {"accepted": st.success, "duplicate": st.info}.get(r.status, st.error)
+        show(describe(r))
 
     st.subheader(f"3. Tình hình nộp báo cáo năm {f.year}")
     long = cached(history.completeness, db, year=f.year, unit=f.scope_unit, as_of=f.as_of)

@@ -230,7 +230,8 @@ def test_upload_previews_every_error_and_stores_only_on_confirm(app, org_db, tmp
     db = open_database(org_db)
     assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'CB03' AND period = 'Q2'") == 0
     assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB02' AND period = 'Q2'") == 1
-    assert "**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu" in texts(at)
+    assert any(s.value.startswith("**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu") for s in at.success)
+    assert any("**CB03_2024_Q2.xlsx**" in e.value and "Bị từ chối" in e.value for e in at.error)
     matrix = frame_with(at, "Mã đơn vị", "Quý II", "Năm")
     assert matrix.loc[matrix["Mã đơn vị"] == "DB02", "Quý II"].iloc[0] != "✗ Chưa nộp"
 

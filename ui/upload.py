@@ -102,7 +102,9 @@ def confirm_upload(db: Database) -> None:
 
     round_no = st.session_state.get(K.UP_ROUND, 0)
     chosen = st.session_state.get(f"{K.UP_FILES}_{round_no}") or []
-    files = [(u.name, u.getvalue()) for u in chosen]
-    st.session_state[K.UP_RESULTS] = store_valid(db, preview_files(db, files), st.session_state.get(K.UP_UPLOADER))
+    previews = preview_files(db, [(u.name, u.getvalue()) for u in chosen])
+    stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER))
+    # the files left out (rejected, duplicate) are listed too, so the batch's outcome is complete
+    st.session_state[K.UP_RESULTS] = stored + [p for p in previews if p.status != "valid"]
     st.session_state[K.UP_ROUND] = round_no + 1
 
