@@ -5,7 +5,7 @@ st.set_page_config(page_title="Bảng điều khiển Đảng ủy", page_icon="
                    initial_sidebar_state="expanded")
 
 from loaders.errors import DashboardError  # noqa: E402
-from ui import filters, state as K  # noqa: E402
+from ui import filters  # noqa: E402
 from ui.data import get_db, startup_problems  # noqa: E402
 from ui.page import apply_style  # noqa: E402
 

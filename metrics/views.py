@@ -70,6 +70,21 @@ def unit_options(units: pd.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
+def option_labels(units: pd.DataFrame) -> dict[str, str]:
+    """Code → indented label of the unit picker."""
+    return dict(unit_options(units))
+
+
+def option_codes(units: pd.DataFrame) -> list[str]:
+    """Unit codes in picker (tree) order."""
+    return [c for c, _ in unit_options(units)]
+
+
+def unit_name_map(units: pd.DataFrame) -> dict[str, str]:
+    """Code → unit name."""
+    return {str(c): str(n) for c, n in zip(units["code"], units["name"])}
+
+
 def scope_codes(units: pd.DataFrame, unit: str) -> set[str]:
     """The unit and every unit below it."""
     kids: dict[str, list[str]] = {}
@@ -438,13 +453,13 @@ def unit_ranking(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, st
     if judged.empty:
         return pd.DataFrame(columns=["Hạng", "Mã đơn vị", "Đơn vị", "Đạt", "Đánh giá", "Tỷ lệ đạt (%)"])
     g = judged.assign(ok=judged["status"].isin(["met", "exceeded"])).groupby("unit_code")
-    out = pd.DataFrame({"met": g["ok"].sum(), "judged": g["ok"].count()}).reset_index()
+    out = pd.DataFrame({"met": g["ok"].sum(), "judged": g["ok"].count(), "name": g["unit_name"].first()}).reset_index()
     out["pct"] = 100.0 * out["met"] / out["judged"]
     out = out.sort_values(["pct", "met", "unit_code"], ascending=[False, False, True]).reset_index(drop=True)
     out["rank"] = out["pct"].rank(method="min", ascending=False).astype(int)
     return pd.DataFrame({
         "Hạng": out["rank"], "Mã đơn vị": out["unit_code"],
-        "Đơn vị": [unit_names.get(c, c) for c in out["unit_code"]],
+        "Đơn vị": [unit_names.get(c) or n or c for c, n in zip(out["unit_code"], out["name"])],
         "Đạt": out["met"].astype(int), "Đánh giá": out["judged"].astype(int), "Tỷ lệ đạt (%)": out["pct"].round(1),
     })
 
@@ -640,7 +655,8 @@ def activities_by_unit_table(per_unit: pd.DataFrame, unit_names: dict[str, str])
     if per_unit.empty:
         return pd.DataFrame(columns=["Đơn vị", *labels.values()])
     wide = per_unit.pivot_table(index="unit_code", columns="element", values="value", aggfunc="first")
-    out = pd.DataFrame({"Đơn vị": [unit_names.get(c, c) for c in wide.index]})
+    names = dict(zip(per_unit["unit_code"], per_unit["unit_name"]))
+    out = pd.DataFrame({"Đơn vị": [unit_names.get(c) or names.get(c) or c for c in wide.index]})
     for code, label in labels.items():
         out[label] = [fmt_auto(v) for v in wide[code]] if code in wide.columns else "—"
     return out

@@ -4,7 +4,7 @@ import streamlit as st
 from loaders import history
 from metrics import views
 from ui import charts, state as K
-from ui.data import cached, get_db
+from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.page import chart, download, header, shown_errors, table, table_downloads
 from ui.upload import confirm_upload, describe, preview_files
@@ -44,8 +44,9 @@ with shown_errors():
         show(describe(r))
 
     st.subheader(f"3. Tình hình nộp báo cáo năm {f.year}")
-    long = cached(history.completeness, db, year=f.year, unit=f.scope_unit, as_of=f.as_of)
-    counts = views.completeness_counts(long)
+    window = dict(year=f.year, unit=f.scope_unit, as_of=f.as_of)
+    long = cached(history.completeness, db, **window)
+    counts = cached_view(views.completeness_counts, history.completeness, db, **window)
     cols = st.columns(4)
     for col, (code, label) in zip(cols, [("on_time", "Đúng hạn"), ("late", "Nộp muộn"),
                                          ("missing", "Chưa nộp (quá hạn)"), ("waiting", "Chưa nộp (còn hạn)")]):
@@ -53,18 +54,18 @@ with shown_errors():
     if long.empty:
         st.info("Chưa có đơn vị nào trong danh sách phải nộp báo cáo.")
     else:
-        shown, left_out = views.worst_completeness(long)
+        shown, left_out = cached_view(views.worst_completeness, history.completeness, db, **window)
         chart(charts.completeness_heatmap(shown, f"{counts['late']} báo cáo nộp muộn, {counts['missing']} "
                                           f"báo cáo chưa nộp năm {f.year}", big=f.present), key="up_matrix_chart")
         if left_out:
             st.caption(f"Biểu đồ chỉ hiện {views.MAX_CHART_ROWS} đơn vị thiếu báo cáo nhiều nhất; "
                        f"{left_out} đơn vị khác có trong bảng dưới đây.")
-        matrix = views.completeness_matrix(long)
+        matrix = cached_view(views.completeness_matrix, history.completeness, db, **window)
         table(matrix, key="up_matrix_table")
         table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix")
 
     st.subheader("4. Lịch sử nộp báo cáo")
-    hist = views.history_table(cached(history.submission_history, db, unit=f.scope_unit, year=f.year))
+    hist = cached_view(views.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year)
     if hist.empty:
         st.info(f"Chưa có báo cáo nào được nộp cho năm {f.year}.")
     else:

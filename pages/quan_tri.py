@@ -7,7 +7,6 @@ from metrics.indicators import INDICATORS
 from ui import state as K
 from ui.data import cached, get_db
 from ui.filters import current
-from ui.format import fmt_target
 from ui.page import download, header, shown_errors, table, table_downloads
 from ui.admin import load_units, prefill_target, save_target
 

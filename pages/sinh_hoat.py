@@ -4,7 +4,7 @@ import streamlit as st
 from metrics import views
 from metrics.indicators import G_SINH_HOAT, G_XEP_LOAI
 from ui import charts
-from ui.data import cached, get_db
+from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.format import window_label
 from ui.page import chart, header, shown_errors
@@ -24,8 +24,8 @@ with shown_errors():
     with tab_rate:
         if f.quarter:
             st.info("Xếp loại chỉ có trong báo cáo năm: hãy chọn “Cả năm” để xem kết quả xếp loại.")
-        rated = cached(engine.drilldown, db, indicator_id="I13_CB_KHONG_HOAN_THANH", **f.engine_kwargs())
-        dist = views.rating_distribution(rated)
+        dist = cached_view(views.rating_distribution, engine.drilldown, db,
+                           indicator_id="I13_CB_KHONG_HOAN_THANH", **f.engine_kwargs())
         if not dist.empty:
             chart(charts.bars(dist, "Loại chi bộ", "Số chi bộ", views.rating_title(dist, window_label(f.year, f.quarter)),
                               color="Xếp loại", unit="chi bộ", horizontal=True, stack=True, big=f.present,
@@ -33,10 +33,11 @@ with shown_errors():
         indicator_group(db, rows, [G_XEP_LOAI], f, "xl", "Xếp loại chất lượng")
     with tab_units:
         ids = [r["id"] for r in rows if r.get("group") in (G_SINH_HOAT, G_XEP_LOAI)]
-        by_unit = cached(engine.compute_by_unit, db, **f.engine_kwargs())
-        matrix, text = views.unit_matrix(views.worst_units(by_unit, ids)[0], ids, f.unit_names)
+        worst = cached_view(views.worst_units, engine.compute_by_unit, db, tuple(ids), **f.engine_kwargs())[0]
+        matrix, text = views.unit_matrix(worst, ids, f.unit_names)
         if matrix.empty:
             st.info("Chưa có đơn vị nào báo cáo trong kỳ đã chọn.")
         else:
-            chart(charts.status_heatmap(matrix, text, views.heatmap_title(by_unit, ids, window_label(f.year, f.quarter)),
-                                        big=f.present), key="sh_heatmap")
+            title = cached_view(views.heatmap_title, engine.compute_by_unit, db, tuple(ids),
+                                window_label(f.year, f.quarter), **f.engine_kwargs())
+            chart(charts.status_heatmap(matrix, text, title, big=f.present), key="sh_heatmap")

@@ -4,7 +4,7 @@ import streamlit as st
 from metrics import views
 from metrics.indicators import GROUPS, INDICATORS
 from ui import charts, state as K
-from ui.data import cached, get_db
+from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.format import window_label
 from ui.page import chart, header, shown_errors, table, table_downloads
@@ -18,7 +18,8 @@ header("So sánh đơn vị", f)
 with shown_errors():
     from metrics import engine
 
-    by_unit = cached(engine.compute_by_unit, db, **f.engine_kwargs())
+    kw = f.engine_kwargs()
+    by_unit = cached(engine.compute_by_unit, db, **kw)
     window = window_label(f.year, f.quarter)
     if st.session_state.get(K.SS_GROUP) not in (ALL, *GROUPS):
         st.session_state[K.SS_GROUP] = ALL
@@ -28,16 +29,18 @@ with shown_errors():
         st.info("Chưa có đơn vị nào báo cáo trong kỳ đã chọn.")
         st.stop()
 
-    shown, left_out = views.worst_units(by_unit, ids)
+    # reshaping all units × indicators is cached per data version (it is large at national scale)
+    shown, left_out = cached_view(views.worst_units, engine.compute_by_unit, db, tuple(ids), **kw)
     matrix, text = views.unit_matrix(shown, ids, f.unit_names)
-    chart(charts.status_heatmap(matrix, text, views.heatmap_title(by_unit, ids, window), big=f.present),
+    title = cached_view(views.heatmap_title, engine.compute_by_unit, db, tuple(ids), window, **kw)
+    chart(charts.status_heatmap(matrix, text, title, big=f.present),
           key="ss_heatmap")
     if left_out:
         st.caption(f"Biểu đồ hiện {views.MAX_CHART_ROWS} đơn vị có nhiều chỉ tiêu chưa đạt nhất; "
                    f"{left_out} đơn vị khác có trong bảng xếp hạng.")
 
     st.subheader("Xếp hạng đơn vị")
-    ranking = views.unit_ranking(by_unit, ids, f.unit_names)
+    ranking = cached_view(views.unit_ranking, engine.compute_by_unit, db, tuple(ids), {}, **kw)
     if ranking.empty:
         st.info("Chưa có chỉ tiêu nào được đánh giá cho các đơn vị trong kỳ đã chọn.")
     else:
@@ -52,11 +55,11 @@ with shown_errors():
     if st.session_state.get(K.SS_INDICATOR) not in names:
         st.session_state[K.SS_INDICATOR] = next(iter(names))
     picked = st.selectbox("Chỉ tiêu", list(names), format_func=names.get, key=K.SS_INDICATOR)
-    one = views.top_bottom(views.indicator_by_unit(by_unit, picked, f.unit_names))
+    one = views.top_bottom(cached_view(views.indicator_by_unit, engine.compute_by_unit, db, picked, {}, **kw))
     if one.empty:
         st.info("Không đơn vị nào có số liệu cho chỉ tiêu này trong kỳ đã chọn.")
     else:
-        rows = views.indicator_rows(cached(engine.compute, db, **f.engine_kwargs()))
+        rows = views.indicator_rows(cached(engine.compute, db, **kw))
         target = next(r["target"] for r in rows if r["id"] == picked)
         chart(charts.value_vs_target(views.units_vs_target(one, target), views.indicator_units_title(one, names[picked]),
                                      unit=views.indicator_unit(picked), big=f.present), key="ss_one")

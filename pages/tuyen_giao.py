@@ -5,7 +5,7 @@ from loaders import history
 from metrics import views
 from metrics.indicators import G_TUYEN_GIAO
 from ui import charts, state as K
-from ui.data import cached, get_db
+from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.format import fmt_auto
 from ui.page import chart, header, shown_errors, table, table_downloads
@@ -49,14 +49,15 @@ with shown_errors():
         table(matrix, key="tg_quarters_table")
         table_downloads(matrix, f"Hoạt động tuyên giáo dân vận theo quý {f.year}", "tg_q")
     with tab_u:
-        per_unit = cached(history.activities_by_unit, db, year=f.year, quarter=f.quarter, unit=f.scope_unit)
-        series = views.activity_by_unit(per_unit, element, f.unit_names).head(views.MAX_CHART_ROWS)
+        scope = dict(year=f.year, quarter=f.quarter, unit=f.scope_unit)
+        series = cached_view(views.activity_by_unit, history.activities_by_unit, db, element, {},
+                             **scope).head(views.MAX_CHART_ROWS)
         if series.empty:
             st.info("Chưa có đơn vị nào báo cáo hoạt động này trong kỳ đã chọn.")
         else:
             chart(charts.bars(series, "Đơn vị", "Giá trị", views.activity_unit_title(series, labels[element], period),
                               unit=views.activity_unit(element), horizontal=True, big=f.present,
                               height=140 + 30 * len(series)), key="tg_units")
-        wide = views.activities_by_unit_table(per_unit, f.unit_names)
+        wide = cached_view(views.activities_by_unit_table, history.activities_by_unit, db, {}, **scope)
         table(wide, key="tg_units_table")
         table_downloads(wide, f"Hoạt động theo đơn vị {period}", "tg_u")

@@ -16,7 +16,7 @@ from loaders.config import load_config
 from loaders.storage import Database
 from metrics import views
 from ui import state as K
-from ui.data import cached
+from ui.data import cached, cached_view
 from ui.format import QUARTER_LABELS
 
 QUARTERS = (0, 1, 2, 3, 4)  # 0 = Cả năm (a radio cannot hold None reliably)
@@ -92,10 +92,10 @@ def _load_url_once(codes: list[str], root: str, years: list[int], default_year: 
 
 def render_filters(db: Database) -> Filters:
     """Draw the sidebar filters and return the current view."""
-    units = cached(history.units_frame, db)
-    options = views.unit_options(units)
-    labels = dict(options)
-    codes = [c for c, _ in options]
+    # derived once per data version: the tree walk and the name map cost real time at 50,000 units
+    labels = cached_view(views.option_labels, history.units_frame, db)
+    codes = cached_view(views.option_codes, history.units_frame, db)
+    names = cached_view(views.unit_name_map, history.units_frame, db)
     root = load_config().root_code if load_config().root_code in codes else codes[0]
     data_years = cached(history.report_years, db)
     today = history.today_local()
@@ -111,7 +111,6 @@ def render_filters(db: Database) -> Filters:
                   help="Ẩn thanh bên, phóng to chữ và biểu đồ để chiếu trong cuộc họp.")
     unit = st.session_state[K.UNIT]
     quarter = st.session_state[K.QUARTER] or None
-    names = {c: str(n) for c, n in zip(units["code"], units["name"])}
     st.session_state[K.CURRENT] = f = Filters(unit=unit, unit_name=names.get(unit, unit), is_root=unit == root,
                    year=int(st.session_state[K.YEAR]), quarter=quarter,
                    present=bool(st.session_state[K.PRESENT]), as_of=today, unit_names=names)
