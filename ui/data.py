@@ -19,20 +19,21 @@ def get_db() -> Database:
     return _database(str(resolve_db_path().resolve()))
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
 def _call(_fn: Callable, _db: Database, name: str, path: str, version: int, items: tuple) -> Any:
     return _fn(_db, **dict(items))
 
 
 def cached(fn: Callable, db: Database, **kwargs: Any) -> Any:
-    """fn(db, **kwargs), cached until the database changes (keyed on path and data_version).
+    """fn(db, **kwargs), cached until the database changes (keyed on path and data_version; entries of old
+    versions age out: at most 128, one hour).
 
     Results are shared between sessions: callers must not modify them in place."""
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
     return _call(fn, db, f"{fn.__module__}.{fn.__qualname__}", str(db.path), db.data_version, items)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
 def _view(_view_fn: Callable, _fn: Callable, _db: Database, names: str, path: str, version: int, items: tuple,
           extra: tuple) -> Any:
     return _view_fn(cached(_fn, _db, **dict(items)), *extra)
