@@ -500,7 +500,8 @@ def _activities_from(rows: dict) -> dict:
     out: dict[str, Any] = {}
     for c in SUM_ELEMENTS:
         v = rows.get("A:" + c, (None,))[0]
-        out[c] = None if v is None else (float(v) if ELEMENTS_BY_CODE[c].type == "money" else _num(v))
+        # Money is in triệu đồng: 6 decimals is one đồng, and drops binary summation noise (8282.500000000002).
+        out[c] = None if v is None else (round(float(v), 6) if ELEMENTS_BY_CODE[c].type == "money" else _num(v))
     out["DON_THU_NHAN"] = int(rows.get("A:DON_THU_NHAN", (0,))[0] or 0)
     out["DON_THU_QUA_HAN"] = int(rows.get("A:DON_THU_QUA_HAN", (0,))[0] or 0)
     avg = rows.get("A:DON_THU_SO_NGAY_TB", (None,))[0]
