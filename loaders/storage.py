@@ -20,7 +20,7 @@ import pandas as pd
 from loaders.config import load_config
 from loaders.errors import DashboardError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # version -> statements that bring the schema from version-1 to version
 MIGRATIONS: dict[int, list[str]] = {
@@ -141,6 +141,31 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX meetings_sub ON meetings (submission_id)",
         "CREATE INDEX trainees_sub ON trainees (submission_id)",
         "CREATE INDEX petitions_sub ON petitions (submission_id)",
+    ],
+    2: [
+        """CREATE TABLE users (
+            username VARCHAR PRIMARY KEY,     -- folded login name
+            full_name VARCHAR NOT NULL,
+            password_hash VARCHAR,            -- argon2id; NULL for accounts that sign in through OIDC only
+            role VARCHAR NOT NULL,            -- admin | lanh_dao | van_phong | don_vi
+            scope_unit VARCHAR NOT NULL,      -- the unit this user sees (and everything below it)
+            email VARCHAR,                    -- matched against the OIDC identity when configured
+            active BOOLEAN NOT NULL,
+            is_demo BOOLEAN NOT NULL,         -- demo accounts of the sample organisation
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        "CREATE SEQUENCE audit_id_seq START 1",
+        """CREATE TABLE audit_log (
+            id BIGINT PRIMARY KEY,
+            at_time TIMESTAMP NOT NULL,       -- local time, like received_at
+            actor VARCHAR NOT NULL,           -- username, or os:<user> for the command line
+            action VARCHAR NOT NULL,          -- upload_accepted | upload_rejected | upload_duplicate | ...
+            object VARCHAR,                   -- what it acted on: file name, unit code, indicator/year, username
+            detail_json VARCHAR,              -- what changed, as JSON
+            origin VARCHAR                    -- where from: cli@host, web@client address
+        )""",
+        "CREATE INDEX audit_at ON audit_log (at_time)",
     ],
 }
 
