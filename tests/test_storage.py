@@ -1,0 +1,85 @@
+"""Storage contract: schema versioning and forward migration, whole-or-nothing writes, one owner process."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from loaders import storage
+from loaders.errors import DashboardError
+from loaders.storage import MIGRATIONS, SCHEMA_VERSION, Database, open_database
+
+PROJECT = storage.Path(storage.__file__).resolve().parent.parent
+
+
+def _tables(path) -> set[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
+
+
+def test_new_file_gets_latest_schema_and_root(tmp_path):
+    db = open_database(tmp_path / "new.duckdb")
+    assert db.schema_version() == SCHEMA_VERSION
+    assert db.query_rows("SELECT kind, parent_code FROM units") == [("ROOT", None)]
+    assert db.query_value("SELECT count(*) FROM submissions") == 0
+    db.close()
+
+
+def test_version_1_file_migrates_forward_keeping_its_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    # Build a file exactly as schema version 1 left it, with one row in it.
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for stmt in MIGRATIONS[1]:
+        con.execute(stmt)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO units VALUES ('DB01', 'Đảng bộ A', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
+    con.close()
+    assert "users" not in _tables(path)
+
+    db = open_database(path)
+    assert db.schema_version() == SCHEMA_VERSION
+    assert db.query_value("SELECT name FROM units WHERE code = 'DB01'") == "Đảng bộ A"
+    db.close()
+    assert {"users", "audit_log"} <= _tables(path)
+
+
+def test_newer_schema_than_the_program_is_refused_in_vietnamese(tmp_path):
+    path = tmp_path / "future.duckdb"
+    open_database(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.close()
+    with pytest.raises(DashboardError, match="mới hơn phiên bản"):
+        Database(path)
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path):
+    db = open_database(tmp_path / "tx.duckdb")
+    version = db.data_version
+    with pytest.raises(RuntimeError):
+        with db.transaction() as cur:
+            cur.execute("INSERT INTO units VALUES ('X1', 'X', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
+            raise RuntimeError("fault in the middle of a write")
+    assert db.query_value("SELECT count(*) FROM units WHERE code = 'X1'") == 0
+    assert db.data_version == version
+    db.close()
+
+
+def test_second_process_gets_a_clear_message(tmp_path):
+    path = tmp_path / "owned.duckdb"
+    db = open_database(path)
+    code = (
+        "from loaders.storage import open_database\n"
+        "from loaders.errors import DashboardError\n"
+        f"try:\n    open_database({str(path)!r})\nexcept DashboardError as e:\n    print(e.message)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert "tệp đang được một tiến trình khác sử dụng" in out.stdout
+    assert "Traceback" not in out.stderr
+    db.close()
