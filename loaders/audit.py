@@ -8,11 +8,15 @@ that only the server account and administrators can write.
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import getpass
 import json
+import os
 import socket
-from typing import Any
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -52,20 +56,99 @@ def _now() -> dt.datetime:
     return local_received_at(None)
 
 
-def record(target, *, actor: str, action: str, object: str | None = None, detail: dict | None = None,
+JOURNAL_NAME = "journal.jsonl"
+
+# set while `rebuild` replays the journal: the replay must not log or journal its own steps again
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_quiet", default=False)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Inside this block record() and journal() do nothing (the rebuild replays history, it makes none)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
+def record(target, *, actor: str | None, action: str, object: str | None = None, detail: dict | None = None,
            origin: str | None = None) -> None:
-    """Append one audit row: `target` is a Database (own small transaction) or a cursor inside an open
-    transaction (the row then commits, or rolls back, with the change it describes)."""
+    """Append one audit row: `target` is a Database (own small write) or a cursor inside an open
+    transaction (the row then commits, or rolls back, with the change it describes). origin None = detected
+    (web@client address inside Streamlit, else cli@host); an empty actor = default_actor() / "web:?"."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")  # a programming error, not a user one
-    actor = (actor or "").strip() or default_actor()
+    if _QUIET.get():
+        return
+    origin = origin or current_origin()
+    actor = (actor or "").strip() or ("web:?" if origin.startswith("web") else default_actor())
     params = [_now(), actor, action, object,
               None if detail is None else json.dumps(detail, ensure_ascii=False, default=str), origin]
     if hasattr(target, "transaction"):
-        with target.transaction() as cur:
-            cur.execute(_INSERT, params)
+        # one autocommitted INSERT under the write lock, without bumping data_version: an audit row
+        # changes no figure, so it must not throw away every cached chart (a login, a rejected file)
+        with target._write_lock:
+            cur = target._con.cursor()
+            try:
+                cur.execute(_INSERT, params)
+            finally:
+                cur.close()
     else:
         target.execute(_INSERT, params)
+
+
+def record_upload(target, result, *, actor: str | None, origin: str | None = None) -> None:
+    """The audit row of one upload outcome (an IngestResult or the upload page's Preview): accepted,
+    rejected, duplicate; a replacement also gets its submission_replaced row."""
+    action = {"accepted": "upload_accepted", "rejected": "upload_rejected",
+              "duplicate": "upload_duplicate"}.get(result.status)
+    if action is None:
+        return
+    name = getattr(result, "file", None) or getattr(result, "name", None)
+    digest = getattr(result, "file_hash", None) or getattr(result, "digest", None)
+    detail: dict[str, Any] = {"file_hash": digest, "unit": result.unit, "year": result.year,
+                              "period": result.period}
+    if result.status == "accepted":
+        detail.update(version=result.version, submission_id=result.submission_id,
+                      warnings=len(result.warnings))
+    if result.status == "rejected":
+        detail.update(errors=len(result.errors), first_errors=[i.to_json() for i in result.errors[:5]])
+    record(target, actor=actor, action=action, object=name, detail=detail, origin=origin)
+    if result.status == "accepted" and result.replaced_previous:
+        record(target, actor=actor, action="submission_replaced",
+               object=f"{result.unit}/{result.year}/{result.period}",
+               detail={"file_hash": digest, "version": result.version}, origin=origin)
+
+
+def journal(archive_dir: str | Path, entry: dict) -> None:
+    """Append one line to the archive's journal.jsonl (fsynced): the history rebuild replays."""
+    if _QUIET.get():
+        return
+    path = Path(archive_dir) / JOURNAL_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n").encode("utf-8")
+    # one write() on an O_APPEND descriptor: a crash leaves whole lines, at worst a torn last line
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_journal(archive_dir: str | Path) -> list[dict]:
+    """Every complete journal line in order ([] when there is no journal); a torn last line is skipped."""
+    path = Path(archive_dir) / JOURNAL_NAME
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:  # only a crash mid-write produces one; nothing after it was committed
+            continue
+    return out
 
 
 def list_events(db, *, since: dt.date | dt.datetime | str | None = None,
@@ -123,6 +206,18 @@ def default_actor() -> str:
 def cli_origin() -> str:
     """Where a command-line action comes from: "cli@<hostname>"."""
     return "cli@" + (socket.gethostname() or "?")
+
+
+def current_origin() -> str:
+    """web@… inside a Streamlit script run, else cli@host."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        if get_script_run_ctx(suppress_warning=True) is not None:
+            return web_origin()
+    except Exception:  # streamlit missing or changed: we are not in a web request then
+        pass
+    return cli_origin()
 
 
 def web_origin() -> str:

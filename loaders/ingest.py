@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
+from loaders import audit
 from loaders.config import load_config
 from loaders.errors import DashboardError, Issue
 from loaders.reader import read_workbook
@@ -142,6 +143,7 @@ def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.d
     """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate)."""
     result = _analyse(db, data, file_name)
     if result.status != "valid":
+        audit.record_upload(db, result, actor=uploader)  # its own small write: no data table changes
         return result
     when = local_received_at(received_at)
     _store(db, data, file_name, result, when, uploader)
@@ -159,6 +161,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         current = _current(cur, unit["code"], info["year"], info["period"])
         if current and current[1] == digest:
             result.status, result.replaced_previous = "duplicate", False
+            audit.record_upload(cur, result, actor=uploader)
             return
         version = cur.execute(
             "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit_code = ? AND year = ? AND period = ?",
@@ -189,16 +192,20 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         rel = f"{digest[:2]}/{digest}.xlsx"
         cur.execute("INSERT INTO archived_files VALUES (?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING",
                     [digest, file_name, len(data), rel, when])
-        # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
-        try:
+        result.status = "accepted"
+        result.version = version
+        result.submission_id = new_id
+        result.replaced_previous = current is not None
+        result.unit = unit["code"]
+        audit.record_upload(cur, result, actor=uploader)  # commits (or rolls back) with the data
+        try:  # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
             archive_bytes(db.archive_dir, digest, data)
+            # the journal line (what `rebuild` replays) is written just before COMMIT, like the bytes
+            audit.journal(db.archive_dir, {"kind": "upload", "file_hash": digest, "file_name": file_name,
+                                           "uploader": uploader, "received_at": when.isoformat(sep=" ")})
         except OSError as exc:
+            result.status = "rejected"
             raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
-    result.status = "accepted"
-    result.version = version
-    result.submission_id = new_id
-    result.replaced_previous = current is not None
-    result.unit = unit["code"]
 
 
 def _insert_rows(cur, table: str, cols: tuple[str, ...], rows: list[list[Any]], chunk: int = 200) -> None:

@@ -110,11 +110,17 @@ def test_rejected_file_changes_nothing(db, tmp_path, kind):
         data = b"Ma don vi;Ten don vi\nDB02;x\n"
     else:
         data = write_workbook(tmp_path / "m.xlsx", info=info_values(unit="DB02"), omit_sheets=("elements",)).read_bytes()
+    audit_before = db.query_value("SELECT count(*) FROM audit_log")
+    every_table = [t for (t,) in db.query_rows("SELECT table_name FROM duckdb_tables() ORDER BY 1")]
+    before_all = {t: sorted(map(repr, db.query_rows(f"SELECT * FROM {t}"))) for t in every_table if t != "audit_log"}
     r = ingest_bytes(db, data, "bad.xlsx")
     assert r.status == "rejected" and r.errors
     assert "replaced_previous" not in r.to_json()
     assert dump(db) == before
+    assert {t: sorted(map(repr, db.query_rows(f"SELECT * FROM {t}"))) for t in before_all} == before_all
     assert db.data_version == version
+    rows = db.query_rows("SELECT action, object FROM audit_log ORDER BY id")
+    assert len(rows) == audit_before + 1 and rows[-1] == ("upload_rejected", "bad.xlsx")
 
 
 def test_rejected_json_names_the_cell(db, tmp_path):
