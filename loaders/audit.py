@@ -16,7 +16,7 @@ import os
 import socket
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -119,6 +119,20 @@ def record_upload(target, result, *, actor: str | None, origin: str | None = Non
         record(target, actor=actor, action="submission_replaced",
                object=f"{result.unit}/{result.year}/{result.period}",
                detail={"file_hash": digest, "version": result.version}, origin=origin)
+
+
+def audited(make: Callable[[], bytes], db, *, object: str, actor: str | None = None,
+            detail: dict | None = None) -> Callable[[], bytes]:
+    """Wrap an export's byte generator so that producing the file records an `export` audit row
+    (download buttons call it only when clicked)."""
+    origin = current_origin()  # now: Streamlit runs a deferred download outside the script's context
+
+    def run() -> bytes:
+        data = make()
+        record(db, actor=actor, action="export", object=object, detail={**(detail or {}), "bytes": len(data)},
+               origin=origin)
+        return data
+    return run
 
 
 def journal(archive_dir: str | Path, entry: dict) -> None:

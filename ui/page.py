@@ -96,14 +96,24 @@ def table_downloads(df: pd.DataFrame, title: str, key: str) -> None:
         return
     name = slug(title)
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("Tải Excel", data=lambda: export.table_xlsx(df, title=title), file_name=f"{name}.xlsx",
+    c1.download_button("Tải Excel", data=_audited(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx"),
+                       file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=K.download_key(f"{key}_xlsx"), on_click="ignore", icon=":material/download:")
-    c2.download_button("Tải CSV", data=lambda: export.table_csv(df), file_name=f"{name}.csv", mime="text/csv",
+    c2.download_button("Tải CSV", data=_audited(lambda: export.table_csv(df), f"{name}.csv"),
+                       file_name=f"{name}.csv", mime="text/csv",
                        key=K.download_key(f"{key}_csv"), on_click="ignore", icon=":material/download:")
 
 
 def download(label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
     """One deferred download button."""
-    st.download_button(label, data=make, file_name=file_name, mime=mime, key=K.download_key(key),
-                       on_click="ignore", icon=":material/download:")
+    st.download_button(label, data=_audited(make, file_name), file_name=file_name, mime=mime,
+                       key=K.download_key(key), on_click="ignore", icon=":material/download:")
+
+
+def _audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
+    """The generator with an `export` audit row recorded when the file is actually produced."""
+    from loaders.audit import audited
+    from ui.data import get_db
+
+    return audited(make, get_db(), object=file_name)

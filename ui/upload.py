@@ -104,6 +104,11 @@ def confirm_upload(db: Database) -> None:
     chosen = st.session_state.get(f"{K.UP_FILES}_{round_no}") or []
     previews = preview_files(db, [(u.name, u.getvalue()) for u in chosen])
     stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER))
+    from loaders.audit import record_upload
+
+    for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here
+        if p.status in ("rejected", "duplicate"):
+            record_upload(db, p, actor=st.session_state.get(K.UP_UPLOADER))
     # the files left out (rejected, duplicate) are listed too, so the batch's outcome is complete
     st.session_state[K.UP_RESULTS] = stored + [p for p in previews if p.status != "valid"]
     st.session_state[K.UP_ROUND] = round_no + 1
