@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
+from loaders.auth import Principal, authorize_unit, mask_personal
 from loaders.config import load_config
 from loaders.storage import Database
 
@@ -63,9 +64,11 @@ def _scope_filter(unit: str | None, column: str = "unit_code") -> tuple[str, str
     return _SCOPE_CTE, f"AND {column} IN (SELECT code FROM scope)"
 
 
-def submission_history(db: Database, *, unit: str | None = None, year: int | None = None) -> pd.DataFrame:
+def submission_history(db: Database, *, unit: str | None = None, year: int | None = None,
+                       principal: Principal | None = None) -> pd.DataFrame:
     """Every stored version of every report in scope (newest receipt first): unit, period, version,
     file, uploader, time of receipt, current/replaced, number of warnings."""
+    unit = authorize_unit(db, principal, unit)
     cte, where = _scope_filter(unit, "s.unit_code")
     params: dict = {}
     if unit is not None:
@@ -92,10 +95,12 @@ def completeness(
     unit: str | None = None,
     as_of: dt.date | None = None,
     deadline_days: int | None = None,
+    principal: Principal | None = None,
 ) -> pd.DataFrame:
     """One row per (expected or reporting unit in scope, period of the year): unit_code, unit_name,
     period, period_end, deadline, first_received, versions, status (on_time | late | missing |
     waiting (ended, deadline not passed) | not_due (period not ended))."""
+    unit = authorize_unit(db, principal, unit)
     as_of = as_of or today_local()
     cte, where_u = _scope_filter(unit, "u.code")
     params: dict = {"year": year}
@@ -142,11 +147,14 @@ def petition_register(
     quarter: int | None = None,
     unit: str | None = None,
     as_of: dt.date | None = None,
+    principal: Principal | None = None,
 ) -> pd.DataFrame:
     """The current state of every petition received in the window (year, or year to date through the
     quarter) in scope: the row of the latest report (latest period, then latest upload) of each
     (unit, petition number). Adds age_days (to resolution, else to the as-of date), overdue (pending past
-    its deadline at the as-of date) and late (resolved after its deadline)."""
+    its deadline at the as-of date) and late (resolved after its deadline). Petition numbers and summaries
+    are blank for a principal without view_personal_data."""
+    unit = authorize_unit(db, principal, unit)
     as_of = as_of or today_local()
     end = period_end(year, f"Q{quarter}") if quarter else dt.date(year, 12, 31)
     cte, where = _scope_filter(unit, "s.unit_code")
@@ -155,7 +163,7 @@ def petition_register(
                     "max_rank": quarter or 5}
     if unit is not None:
         params["unit"] = unit
-    return db.query_df(
+    return mask_personal(db.query_df(
         f"""{cte}
         SELECT * EXCLUDE (rn) FROM (
             SELECT s.unit_code, coalesce(u.name, s.unit_name) AS unit_name, p.petition_no, p.received_date,
@@ -175,12 +183,14 @@ def petition_register(
         ) WHERE rn = 1 AND received_date BETWEEN $start AND $end
         ORDER BY received_date, unit_code, petition_no""",
         params,
-    )
+    ), principal)
 
 
-def activities_by_unit(db: Database, *, year: int, quarter: int | None = None, unit: str | None = None) -> pd.DataFrame:
+def activities_by_unit(db: Database, *, year: int, quarter: int | None = None, unit: str | None = None,
+                       principal: Principal | None = None) -> pd.DataFrame:
     """Totals of every `sum` data element per reporting unit in scope (unit_code, unit_name, element,
     value): a quarter alone, or the full year (a unit's `Năm` report, when it has one, is its year)."""
+    unit = authorize_unit(db, principal, unit)
     from metrics.elements import DATA_ELEMENTS
 
     codes = [e.code for e in DATA_ELEMENTS if e.aggregation == "sum"]

@@ -15,10 +15,11 @@ from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from loaders import audit
+from loaders.auth import UPLOAD, Principal, authorize_upload, require
 from loaders.config import load_config
 from loaders.errors import DashboardError, Issue
 from loaders.reader import read_workbook
-from loaders.schema import CELLS, MEETINGS
+from loaders.schema import CELLS, INFO, MEETINGS
 from loaders.storage import Database
 from loaders.validate import ParsedWorkbook, validate_workbook
 
@@ -88,8 +89,10 @@ def _current(cur_or_db, unit: str, year: int, period: str) -> tuple[int, str] | 
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def _analyse(db: Database, data: bytes, file_name: str) -> IngestResult:
-    """Gate, read and validate; status valid | rejected | duplicate; nothing is written."""
+def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | None = None) -> IngestResult:
+    """Gate, read and validate; status valid | rejected | duplicate; nothing is written. A principal without
+    the upload permission is refused (DashboardError); a workbook of a unit outside its scope is rejected."""
+    require(principal, UPLOAD)
     config = load_config()
     digest = hashlib.sha256(data).hexdigest()
     result = IngestResult(file=file_name, status="rejected", file_hash=digest)
@@ -110,6 +113,11 @@ def _analyse(db: Database, data: bytes, file_name: str) -> IngestResult:
     result.unit, result.year, result.period = (parsed.info.get(k) for k in ("unit_code", "year", "period"))
     result.errors = [i for i in gate_issues if i.severity == "error"] + parsed.errors
     result.warnings = [i for i in gate_issues if i.severity != "error"] + parsed.warnings
+    if parsed.unit is not None:
+        refused = authorize_upload(db, principal, parsed.unit["code"], parsed.unit.get("parent_code"))
+        if refused:
+            row = (parsed.info.get("_rows") or {}).get("unit_code")
+            result.errors.insert(0, Issue(INFO.name, row, INFO.column("unit_code").header, parsed.unit["code"], refused))
     if result.errors or parsed.unit is None:
         result.status = "rejected"
         return result
@@ -122,9 +130,9 @@ def _analyse(db: Database, data: bytes, file_name: str) -> IngestResult:
     return result
 
 
-def preview_bytes(db: Database, data: bytes, file_name: str) -> IngestResult:
+def preview_bytes(db: Database, data: bytes, file_name: str, *, principal: Principal | None = None) -> IngestResult:
     """Everything ingest does except storing: status valid | rejected | duplicate (for the upload page)."""
-    return _analyse(db, data, file_name)
+    return _analyse(db, data, file_name, principal)
 
 
 # ---------------------------------------------------------------- storing
@@ -139,9 +147,10 @@ def local_received_at(received_at: dt.datetime | None) -> dt.datetime:
 
 
 def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
-                 uploader: str | None = None) -> IngestResult:
-    """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate)."""
-    result = _analyse(db, data, file_name)
+                 uploader: str | None = None, principal: Principal | None = None) -> IngestResult:
+    """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate).
+    With a principal: it needs the upload permission and the workbook's unit must be in its scope."""
+    result = _analyse(db, data, file_name, principal)
     if result.status != "valid":
         audit.record_upload(db, result, actor=uploader)  # its own small write: no data table changes
         return result
@@ -251,8 +260,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.datetime | None = None,
                  uploader: str | None = None,
-                 progress: Callable[[int, int, Path], None] | None = None) -> list[IngestResult]:
+                 progress: Callable[[int, int, Path], None] | None = None,
+                 principal: Principal | None = None) -> list[IngestResult]:
     """Ingest files and folders, one transaction per file; one bad file never stops the others."""
+    require(principal, UPLOAD)
     files = expand_paths(paths)
     results: list[IngestResult] = []
     for n, path in enumerate(files, 1):
@@ -269,7 +280,8 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
                 Issue(None, None, None, str(path), MSG_UNREADABLE.format(reason=exc.strerror or exc))]))
             continue
         try:
-            results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader))
+            results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader,
+                                        principal=principal))
         except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch
             results.append(IngestResult(file=path.name, status="rejected",
                                         errors=exc.issues or [Issue(None, None, None, path.name, exc.message)]))

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from loaders.auth import ensure_demo_accounts
 from loaders.config import PROJECT_DIR
 from loaders.errors import DashboardError
 from loaders.ingest import ingest_bytes, local_received_at
@@ -56,6 +57,7 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
     """
     previous = sample_status(db)
     if previous is not None:
+        ensure_demo_accounts(db)  # a database loaded before accounts existed gets them too
         return {"status": "already_loaded", "message": MSG_ALREADY.format(at=_when(previous.get("loaded_at"))),
                 "previous": previous, "accepted": 0, "files": 0, "results": []}
     base = Path(sample_dir) if sample_dir else SAMPLE_DIR
@@ -64,12 +66,13 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
         raise DashboardError(MSG_MISSING.format(path=units_path))
     manifest = read_manifest(base)
     unit_result = load_unit_list_bytes(db, units_path.read_bytes(), units_path.name)
+    demo_accounts = ensure_demo_accounts(db)  # documented in README; refused in production
     stored = {h for (h,) in db.query_rows("SELECT file_hash FROM submissions")}
     summary: dict[str, Any] = {
         "status": "loaded", "units_added": len(unit_result.added), "units_updated": len(unit_result.updated),
         "units": len(unit_result.added) + len(unit_result.updated) + len(unit_result.unchanged),
         "files": len(manifest), "accepted": 0, "replaced": 0, "duplicates": 0, "skipped": 0, "warnings": 0,
-        "rejected": [], "results": [],
+        "rejected": [], "results": [], "demo_accounts": demo_accounts,
     }
     for row in manifest:
         if not row["path"].is_file():

@@ -5,12 +5,14 @@ exist (in the file, in the database, or be the root) and the tree must have no c
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from loaders import audit
 from loaders.config import load_config
 from loaders.errors import DashboardError, Issue
-from loaders.ingest import load_units, local_received_at
+from loaders.ingest import MSG_ARCHIVE, archive_bytes, load_units, local_received_at
 from loaders.reader import read_workbook
 from loaders.schema import UNIT_LIST
 from loaders.storage import Database
@@ -92,11 +94,20 @@ def _check_tree(rows: list[dict[str, Any]], existing: dict[str, dict], root: str
             node = parents[node]
 
 
-def load_unit_list_bytes(db: Database, data: bytes, file_name: str) -> UnitListResult:
-    """Validate a unit-list workbook and upsert its units in one transaction; any error stores nothing."""
+def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal=None) -> UnitListResult:
+    """Validate a unit-list workbook and upsert its units in one transaction; any error stores nothing.
+    A principal without manage_units is refused (None: trusted local operator)."""
+    from loaders.auth import MANAGE_UNITS, require
+
+    require(principal, MANAGE_UNITS)
     rows, issues = parse_unit_list(db, data, file_name)
     errors = [i for i in issues if i.severity == "error"]
+    actor = getattr(principal, "username", None)
+    digest = hashlib.sha256(data).hexdigest()
     if errors:
+        audit.record(db, actor=actor, action="unit_list_rejected", object=file_name,
+                     detail={"file_hash": digest, "errors": len(errors),
+                             "first_errors": [i.to_json() for i in errors[:5]]})
         raise DashboardError(MSG_REJECTED, issues=issues)
     result = UnitListResult(warnings=[i for i in issues if i.severity != "error"])
     root = load_config().root_code
@@ -122,10 +133,20 @@ def load_unit_list_bytes(db: Database, data: bytes, file_name: str) -> UnitListR
                    parent_code = excluded.parent_code, inactive_from = excluded.inactive_from,
                    source = 'unit_list', updated_at = excluded.updated_at""",
                 [r["code"], *new, now])
+        audit.record(cur, actor=actor, action="unit_list_loaded", object=file_name,
+                     detail={"file_hash": digest, "added": len(result.added), "updated": len(result.updated),
+                             "deactivated": result.deactivated})
+        # the list's bytes and journal line let `rebuild` replay this load in its place in history
+        try:
+            archive_bytes(db.archive_dir, digest, data)
+            audit.journal(db.archive_dir, {"kind": "unit_list", "file_hash": digest, "file_name": file_name,
+                                           "actor": actor, "at": now.isoformat(sep=" ")})
+        except OSError as exc:
+            raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
     return result
 
 
-def load_unit_list_path(db: Database, path) -> UnitListResult:
+def load_unit_list_path(db: Database, path, *, principal=None) -> UnitListResult:
     """Load a unit-list workbook from a file path."""
     from pathlib import Path
 
@@ -134,4 +155,4 @@ def load_unit_list_path(db: Database, path) -> UnitListResult:
         data = p.read_bytes()
     except OSError as exc:
         raise DashboardError(f"Không đọc được tệp {p}: {exc.strerror or exc}") from None
-    return load_unit_list_bytes(db, data, p.name)
+    return load_unit_list_bytes(db, data, p.name, principal=principal)

@@ -520,6 +520,7 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
     label_rows: dict[str, int] = {}
     if "info" in found:
         info, label_rows = read_info(raw.sheets[found["info"]], issues, formulas.get(found["info"], ()))
+        info["_rows"] = label_rows  # Excel row of each label: later checks (upload scope) cite it
     period = info.get("period")
     annual = None if period is None else period == "Y"
     tables: dict[str, list[dict[str, Any]] | None] = {}

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from loaders.config import load_config
+from loaders.auth import Principal, authorize_unit, mask_personal
 from loaders.errors import DashboardError
 from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 from metrics.indicators import BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
@@ -444,10 +445,11 @@ def _target_for(ind: Indicator, targets: dict, is_root: bool, year: int) -> dict
 
 # ------------------------------------------------------------------ public API
 def compute(db, *, year: int, quarter: int | None = None, unit: str | None = None,
-            as_of: dt.date | None = None) -> Report:
+            as_of: dt.date | None = None, principal: Principal | None = None) -> Report:
     """All indicators and activities for a scope (unit and everything below; None = root), a window
     (the year, or year to date through `quarter`) and an as-of date (default today).
-    Raises DashboardError for an unknown unit or an invalid year/quarter."""
+    Raises DashboardError for an unknown unit, a unit outside the principal's scope, or an invalid year/quarter."""
+    unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     code, name, is_root = resolve_unit(db, unit)
@@ -538,10 +540,11 @@ STATUS_SQL = """CASE WHEN op IS NULL THEN 'no_target' WHEN value IS NULL OR isna
 
 
 def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | None = None,
-                    as_of: dt.date | None = None) -> pd.DataFrame:
+                    as_of: dt.date | None = None, principal: Principal | None = None) -> pd.DataFrame:
     """One row per (unit in scope that reported in the window or is expected to, indicator), ordered by
     unit then indicator: unit_code, unit_name, indicator_id, value, numerator, denominator, status.
     Set-based: one query for all units, values and statuses included. Root-only targets: no_target."""
+    unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     code, _, is_root = resolve_unit(db, unit)
@@ -574,14 +577,16 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
 
 
 def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, unit: str | None = None,
-              as_of: dt.date | None = None) -> pd.DataFrame:
+              as_of: dt.date | None = None, principal: Principal | None = None) -> pd.DataFrame:
     """The items behind one indicator at their natural grain, failing ones first: unit_code, unit_name,
     the grain's own columns (cells: cell_code, cell_name, cell_kind, rating, members; meetings summed per
     cell: cell_code, meetings, first_meeting, last_meeting; persons: full_name, birth_date, level; petitions: petition_no, kind,
     received_date, deadline, resolved_date, status, over_level, in_competence; reports: period, deadline;
     units: period of the report used), then value (the item's own figure), numerator, denominator,
     meets (True/False, None where an item has no verdict of its own), submission_id, file_name, version,
-    uploader, received_at of the submission it came from."""
+    uploader, received_at of the submission it came from. Names, birth dates and petition details are
+    blank for a principal without view_personal_data."""
+    unit = authorize_unit(db, principal, unit)
     ind = INDICATORS_BY_ID.get(indicator_id)
     if ind is None:
         raise DashboardError(f"Không có chỉ tiêu “{indicator_id}”.")
@@ -612,13 +617,15 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
         meets = [None] * len(df)
     df["meets"] = pd.Series(meets, index=df.index, dtype=object)
     order = np.array([{False: 0, None: 1, True: 2}[m] for m in meets], dtype=int)
-    return df.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)  # failing items first
+    df = df.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)  # failing items first
+    return mask_personal(df, principal)
 
 
 def activities_by_period(db, *, year: int, unit: str | None = None,
-                         as_of: dt.date | None = None) -> pd.DataFrame:
+                         as_of: dt.date | None = None, principal: Principal | None = None) -> pd.DataFrame:
     """Activities (every `sum` element and the petition figures) per quarter of a year, long format:
     element, label, period (Q1..Q4), value — for trend charts."""
+    unit = authorize_unit(db, principal, unit)
     code, _, is_root = resolve_unit(db, unit)
     labels = {e.code: e.label for e in DATA_ELEMENTS}
     labels.update({"DON_THU_NHAN": "Số đơn thư nhận", "DON_THU_QUA_HAN": "Số đơn thư quá hạn chưa giải quyết",
@@ -632,7 +639,7 @@ def activities_by_period(db, *, year: int, unit: str | None = None,
 
 
 def trend(db, indicator_ids: list[str] | tuple[str, ...], *, years: list[int] | tuple[int, ...] | range,
-          unit: str | None = None) -> pd.DataFrame:
+          unit: str | None = None, principal: Principal | None = None) -> pd.DataFrame:
     """Value of each indicator per full year: year, indicator_id, name, unit, value, numerator,
     denominator, status."""
     unknown = [i for i in indicator_ids if i not in INDICATORS_BY_ID]
@@ -640,7 +647,7 @@ def trend(db, indicator_ids: list[str] | tuple[str, ...], *, years: list[int] | 
         raise DashboardError(f"Không có chỉ tiêu: {', '.join(unknown)}")
     rows = []
     for y in years:
-        rep = compute(db, year=int(y), unit=unit)
+        rep = compute(db, year=int(y), unit=unit, principal=principal)
         for iid in indicator_ids:
             r = rep.by_id[iid]
             rows.append({"year": int(y), "indicator_id": iid, "name": r.name, "unit": r.unit, "value": r.value,

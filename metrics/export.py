@@ -402,12 +402,15 @@ def short_name(ind_id: str, name: str = "") -> str:
 
 
 def meeting_pack_pptx(db, *, year: int, quarter: int | None = None, unit: str | None = None,
-                      as_of: dt.date | None = None) -> bytes:
-    """The meeting pack: title, scorecard summary, one slide per indicator group (native charts), completeness."""
+                      as_of: dt.date | None = None, principal=None) -> bytes:
+    """The meeting pack: title, scorecard summary, one slide per indicator group (native charts), completeness.
+    The unit is authorised for `principal` (None: trusted local operator), who needs the export permission."""
+    from loaders.auth import EXPORT, require
     from metrics.engine import compute
 
-    report = compute(db, year=year, quarter=quarter, unit=unit, as_of=as_of)
-    return pack_from_report(report, names=unit_names(db), completeness=completeness_rows(db, report))
+    require(principal, EXPORT)
+    report = compute(db, year=year, quarter=quarter, unit=unit, as_of=as_of, principal=principal)
+    return pack_from_report(report, names=unit_names(db), completeness=completeness_rows(db, report, principal))
 
 
 def unit_names(db) -> dict[str, str]:
@@ -415,7 +418,7 @@ def unit_names(db) -> dict[str, str]:
     return {code: name for code, name in db.query_rows("SELECT code, name FROM units")}
 
 
-def completeness_rows(db, report: Any) -> list[dict]:
+def completeness_rows(db, report: Any, principal=None) -> list[dict]:
     """Per period of the report's window that has ended: reports expected, received and on time in its scope
     (from loaders.history.completeness, the same table the 'Nộp báo cáo' page shows)."""
     from loaders.history import completeness
@@ -424,7 +427,7 @@ def completeness_rows(db, report: Any) -> list[dict]:
     win, scope = data.get("window") or {}, data.get("scope") or {}
     as_of = dt.date.fromisoformat(str(win["as_of"])[:10]) if win.get("as_of") else None
     long = completeness(db, year=int(win["year"]), unit=None if scope.get("is_root") else scope.get("unit"),
-                        as_of=as_of)
+                        as_of=as_of, principal=principal)
     periods = [f"Q{q}" for q in range(1, int(win["quarter"]) + 1)] if win.get("quarter") else [*PERIOD_NAMES]
     rows = []
     for period in periods:

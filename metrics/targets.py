@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from loaders import audit
 from loaders.errors import DashboardError
 from metrics.indicators import INDICATORS, INDICATORS_BY_ID
 
@@ -94,9 +95,14 @@ def effective_targets(db, year: int) -> dict[str, dict | None]:
     return out
 
 
-def set_target(db, indicator_id: str, year: int, target: dict | None, changed_by: str) -> None:
+def set_target(db, indicator_id: str, year: int, target: dict | None, changed_by: str, *,
+               principal=None) -> None:
     """Record an override of an indicator's target from `year` on (None = no target), with who and when.
-    Raises DashboardError (Vietnamese) for an unknown indicator, bad year, malformed target or no user."""
+    Raises DashboardError (Vietnamese) for an unknown indicator, bad year, malformed target, no user, or a
+    principal without manage_targets (None: trusted local operator)."""
+    from loaders.auth import MANAGE_TARGETS, require
+
+    require(principal, MANAGE_TARGETS)
     ind = INDICATORS_BY_ID.get(indicator_id)
     if ind is None:
         raise DashboardError(f"Không có chỉ tiêu “{indicator_id}”.")
@@ -113,13 +119,20 @@ def set_target(db, indicator_id: str, year: int, target: dict | None, changed_by
             limit = "từ 0 đến 100 (%)" if ind.is_percent else "không âm"
             raise DashboardError(f"Mục tiêu của {indicator_id} phải {limit}: {nums}")
     t = _clean(target)
+    before = effective_targets(db, year).get(indicator_id)
+    row = [indicator_id, year, None if t is None else t["op"],
+           None if t is None or t["op"] == "range" else t["value"],
+           t["min"] if t and t["op"] == "range" else None, t["max"] if t and t["op"] == "range" else None,
+           changed_by.strip()]
     with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO target_overrides VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-            [indicator_id, year, None if t is None else t["op"],
-             None if t is None or t["op"] == "range" else t["value"],
-             t["min"] if t and t["op"] == "range" else None, t["max"] if t and t["op"] == "range" else None,
-             changed_by.strip()])
+        changed_at = cur.execute(
+            "INSERT INTO target_overrides VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP) RETURNING changed_at",
+            row).fetchone()[0]
+        audit.record(cur, actor=getattr(principal, "username", None) or changed_by.strip(),
+                     action="target_changed", object=f"{indicator_id}/{year}",
+                     detail={"before": before, "after": t, "changed_by": changed_by.strip()})
+        # the journal line lets `rebuild` restore the override with its original who and when
+        audit.journal(db.archive_dir, {"kind": "target", "row": row[:7] + [changed_at.isoformat(sep=" ")]})
 
 
 def target_history(db) -> pd.DataFrame:

@@ -1,0 +1,398 @@
+"""Accounts, roles and the one authorisation point every page, export and command goes through.
+
+A `Principal` is who acts (username, role, scope unit). Roles map to permissions AS DATA (`ROLES`);
+`authorize_unit` is the single place a requested unit is checked against the principal's scope, and the
+metrics/loaders functions call it before they query. `principal=None` everywhere means the trusted local
+operator (command line without --user, tests): everything, whole organisation.
+
+Passwords are argon2id hashes (salted, slow); a password is never stored or logged in clear.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from loaders.config import CONFIG_ENV, PROJECT_DIR, load_config
+from loaders.errors import DashboardError
+
+# ---------------------------------------------------------------- roles and permissions (data)
+VIEW, UPLOAD, EXPORT = "view", "upload", "export"
+MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS = "manage_units", "manage_targets", "manage_users"
+VIEW_PERSONAL = "view_personal_data"
+PERMISSIONS = (VIEW, UPLOAD, EXPORT, MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS, VIEW_PERSONAL)
+
+ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS),
+    "lanh_dao": frozenset({VIEW, EXPORT}),  # leadership: read-only, counts without personal data
+    "van_phong": frozenset({VIEW, UPLOAD, EXPORT, VIEW_PERSONAL}),
+    "don_vi": frozenset({VIEW, UPLOAD, EXPORT, VIEW_PERSONAL}),
+}
+ROLE_LABELS = {"admin": "Quản trị hệ thống", "lanh_dao": "Lãnh đạo", "van_phong": "Văn phòng Đảng ủy",
+               "don_vi": "Cán bộ đơn vị"}
+PERMISSION_TEXT = {
+    VIEW: "xem số liệu", UPLOAD: "nộp báo cáo", EXPORT: "tải xuống", MANAGE_UNITS: "quản lý danh sách đơn vị",
+    MANAGE_TARGETS: "đặt chỉ tiêu", MANAGE_USERS: "quản lý tài khoản", VIEW_PERSONAL: "xem dữ liệu cá nhân",
+}
+# columns holding personal data (names, birth dates, petition numbers and summaries): blanked for roles
+# without view_personal_data, so counts stay right while the details are gone
+PERSONAL_COLUMNS = ("full_name", "name_key", "birth_date", "petition_no", "petition_key", "summary", "label", "item")
+
+# documented demo accounts of the sample organisation (README "Tài khoản dùng thử"); refused in production
+DEMO_ACCOUNTS = (
+    {"username": "admin", "password": "admin", "role": "admin", "scope_unit": None,
+     "full_name": "Quản trị (dùng thử)"},
+    {"username": "lanhdao", "password": "lanhdao", "role": "lanh_dao", "scope_unit": None,
+     "full_name": "Lãnh đạo Đảng ủy (dùng thử)"},
+    {"username": "vanphong", "password": "vanphong", "role": "van_phong", "scope_unit": None,
+     "full_name": "Văn phòng Đảng ủy (dùng thử)"},
+    {"username": "donvi_db01", "password": "donvi_db01", "role": "don_vi", "scope_unit": "DB01",
+     "full_name": "Cán bộ đơn vị DB01 (dùng thử)"},
+)
+DEFAULT_PASSWORDS = tuple(sorted({a["password"] for a in DEMO_ACCOUNTS}))
+MIN_PASSWORD = 8
+PRODUCTION_ENV = "DASHBOARD_ENV"
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-@]{1,63}$")
+_hasher = PasswordHasher()  # argon2id with the library's recommended cost (RFC 9106 low-memory profile)
+
+MSG_BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
+MSG_INACTIVE = "Tài khoản “{u}” đã bị khóa. Liên hệ quản trị hệ thống."
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who acts: username, role and the unit whose subtree they may see (hashable: pages cache on it)."""
+
+    username: str
+    role: str
+    scope_unit: str
+    full_name: str = ""
+
+    def can(self, permission: str) -> bool:
+        """True when the role grants `permission`."""
+        return permission in ROLES.get(self.role, frozenset())
+
+
+def can(principal: Principal | None, permission: str) -> bool:
+    """True when the principal (None: trusted local operator) holds the permission."""
+    return principal is None or principal.can(permission)
+
+
+def require(principal: Principal | None, permission: str) -> None:
+    """Raise DashboardError unless the principal holds the permission."""
+    if not can(principal, permission):
+        raise DashboardError(f"Tài khoản “{principal.username}” ({ROLE_LABELS.get(principal.role, principal.role)}) "
+                             f"không có quyền {PERMISSION_TEXT.get(permission, permission)}.")
+
+
+# ---------------------------------------------------------------- scope: the one authorisation point
+def _root_code(db) -> str:
+    row = db.query_rows("SELECT code FROM units WHERE kind = 'ROOT' ORDER BY code LIMIT 1")
+    return row[0][0] if row else load_config().root_code
+
+
+def in_scope(db, scope_unit: str, unit: str) -> bool:
+    """True when `unit` is `scope_unit` or below it (walks the parent chain up; stops on a cycle)."""
+    if unit == scope_unit or scope_unit == _root_code(db):
+        return unit == scope_unit or bool(db.query_rows("SELECT 1 FROM units WHERE code = ?", [unit]))
+    sql = """WITH RECURSIVE up(code) AS (SELECT parent_code FROM units WHERE code = $u
+                 UNION SELECT n.parent_code FROM units n JOIN up ON n.code = up.code WHERE n.parent_code IS NOT NULL)
+             SELECT count(*) FROM up WHERE code = $s"""
+    return bool(db.query_value(sql, {"u": unit, "s": scope_unit}))
+
+
+def authorize_unit(db, principal: Principal | None, unit: str | None) -> str | None:
+    """The unit code a query may use: None → the principal's scope (None when that is the whole
+    organisation); a unit outside the scope → DashboardError. Trusted operator (None): unit unchanged."""
+    if principal is None:
+        return unit
+    require(principal, VIEW)
+    scope = principal.scope_unit
+    root = _root_code(db)
+    code = str(unit).strip().upper() if unit is not None and str(unit).strip() else None
+    if code is None:
+        return None if scope == root else scope
+    known = {c.upper(): c for (c,) in db.query_rows("SELECT code FROM units WHERE upper(code) = ?", [code])}
+    code = known.get(code, code)
+    if scope == root:  # an unknown code is the engine's 'not found', not a refusal
+        return None if code == root else code
+    if code in known.values() and in_scope(db, scope, code):
+        return None if code == root else code
+    raise DashboardError(f"Bạn không có quyền xem đơn vị “{unit}” (phạm vi của tài khoản "
+                         f"“{principal.username}”: {scope}).")
+
+
+def authorize_upload(db, principal: Principal | None, unit_code: str | None, parent_code: str | None = None) -> str | None:
+    """None when the principal may upload a report of `unit_code` (a unit new to the list: judged by its
+    parent), else the Vietnamese reason. Requires the upload permission."""
+    if principal is None:
+        return None
+    if not principal.can(UPLOAD):
+        return (f"Tài khoản “{principal.username}” ({ROLE_LABELS.get(principal.role, principal.role)}) "
+                "không có quyền nộp báo cáo.")
+    exists = bool(unit_code) and bool(db.query_rows("SELECT 1 FROM units WHERE code = ?", [unit_code]))
+    target = unit_code if exists else parent_code
+    if target and (in_scope(db, principal.scope_unit, target)):
+        return None
+    return (f"Bạn không có quyền nộp báo cáo cho đơn vị “{unit_code}”: tài khoản “{principal.username}” "
+            f"chỉ nộp cho đơn vị {principal.scope_unit} và các đơn vị trực thuộc.")
+
+
+def mask_personal(df: pd.DataFrame, principal: Principal | None) -> pd.DataFrame:
+    """The frame with personal-data columns blanked unless the principal may see personal data."""
+    if can(principal, VIEW_PERSONAL) or df is None:
+        return df
+    cols = [c for c in PERSONAL_COLUMNS if c in df.columns]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    return out
+
+
+# ---------------------------------------------------------------- passwords
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password (a fresh random salt each time)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches the stored hash (False for a missing or malformed hash)."""
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _check_password(password: str, *, allow_default: bool = False) -> None:
+    if not isinstance(password, str) or not password:
+        raise DashboardError("Mật khẩu không được để trống.")
+    if allow_default:
+        return
+    if len(password) < MIN_PASSWORD:
+        raise DashboardError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+    if password in DEFAULT_PASSWORDS:
+        raise DashboardError("Không dùng mật khẩu mặc định của tài khoản dùng thử.")
+
+
+# ---------------------------------------------------------------- accounts
+def normalize_username(username: str) -> str:
+    """The stored login name: trimmed, lower case; DashboardError when it is not a valid name."""
+    name = str(username or "").strip().lower()
+    if not _USERNAME.match(name):
+        raise DashboardError(f"Tên đăng nhập không hợp lệ: “{username}” (2–64 ký tự: chữ thường không dấu, "
+                             "số, dấu chấm, gạch dưới, gạch ngang).")
+    return name
+
+
+def _now() -> dt.datetime:
+    from loaders.ingest import local_received_at
+
+    return local_received_at(None)
+
+
+def _audit(target, actor: Principal | None, action: str, obj: str | None, detail: dict | None = None) -> None:
+    """One audit row (`target`: a Database, or a cursor inside the change's own transaction)."""
+    from loaders.audit import record
+
+    record(target, actor=actor.username if actor else None, action=action, object=obj, detail=detail)
+
+
+def _check_role_scope(db, role: str, scope_unit: str | None) -> str:
+    if role not in ROLES:
+        raise DashboardError(f"Vai trò không hợp lệ: “{role}” (chọn một trong: {', '.join(ROLES)}).")
+    scope = str(scope_unit or "").strip().upper() or _root_code(db)
+    rows = db.query_rows("SELECT code FROM units WHERE upper(code) = ?", [scope])
+    if not rows:
+        raise DashboardError(f"Không tìm thấy đơn vị “{scope_unit}” trong danh sách đơn vị.")
+    return rows[0][0]
+
+
+def get_user(db, username: str) -> dict[str, Any] | None:
+    """The users row of a login name (any case), or None."""
+    df = db.query_df("SELECT * FROM users WHERE username = ?", [str(username or "").strip().lower()])
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def add_user(db, username: str, *, role: str, scope_unit: str | None, password: str | None,
+             full_name: str | None = None, email: str | None = None, is_demo: bool = False,
+             principal: Principal | None = None) -> str:
+    """Create an account (admin only); password None = sign-in through OIDC only. Returns the username."""
+    require(principal, MANAGE_USERS)
+    name = normalize_username(username)
+    scope = _check_role_scope(db, role, scope_unit)
+    if password is not None:
+        _check_password(password, allow_default=is_demo)
+    if get_user(db, name):
+        raise DashboardError(f"Tài khoản “{name}” đã có.")
+    now = _now()
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)",
+                    [name, (full_name or name).strip(), hash_password(password) if password else None, role,
+                     scope, (email or "").strip().lower() or None, is_demo, now, now])
+        _audit(cur, principal, "user_created", name, {"role": role, "scope_unit": scope, "is_demo": is_demo})
+    return name
+
+
+def update_user(db, username: str, *, role: str | None = None, scope_unit: str | None = None,
+                full_name: str | None = None, email: str | None = None, active: bool | None = None,
+                principal: Principal | None = None) -> None:
+    """Change an account's role, scope, name, email or active flag (admin only)."""
+    require(principal, MANAGE_USERS)
+    row = get_user(db, username)
+    if row is None:
+        raise DashboardError(f"Không có tài khoản “{username}”.")
+    new_role = role or row["role"]
+    scope = _check_role_scope(db, new_role, scope_unit or row["scope_unit"])
+    if principal is not None and row["username"] == principal.username and (
+            new_role != "admin" or active is False):
+        raise DashboardError("Không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản đang đăng nhập.")
+    changes = {"role": new_role, "scope_unit": scope,
+               "full_name": (full_name or row["full_name"]).strip(),
+               "email": row["email"] if email is None else (email.strip().lower() or None),
+               "active": row["active"] if active is None else bool(active)}
+    with db.transaction() as cur:
+        cur.execute("UPDATE users SET role = ?, scope_unit = ?, full_name = ?, email = ?, active = ?, updated_at = ? "
+                    "WHERE username = ?", [*changes.values(), _now(), row["username"]])
+        diff = {k: v for k, v in changes.items() if v != row[k]}
+        _audit(cur, principal, "user_deactivated" if diff.get("active") is False else "user_changed",
+               row["username"], diff)
+
+
+def set_password(db, username: str, password: str, *, principal: Principal | None = None) -> None:
+    """Set a new password (admin, or the user themself)."""
+    row = get_user(db, username)
+    if principal is not None and (row is None or row["username"] != principal.username):
+        require(principal, MANAGE_USERS)
+    if row is None:
+        raise DashboardError(f"Không có tài khoản “{username}”.")
+    _check_password(password)
+    with db.transaction() as cur:
+        cur.execute("UPDATE users SET password_hash = ?, is_demo = FALSE, updated_at = ? WHERE username = ?",
+                    [hash_password(password), _now(), row["username"]])
+        _audit(cur, principal, "user_changed", row["username"], {"password": "đã đổi"})
+
+
+def deactivate_user(db, username: str, *, principal: Principal | None = None) -> None:
+    """Lock an account (it can no longer sign in; its history stays)."""
+    update_user(db, username, active=False, principal=principal)
+
+
+def list_users(db, *, principal: Principal | None = None) -> pd.DataFrame:
+    """Every account without its hash: username, full_name, role, scope_unit, email, active, is_demo,
+    created_at, updated_at (admin only)."""
+    require(principal, MANAGE_USERS)
+    return db.query_df("SELECT * EXCLUDE (password_hash) FROM users ORDER BY username")
+
+
+def _principal(row: dict) -> Principal:
+    return Principal(row["username"], row["role"], row["scope_unit"], row["full_name"] or row["username"])
+
+
+def authenticate(db, username: str, password: str) -> Principal:
+    """The principal of a username and password; DashboardError for a wrong pair or a locked account."""
+    row = get_user(db, username)
+    if row is None or not verify_password(row["password_hash"], password or ""):
+        if row is None:  # spend the same time as a real check: no hint which names exist
+            verify_password(_DUMMY_HASH, password or "")
+        _audit_login(db, username, False)
+        raise DashboardError(MSG_BAD_LOGIN)
+    if not row["active"]:
+        _audit_login(db, username, False)
+        raise DashboardError(MSG_INACTIVE.format(u=row["username"]))
+    _audit_login(db, row["username"], True)
+    return _principal(row)
+
+
+def _audit_login(db, username: str, ok: bool) -> None:
+    name = str(username or "?").strip()[:64] or "?"
+    _audit(db, Principal(name, "", ""), "login" if ok else "login_failed", name)
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-0")
+
+
+def principal_for_email(db, email: str | None) -> Principal:
+    """The principal of an OIDC identity: the active users row with that email (case-insensitive)."""
+    mail = str(email or "").strip().lower()
+    if not mail:
+        raise DashboardError("Tài khoản đăng nhập bên ngoài không có địa chỉ email.")
+    df = db.query_df("SELECT * FROM users WHERE lower(email) = ? ORDER BY username", [mail])
+    if df.empty:
+        raise DashboardError(f"Email “{mail}” chưa được cấp tài khoản trên bảng điều khiển. "
+                             "Liên hệ quản trị hệ thống.")
+    row = df.iloc[0].to_dict()
+    if not row["active"]:
+        raise DashboardError(MSG_INACTIVE.format(u=row["username"]))
+    return _principal(row)
+
+
+def principal_for_user(db, username: str) -> Principal:
+    """The principal of an active account (no password check: for the CLI after its own check)."""
+    row = get_user(db, username)
+    if row is None:
+        raise DashboardError(f"Không có tài khoản “{username}”.")
+    if not row["active"]:
+        raise DashboardError(MSG_INACTIVE.format(u=row["username"]))
+    return _principal(row)
+
+
+# ---------------------------------------------------------------- demo accounts and production start
+def ensure_demo_accounts(db) -> list[str]:
+    """Create the documented demo accounts that do not exist yet (sample organisation); returns their names.
+    A demo account whose scope unit is missing is skipped."""
+    made = []
+    for acc in DEMO_ACCOUNTS:
+        if get_user(db, acc["username"]):
+            continue
+        scope = acc["scope_unit"] or _root_code(db)
+        if not db.query_rows("SELECT 1 FROM units WHERE code = ?", [scope]):
+            continue
+        made.append(add_user(db, acc["username"], role=acc["role"], scope_unit=scope, password=acc["password"],
+                             full_name=acc["full_name"], is_demo=True))
+    return made
+
+
+def production_mode() -> bool:
+    """True when DASHBOARD_ENV=production or dashboard.toml [security] production = true."""
+    if os.environ.get(PRODUCTION_ENV, "").strip().lower() in ("production", "prod"):
+        return True
+    cfg = Path(os.environ.get(CONFIG_ENV) or PROJECT_DIR / "dashboard.toml")
+    try:
+        with open(cfg, "rb") as fh:
+            return bool(tomllib.load(fh).get("security", {}).get("production", False))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def default_password_accounts(db) -> list[str]:
+    """Active accounts that are demo accounts or still have a documented default password."""
+    bad = []
+    for name, pw_hash, demo in db.query_rows(
+            "SELECT username, password_hash, is_demo FROM users WHERE active ORDER BY username"):
+        if demo or any(verify_password(pw_hash, p) for p in DEFAULT_PASSWORDS):
+            bad.append(name)
+    return bad
+
+
+def check_production(db) -> None:
+    """In production mode, refuse to run while an active demo or default-password account exists."""
+    if not production_mode():
+        return
+    bad = default_password_accounts(db)
+    if bad:
+        raise DashboardError(
+            "Chế độ vận hành chính thức (production): không khởi động khi còn tài khoản dùng thử hoặc mật khẩu "
+            f"mặc định: {', '.join(bad)}. Hãy khóa các tài khoản này (python -m loaders users deactivate TÊN) "
+            "hoặc đổi mật khẩu (python -m loaders users passwd TÊN).")
