@@ -1,0 +1,127 @@
+"""Playwright steps for a Streamlit page: wait for a rerun to finish, pick sidebar values, read metrics,
+take full-page screenshots. Waits are on the app's own state and on visible text, never fixed sleeps."""
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import SCREENSHOTS
+
+LONG = 120_000  # ms; one rerun of a page with several engine calls on a slow 2-core machine
+expect.set_options(timeout=LONG)
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+APP_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
+
+
+def settle(page: Page, *, started_within_ms: int = 5_000) -> None:
+    """Wait until the script rerun triggered by the last action has finished."""
+    try:
+        page.wait_for_selector(APP_RUNNING, state="attached", timeout=started_within_ms)
+    except PlaywrightError:
+        pass  # the rerun was already over (or none was triggered): fall through to the idle check
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=LONG)
+    # Plotly and the data grid draw after the script ends; wait for the spinner-free main area too
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=LONG)
+
+
+def open_app(pg: Page, base_url: str, **params: object) -> None:
+    """Open the dashboard with query parameters and wait for its first run to finish."""
+    page = pg
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    target = base_url if urllib.parse.urlparse(base_url).path not in ("", "/") else base_url.rstrip("/") + "/"
+    page.goto(target + (f"?{query}" if query else ""), wait_until="domcontentloaded")
+    # the app reports "not running" before its first run has even started, so wait for the page title;
+    # touching a widget during that first run can lose the widget's state
+    expect(page.locator('[data-testid="stMain"] h1').first).to_be_visible(timeout=LONG)
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=LONG)
+    settle(page)
+
+
+def sidebar(page: Page):
+    """The sidebar container."""
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def select_option(page: Page, label: str, option: str, *, scope=None) -> None:
+    """Choose `option` (visible text, matched as a substring) in the selectbox labelled `label`
+    (Streamlit 1.67 draws it as an ARIA combobox: type to filter, then pick from the listbox)."""
+    root = scope if scope is not None else page
+    box = root.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option").filter(has_text=option).first.click()
+    settle(page)
+    expect(box).to_have_count(1)  # a rerun briefly shows the old widget beside the new one
+    expect(box).to_have_value(re.compile(re.escape(option)))
+
+
+def selected_text(page: Page, label: str, *, scope=None) -> str:
+    """The text the selectbox labelled `label` currently shows."""
+    root = scope if scope is not None else page
+    return root.get_by_role("combobox", name=label, exact=True).input_value().strip()
+
+
+def metrics(page: Page) -> dict[str, str]:
+    """Every st.metric on the page: label (leading icon stripped) -> displayed value."""
+    out = {}
+    for m in page.locator('[data-testid="stMetric"]').all():
+        label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        label = re.sub(r"^[^\wÀ-ỹ]+", "", label).strip()
+        out[label] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+STATUS_METRICS = {"Đạt": "met", "Vượt": "exceeded", "Chưa đạt": "not_met", "Không có dữ liệu": "no_data",
+                  "Không đặt chỉ tiêu": "no_target"}
+
+
+def status_counts(page: Page) -> dict[str, int]:
+    """The overview's five status tiles as {status code: count}."""
+    shown = metrics(page)
+    return {code: int(re.sub(r"\D", "", shown[label])) for label, code in STATUS_METRICS.items()}
+
+
+def metric_value(page: Page, label: str) -> str:
+    """The displayed value of the st.metric whose label contains `label`."""
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def metric_int(page: Page, label: str) -> int:
+    """An integer st.metric value ('1.234' in Vietnamese style included)."""
+    digits = re.sub(r"[^\d]", "", metric_value(page, label))
+    return int(digits)
+
+
+def caption_text(page: Page) -> str:
+    """The page's scope line (unit and window) under the title."""
+    return page.locator('[data-testid="stCaptionContainer"]').first.inner_text().strip()
+
+
+def grid_texts(page: Page, scope=None) -> list[str]:
+    """Texts of the visible cells of every st.dataframe (the grid's accessible table) in `scope`."""
+    root = scope if scope is not None else page
+    return [t.strip() for t in root.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()]
+
+
+def shot(page: Page, name: str) -> str:
+    """A full-page screenshot in test-artifacts/screenshots (the app scrolls inside its main pane, so
+    the viewport is stretched to the content height first)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size or {"width": 1440, "height": 900}
+    height = page.evaluate(
+        """() => { const m = document.querySelector('[data-testid="stMain"]') ||
+                              document.querySelector('[data-testid="stAppViewContainer"]');
+                   return Math.max(document.body.scrollHeight, m ? m.scrollHeight : 0); }""")
+    path = SCREENSHOTS / f"{name}.png"
+    try:
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 7000))})
+        settle(page, started_within_ms=500)
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+    return str(path)
