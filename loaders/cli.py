@@ -1,4 +1,7 @@
-"""`python -m loaders …` — the loader half of interfaces.md: template, units, ingest, sample.
+"""`python -m loaders …` — the loader half of interfaces.md: template, units, ingest, sample; and users.
+
+Without --user a command runs as the trusted local operator (whoever can run it can already read and
+write the database file); `ingest --user NAME` acts with that account's role and scope instead.
 
 Exit status: 0 every file accepted (or an identical duplicate), 1 at least one rejected, 2 usage error or
 a database that cannot be opened. Expected failures print their Vietnamese message, never a traceback.
@@ -16,6 +19,7 @@ from typing import Sequence
 from loaders.errors import DashboardError, Issue
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+PASSWORD_ENV = "DASHBOARD_PASSWORD"
 
 STATUS_TEXT = {"accepted": "ĐÃ NHẬN", "rejected": "BỊ TỪ CHỐI", "duplicate": "TRÙNG (đã có, không thay đổi)"}
 
@@ -58,9 +62,38 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--received-at", metavar="ISO_DATETIME")
     i.add_argument("--uploader", metavar="NAME")
     i.add_argument("--json", action="store_true")
+    i.add_argument("--user", metavar="NAME", help="nộp với quyền và phạm vi của tài khoản này "
+                   "(mật khẩu lấy từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy)")
     s = sub.add_parser("sample", help="nạp dữ liệu mẫu vào cơ sở dữ liệu")
     s.add_argument("--db", metavar="PATH")
+    _users_parser(sub)
     return p
+
+
+def _users_parser(sub) -> None:
+    """`users add|list|passwd|deactivate`: accounts (the local operator acts as administrator)."""
+    from loaders.auth import ROLES
+
+    us = sub.add_parser("users", help="quản lý tài khoản người dùng")
+    acts = us.add_subparsers(dest="users_command", metavar="VIỆC", parser_class=_Parser)
+    a = acts.add_parser("add", help="tạo tài khoản")
+    a.add_argument("username", metavar="USERNAME")
+    a.add_argument("--role", required=True, choices=tuple(ROLES))
+    a.add_argument("--unit", metavar="CODE", help="đơn vị phạm vi (mặc định: toàn Đảng bộ)")
+    a.add_argument("--name", metavar="HỌ_TÊN")
+    a.add_argument("--email", metavar="EMAIL", help="email dùng khi đăng nhập qua OIDC")
+    a.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
+    a.add_argument("--db", metavar="PATH")
+    ls = acts.add_parser("list", help="liệt kê tài khoản")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--db", metavar="PATH")
+    pw = acts.add_parser("passwd", help="đặt mật khẩu mới")
+    pw.add_argument("username", metavar="USERNAME")
+    pw.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
+    pw.add_argument("--db", metavar="PATH")
+    d = acts.add_parser("deactivate", help="khóa tài khoản")
+    d.add_argument("username", metavar="USERNAME")
+    d.add_argument("--db", metavar="PATH")
 
 
 def parse_received_at(text: str | None) -> dt.datetime | None:
@@ -84,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not args.command:
-            raise _UsageError("thiếu lệnh (template, units, ingest hoặc sample)")
+            raise _UsageError("thiếu lệnh (template, units, ingest, sample hoặc users)")
         return COMMANDS[args.command](args)
     except _UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
@@ -98,15 +131,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------- commands
-def _open(args):
+def _open(args, *, production_check: bool = True):
+    from loaders.auth import check_production
     from loaders.config import resolve_db_path
     from loaders.storage import open_database
 
     path = resolve_db_path(getattr(args, "db", None))
     try:
-        return open_database(path)
+        db = open_database(path)
     except OSError as exc:  # e.g. a folder that cannot be created: a database that cannot be opened
         raise DashboardError(f"Không mở được cơ sở dữ liệu {path}: {exc.strerror or exc}") from None
+    if production_check:  # `users` is how default accounts get fixed, so it is never blocked
+        check_production(db)
+    return db
+
+
+def sign_in(db, username: str | None):
+    """The Principal of `--user NAME` (password from $DASHBOARD_PASSWORD, else a prompt); None without
+    --user: the trusted local operator."""
+    if not username:
+        return None
+    import os
+
+    from loaders.auth import authenticate
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise DashboardError(f"Cần mật khẩu của “{username}”: đặt biến môi trường {PASSWORD_ENV} "
+                                 "hoặc chạy lệnh trong cửa sổ dòng lệnh để nhập.")
+        password = getpass.getpass(f"Mật khẩu của {username}: ")
+    return authenticate(db, username, password)
 
 
 def cmd_template(args) -> int:
@@ -145,13 +200,15 @@ def cmd_ingest(args) -> int:
     from loaders.ingest import expand_paths, ingest_paths
 
     received_at = parse_received_at(args.received_at)
-    uploader = args.uploader or _os_user()
     db = _open(args)
+    principal = sign_in(db, args.user)
+    uploader = args.uploader or (principal.username if principal else _os_user())
     total = len(expand_paths(args.paths))
     if total == 0:
         print("Không tìm thấy tệp .xlsx nào trong các đường dẫn đã cho.", file=sys.stderr)
     progress = _progress if total > 1 else None
-    results = ingest_paths(db, args.paths, received_at=received_at, uploader=uploader, progress=progress)
+    results = ingest_paths(db, args.paths, received_at=received_at, uploader=uploader, progress=progress,
+                           principal=principal)
     if progress:
         print(file=sys.stderr)
     if args.json:
@@ -176,7 +233,53 @@ def cmd_sample(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample}
+def _read_new_password(args) -> str:
+    """The new password: first line of stdin with --password-stdin, else typed twice (never an argument)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise DashboardError("Không có cửa sổ dòng lệnh để nhập mật khẩu: dùng --password-stdin.")
+    first = getpass.getpass("Mật khẩu mới: ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise DashboardError("Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+def cmd_users(args) -> int:
+    """Accounts: add, list, passwd, deactivate (the local operator is the administrator)."""
+    from loaders import auth
+
+    if not args.users_command:
+        raise _UsageError("thiếu việc cần làm (add, list, passwd hoặc deactivate)")
+    db = _open(args, production_check=False)
+    if args.users_command == "add":
+        name = auth.add_user(db, args.username, role=args.role, scope_unit=args.unit,
+                             password=_read_new_password(args), full_name=args.name, email=args.email)
+        print(f"Đã tạo tài khoản {name} ({auth.ROLE_LABELS[args.role]}).")
+    elif args.users_command == "passwd":
+        auth.set_password(db, args.username, _read_new_password(args))
+        print(f"Đã đổi mật khẩu của {args.username.strip().lower()}.")
+    elif args.users_command == "deactivate":
+        auth.deactivate_user(db, args.username)
+        print(f"Đã khóa tài khoản {args.username.strip().lower()}.")
+    else:
+        users = auth.list_users(db)
+        if args.json:
+            rows = [{"username": r.username, "full_name": r.full_name, "role": r.role, "scope_unit": r.scope_unit,
+                     "email": r.email if isinstance(r.email, str) else None, "active": bool(r.active),
+                     "is_demo": bool(r.is_demo)} for r in users.itertuples()]
+            print(json.dumps({"users": rows}, ensure_ascii=False, indent=1))
+        else:
+            print(f"{'Tên đăng nhập':<20} {'Vai trò':<20} {'Phạm vi':<10} {'Trạng thái':<12} Họ tên")
+            for r in users.itertuples():
+                state = ("hoạt động" if r.active else "đã khóa") + (" (thử)" if r.is_demo else "")
+                print(f"{r.username:<20} {auth.ROLE_LABELS.get(r.role, r.role):<20} {r.scope_unit:<10} "
+                      f"{state:<12} {r.full_name}")
+    return EXIT_OK
+
+
+COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample,
+            "users": cmd_users}
 
 
 # ---------------------------------------------------------------- output

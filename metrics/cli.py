@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="ngày tính (mặc định: hôm nay)")
     p.add_argument("--db", metavar="PATH", help="tệp cơ sở dữ liệu DuckDB")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
+    p.add_argument("--user", metavar="NAME", help="tính với quyền và phạm vi của tài khoản này (mật khẩu lấy "
+                   "từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy); không có: người vận hành cục bộ")
     return p
 
 
@@ -150,12 +152,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        from loaders.auth import check_production
+        from loaders.cli import sign_in
         from loaders.storage import open_database
         from metrics.engine import compute
 
         db = open_database(args.db)
         try:
-            report = compute(db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of)
+            check_production(db)
+            principal = sign_in(db, args.user)
+            report = compute(db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of,
+                             principal=principal)
         finally:
             db.close()
     except DashboardError as exc:
