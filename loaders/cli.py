@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="nạp dữ liệu mẫu vào cơ sở dữ liệu")
     s.add_argument("--db", metavar="PATH")
     _users_parser(sub)
+    _maintenance_parsers(sub)
     return p
 
 
@@ -117,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not args.command:
-            raise _UsageError("thiếu lệnh (template, units, ingest, sample hoặc users)")
+            raise _UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
         return COMMANDS[args.command](args)
     except _UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
@@ -278,8 +279,98 @@ def cmd_users(args) -> int:
     return EXIT_OK
 
 
+def _maintenance_parsers(sub) -> None:
+    """audit, rebuild, backup, restore."""
+    a = sub.add_parser("audit", help="xem nhật ký hoạt động")
+    a.add_argument("--since", metavar="YYYY-MM-DD")
+    a.add_argument("--until", metavar="YYYY-MM-DD")
+    a.add_argument("--action", metavar="A", help="một mã hành động, ví dụ upload_accepted")
+    a.add_argument("--actor", metavar="NAME")
+    a.add_argument("--limit", type=int, metavar="N")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--db", metavar="PATH")
+    r = sub.add_parser("rebuild", help="dựng lại cơ sở dữ liệu từ các tệp gốc trong thư mục lưu trữ")
+    r.add_argument("--db", metavar="NEW", help="tệp cơ sở dữ liệu mới (mặc định: tệp mặc định)")
+    r.add_argument("--from", dest="source", metavar="OLD_DB_OR_ARCHIVE",
+                   help="cơ sở dữ liệu cũ (dùng thư mục lưu trữ của nó) hoặc thư mục lưu trữ")
+    r.add_argument("--force", action="store_true", help="ghi đè tệp --db nếu đã có")
+    r.add_argument("--json", action="store_true")
+    b = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu và thư mục lưu trữ vào một tệp .tar.gz")
+    b.add_argument("out", metavar="OUT.tar.gz")
+    b.add_argument("--db", metavar="PATH")
+    b.add_argument("--json", action="store_true")
+    o = sub.add_parser("restore", help="phục hồi cơ sở dữ liệu và thư mục lưu trữ từ bản sao lưu")
+    o.add_argument("backup", metavar="IN.tar.gz")
+    o.add_argument("--db", metavar="PATH", required=True)
+    o.add_argument("--force", action="store_true", help="ghi đè cơ sở dữ liệu đã có")
+    o.add_argument("--json", action="store_true")
+
+
+def cmd_audit(args) -> int:
+    """Print the audit log, newest first (a table, or JSON with --json)."""
+    from loaders.audit import list_events
+
+    events = list_events(_open(args, production_check=False), since=args.since, until=args.until,
+                         actor=args.actor, action=args.action, limit=args.limit)
+    rows = [{"id": int(r.id), "at_time": r.at_time.isoformat(sep=" "), "actor": r.actor, "action": r.action,
+             "object": r.object if isinstance(r.object, str) else None,
+             "detail": json.loads(r.detail_json) if isinstance(r.detail_json, str) else None,
+             "origin": r.origin if isinstance(r.origin, str) else None} for r in events.itertuples()]
+    if args.json:
+        print(json.dumps({"events": rows}, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{'Thời gian':<19}  {'Người thực hiện':<22} {'Hành động':<34} {'Nơi thực hiện':<22} Đối tượng")
+    for r, label in zip(rows, events["action_label"]):
+        print(f"{r['at_time']:<19}  {r['actor'][:22]:<22} {label[:34]:<34} {(r['origin'] or '')[:22]:<22} "
+              f"{r['object'] or ''}")
+    print(f"{len(rows)} sự kiện.")
+    return EXIT_OK
+
+
+def cmd_rebuild(args) -> int:
+    """Recreate a database from the archive journal; exit 1 when some entry could not be replayed."""
+    from loaders.config import resolve_db_path
+    from loaders.maintenance import rebuild
+
+    result = rebuild(resolve_db_path(args.db), args.source, force=args.force)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1, default=str))
+    else:
+        print(result.message())
+        for line in result.problems + (result.mismatches or []):
+            print("  " + line)
+    return EXIT_REJECTED if result.problems or result.mismatches else EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    """Write a consistent backup (database + archive) to OUT.tar.gz."""
+    from loaders.maintenance import backup
+
+    result = backup(_open(args, production_check=False), args.out)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(f"Đã sao lưu {result.db_path} và {result.archive_files} tệp gốc vào {result.path} "
+              f"({result.counts['submissions']} báo cáo, {result.seconds:.1f} giây).")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    """Restore a backup to --db PATH (refuses an existing database without --force)."""
+    from loaders.maintenance import restore
+
+    result = restore(args.backup, args.db, force=args.force)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(f"Đã phục hồi {result.path} vào {result.db_path}: {result.counts['submissions']} báo cáo, "
+              f"{result.archive_files} tệp gốc, số dòng và mã băm đã kiểm tra ({result.seconds:.1f} giây).")
+    return EXIT_OK
+
+
 COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample,
-            "users": cmd_users}
+            "users": cmd_users, "audit": cmd_audit, "rebuild": cmd_rebuild, "backup": cmd_backup,
+            "restore": cmd_restore}
 
 
 # ---------------------------------------------------------------- output

@@ -1,0 +1,360 @@
+"""Rebuild a database from the archive's original files and journal; back up and restore database + archive.
+
+The archive (`<archive dir>/<hash[:2]>/<hash>.xlsx` plus `journal.jsonl`) is the durable record: every
+accepted report, every unit list and every target override, in the order they happened. `rebuild` replays
+it through the same loaders into a new file, so a lost or damaged database, or one built by an older
+program, can be recreated. A backup is one .tar.gz holding a checkpointed copy of the database file and
+the whole archive; `restore` puts both back and refuses to overwrite an existing database unless forced.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import duckdb
+
+from loaders import audit
+from loaders.errors import DashboardError
+from loaders.storage import SCHEMA_VERSION, Database, open_database
+
+MSG_NO_JOURNAL = ("Không có nhật ký lưu trữ {path}: chỉ dựng lại được từ thư mục lưu trữ có tệp journal.jsonl "
+                  "(các báo cáo nộp trước khi có nhật ký không được ghi vào đó)")
+MSG_TARGET_EXISTS = "Cơ sở dữ liệu {path} đã có; hãy chọn tệp khác hoặc dùng --force để ghi đè"
+MSG_SAME_FILE = "Cơ sở dữ liệu mới phải khác cơ sở dữ liệu nguồn {path}"
+MSG_NOT_FOUND = "Không tìm thấy {path}"
+MSG_BAD_BACKUP = "Tệp {path} không phải bản sao lưu của bảng điều khiển ({reason})"
+MSG_ARCHIVE_CONFLICT = ("Thư mục lưu trữ {path} đã có nhật ký khác với bản sao lưu; dùng --force để thay bằng "
+                        "nhật ký của bản sao lưu")
+
+BACKUP_MANIFEST = "manifest.json"
+BACKUP_DB = "db/dashboard.duckdb"
+BACKUP_ARCHIVE = "archive"
+SUBMISSION_KEY = ("unit_code", "year", "period", "version", "file_hash", "uploader", "received_at")
+
+
+def archive_dir_for(db_path: str | Path) -> Path:
+    """The archive folder that belongs to a database file (the rule of Database.archive_dir, unopened)."""
+    return Database.archive_dir.fget(SimpleNamespace(path=Path(db_path)))
+
+
+def _hash_path(archive_dir: Path, digest: str) -> Path:
+    return archive_dir / digest[:2] / f"{digest}.xlsx"
+
+
+def _original(archive_dir: Path, digest: str) -> bytes | None:
+    """The archived bytes of a hash, or None when missing or not matching their hash."""
+    path = _hash_path(archive_dir, digest)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
+
+def _remove_db(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- rebuild
+@dataclass
+class RebuildResult:
+    """What a rebuild replayed, what it could not, and how the result compares with the old database."""
+
+    target: str
+    source_archive: str
+    uploads: int = 0
+    duplicates: int = 0
+    unit_lists: int = 0
+    targets: int = 0
+    problems: list[str] = field(default_factory=list)
+    copied_users: int = 0
+    copied_audit: int = 0
+    mismatches: list[str] | None = None  # None: no old database to compare with
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict (the CLI's --json and the audit detail)."""
+        return dict(self.__dict__)
+
+    def message(self) -> str:
+        """A Vietnamese summary of the rebuild."""
+        text = (f"Đã dựng lại {self.target} từ {self.source_archive}: {self.uploads} báo cáo, "
+                f"{self.unit_lists} lần nạp danh sách đơn vị, {self.targets} lần điều chỉnh mục tiêu "
+                f"({self.seconds:.1f} giây).")
+        if self.copied_users or self.copied_audit:
+            text += f" Chép từ cơ sở dữ liệu cũ: {self.copied_users} người dùng, {self.copied_audit} dòng nhật ký."
+        if self.mismatches is not None:
+            text += (" Khớp hoàn toàn với cơ sở dữ liệu cũ." if not self.mismatches else
+                     f" Khác cơ sở dữ liệu cũ ở {len(self.mismatches)} điểm.")
+        return text
+
+
+def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool = False) -> RebuildResult:
+    """Recreate a database at `target` by replaying the journal of `source` (an old database file, whose
+    archive is used, or an archive folder; None = the default database's archive). Users and the audit
+    log are copied from an old database that can still be read; the rebuilt file is compared with it."""
+    from loaders.config import resolve_db_path
+
+    started = time.monotonic()
+    target = Path(target)
+    src = Path(source) if source else resolve_db_path()
+    old_db: Path | None = None
+    if src.is_dir():
+        src_archive = src
+    else:
+        old_db = src if src.exists() else None
+        src_archive = archive_dir_for(src)
+    if old_db is not None and old_db.resolve() == target.resolve():
+        raise DashboardError(MSG_SAME_FILE.format(path=old_db))
+    entries = audit.read_journal(src_archive)
+    if not entries:
+        raise DashboardError(MSG_NO_JOURNAL.format(path=src_archive / audit.JOURNAL_NAME))
+    if target.exists():
+        if not force:
+            raise DashboardError(MSG_TARGET_EXISTS.format(path=target))
+        _remove_db(target)
+    db = open_database(target)
+    result = RebuildResult(target=str(target), source_archive=str(src_archive))
+    with audit.suppressed():  # replaying history: no new audit rows or journal lines per step
+        for entry in entries:
+            _replay(db, src_archive, entry, result)
+    new_archive = db.archive_dir
+    if new_archive.resolve() != src_archive.resolve():
+        new_archive.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src_archive / audit.JOURNAL_NAME, new_archive / audit.JOURNAL_NAME)
+    if old_db is not None:
+        _copy_from_old(db, old_db, result)
+    result.seconds = round(time.monotonic() - started, 2)
+    audit.record(db, actor=None, action="rebuild", object=str(target),
+                 detail={k: v for k, v in result.to_json().items() if k != "mismatches"}
+                 | {"mismatches": len(result.mismatches or [])})
+    return result
+
+
+def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult) -> None:
+    from loaders.ingest import ingest_bytes
+    from loaders.units import load_unit_list_bytes
+
+    kind = entry.get("kind")
+    if kind == "target":
+        with db.transaction() as cur:
+            row = entry["row"]
+            cur.execute("INSERT INTO target_overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        row[:7] + [dt.datetime.fromisoformat(row[7])])
+        result.targets += 1
+        return
+    digest, name = entry.get("file_hash", ""), entry.get("file_name", "?")
+    data = _original(archive_dir, digest)
+    if data is None:
+        result.problems.append(f"Thiếu hoặc hỏng bản gốc {name} ({digest[:12]}…) trong lưu trữ")
+        return
+    try:
+        if kind == "unit_list":
+            load_unit_list_bytes(db, data, name)
+            result.unit_lists += 1
+            return
+        r = ingest_bytes(db, data, name, received_at=dt.datetime.fromisoformat(entry["received_at"]),
+                         uploader=entry.get("uploader"))
+    except DashboardError as exc:
+        result.problems.append(f"{name}: {exc.message}")
+        return
+    if r.status == "accepted":
+        result.uploads += 1
+    elif r.status == "duplicate":  # a journal line whose first commit was cut short, stored again later
+        result.duplicates += 1
+    else:
+        result.problems.append(f"{name}: bị từ chối khi dựng lại ({len(r.errors)} lỗi)")
+
+
+def _old_connection(path: Path):
+    """A read-only view of the old database: this process's own connection if it has the file open."""
+    from loaders import storage
+
+    opened = storage._OPEN.get(str(path.resolve()))
+    if opened is not None:
+        return opened.cursor(), False
+    return duckdb.connect(str(path), read_only=True), True
+
+
+def _copy_from_old(db: Database, old_path: Path, result: RebuildResult) -> None:
+    """Users, audit log and meta flags from the old file, then compare the replayed submissions with it."""
+    try:
+        con, owned = _old_connection(old_path)
+    except duckdb.Error as exc:
+        result.problems.append(f"Không đọc được cơ sở dữ liệu cũ {old_path} để chép người dùng, nhật ký "
+                               f"và đối chiếu: {exc}")
+        return
+    try:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        with db.transaction() as cur:
+            for table, counter in (("users", "copied_users"), ("audit_log", "copied_audit")):
+                if table not in tables:
+                    continue
+                df = con.execute(f"SELECT * FROM {table}").df()
+                if df.empty:
+                    continue
+                cur.register("old_rows", df)
+                cur.execute(f"DELETE FROM {table}")
+                cur.execute(f"INSERT INTO {table} SELECT * FROM old_rows")
+                cur.unregister("old_rows")
+                setattr(result, counter, len(df))
+            top = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM audit_log").fetchone()[0]
+            # the log goes on numbering after the copied rows
+            cur.execute("DROP SEQUENCE audit_id_seq")
+            cur.execute(f"CREATE SEQUENCE audit_id_seq START {int(top)}")
+            for key, value in con.execute("SELECT key, value FROM meta WHERE key <> 'schema_version'").fetchall():
+                cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        cols = ", ".join(SUBMISSION_KEY)
+        sql = f"SELECT {cols} FROM submissions ORDER BY {cols}"
+        old_rows = con.execute(sql).fetchall()
+        new_rows = db.query_rows(sql)
+        result.mismatches = [f"chỉ có ở cơ sở dữ liệu cũ: {r}" for r in sorted(set(old_rows) - set(new_rows), key=str)]
+        result.mismatches += [f"chỉ có ở bản dựng lại: {r}" for r in sorted(set(new_rows) - set(old_rows), key=str)]
+    finally:
+        if owned:
+            con.close()
+
+
+# ---------------------------------------------------------------- backup and restore
+@dataclass
+class BackupResult:
+    """One backup or restore: where, how many archived files, the database's counts, and time taken."""
+
+    path: str
+    db_path: str
+    archive_files: int
+    counts: dict[str, int]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict (CLI --json)."""
+        return dict(self.__dict__)
+
+
+COUNTED = ("units", "submissions", "archived_files", "target_overrides", "users", "audit_log")
+
+
+def _counts(db: Database) -> dict[str, int]:
+    return {t: int(db.query_value(f"SELECT count(*) FROM {t}")) for t in COUNTED}
+
+
+def backup(db: Database, out: str | Path, *, actor: str | None = None) -> BackupResult:
+    """Write OUT.tar.gz: a consistent copy of the database (CHECKPOINT, then the file copied while the
+    write lock is held, so no write can interleave) and the whole archive folder with its journal."""
+    started = time.monotonic()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    archive = db.archive_dir
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        with db._write_lock:  # the app's writers wait; readers go on
+            db.cursor().execute("CHECKPOINT")
+            counts = _counts(db)
+            n_files = 0
+            with tarfile.open(tmp, "w:gz", compresslevel=6) as tar:
+                tar.add(str(db.path), arcname=BACKUP_DB)
+                if archive.is_dir():
+                    for p in sorted(archive.rglob("*")):
+                        if p.is_file() and not p.name.startswith(".tmp-"):
+                            tar.add(str(p), arcname=f"{BACKUP_ARCHIVE}/{p.relative_to(archive).as_posix()}")
+                            n_files += p.suffix == ".xlsx"
+                manifest = {"format": 1, "schema_version": db.schema_version(), "created_at":
+                            dt.datetime.now().isoformat(timespec="seconds"), "db_name": db.path.name,
+                            "counts": counts, "archive_files": n_files}
+                blob = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+                info = tarfile.TarInfo(BACKUP_MANIFEST)
+                info.size, info.mtime = len(blob), int(time.time())
+                tar.addfile(info, io.BytesIO(blob))
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DashboardError(f"Không ghi được bản sao lưu {out}: {exc.strerror or exc}") from None
+    result = BackupResult(str(out), str(db.path), n_files, counts, round(time.monotonic() - started, 2))
+    audit.record(db, actor=actor, action="backup", object=str(out),
+                 detail={"archive_files": n_files, "counts": counts, "bytes": out.stat().st_size})
+    return result
+
+
+def _read_backup(path: Path, into: Path) -> dict:
+    """Unpack a backup into `into` (members checked: only the expected names, no links or escapes)."""
+    if not path.is_file():
+        raise DashboardError(MSG_NOT_FOUND.format(path=path))
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for m in tar.getmembers():
+                ok_name = m.name in (BACKUP_MANIFEST, BACKUP_DB) or m.name.startswith(BACKUP_ARCHIVE + "/")
+                if not ok_name or not (m.isfile() or m.isdir()) or ".." in Path(m.name).parts:
+                    raise DashboardError(MSG_BAD_BACKUP.format(path=path, reason=f"mục lạ “{m.name}”"))
+            tar.extractall(into, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DashboardError(MSG_BAD_BACKUP.format(path=path, reason=exc)) from None
+    try:
+        manifest = json.loads((into / BACKUP_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise DashboardError(MSG_BAD_BACKUP.format(path=path, reason="thiếu manifest.json")) from None
+    if not (into / BACKUP_DB).is_file():
+        raise DashboardError(MSG_BAD_BACKUP.format(path=path, reason="thiếu tệp cơ sở dữ liệu"))
+    if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
+        raise DashboardError(f"Bản sao lưu {path} có phiên bản lược đồ {manifest['schema_version']}, mới hơn "
+                             f"phiên bản {SCHEMA_VERSION} của chương trình. Hãy cập nhật chương trình.")
+    return manifest
+
+
+def restore(backup_path: str | Path, db_path: str | Path, *, force: bool = False,
+            actor: str | None = None) -> BackupResult:
+    """Put a backup's database at `db_path` and its files in that database's archive folder; refuses an
+    existing database (or a different journal in the archive) unless `force`. Verifies counts and hashes."""
+    started = time.monotonic()
+    backup_path, db_path = Path(backup_path), Path(db_path)
+    if db_path.exists() and not force:
+        raise DashboardError(MSG_TARGET_EXISTS.format(path=db_path))
+    archive = archive_dir_for(db_path)
+    with tempfile.TemporaryDirectory(prefix="restore-", dir=db_path.parent if db_path.parent.exists() else None) as t:
+        tmp = Path(t)
+        manifest = _read_backup(backup_path, tmp)
+        src_archive = tmp / BACKUP_ARCHIVE
+        journal = src_archive / audit.JOURNAL_NAME
+        here = archive / audit.JOURNAL_NAME
+        if here.is_file() and journal.is_file() and here.read_bytes() != journal.read_bytes() and not force:
+            raise DashboardError(MSG_ARCHIVE_CONFLICT.format(path=archive))
+        n_files = 0
+        if src_archive.is_dir():
+            for p in sorted(src_archive.rglob("*")):
+                if not p.is_file():
+                    continue
+                dest = archive / p.relative_to(src_archive)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(p, dest)
+                n_files += p.suffix == ".xlsx"
+        from loaders import storage
+
+        opened = storage._OPEN.get(str(db_path.resolve()))
+        if opened is not None:  # forced over a file this process has open: close it first
+            opened.close()
+        _remove_db(db_path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp / BACKUP_DB, db_path)
+    db = open_database(db_path)
+    counts = _counts(db)
+    expected = manifest.get("counts", {})
+    wrong = {k: (expected[k], counts[k]) for k in expected if k in counts and counts[k] != expected[k]}
+    missing = [h for (h,) in db.query_rows("SELECT file_hash FROM archived_files") if _original(archive, h) is None]
+    if wrong or missing:
+        raise DashboardError(f"Bản phục hồi không khớp bản sao lưu: số dòng khác {wrong}, "
+                             f"{len(missing)} bản gốc thiếu hoặc hỏng")
+    result = BackupResult(str(backup_path), str(db_path), n_files, counts, round(time.monotonic() - started, 2))
+    audit.record(db, actor=actor, action="restore", object=str(backup_path),
+                 detail={"archive_files": n_files, "counts": counts, "backup_created_at": manifest.get("created_at")})
+    return result
