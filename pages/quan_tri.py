@@ -80,3 +80,8 @@ with shown_errors():
     else:
         table(hist, key="ad_target_history")
         table_downloads(hist, "Lịch sử thay đổi mục tiêu", "ad_hist")
+
+with shown_errors():
+    from ui.admin import audit_section
+
+    audit_section(db)

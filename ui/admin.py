@@ -60,3 +60,35 @@ def prefill_target(db: Database) -> None:
     values = target_form_values(targets.effective_targets(db, year).get(ss[K.AD_T_INDICATOR]))
     ss[K.AD_T_OP], ss[K.AD_T_VALUE], ss[K.AD_T_MIN], ss[K.AD_T_MAX] = (
         values["op"], values["value"], values["min"], values["max"])
+
+
+def audit_section(db: Database) -> None:
+    """'Nhật ký hoạt động': the audit log, newest first, filtered by time, action and person (read only:
+    the application offers no way to change or delete an entry)."""
+    import datetime as dt
+
+    import streamlit as st
+
+    from loaders.audit import ACTIONS, COLUMN_LABELS, list_events
+    from loaders.ingest import local_received_at
+    from ui.page import table, table_downloads
+
+    st.subheader("Nhật ký hoạt động")
+    st.caption("Ai đã làm gì, lúc nào, từ đâu: nộp báo cáo, nạp danh sách đơn vị, đổi mục tiêu, tài khoản, "
+               "đăng nhập, xuất dữ liệu, sao lưu. Nhật ký chỉ được ghi thêm, không sửa hay xóa được từ ứng dụng.")
+    c1, c2, c3, c4 = st.columns([1, 1, 2, 2])
+    today = local_received_at(None).date()  # the log's times are local to the committee, not the server
+    since = c1.date_input("Từ ngày", value=today - dt.timedelta(days=30), format="DD/MM/YYYY", key="ad_audit_since")
+    until = c2.date_input("Đến ngày", value=today, format="DD/MM/YYYY", key="ad_audit_until")
+    action = c3.selectbox("Hành động", [None, *ACTIONS], format_func=lambda a: "Tất cả" if a is None else ACTIONS[a],
+                          key="ad_audit_action")
+    actor = c4.text_input("Người thực hiện", key="ad_audit_actor", placeholder="tên đăng nhập, đúng như trong nhật ký")
+    events = list_events(db, since=since, until=until, action=action, actor=actor.strip() or None, limit=1000)
+    if events.empty:
+        st.info("Không có hoạt động nào khớp với bộ lọc.")
+        return
+    shown = events.drop(columns=["id", "action"]).rename(columns=COLUMN_LABELS)
+    if len(events) == 1000:
+        st.caption("Hiện 1.000 hoạt động gần nhất; thu hẹp khoảng ngày để xem các hoạt động cũ hơn.")
+    table(shown, key="ad_audit_table")
+    table_downloads(shown, "Nhật ký hoạt động", "ad_audit")
