@@ -376,12 +376,17 @@ def production_mode() -> bool:
         return False
 
 
+_DEFAULT_CHECKED: dict[str, bool] = {}  # hash -> has a default password (a hash is unique per salt)
+
+
 def default_password_accounts(db) -> list[str]:
     """Active accounts that are demo accounts or still have a documented default password."""
     bad = []
     for name, pw_hash, demo in db.query_rows(
             "SELECT username, password_hash, is_demo FROM users WHERE active ORDER BY username"):
-        if demo or any(verify_password(pw_hash, p) for p in DEFAULT_PASSWORDS):
+        if pw_hash and pw_hash not in _DEFAULT_CHECKED:  # slow by design: each hash is checked once per process
+            _DEFAULT_CHECKED[pw_hash] = any(verify_password(pw_hash, p) for p in DEFAULT_PASSWORDS)
+        if demo or _DEFAULT_CHECKED.get(pw_hash, False):
             bad.append(name)
     return bad
 

@@ -19,7 +19,7 @@ with shown_errors():
     from metrics import engine
 
     rows = views.indicator_rows(cached(engine.compute, db, **f.engine_kwargs()))
-    window = dict(year=f.year, quarter=f.quarter, unit=f.scope_unit, as_of=f.as_of)
+    window = dict(year=f.year, quarter=f.quarter, unit=f.scope_unit, as_of=f.as_of, principal=f.principal)
     register = cached(history.petition_register, db, **window)
     summary = cached_view(views.petition_summary, history.petition_register, db, **window)
     cols = st.columns(5)

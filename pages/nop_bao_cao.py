@@ -2,6 +2,7 @@
 import streamlit as st
 
 from loaders import history
+from loaders.auth import UPLOAD, can
 from metrics import views
 from ui import charts, state as K
 from ui.data import cached, cached_view, get_db
@@ -20,31 +21,34 @@ with shown_errors():
     download("Tải mẫu báo cáo trống (Excel)", template_bytes, "mau-bao-cao-v1.xlsx",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "template")
 
-    st.subheader("2. Nộp báo cáo")
-    st.caption("Chọn một hoặc nhiều tệp. Chương trình kiểm tra từng tệp và liệt kê mọi lỗi trước khi lưu; "
-               "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
-    round_no = st.session_state.setdefault(K.UP_ROUND, 0)
-    uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}")
-    st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
-    files = [(u.name, u.getvalue()) for u in uploaded or []]
-    previews = preview_files(db, files) if files else []
-    for p in previews:
-        box = st.container(border=True)
-        box.markdown(describe(p))
-        if p.errors or p.warnings:
-            box.dataframe(views.issues_table(p.errors + p.warnings), hide_index=True,
-                          key=f"up_issues_{round_no}_{p.digest[:12]}",
-                          column_config={"Nội dung": st.column_config.TextColumn(width="large")})
-    valid = [p for p in previews if p.status == "valid"]
-    if previews:
-        st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",
-                  disabled=not valid, on_click=confirm_upload, args=(db,))
-    for r in st.session_state.get(K.UP_RESULTS, []):
-        show = {"accepted": st.success, "duplicate": st.info}.get(r.status, st.error)
-        show(describe(r))
+    if can(f.principal, UPLOAD):  # the role may upload (the loader refuses it anyway otherwise)
+        st.subheader("2. Nộp báo cáo")
+        st.caption("Chọn một hoặc nhiều tệp. Chương trình kiểm tra từng tệp và liệt kê mọi lỗi trước khi lưu; "
+                   "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
+        round_no = st.session_state.setdefault(K.UP_ROUND, 0)
+        uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}")
+        if f.principal is not None:
+            st.session_state.setdefault(K.UP_UPLOADER, f.principal.full_name)
+        st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
+        files = [(u.name, u.getvalue()) for u in uploaded or []]
+        previews = preview_files(db, files, f.principal) if files else []
+        for p in previews:
+            box = st.container(border=True)
+            box.markdown(describe(p))
+            if p.errors or p.warnings:
+                box.dataframe(views.issues_table(p.errors + p.warnings), hide_index=True,
+                              key=f"up_issues_{round_no}_{p.digest[:12]}",
+                              column_config={"Nội dung": st.column_config.TextColumn(width="large")})
+        valid = [p for p in previews if p.status == "valid"]
+        if previews:
+            st.button(f"Xác nhận lưu {len(valid)} báo cáo hợp lệ", key=K.UP_CONFIRM, type="primary",
+                      disabled=not valid, on_click=confirm_upload, args=(db, f.principal))
+        for r in st.session_state.get(K.UP_RESULTS, []):
+            show = {"accepted": st.success, "duplicate": st.info}.get(r.status, st.error)
+            show(describe(r))
 
     st.subheader(f"3. Tình hình nộp báo cáo năm {f.year}")
-    window = dict(year=f.year, unit=f.scope_unit, as_of=f.as_of)
+    window = dict(year=f.year, unit=f.scope_unit, as_of=f.as_of, principal=f.principal)
     long = cached(history.completeness, db, **window)
     counts = cached_view(views.completeness_counts, history.completeness, db, **window)
     cols = st.columns(4)
@@ -65,7 +69,8 @@ with shown_errors():
         table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix")
 
     st.subheader("4. Lịch sử nộp báo cáo")
-    hist = cached_view(views.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year)
+    hist = cached_view(views.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year,
+                       principal=f.principal)
     if hist.empty:
         st.info(f"Chưa có báo cáo nào được nộp cho năm {f.year}.")
     else:

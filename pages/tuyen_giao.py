@@ -41,7 +41,8 @@ with shown_errors():
         st.session_state[K.TG_ELEMENT] = codes[0]
     with tab_q:
         element = st.selectbox("Hoạt động", codes, format_func=labels.get, key=K.TG_ELEMENT)
-        by_q = cached(engine.activities_by_period, db, year=f.year, unit=f.engine_kwargs()["unit"], as_of=f.as_of)
+        by_q = cached(engine.activities_by_period, db, year=f.year, unit=f.engine_kwargs()["unit"], as_of=f.as_of,
+                      principal=f.principal)
         series = views.activity_by_quarter(by_q, element)
         chart(charts.bars(series, "Quý", "Giá trị", views.activity_title(series, labels[element], f.year),
                           unit=views.activity_unit(element), x_title="Quý", big=f.present), key="tg_quarters")
@@ -49,7 +50,7 @@ with shown_errors():
         table(matrix, key="tg_quarters_table")
         table_downloads(matrix, f"Hoạt động tuyên giáo dân vận theo quý {f.year}", "tg_q")
     with tab_u:
-        scope = dict(year=f.year, quarter=f.quarter, unit=f.scope_unit)
+        scope = dict(year=f.year, quarter=f.quarter, unit=f.scope_unit, principal=f.principal)
         series = cached_view(views.activity_by_unit, history.activities_by_unit, db, element, {},
                              **scope).head(views.MAX_CHART_ROWS)
         if series.empty:

@@ -5,7 +5,7 @@ from loaders.errors import DashboardError
 from loaders.storage import Database
 
 
-def save_target(db: Database) -> None:
+def save_target(db: Database, principal=None) -> None:
     """Callback of 'Lưu mục tiêu' on Quản trị: record the override (who/when), or keep the error to show."""
     import streamlit as st
 
@@ -18,7 +18,7 @@ def save_target(db: Database) -> None:
     target = target_from_form(ss[K.AD_T_OP], ss.get(K.AD_T_VALUE), ss.get(K.AD_T_MIN), ss.get(K.AD_T_MAX))
     ss[K.AD_T_ERROR] = ss[K.AD_T_MESSAGE] = None
     try:
-        targets.set_target(db, picked, year, target, ss.get(K.AD_T_BY) or "")
+        targets.set_target(db, picked, year, target, ss.get(K.AD_T_BY) or "", principal=principal)
     except DashboardError as exc:
         ss[K.AD_T_ERROR] = exc.message
         return
@@ -26,7 +26,7 @@ def save_target(db: Database) -> None:
                           f"{fmt_target(target, indicator_unit(picked))}")
 
 
-def load_units(db: Database) -> None:
+def load_units(db: Database, principal=None) -> None:
     """Callback of 'Nạp danh sách đơn vị': load the chosen unit-list file; keep the result or the error
     (with every issue) for the page to show. Running first lets the sidebar list the new units at once."""
     import streamlit as st
@@ -40,7 +40,7 @@ def load_units(db: Database) -> None:
     if chosen is None:
         return
     try:
-        ss[K.AD_UNITS_RESULT] = load_unit_list_bytes(db, chosen.getvalue(), chosen.name)
+        ss[K.AD_UNITS_RESULT] = load_unit_list_bytes(db, chosen.getvalue(), chosen.name, principal=principal)
     except DashboardError as exc:
         ss[K.AD_UNITS_ERROR] = exc
 
@@ -92,3 +92,78 @@ def audit_section(db: Database) -> None:
         st.caption("Hiện 1.000 hoạt động gần nhất; thu hẹp khoảng ngày để xem các hoạt động cũ hơn.")
     table(shown, key="ad_audit_table")
     table_downloads(shown, "Nhật ký hoạt động", "ad_audit")
+
+
+# ---------------------------------------------------------------- accounts (admin)
+def _user_result(fn, message: str) -> None:
+    """Run an account change; keep its message or its error for the page."""
+    import streamlit as st
+
+    from ui import state as K
+
+    ss = st.session_state
+    ss[K.AD_U_ERROR] = ss[K.AD_U_MESSAGE] = None
+    try:
+        fn()
+    except DashboardError as exc:
+        ss[K.AD_U_ERROR] = exc.message
+        return
+    ss[K.AD_U_MESSAGE] = message
+
+
+def add_user(db: Database, principal=None) -> None:
+    """Callback of 'Tạo tài khoản': create the account from the form (the password is cleared after)."""
+    import streamlit as st
+
+    from loaders import auth
+    from ui import state as K
+
+    ss = st.session_state
+    name = (ss.get(K.AD_U_NAME) or "").strip().lower()
+    _user_result(lambda: auth.add_user(db, name, role=ss.get(K.AD_U_ROLE), scope_unit=ss.get(K.AD_U_UNIT),
+                                       password=ss.get(K.AD_U_PASSWORD) or "", full_name=ss.get(K.AD_U_FULL) or None,
+                                       email=ss.get(K.AD_U_EMAIL) or None, principal=principal),
+                 f"Đã tạo tài khoản {name}.")
+    ss[K.AD_U_PASSWORD] = ""
+
+
+def save_user(db: Database, principal=None) -> None:
+    """Callback of 'Lưu thay đổi': role, scope and active flag of the picked account."""
+    import streamlit as st
+
+    from loaders import auth
+    from ui import state as K
+
+    ss = st.session_state
+    name = ss.get(K.AD_U_PICK)
+    _user_result(lambda: auth.update_user(db, name, role=ss.get(K.AD_U_EDIT_ROLE), scope_unit=ss.get(K.AD_U_EDIT_UNIT),
+                                          active=bool(ss.get(K.AD_U_EDIT_ACTIVE)), principal=principal),
+                 f"Đã lưu tài khoản {name}.")
+
+
+def reset_password(db: Database, principal=None) -> None:
+    """Callback of 'Đặt lại mật khẩu' for the picked account (the typed password is cleared after)."""
+    import streamlit as st
+
+    from loaders import auth
+    from ui import state as K
+
+    ss = st.session_state
+    name = ss.get(K.AD_U_PICK)
+    _user_result(lambda: auth.set_password(db, name, ss.get(K.AD_U_NEW_PASSWORD) or "", principal=principal),
+                 f"Đã đặt lại mật khẩu của {name}.")
+    ss[K.AD_U_NEW_PASSWORD] = ""
+
+
+def prefill_user(db: Database, principal=None) -> None:
+    """Callback when another account is picked: start the edit form from its current role, scope, state."""
+    import streamlit as st
+
+    from loaders import auth
+    from ui import state as K
+
+    ss = st.session_state
+    row = auth.get_user(db, ss.get(K.AD_U_PICK) or "")
+    if row is not None:
+        ss[K.AD_U_EDIT_ROLE], ss[K.AD_U_EDIT_UNIT], ss[K.AD_U_EDIT_ACTIVE] = (
+            row["role"], row["scope_unit"], bool(row["active"]))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from loaders import history
+from loaders.auth import Principal
 from loaders.config import load_config
 from loaders.storage import Database
 from metrics import views
@@ -34,11 +35,12 @@ class Filters:
     present: bool
     as_of: dt.date
     unit_names: dict
+    principal: Principal | None = None  # who is signed in: every engine/loader call is authorised for them
 
     def engine_kwargs(self) -> dict:
-        """Keyword arguments for metrics.engine functions (unit None = the root)."""
+        """Keyword arguments for metrics.engine functions (unit None = the root), principal included."""
         return {"year": self.year, "quarter": self.quarter,
-                "unit": None if self.is_root else self.unit, "as_of": self.as_of}
+                "unit": None if self.is_root else self.unit, "as_of": self.as_of, "principal": self.principal}
 
     @property
     def scope_unit(self) -> str | None:
@@ -70,11 +72,14 @@ def _truthy(text: object) -> bool:
     return str(text).strip().lower() in {"1", "true", "yes", "co", "có", "on"}
 
 
-def _load_url_once(codes: list[str], root: str, years: list[int], default_year: int) -> None:
+def _load_url_once(codes: list[str], root: str, years: list[int], default_year: int,
+                   all_codes: frozenset = frozenset()) -> None:
     ss = st.session_state
     if not ss.get(K.URL_LOADED):
         qp = st.query_params
         unit = str(qp.get(K.QP_UNIT, "")).strip().upper()
+        if unit in all_codes and unit not in codes:
+            ss[K.SCOPE_WARNING] = _scope_message(unit, root)
         ss[K.UNIT] = unit if unit in codes else root
         ss[K.YEAR] = parse_year(qp.get(K.QP_YEAR), years) or default_year
         q = parse_quarter(qp.get(K.QP_QUARTER, "0"))
@@ -83,6 +88,8 @@ def _load_url_once(codes: list[str], root: str, years: list[int], default_year: 
         ss[K.URL_LOADED] = True
     # values that became invalid (e.g. a unit list reloaded) fall back instead of failing
     if ss.get(K.UNIT) not in codes:
+        if ss.get(K.UNIT) in all_codes:  # a unit outside the user's scope (crafted state): say so
+            ss[K.SCOPE_WARNING] = _scope_message(ss.get(K.UNIT), root)
         ss[K.UNIT] = root
     if ss.get(K.YEAR) not in years:
         ss[K.YEAR] = default_year
@@ -90,17 +97,29 @@ def _load_url_once(codes: list[str], root: str, years: list[int], default_year: 
         ss[K.QUARTER] = 0
 
 
-def render_filters(db: Database) -> Filters:
-    """Draw the sidebar filters and return the current view."""
+def _scope_message(unit: object, home: str) -> str:
+    return (f"Bạn không có quyền xem đơn vị “{unit}”. Đang hiển thị đơn vị thuộc phạm vi của bạn ({home}).")
+
+
+def render_filters(db: Database, principal: Principal | None = None) -> Filters:
+    """Draw the sidebar filters and return the current view; the unit picker lists only the units in the
+    principal's scope (None: every unit)."""
     # derived once per data version: the tree walk and the name map cost real time at 50,000 units
     labels = cached_view(views.option_labels, history.units_frame, db)
     codes = cached_view(views.option_codes, history.units_frame, db)
     names = cached_view(views.unit_name_map, history.units_frame, db)
-    root = load_config().root_code if load_config().root_code in codes else codes[0]
+    org_root = load_config().root_code if load_config().root_code in codes else codes[0]
+    all_codes = frozenset(codes)
+    root = org_root
+    if principal is not None and principal.scope_unit != org_root:
+        allowed = cached_view(views.scope_codes, history.units_frame, db, principal.scope_unit)
+        codes = [c for c in codes if c in allowed]
+        root = principal.scope_unit if principal.scope_unit in codes else (codes[0] if codes else org_root)
+    st.session_state.pop(K.SCOPE_WARNING, None)
     data_years = cached(history.report_years, db)
     today = history.today_local()
     years = views.year_options(data_years, today.year)
-    _load_url_once(codes, root, years, views.default_year(data_years, today.year))
+    _load_url_once(codes, root, years, views.default_year(data_years, today.year), all_codes)
     with st.sidebar:
         st.selectbox("Đơn vị", codes, format_func=lambda c: labels.get(c, c), key=K.UNIT,
                      help="Gõ tên hoặc mã đơn vị để tìm. Chọn một đơn vị là xem đơn vị đó và các đơn vị trực thuộc.")
@@ -111,15 +130,19 @@ def render_filters(db: Database) -> Filters:
                   help="Ẩn thanh bên, phóng to chữ và biểu đồ để chiếu trong cuộc họp.")
     unit = st.session_state[K.UNIT]
     quarter = st.session_state[K.QUARTER] or None
-    st.session_state[K.CURRENT] = f = Filters(unit=unit, unit_name=names.get(unit, unit), is_root=unit == root,
+    st.session_state[K.CURRENT] = f = Filters(unit=unit, unit_name=names.get(unit, unit), is_root=unit == org_root,
                    year=int(st.session_state[K.YEAR]), quarter=quarter,
-                   present=bool(st.session_state[K.PRESENT]), as_of=today, unit_names=names)
+                   present=bool(st.session_state[K.PRESENT]), as_of=today, unit_names=names, principal=principal)
     return f
 
 
 def current() -> Filters:
-    """The filters app.py rendered in this run (pages call this)."""
-    return st.session_state[K.CURRENT]
+    """The filters app.py rendered in this run (pages call this). A page run without app.py having signed
+    someone in this session (Streamlit's old pages/ mode on a process's very first run) shows nothing."""
+    f = st.session_state.get(K.CURRENT)
+    if f is None:
+        st.stop()
+    return f
 
 
 def _quarter_label(q: int) -> str:

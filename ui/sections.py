@@ -49,7 +49,11 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
     if st.session_state.get(state_key) not in ids:
         st.session_state[state_key] = ids[0]
     picked = st.selectbox("Xem chi tiết chỉ tiêu", ids, format_func=names.get, key=state_key)
-    shown = cached_view(views.drilldown_table, engine.drilldown, db, None, views.is_personal(picked),
+    from loaders.auth import VIEW_PERSONAL, can
+
+    # names of persons only for roles allowed personal data (the engine blanks them for the others anyway)
+    hide_names = views.is_personal(picked) and not can(f.principal, VIEW_PERSONAL)
+    shown = cached_view(views.drilldown_table, engine.drilldown, db, None, hide_names,
                         indicator_id=picked, **f.engine_kwargs())
     if shown.empty:
         st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")
@@ -76,5 +80,6 @@ def yearly_rows(db, f: Filters, years: list[int]) -> dict[int, list[dict]]:
     from metrics import engine
 
     unit = f.engine_kwargs()["unit"]
-    return {y: views.indicator_rows(cached(engine.compute, db, year=y, quarter=None, unit=unit, as_of=f.as_of))
+    return {y: views.indicator_rows(cached(engine.compute, db, year=y, quarter=None, unit=unit, as_of=f.as_of,
+                                           principal=f.principal))
             for y in years}

@@ -1,6 +1,17 @@
 """Every session-state key and query-parameter name used by the app, declared once."""
 from __future__ import annotations
 
+# ---- sign-in (ui/auth.py)
+PRINCIPAL = "auth_principal"  # the signed-in loaders.auth.Principal (refreshed from the users table each run)
+LOGIN_USER = "auth_login_user"
+LOGIN_PASSWORD = "auth_login_password"
+LOGIN_SUBMIT = "auth_login_submit"
+LOGIN_ERROR = "auth_login_error"
+LOGIN_OIDC = "auth_login_oidc"
+LOGOUT = "auth_logout"
+AUTH_NOTICE = "auth_notice"  # a message for the login page (e.g. the account was locked meanwhile)
+SCOPE_WARNING = "_scope_warning"  # set by the filters when a requested unit was outside the user's scope
+
 # ---- shared filters (widgets rendered by app.py on every run, so they persist across pages)
 UNIT = "flt_unit"
 YEAR = "flt_year"
@@ -55,6 +66,22 @@ AD_T_BY = "ad_t_by"
 AD_T_SAVE = "ad_t_save"
 AD_T_MESSAGE = "ad_t_message"
 AD_T_ERROR = "ad_t_error"
+AD_U_NAME = "ad_u_name"  # user management (admin)
+AD_U_FULL = "ad_u_full"
+AD_U_ROLE = "ad_u_role"
+AD_U_UNIT = "ad_u_unit"
+AD_U_EMAIL = "ad_u_email"
+AD_U_PASSWORD = "ad_u_password"
+AD_U_ADD = "ad_u_add"
+AD_U_PICK = "ad_u_pick"
+AD_U_EDIT_ROLE = "ad_u_edit_role"
+AD_U_EDIT_UNIT = "ad_u_edit_unit"
+AD_U_EDIT_ACTIVE = "ad_u_edit_active"
+AD_U_SAVE = "ad_u_save"
+AD_U_NEW_PASSWORD = "ad_u_new_password"
+AD_U_RESET = "ad_u_reset"
+AD_U_MESSAGE = "ad_u_message"
+AD_U_ERROR = "ad_u_error"
 
 # ---- downloads (one key per button; built with download_key())
 DL_PREFIX = "dl_"

@@ -31,14 +31,14 @@ class Preview:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def preview_files(db: Database, files: list[tuple[str, bytes]]) -> list[Preview]:
+def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None) -> list[Preview]:
     """Validate every file without storing anything; one unreadable file never stops the others."""
     from loaders.ingest import preview_bytes
 
     out = []
     for name, data in files:
         try:
-            r = preview_bytes(db, data, name)
+            r = preview_bytes(db, data, name, principal=principal)
         except DashboardError as exc:
             out.append(Preview(name, data, "rejected", None, None, None,
                                exc.issues or [Issue(None, None, None, name, exc.message)], []))
@@ -47,7 +47,7 @@ def preview_files(db: Database, files: list[tuple[str, bytes]]) -> list[Preview]
     return out
 
 
-def store_valid(db: Database, previews: list[Preview], uploader: str | None) -> list:
+def store_valid(db: Database, previews: list[Preview], uploader: str | None, principal=None) -> list:
     """Store every previewed file that was valid (each in its own transaction); return IngestResults.
 
     Files that were rejected or duplicate at preview are not sent again."""
@@ -58,7 +58,7 @@ def store_valid(db: Database, previews: list[Preview], uploader: str | None) -> 
         if p.status != "valid":
             continue
         try:
-            results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None))
+            results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal))
         except DashboardError as exc:
             results.append(_failed(p, exc))
     return results
@@ -93,7 +93,7 @@ def describe(p) -> str:
     return f"**{name}**{what}: {status}{extra}{counts}"
 
 
-def confirm_upload(db: Database) -> None:
+def confirm_upload(db: Database, principal=None) -> None:
     """Callback of 'Xác nhận lưu': re-validate the chosen files, store the valid ones, start a fresh
     uploader. Runs before the page script, so the page already shows the stored data."""
     import streamlit as st
@@ -102,8 +102,8 @@ def confirm_upload(db: Database) -> None:
 
     round_no = st.session_state.get(K.UP_ROUND, 0)
     chosen = st.session_state.get(f"{K.UP_FILES}_{round_no}") or []
-    previews = preview_files(db, [(u.name, u.getvalue()) for u in chosen])
-    stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER))
+    previews = preview_files(db, [(u.name, u.getvalue()) for u in chosen], principal)
+    stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER), principal)
     from loaders.audit import record_upload
 
     for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here

@@ -1,0 +1,132 @@
+"""Sign-in for the dashboard: a username/password form (local accounts), optionally OIDC through
+`st.login` when `.streamlit/secrets.toml` has an [auth] section; the Principal lives in session state.
+
+The principal is re-read from the users table on every run, so a locked account or a changed role takes
+effect at the user's next click, not at their next sign-in.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import streamlit as st
+
+from loaders import auth
+from loaders.config import PROJECT_DIR
+from loaders.errors import DashboardError
+from loaders.storage import Database
+from ui import state as K
+
+SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
+
+
+def oidc_providers(path: Path | str = SECRETS) -> list[str | None]:
+    """Providers named in the [auth] section of secrets.toml ([auth.NAME] tables; None = the single
+    provider configured in [auth] itself); empty when OIDC is not configured."""
+    try:
+        with open(path, "rb") as fh:
+            section = tomllib.load(fh).get("auth")
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    if not isinstance(section, dict):
+        return []
+    named = [k for k, v in section.items() if isinstance(v, dict)]
+    if named:
+        return named
+    return [None] if "client_id" in section else []
+
+
+def current_principal() -> auth.Principal | None:
+    """The signed-in principal of this session, or None."""
+    return st.session_state.get(K.PRINCIPAL)
+
+
+def _oidc_email() -> str | None:
+    """The email of an OIDC identity when one is signed in (st.user), else None."""
+    try:
+        user = st.user
+        return user.get("email") if user.get("is_logged_in") else None
+    except Exception:  # st.user outside a server context (bare script): no identity
+        return None
+
+
+def signed_in(db: Database) -> auth.Principal | None:
+    """The session's principal refreshed from the database; an OIDC identity is mapped by its email;
+    a locked or removed account signs out with a notice."""
+    ss = st.session_state
+    p = ss.get(K.PRINCIPAL)
+    if p is None and oidc_providers():
+        email = _oidc_email()
+        if email:
+            try:
+                p = auth.principal_for_email(db, email)
+            except DashboardError as exc:
+                ss[K.AUTH_NOTICE] = exc.message
+                return None
+    if p is None:
+        return None
+    try:
+        fresh = auth.principal_for_user(db, p.username)
+    except DashboardError as exc:
+        ss.pop(K.PRINCIPAL, None)
+        ss[K.AUTH_NOTICE] = exc.message
+        return None
+    ss[K.PRINCIPAL] = fresh
+    return fresh
+
+
+def _do_login(db: Database) -> None:
+    """Callback of 'Đăng nhập': check the pair; keep the principal, or the error for the form."""
+    ss = st.session_state
+    ss[K.LOGIN_ERROR] = None
+    try:
+        principal = auth.authenticate(db, ss.get(K.LOGIN_USER) or "", ss.get(K.LOGIN_PASSWORD) or "")
+    except DashboardError as exc:
+        ss[K.LOGIN_ERROR] = exc.message
+        return
+    ss[K.PRINCIPAL] = principal
+    ss[K.LOGIN_PASSWORD] = ""  # the typed password does not stay in the session
+    ss[K.AUTH_NOTICE] = None
+    ss[K.URL_LOADED] = False  # read the shared link again, now within this user's scope
+
+
+def logout() -> None:
+    """Callback of 'Đăng xuất': forget the principal and every filter choice of the session."""
+    ss = st.session_state
+    for key in (K.PRINCIPAL, K.CURRENT, K.UNIT, K.URL_LOADED, K.LOGIN_PASSWORD, K.LOGIN_ERROR, K.SCOPE_WARNING):
+        ss.pop(key, None)
+    if _oidc_email():
+        st.logout()
+
+
+def login_page(db: Database) -> None:
+    """The sign-in page: the only thing shown before a user is signed in."""
+    ss = st.session_state
+    st.title("Bảng điều khiển Đảng ủy")
+    st.subheader("Đăng nhập")
+    if ss.get(K.AUTH_NOTICE):
+        st.warning(ss[K.AUTH_NOTICE], icon="⚠️")
+    with st.form("login_form", border=True):
+        st.text_input("Tên đăng nhập", key=K.LOGIN_USER, autocomplete="username")
+        st.text_input("Mật khẩu", type="password", key=K.LOGIN_PASSWORD, autocomplete="current-password")
+        st.form_submit_button("Đăng nhập", type="primary", key=K.LOGIN_SUBMIT, on_click=_do_login, args=(db,))
+    if ss.get(K.LOGIN_ERROR):
+        st.error(ss[K.LOGIN_ERROR], icon="🚫")
+    for provider in oidc_providers():
+        label = "Đăng nhập bằng tài khoản tổ chức" + (f" ({provider})" if provider else "")
+        if st.button(label, key=f"{K.LOGIN_OIDC}_{provider or 'default'}"):
+            st.login(provider) if provider else st.login()
+    if not db.query_value("SELECT count(*) FROM users"):
+        st.info("Cơ sở dữ liệu này chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên bằng lệnh: "
+                "`python -m loaders users add admin --role admin --name \"Quản trị\"` "
+                "(hoặc nạp dữ liệu mẫu: `python -m loaders sample`, có sẵn tài khoản dùng thử).")
+    else:
+        st.caption("Chưa có tài khoản? Liên hệ Văn phòng Đảng ủy (quản trị hệ thống) để được cấp.")
+
+
+def account_box(principal: auth.Principal) -> None:
+    """Sidebar: who is signed in, their role and scope, and the logout button."""
+    with st.sidebar:
+        st.caption(f"**{principal.full_name}** ({principal.username}) — "
+                   f"{auth.ROLE_LABELS.get(principal.role, principal.role)}, phạm vi {principal.scope_unit}")
+        st.button("Đăng xuất", key=K.LOGOUT, on_click=logout, icon=":material/logout:")
