@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from loaders.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
+from tests.builders import sign_in
 from tests.test_app_smoke import APP, build_org, cells_for, elements, open_page, texts, workbook_bytes
 from ui import state as K
 
@@ -45,7 +46,7 @@ def app(org_db, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(org_db))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["year"] = "2024"
-    return at
+    return sign_in(at, org_db)
 
 
 def cards(at: AppTest) -> dict[str, str]:

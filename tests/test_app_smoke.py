@@ -14,12 +14,13 @@ import pytest
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
+from loaders.auth import ensure_demo_accounts
 from loaders.config import load_config
 from loaders.ingest import ingest_bytes
 from loaders.schema import UNIT_LIST
 from loaders.storage import open_database
 from loaders.units import load_unit_list_bytes
-from tests.builders import info_values, write_workbook
+from tests.builders import info_values, sign_in, write_workbook
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 ROOT = load_config().root_code
@@ -126,6 +127,7 @@ def build_org(path: Path, work: Path) -> None:
     r = ingest_bytes(db, data, "DB01_2024_Q1_v2.xlsx", received_at=received(2024, "Q1") + dt.timedelta(days=3),
                      uploader="Lê Văn Sửa")
     assert r.status == "accepted" and r.replaced_previous
+    ensure_demo_accounts(db)  # the AppTests sign in as the demo administrator
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +145,7 @@ def app(org_db, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(org_db))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["year"] = "2024"
-    return at
+    return sign_in(at, org_db)
 
 
 def texts(at: AppTest) -> str:
@@ -208,7 +210,7 @@ def test_empty_database_pages_do_not_crash(tmp_path, monkeypatch):
     """A brand-new empty database: every page still renders (no data messages, no exceptions)."""
     monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "empty.duckdb"))
     for page in PAGES:
-        at = open_page(AppTest.from_file(str(APP), default_timeout=60), page)
+        at = open_page(sign_in(AppTest.from_file(str(APP), default_timeout=60), tmp_path / "empty.duckdb"), page)
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [e.value for e in at.error])
         if page == "pages/tong_quan.py":
