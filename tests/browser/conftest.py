@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -92,42 +95,35 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory) -> App:
-    """Load the sample organisation into a fresh database, start `streamlit run app.py`, stop it after."""
-    work = tmp_path_factory.mktemp("browser-app")
-    db_path = work / "dashboard.duckdb"
-    env = {**os.environ, "DASHBOARD_DB": str(db_path), "DASHBOARD_ARCHIVE": str(work / "archive"),
-           "PYTHONPATH": str(PROJECT), "PYTHONUNBUFFERED": "1"}
-    loaded = subprocess.run([sys.executable, "-m", "loaders", "sample", "--db", str(db_path)], cwd=PROJECT,
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert loaded.returncode == 0, f"python -m loaders sample thất bại:\n{loaded.stdout}\n{loaded.stderr}"
-    computed = subprocess.run([sys.executable, "-c", _EXPECT_SCRIPT, str(db_path), json.dumps(EXPECTED_VIEWS)],
-                              cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
-    assert computed.returncode == 0, computed.stderr
-    expected = json.loads(computed.stdout.strip().splitlines()[-1])
+def _env(db_path: Path, work: Path) -> dict:
+    return {**os.environ, "DASHBOARD_DB": str(db_path), "DASHBOARD_ARCHIVE": str(work / "archive"),
+            "PYTHONPATH": str(PROJECT), "PYTHONUNBUFFERED": "1"}
+
+
+@contextmanager
+def run_streamlit(db_path: Path, work: Path, log_name: str = "streamlit.log") -> Iterator[tuple[str, Path]]:
+    """`streamlit run app.py` on a free localhost port over `db_path`; yields (url, log path) once
+    /_stcore/health answers, and stops exactly the process group it started."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = work / "streamlit.log"
+    log_path = work / log_name
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=PROJECT, env=_env(db_path, work), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    handle = App(url=url, db_path=db_path, log_path=log_path, work_dir=work, expected=expected)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _healthy(url):
             if proc.poll() is not None:
-                pytest.fail(f"streamlit dừng với mã {proc.returncode}:\n{handle.log_tail()}")
+                pytest.fail(f"streamlit dừng với mã {proc.returncode}:\n{_tail(log_path)}")
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit không sẵn sàng sau {START_TIMEOUT_S} giây:\n{handle.log_tail()}")
+                pytest.fail(f"streamlit không sẵn sàng sau {START_TIMEOUT_S} giây:\n{_tail(log_path)}")
             time.sleep(0.5)  # polling a socket, not waiting on the page
-        yield handle
+        yield url, log_path
     finally:
-        # only the process group this fixture started
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -136,6 +132,38 @@ def app(tmp_path_factory) -> App:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=20)
         log.close()
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> tuple[Path, dict]:
+    """A database file loaded with the sample organisation (`python -m loaders sample`), and the engine's
+    results for EXPECTED_VIEWS; a pristine copy of it is kept as `pristine.duckdb` beside it."""
+    work = tmp_path_factory.mktemp("browser-app")
+    db_path = work / "dashboard.duckdb"
+    env = _env(db_path, work)
+    loaded = subprocess.run([sys.executable, "-m", "loaders", "sample", "--db", str(db_path)], cwd=PROJECT,
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert loaded.returncode == 0, f"python -m loaders sample thất bại:\n{loaded.stdout}\n{loaded.stderr}"
+    computed = subprocess.run([sys.executable, "-c", _EXPECT_SCRIPT, str(db_path), json.dumps(EXPECTED_VIEWS)],
+                              cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
+    assert computed.returncode == 0, computed.stderr
+    shutil.copyfile(db_path, work / "pristine.duckdb")
+    return db_path, json.loads(computed.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def app(sample_db) -> Iterator[App]:
+    """The dashboard over the sample database, one process for the whole session."""
+    db_path, expected = sample_db
+    with run_streamlit(db_path, db_path.parent) as (url, log_path):
+        yield App(url=url, db_path=db_path, log_path=log_path, work_dir=db_path.parent, expected=expected)
 
 
 @pytest.fixture(scope="session")

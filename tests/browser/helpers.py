@@ -45,7 +45,7 @@ def sidebar(page: Page):
     return page.locator('[data-testid="stSidebar"]')
 
 
-def select_option(page: Page, label: str, option: str, *, scope=None) -> None:
+def select_option(page: Page, label: str, option: str, *, scope=None, timeout: int = LONG) -> None:
     """Choose `option` (visible text, matched as a substring) in the selectbox labelled `label`
     (Streamlit 1.67 draws it as an ARIA combobox: type to filter, then pick from the listbox)."""
     root = scope if scope is not None else page
@@ -54,8 +54,8 @@ def select_option(page: Page, label: str, option: str, *, scope=None) -> None:
     box.fill(option)
     page.get_by_role("option").filter(has_text=option).first.click()
     settle(page)
-    expect(box).to_have_count(1)  # a rerun briefly shows the old widget beside the new one
-    expect(box).to_have_value(re.compile(re.escape(option)))
+    expect(box).to_have_count(1, timeout=timeout)  # a rerun briefly shows the old widget beside the new one
+    expect(box).to_have_value(re.compile(re.escape(option)), timeout=timeout)
 
 
 def selected_text(page: Page, label: str, *, scope=None) -> str:
