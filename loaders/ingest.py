@@ -116,7 +116,7 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
     if parsed.unit is not None:
         refused = authorize_upload(db, principal, parsed.unit["code"], parsed.unit.get("parent_code"))
         if refused:
-            row = (parsed.info.get("_rows") or {}).get("unit_code")
+            row = (parsed.info_rows or {}).get("unit_code")
             result.errors.insert(0, Issue(INFO.name, row, INFO.column("unit_code").header, parsed.unit["code"], refused))
     if result.errors or parsed.unit is None:
         result.status = "rejected"

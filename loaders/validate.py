@@ -55,6 +55,7 @@ class ParsedWorkbook:
     tables: dict[str, list[dict[str, Any]]]
     issues: list[Issue]
     unit: dict[str, Any] | None = None  # effective unit: code, name, kind, parent_code, is_new
+    info_rows: dict[str, int] | None = None  # Excel row of each `Thông tin` label (later checks cite it)
 
     @property
     def errors(self) -> list[Issue]:
@@ -520,7 +521,6 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
     label_rows: dict[str, int] = {}
     if "info" in found:
         info, label_rows = read_info(raw.sheets[found["info"]], issues, formulas.get(found["info"], ()))
-        info["_rows"] = label_rows  # Excel row of each label: later checks (upload scope) cite it
     period = info.get("period")
     annual = None if period is None else period == "Y"
     tables: dict[str, list[dict[str, Any]] | None] = {}
@@ -553,7 +553,7 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
     issues.sort(key=lambda i: (order.get(i.sheet or "", len(order)), i.row or 0))
     clean = {k: [_public(r) for r in (rows or [])] for k, rows in tables.items()}
     info = {k: v for k, v in info.items() if not k.startswith("_")}
-    return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit)
+    return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit, info_rows=label_rows)
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
