@@ -172,7 +172,14 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
         return
     if r.status == "accepted":
         result.uploads += 1
-    elif r.status == "duplicate":  # a journal line whose first commit was cut short, stored again later
+    elif r.status == "duplicate":
+        # A duplicate is never journaled, so an earlier line of these bytes is one whose COMMIT was cut
+        # short (a crash); the report was really stored by this later attempt: take its who and when.
+        when = dt.datetime.fromisoformat(entry["received_at"])
+        with db.transaction() as cur:
+            cur.execute("UPDATE submissions SET received_at = ?, uploader = ? WHERE file_hash = ? "
+                        "AND status = 'current'", [when, entry.get("uploader"), digest])
+            cur.execute("UPDATE archived_files SET stored_at = ? WHERE file_hash = ?", [when, digest])
         result.duplicates += 1
     else:
         result.problems.append(f"{name}: bị từ chối khi dựng lại ({len(r.errors)} lỗi)")
