@@ -151,16 +151,18 @@ def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.d
     """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate).
     With a principal: it needs the upload permission and the workbook's unit must be in its scope."""
     result = _analyse(db, data, file_name, principal)
+    actor = getattr(principal, "username", None) or uploader  # the audit names the account when there is one
     if result.status != "valid":
-        audit.record_upload(db, result, actor=uploader)  # its own small write: no data table changes
+        audit.record_upload(db, result, actor=actor)  # its own small write: no data table changes
         return result
     when = local_received_at(received_at)
-    _store(db, data, file_name, result, when, uploader)
+    _store(db, data, file_name, result, when, uploader, actor)
     return result
 
 
 def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when: dt.datetime,
-           uploader: str | None) -> None:
+           uploader: str | None, actor: str | None = None) -> None:
+    actor = actor or uploader
     parsed = result.parsed
     assert parsed is not None and parsed.unit is not None
     info, unit = parsed.info, parsed.unit
@@ -170,7 +172,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         current = _current(cur, unit["code"], info["year"], info["period"])
         if current and current[1] == digest:
             result.status, result.replaced_previous = "duplicate", False
-            audit.record_upload(cur, result, actor=uploader)
+            audit.record_upload(cur, result, actor=actor)
             return
         version = cur.execute(
             "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit_code = ? AND year = ? AND period = ?",
@@ -206,7 +208,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         result.submission_id = new_id
         result.replaced_previous = current is not None
         result.unit = unit["code"]
-        audit.record_upload(cur, result, actor=uploader)  # commits (or rolls back) with the data
+        audit.record_upload(cur, result, actor=actor)  # commits (or rolls back) with the data
         try:  # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
             archive_bytes(db.archive_dir, digest, data)
             # the journal line (what `rebuild` replays) is written just before COMMIT, like the bytes

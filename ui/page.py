@@ -114,6 +114,7 @@ def download(label: str, make: Callable[[], bytes], file_name: str, mime: str, k
 def _audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
     """The generator with an `export` audit row recorded when the file is actually produced."""
     from loaders.audit import audited
+    from ui.auth import current_principal
     from ui.data import get_db
 
-    return audited(make, get_db(), object=file_name)
+    return audited(make, get_db(), object=file_name, actor=getattr(current_principal(), "username", None))

@@ -108,7 +108,7 @@ def confirm_upload(db: Database, principal=None) -> None:
 
     for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here
         if p.status in ("rejected", "duplicate"):
-            record_upload(db, p, actor=st.session_state.get(K.UP_UPLOADER))
+            record_upload(db, p, actor=getattr(principal, "username", None) or st.session_state.get(K.UP_UPLOADER))
     # the files left out (rejected, duplicate) are listed too, so the batch's outcome is complete
     st.session_state[K.UP_RESULTS] = stored + [p for p in previews if p.status != "valid"]
     st.session_state[K.UP_ROUND] = round_no + 1
