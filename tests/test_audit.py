@@ -163,3 +163,34 @@ def test_cli_audit_table_and_json(db_path, tmp_path, capsys):
     assert "Nhận báo cáo" in text and "1 sự kiện." in text
     assert main(["audit", "--db", str(db_path), "--since", "hôm qua"]) == 2
     assert "Ngày không hợp lệ" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the web pages (AppTest)
+from tests.test_app_pages import XLSX, _bad, _good, app, frame_with, org_db, org_template  # noqa: E402,F401
+from tests.test_app_smoke import open_page  # noqa: E402
+from ui import state as K  # noqa: E402
+
+
+def test_web_upload_is_logged_with_the_account_and_shown_on_the_admin_page(app, org_db, tmp_path):
+    """Confirming an upload logs the stored file and the refused one under the signed-in account, from the
+    web; the administrator sees both in 'Nhật ký hoạt động'."""
+    from loaders.storage import open_database
+
+    at = open_page(app, "pages/nop_bao_cao.py")
+    at.file_uploader(key=f"{K.UP_FILES}_0").set_value(
+        [("DB02_2024_Q2.xlsx", _good(tmp_path), XLSX), ("CB03_2024_Q2.xlsx", _bad(tmp_path), XLSX)]).run()
+    at.button(key=K.UP_CONFIRM).click().run()
+    assert not at.exception
+    rows = open_database(org_db).query_rows(
+        "SELECT actor, action, object, origin FROM audit_log WHERE action LIKE 'upload_%' ORDER BY id")
+    assert [r[:3] for r in rows[-2:]] == [("admin", "upload_accepted", "DB02_2024_Q2.xlsx"),
+                                           ("admin", "upload_rejected", "CB03_2024_Q2.xlsx")]
+    assert all(r[3].startswith("web") for r in rows[-2:])
+    at.switch_page("pages/quan_tri.py").run()
+    assert not at.exception
+    log = frame_with(at, "Thời gian", "Người thực hiện", "Hành động", "Đối tượng", "Nơi thực hiện")
+    assert {"Nhận báo cáo", "Từ chối báo cáo"} <= set(log["Hành động"])
+    assert "CB03_2024_Q2.xlsx" in set(log["Đối tượng"])
+    at.selectbox(key="ad_audit_action").set_value("upload_rejected").run()
+    log = frame_with(at, "Thời gian", "Người thực hiện", "Hành động", "Đối tượng", "Nơi thực hiện")
+    assert set(log["Hành động"]) == {"Từ chối báo cáo"}
