@@ -1,0 +1,264 @@
+"""Accounts: argon2id hashing, sign-in and sign-out, locked accounts, account rules, the production start
+that refuses default passwords, the `users` command line, and the OIDC configuration/mapping."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders import auth
+from loaders.cli import main as loaders_main
+from loaders.errors import DashboardError
+from loaders.storage import open_database
+from tests.test_app_smoke import APP
+from ui import auth as ui_auth, state as K
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _not_production(monkeypatch):
+    monkeypatch.delenv(auth.PRODUCTION_ENV, raising=False)
+    monkeypatch.delenv("DASHBOARD_PASSWORD", raising=False)
+
+
+@pytest.fixture
+def units_db(db):
+    """The empty database plus one unit DB01 under the root, and the demo accounts."""
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO units VALUES ('DB01', 'Đảng bộ A', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
+    auth.ensure_demo_accounts(db)
+    return db
+
+
+# ------------------------------------------------------------------ hashing
+def test_hash_is_salted_argon2id_and_verifies():
+    """Same password twice → two different argon2id hashes; both verify; a wrong password does not."""
+    a, b = auth.hash_password("Mật-khẩu-dài-1"), auth.hash_password("Mật-khẩu-dài-1")
+    assert a.startswith("$argon2id$") and b.startswith("$argon2id$") and a != b
+    assert auth.verify_password(a, "Mật-khẩu-dài-1") and auth.verify_password(b, "Mật-khẩu-dài-1")
+    assert not auth.verify_password(a, "mật-khẩu-dài-1")
+    assert not auth.verify_password(None, "x") and not auth.verify_password("not a hash", "x")
+
+
+def test_passwords_are_never_stored_in_clear(units_db):
+    """The users table holds only hashes: no column contains the password text."""
+    auth.add_user(units_db, "thu", role="van_phong", scope_unit="DB01", password="bi-mat-rat-dai")
+    row = units_db.query_df("SELECT * FROM users WHERE username = 'thu'").iloc[0]
+    assert "bi-mat-rat-dai" not in " ".join(str(v) for v in row.values)
+    assert row["password_hash"].startswith("$argon2id$")
+
+
+# ------------------------------------------------------------------ sign-in rules
+def test_authenticate_right_wrong_unknown_and_locked(units_db):
+    """Right pair → principal; wrong password and unknown name → one message; locked account refused;
+    every attempt is in the audit log."""
+    p = auth.authenticate(units_db, " DonVi_DB01 ", "donvi_db01")
+    assert (p.username, p.role, p.scope_unit) == ("donvi_db01", "don_vi", "DB01")
+    for name, pw in (("donvi_db01", "sai"), ("khong_co", "donvi_db01")):
+        with pytest.raises(DashboardError) as exc:
+            auth.authenticate(units_db, name, pw)
+        assert exc.value.message == auth.MSG_BAD_LOGIN
+    auth.deactivate_user(units_db, "donvi_db01")
+    with pytest.raises(DashboardError, match="đã bị khóa"):
+        auth.authenticate(units_db, "donvi_db01", "donvi_db01")
+    actions = [a for (a,) in units_db.query_rows("SELECT action FROM audit_log WHERE action LIKE 'login%' ORDER BY id")]
+    assert actions == ["login", "login_failed", "login_failed", "login_failed"]
+
+
+def test_account_rules(units_db):
+    """Short, default or duplicate passwords/names, unknown roles and units are refused in Vietnamese;
+    only manage_users may change accounts; an admin cannot lock or demote themself."""
+    cases = [
+        (dict(username="a1", password="ngan"), "ít nhất 8 ký tự"),
+        (dict(username="a2", password="vanphong"), "mật khẩu mặc định"),
+        (dict(username="admin", password="mat-khau-dai-1"), "đã có"),
+        (dict(username="Tên có dấu", password="mat-khau-dai-1"), "Tên đăng nhập không hợp lệ"),
+        (dict(username="a3", password="mat-khau-dai-1", role="sep"), "Vai trò không hợp lệ"),
+        (dict(username="a4", password="mat-khau-dai-1", scope_unit="ZZ9"), "Không tìm thấy đơn vị"),
+    ]
+    for over, message in cases:
+        kw = dict(role="don_vi", scope_unit="DB01") | over
+        with pytest.raises(DashboardError, match=message):
+            auth.add_user(units_db, kw.pop("username"), **kw)
+    unit_user = auth.principal_for_user(units_db, "donvi_db01")
+    with pytest.raises(DashboardError, match="không có quyền quản lý tài khoản"):
+        auth.update_user(units_db, "lanhdao", role="admin", principal=unit_user)
+    with pytest.raises(DashboardError, match="không có quyền quản lý tài khoản"):
+        auth.set_password(units_db, "lanhdao", "mat-khau-dai-1", principal=unit_user)
+    auth.set_password(units_db, "donvi_db01", "mat-khau-moi-1", principal=unit_user)  # one's own password
+    assert auth.authenticate(units_db, "donvi_db01", "mat-khau-moi-1").username == "donvi_db01"
+    admin = auth.principal_for_user(units_db, "admin")
+    with pytest.raises(DashboardError, match="Không thể tự"):
+        auth.update_user(units_db, "admin", active=False, principal=admin)
+    auth.update_user(units_db, "lanhdao", role="van_phong", scope_unit="DB01", principal=admin)
+    assert auth.principal_for_user(units_db, "lanhdao").scope_unit == "DB01"
+    assert units_db.query_value("SELECT count(*) FROM audit_log WHERE action = 'user_changed'") == 2
+
+
+def test_roles_are_declared_as_data():
+    """The permission table: admin everything; lanh_dao view/export only; upload for van_phong/don_vi."""
+    assert auth.ROLES["admin"] == frozenset(auth.PERMISSIONS)
+    assert auth.ROLES["lanh_dao"] == {auth.VIEW, auth.EXPORT}
+    for role in ("van_phong", "don_vi"):
+        assert {auth.UPLOAD, auth.VIEW_PERSONAL} <= auth.ROLES[role]
+        assert not {auth.MANAGE_USERS, auth.MANAGE_TARGETS, auth.MANAGE_UNITS} & auth.ROLES[role]
+    assert auth.can(None, auth.MANAGE_USERS)  # the trusted local operator
+
+
+# ------------------------------------------------------------------ the login page, logout, locked meanwhile
+def _app(path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def _login(at: AppTest, user: str, password: str) -> AppTest:
+    at.text_input(key=K.LOGIN_USER).input(user)
+    at.text_input(key=K.LOGIN_PASSWORD).input(password)
+    at.button(key=K.LOGIN_SUBMIT).click()
+    return at.run()
+
+
+def test_login_page_then_logout(units_db, db_path, monkeypatch):
+    """Nothing but the sign-in form before signing in; a wrong password stays there with an error; the right
+    one opens Tổng quan with the account in the sidebar; logout returns to the form."""
+    at = _app(db_path, monkeypatch).run()
+    assert [t.value for t in at.title] == ["Bảng điều khiển Đảng ủy"] and not at.metric
+    assert not at.sidebar.selectbox  # no filters, no data before signing in
+    _login(at, "admin", "sai-mat-khau")
+    assert any(e.value == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
+    _login(at, "admin", "admin")
+    assert not at.exception and at.title[0].value == "Tổng quan"
+    assert any("Quản trị (dùng thử)" in c.value for c in at.sidebar.caption)
+    assert at.session_state[K.PRINCIPAL].username == "admin"
+    at.button(key=K.LOGOUT).click()
+    at.run()
+    assert at.title[0].value == "Bảng điều khiển Đảng ủy" and K.PRINCIPAL not in at.session_state
+    assert not at.sidebar.selectbox
+
+
+def test_account_locked_meanwhile_is_signed_out(units_db, db_path, monkeypatch):
+    """An account locked while signed in is signed out at its next run, with a notice."""
+    at = _login(_app(db_path, monkeypatch).run(), "donvi_db01", "donvi_db01")
+    assert at.title[0].value == "Tổng quan"
+    auth.deactivate_user(units_db, "donvi_db01")
+    at.run()
+    assert at.title[0].value == "Bảng điều khiển Đảng ủy"
+    assert any("đã bị khóa" in w.value for w in at.warning)
+
+
+def test_empty_database_explains_how_to_create_the_first_account(db, db_path, monkeypatch):
+    """A database without any account: the login page says which command creates the administrator."""
+    at = _app(db_path, monkeypatch).run()
+    assert any("python -m loaders users add admin --role admin" in i.value for i in at.info)
+
+
+# ------------------------------------------------------------------ production start
+def test_production_refuses_demo_and_default_passwords(units_db, monkeypatch, tmp_path):
+    """DASHBOARD_ENV=production (or [security] production = true): refused while a demo account or a
+    documented default password is active; accepted once they are locked or changed."""
+    auth.check_production(units_db)  # not production: nothing to refuse
+    monkeypatch.setenv(auth.PRODUCTION_ENV, "production")
+    with pytest.raises(DashboardError, match="admin, donvi_db01, lanhdao, vanphong"):
+        auth.check_production(units_db)
+    for name in ("admin", "lanhdao", "vanphong"):
+        auth.deactivate_user(units_db, name)
+    auth.set_password(units_db, "donvi_db01", "mat-khau-that-su-1")  # no longer a demo account
+    auth.check_production(units_db)
+    # a real account that was given a documented default password directly is refused too
+    auth.add_user(units_db, "ketoan", role="don_vi", scope_unit="DB01", password="mat-khau-tam-1")
+    with units_db.transaction() as cur:
+        cur.execute("UPDATE users SET password_hash = ? WHERE username = 'ketoan'", [auth.hash_password("admin")])
+    with pytest.raises(DashboardError, match="ketoan"):
+        auth.check_production(units_db)
+    monkeypatch.delenv(auth.PRODUCTION_ENV)
+    cfg = tmp_path / "dashboard.toml"
+    cfg.write_text((PROJECT / "dashboard.toml").read_text(encoding="utf-8") + "\n[security]\nproduction = true\n",
+                   encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(cfg))
+    assert auth.production_mode()
+
+
+def test_production_app_and_cli_refuse_to_start(units_db, db_path, monkeypatch, capsys):
+    """The app shows only the Vietnamese refusal; the CLI exits 2 — but `users` still runs, to fix it."""
+    monkeypatch.setenv(auth.PRODUCTION_ENV, "production")
+    at = _app(db_path, monkeypatch).run()
+    assert any("Chế độ vận hành chính thức" in e.value for e in at.error)
+    assert not at.text_input  # no login form
+    assert loaders_main(["sample", "--db", str(db_path)]) == 2
+    assert "tài khoản dùng thử" in capsys.readouterr().err
+    assert loaders_main(["users", "deactivate", "vanphong", "--db", str(db_path)]) == 0
+
+
+# ------------------------------------------------------------------ the users command line
+def _users(args: list[str], db_path, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DASHBOARD_DB", auth.PRODUCTION_ENV)}
+    return subprocess.run([sys.executable, "-m", "loaders", "users", *args, "--db", str(db_path)], cwd=PROJECT,
+                          env=env, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_users_cli(units_db, db_path):
+    """add (password from stdin, never an argument), list --json, passwd, deactivate; errors exit 2."""
+    units_db.close()
+    out = _users(["add", "Nguyen.Thu", "--role", "van_phong", "--unit", "db01", "--name", "Nguyễn Thị Thu",
+                  "--password-stdin"], db_path, "mat-khau-dai-1\n")
+    assert out.returncode == 0 and "Đã tạo tài khoản nguyen.thu" in out.stdout, out.stderr
+    no_tty = _users(["add", "khac", "--role", "don_vi", "--unit", "DB01"], db_path)
+    assert no_tty.returncode == 2 and "--password-stdin" in no_tty.stderr
+    short = _users(["passwd", "nguyen.thu", "--password-stdin"], db_path, "ngan\n")
+    assert short.returncode == 2 and "ít nhất 8 ký tự" in short.stderr
+    assert _users(["passwd", "nguyen.thu", "--password-stdin"], db_path, "mat-khau-moi-2\n").returncode == 0
+    assert _users(["deactivate", "nguyen.thu"], db_path).returncode == 0
+    listed = json.loads(_users(["list", "--json"], db_path).stdout)["users"]
+    thu = next(u for u in listed if u["username"] == "nguyen.thu")
+    assert thu == {"username": "nguyen.thu", "full_name": "Nguyễn Thị Thu", "role": "van_phong",
+                   "scope_unit": "DB01", "email": None, "active": False, "is_demo": False}
+    assert "password" not in json.dumps(listed).replace("password_", "")
+    db = open_database(db_path)
+    with pytest.raises(DashboardError, match="đã bị khóa"):
+        auth.authenticate(db, "nguyen.thu", "mat-khau-moi-2")
+
+
+# ------------------------------------------------------------------ OIDC (configuration and mapping only)
+def test_oidc_configuration_detection(tmp_path):
+    """No secrets file or no [auth] → not configured; [auth] with client_id → the default provider;
+    [auth.NAME] tables → those providers."""
+    assert ui_auth.oidc_providers(tmp_path / "missing.toml") == []
+    f = tmp_path / "secrets.toml"
+    f.write_text('[other]\nx = 1\n', encoding="utf-8")
+    assert ui_auth.oidc_providers(f) == []
+    f.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "s"\n'
+                 'client_id = "c"\nclient_secret = "d"\nserver_metadata_url = "https://id.example/.well-known"\n',
+                 encoding="utf-8")
+    assert ui_auth.oidc_providers(f) == [None]
+    f.write_text('[auth]\nredirect_uri = "r"\ncookie_secret = "s"\n[auth.microsoft]\nclient_id = "c"\n',
+                 encoding="utf-8")
+    assert ui_auth.oidc_providers(f) == ["microsoft"]
+
+
+def test_project_has_no_oidc_so_the_login_page_has_no_provider_button(units_db, db_path, monkeypatch):
+    """Out of the box (no .streamlit/secrets.toml [auth]) only the local form is offered."""
+    assert ui_auth.oidc_providers() == []
+    at = _app(db_path, monkeypatch).run()
+    assert [b.label for b in at.button] == ["Đăng nhập"]
+
+
+def test_oidc_email_maps_to_a_users_row(units_db):
+    """The identity's email (any case) picks the account; unknown or locked emails are refused."""
+    auth.add_user(units_db, "lan", role="don_vi", scope_unit="DB01", password=None, email="Lan@Dang.VN")
+    p = auth.principal_for_email(units_db, " lan@dang.vn ")
+    assert (p.username, p.role, p.scope_unit) == ("lan", "don_vi", "DB01")
+    with pytest.raises(DashboardError, match="chưa được cấp tài khoản"):
+        auth.principal_for_email(units_db, "ai@khac.vn")
+    with pytest.raises(DashboardError, match="không có địa chỉ email"):
+        auth.principal_for_email(units_db, None)
+    auth.deactivate_user(units_db, "lan")
+    with pytest.raises(DashboardError, match="đã bị khóa"):
+        auth.principal_for_email(units_db, "lan@dang.vn")
+    with pytest.raises(DashboardError, match=auth.MSG_BAD_LOGIN):  # no password: no local sign-in
+        auth.authenticate(units_db, "lan", "")
