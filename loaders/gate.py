@@ -9,6 +9,7 @@ package XML parts are parsed (with defusedxml).
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import struct
 import zipfile
@@ -36,6 +37,8 @@ MSG_RATIO = "Thành phần «{entry}» có tỷ lệ nén bất thường ({rati
 MSG_SIZE_LIE = "Thành phần «{entry}» giải nén ra lớn hơn kích thước khai báo (tệp hỏng hoặc tệp nén độc hại); tệp bị từ chối"
 MSG_XML_DTD = "Tệp chứa khai báo DTD/thực thể XML («{entry}») không được phép; hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
 MSG_XML_BAD = "Thành phần «{entry}» của tệp Excel bị hỏng (XML không hợp lệ); hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
+MSG_SHEET_TOO_BIG = ("Sheet '{sheet}' của tệp {file} quá lớn (ít nhất {height} dòng × {width} cột, vượt giới hạn "
+                     "{limit} ô); hãy xoá các dòng, cột thừa rồi tải lên lại.")
 
 # ---------------------------------------------------------------- signatures
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -61,6 +64,10 @@ CHUNK = 1 << 16
 # entries smaller than this are never judged by ratio: tiny XML parts compress very well legitimately
 RATIO_GRACE_BYTES = 100 * 1024
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# A sheet whose used range (from A1) is larger than this is not a report someone typed. The reader
+# materialises the range densely, so the bound must be checked on the XML before it runs: two cells at
+# A1 and XFD1048576 make calamine allocate ~512 GB and abort the whole process.
+MAX_CELLS_PER_SHEET = 2_000_000
 
 _DEFAULTS = {
     "max_bytes": 20 * 1024 * 1024,
@@ -180,7 +187,13 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
         raise _Reject(kind)
     if any(n.lower().endswith("vbaproject.bin") for n in names) or file_name.lower().endswith(MACRO_EXTENSIONS):
         raise _Reject(MSG_MACRO)
-    parts = _scan_entries(memoryview(data), infos, limits, parse=PARSED_PARTS)
+    if "xl/workbook.xml" not in names:
+        # binary workbook (.xlsb): its cell records escape the XML extent scan, so calamine must prove it
+        # can read it in the capped child first, as for .xls
+        _scan_entries(memoryview(data), infos, limits, parse=())
+        _calamine_opens(data, "Excel nhị phân (.xlsb)")
+        return
+    parts = _scan_entries(memoryview(data), infos, limits, parse=PARSED_PARTS, file_name=file_name)
     if MACRO_CONTENT_TYPE in parts.get("[Content_Types].xml", b"").lower():
         raise _Reject(MSG_MACRO)
 
@@ -211,19 +224,24 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
 
 
 def _scan_entries(raw: memoryview, infos: list[zipfile.ZipInfo], limits: dict[str, int],
-                  parse: tuple[str, ...]) -> dict[str, bytes]:
+                  parse: tuple[str, ...], file_name: str | None = None) -> dict[str, bytes]:
     """Inflate every entry ourselves under the real (not declared) size budget; keep and parse the
-    `parse` parts with defusedxml, scan other XML parts cheaply for DTDs. Returns the kept parts."""
+    `parse` parts with defusedxml, scan other XML parts cheaply for DTDs and (with file_name, for
+    .xlsx) for the extent of their cells. Returns the kept parts."""
     budget = limits["max_uncompressed_bytes"]
     ratio = limits["max_compression_ratio"]
     kept: dict[str, bytes] = {}
     total = 0
-    for info in infos:
+    # the parsed package parts first, so a too-large sheet can be named by its sheet name
+    for info in sorted(infos, key=lambda i: i.filename not in parse):
         if info.is_dir():
             continue
         name = info.filename
         is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
         keep = name in parse
+        # any XML part may be a worksheet (the rels decide its path): '<' cannot occur unescaped in text,
+        # so cell tags are found only in real markup
+        extent = _SheetExtent() if is_xml and not keep and file_name is not None else None
         buf: list[bytes] = []
         size = 0
         tail = b""
@@ -244,11 +262,84 @@ def _scan_entries(raw: memoryview, infos: list[zipfile.ZipInfo], limits: dict[st
                 if (b"<!" in chunk or b"<!" in tail + chunk[:16]) and _DTD.search(tail + chunk):
                     raise _Reject(MSG_XML_DTD.format(entry=name))
                 tail = chunk[-16:]
+                if extent is not None and extent.feed(chunk):
+                    _reject_big_sheet(name, extent, kept, file_name)
+        if extent is not None and extent.feed(b"", final=True):
+            _reject_big_sheet(name, extent, kept, file_name)
         if size != info.file_size:
             raise _Reject(MSG_CORRUPT)
         if keep:
             kept[name] = _parse_xml(name, b"".join(buf))
     return kept
+
+
+_CELL_ATTRS = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""  # quoted values may hold '>'
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])" + _CELL_ATTRS + rb"(/?)>")
+_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)\s*(\d*)\s*["']""")
+_TAG_CARRY_MAX = 1 << 20
+
+
+class _SheetExtent:
+    """Streaming extent of a worksheet's cells (1-based last row and column), as calamine places them:
+    a cell's r="B7" when present, else the next column of the current row; self-closing cells hold no
+    value and are not counted."""
+
+    def __init__(self):
+        self.row = self.col = self.max_row = self.max_col = 0
+        self._carry = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> bool:
+        """Scan a chunk (a tag cut at its end is carried over); True once the extent exceeds the cap."""
+        buf = self._carry + chunk
+        cut = len(buf) if final else buf.rfind(b"<")
+        if cut < 0 or len(buf) - cut > _TAG_CARRY_MAX:
+            cut = len(buf)
+        self._carry = buf[cut:]
+        row, col, max_row, max_col = self.row, self.col, self.max_row, self.max_col
+        for m in _CELL_TAG.finditer(buf, 0, cut):
+            ref = _REF_ATTR.search(m.group(2))
+            if m.group(1) == b"row":
+                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                col = 0
+                continue
+            if ref and ref.group(1) and ref.group(2):
+                col = 0
+                for ch in ref.group(1).upper():
+                    col = col * 26 + ch - 64
+                row = int(ref.group(2))
+            else:
+                col += 1
+            if not m.group(3):
+                max_row, max_col = max(max_row, row), max(max_col, col)
+        self.row, self.col, self.max_row, self.max_col = row, col, max_row, max_col
+        return max_row * max_col > MAX_CELLS_PER_SHEET
+
+
+def _reject_big_sheet(part: str, extent: _SheetExtent, kept: dict[str, bytes], file_name: str) -> None:
+    raise _Reject(MSG_SHEET_TOO_BIG.format(sheet=_sheet_name(part, kept), file=file_name,
+                                           height=extent.max_row, width=extent.max_col,
+                                           limit=f"{MAX_CELLS_PER_SHEET:,}".replace(",", ".")))
+
+
+def _sheet_name(part: str, kept: dict[str, bytes]) -> str:
+    """The workbook's name for a worksheet part (from the already parsed workbook.xml and its rels), else
+    the part's path."""
+    try:
+        rels = DET.fromstring(kept.get("xl/_rels/workbook.xml.rels", b"<r/>"))
+        book = DET.fromstring(kept.get("xl/workbook.xml", b"<w/>"))
+    except Exception:  # kept parts were parsed already; belt and braces for a message only
+        return part
+    ids = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        ids[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join("xl", target))
+    for el in book.iter():
+        if el.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            if ids.get(rid) == part:
+                return el.get("name", part)
+    return part
 
 
 def _inflate(raw: memoryview, info: zipfile.ZipInfo, cap: int):
@@ -350,8 +441,10 @@ try:
     names = wb.sheet_names
     for name in names:
         sheet = wb.get_sheet_by_name(name)
-        if sheet.total_height * sheet.total_width <= 2_000_000:
-            sheet.to_python(skip_empty_area=False)
+        if sheet.total_height * sheet.total_width > 2_000_000:
+            # the parent reader would materialise this range in the app process: refuse it here
+            print("error"); sys.exit(0)
+        sheet.to_python(skip_empty_area=False)
 except pc.PasswordError:
     print("password"); sys.exit(0)
 except Exception:

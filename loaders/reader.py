@@ -12,10 +12,11 @@ from typing import Any
 import python_calamine as pc
 
 from loaders.errors import DashboardError
+from loaders.gate import MAX_CELLS_PER_SHEET
 
 # A sheet whose used range is larger than this is not a report someone typed; refuse it before
-# materialising the grid (the gate bounds the zip, this bounds the cells).
-MAX_CELLS_PER_SHEET = 2_000_000
+# materialising the grid. The gate checks the same bound on the sheet XML before calamine runs (calamine
+# allocates the range densely); this is the second line for .xls/.ods and anything the scan misses.
 
 
 @dataclass

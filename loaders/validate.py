@@ -91,6 +91,17 @@ def _issue(sheet: str | None, row: int | None, column: str | None, value: Any, m
     return Issue(sheet, row, column, value, message, severity)
 
 
+def _visible(sheet: str, excel_row: int, header: str, raw: Any, issues: list[Issue]) -> Any:
+    """The cell's text without control/bidi/zero-width characters; a warning names the cell when any went."""
+    if not isinstance(raw, str):
+        return raw
+    clean, removed = V.strip_invisible(raw)
+    if removed:
+        issues.append(_issue(sheet, excel_row, header, clean, V.MSG_INVISIBLE.format(chars=", ".join(removed)),
+                             "warning"))
+    return clean
+
+
 def _is_example(row: list[Any]) -> bool:
     for cell in row:
         if not V.is_empty(cell):
@@ -175,7 +186,8 @@ def read_table(
     for i in range(h + 1, len(grid)):
         raw_row = grid[i]
         excel_row = i + 1
-        cells = {k: (raw_row[j] if j < len(raw_row) else "") for k, j in columns.items()}
+        cells = {k: _visible(name, excel_row, sheet.column(k).header, raw_row[j] if j < len(raw_row) else "",
+                             issues) for k, j in columns.items()}
         formulas = {k for k, j in columns.items() if (excel_row, j + 1) in formula_cells}
         if all(V.is_empty(v) for v in cells.values()) and not formulas:
             continue
@@ -351,7 +363,7 @@ def read_info(grid: list[list[Any]], issues: list[Issue], uncached: Iterable[tup
         if formula:
             info[key] = None
             continue
-        raw = row[vj] if vj is not None else ""
+        raw = _visible(INFO.name, excel_row, col.header, row[vj], issues) if vj is not None else ""
         raws[key] = raw
         info[key] = _coerce_cell(INFO.name, excel_row, col, raw, issues, None, set())
     for col in INFO.columns:

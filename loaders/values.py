@@ -201,6 +201,20 @@ def _parse_date(value: Any) -> dt.date:
 
 # ---------------------------------------------------------------- codes, text
 _CODE = re.compile(r"^[A-Z0-9._\-]{2,20}$")
+# Characters that change how text looks or reads without being visible, so a unit or cell name could
+# spoof another in the UI (docs/decisions.md): C0/C1 controls except tab and line breaks (Alt+Enter in a
+# cell), bidirectional marks, embeddings, overrides (U+202E) and isolates, zero-width characters, BOM.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+MSG_INVISIBLE = "Đã bỏ ký tự điều khiển hoặc ký tự ẩn ({chars}) khỏi nội dung ô"
+
+
+def strip_invisible(text: str) -> tuple[str, list[str]]:
+    """The text without control, bidi and zero-width characters, and the removed ones as 'U+202E' (once each)."""
+    found = _INVISIBLE.findall(text)
+    if not found:
+        return text, []
+    return _INVISIBLE.sub("", text), sorted({f"U+{ord(ch):04X}" for ch in found})
 
 
 def parse_code(value: Any) -> str:
@@ -214,7 +228,8 @@ def parse_code(value: Any) -> str:
 
 
 def parse_text(value: Any) -> str:
-    """NFC, trimmed text; formula-looking text ("=SUM(1)") is kept as text and never evaluated."""
+    """NFC, trimmed text without invisible characters; formula-looking text ("=SUM(1)") is kept as text and
+    never evaluated (exports neutralise it)."""
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, float) and value.is_integer():
@@ -223,7 +238,7 @@ def parse_text(value: Any) -> str:
         value = value.date()
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.strftime("%d/%m/%Y")
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", strip_invisible(str(value))[0]).strip()
 
 
 # ---------------------------------------------------------------- enumerations
