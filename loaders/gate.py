@@ -54,6 +54,7 @@ OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "tệp nén gzip"),
     (b"{\\rtf", "văn bản RTF"),
     (b"MZ", "tệp chương trình"),
+    (b"\x7fELF", "tệp chương trình"),
 )
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 MACRO_CONTENT_TYPE = b"macroenabled"
