@@ -272,6 +272,9 @@ def backup(db: Database, out: str | Path, *, actor: str | None = None) -> Backup
             n_files = 0
             with tarfile.open(tmp, "w:gz", compresslevel=6) as tar:
                 tar.add(str(db.path), arcname=BACKUP_DB)
+                wal = db.path.with_name(db.path.name + ".wal")
+                if wal.is_file():  # CHECKPOINT defers while another thread reads: the WAL then completes the copy
+                    tar.add(str(wal), arcname=BACKUP_DB + ".wal")
                 if archive.is_dir():
                     for p in sorted(archive.rglob("*")):
                         if p.is_file() and not p.name.startswith(".tmp-"):
@@ -301,7 +304,8 @@ def _read_backup(path: Path, into: Path) -> dict:
     try:
         with tarfile.open(path, "r:gz") as tar:
             for m in tar.getmembers():
-                ok_name = m.name in (BACKUP_MANIFEST, BACKUP_DB) or m.name.startswith(BACKUP_ARCHIVE + "/")
+                ok_name = m.name in (BACKUP_MANIFEST, BACKUP_DB, BACKUP_DB + ".wal") or \
+                    m.name.startswith(BACKUP_ARCHIVE + "/")
                 if not ok_name or not (m.isfile() or m.isdir()) or ".." in Path(m.name).parts:
                     raise DashboardError(MSG_BAD_BACKUP.format(path=path, reason=f"mục lạ “{m.name}”"))
             tar.extractall(into, filter="data")
@@ -353,6 +357,8 @@ def restore(backup_path: str | Path, db_path: str | Path, *, force: bool = False
         _remove_db(db_path)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(tmp / BACKUP_DB, db_path)
+        if (tmp / (BACKUP_DB + ".wal")).is_file():
+            shutil.copyfile(tmp / (BACKUP_DB + ".wal"), db_path.with_name(db_path.name + ".wal"))
     db = open_database(db_path)
     counts = _counts(db)
     expected = manifest.get("counts", {})
