@@ -134,6 +134,7 @@ if auth.can(me, auth.MANAGE_TARGETS):
 
 if auth.can(me, auth.MANAGE_USERS):  # the activity log: administrators only
     with shown_errors():
-        from ui.admin import audit_section
+        from ui.admin import audit_section, backup_section
 
         audit_section(db)
+        backup_section(db, me.username if me else None)

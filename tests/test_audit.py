@@ -194,3 +194,17 @@ def test_web_upload_is_logged_with_the_account_and_shown_on_the_admin_page(app, 
     at.selectbox(key="ad_audit_action").set_value("upload_rejected").run()
     log = frame_with(at, "Thời gian", "Người thực hiện", "Hành động", "Đối tượng", "Nơi thực hiện")
     assert set(log["Hành động"]) == {"Từ chối báo cáo"}
+
+
+def test_backup_button_on_the_admin_page(app, org_db):
+    """'Sao lưu ngay' writes a backup of the running database beside it and logs who did it."""
+    from loaders.storage import open_database
+
+    at = open_page(app, "pages/quan_tri.py")
+    at.button(key="ad_backup").click().run()
+    assert not at.exception and not at.error
+    assert any("Đã sao lưu" in s.value for s in at.success)
+    (made,) = list((org_db.parent / "backups").glob("sao-luu-*.tar.gz"))
+    assert made.stat().st_size > 0
+    row = open_database(org_db).query_rows("SELECT actor, action, object FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert row == [("admin", "backup", str(made))]

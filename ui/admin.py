@@ -167,3 +167,39 @@ def prefill_user(db: Database, principal=None) -> None:
     if row is not None:
         ss[K.AD_U_EDIT_ROLE], ss[K.AD_U_EDIT_UNIT], ss[K.AD_U_EDIT_ACTIVE] = (
             row["role"], row["scope_unit"], bool(row["active"]))
+
+
+def backup_section(db: Database, actor: str | None = None) -> None:
+    """'Sao lưu': a consistent backup of the running database and its archive, written on the server
+    (the command line cannot back up a database the dashboard holds open)."""
+    import streamlit as st
+
+    st.subheader("Sao lưu")
+    folder = db.path.parent / "backups"
+    st.caption(f"Sao lưu cơ sở dữ liệu và toàn bộ tệp gốc vào thư mục {folder} trên máy chủ. Phục hồi bằng lệnh "
+               "python -m loaders restore TỆP.tar.gz --db ĐƯỜNG_DẪN (khi ứng dụng đã dừng).")
+    st.button("Sao lưu ngay", key="ad_backup", on_click=_backup_now, args=(db, folder, actor))
+    message = st.session_state.get("ad_backup_message")
+    if message:
+        (st.error if message.startswith("Không") else st.success)(message)
+    done = sorted(folder.glob("*.tar.gz"), reverse=True)[:10] if folder.is_dir() else []
+    if done:
+        sizes = [f"{p.stat().st_size / 1_048_576:.1f}".replace(".", ",") for p in done]  # Vietnamese decimal comma
+        st.caption("Các bản sao lưu gần nhất: " + "; ".join(f"{p.name} ({mb} MB)" for p, mb in zip(done, sizes)))
+
+
+def _backup_now(db: Database, folder, actor: str | None) -> None:
+    """Callback of 'Sao lưu ngay': write the backup, keep a message for the page."""
+    import streamlit as st
+
+    from loaders.ingest import local_received_at
+    from loaders.maintenance import backup
+
+    out = folder / f"sao-luu-{local_received_at(None):%Y%m%d-%H%M%S}.tar.gz"
+    try:
+        r = backup(db, out, actor=actor)
+    except DashboardError as exc:
+        st.session_state["ad_backup_message"] = exc.message
+        return
+    st.session_state["ad_backup_message"] = (f"Đã sao lưu {r.counts['submissions']} báo cáo và {r.archive_files} "
+                                             f"tệp gốc vào {out.name}.")
