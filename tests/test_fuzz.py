@@ -1,0 +1,189 @@
+"""Fuzzing the loader entry points (`preview_bytes`, then `ingest_bytes` on a real DuckDB file).
+
+Three derandomised hypothesis strategies start from valid workbooks: byte-level damage (flips, cuts,
+inserted bytes), XML damage inside a still-valid zip (so the reader and the validator see it), and
+tricky cell values shuffled across the sheets. Every outcome must be a result with a known status whose
+errors are Vietnamese Issues, or a DashboardError; never another exception; and never a half-stored file
+(a rejected file changes nothing, an accepted one has every parsed row).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+import unicodedata
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from loaders.errors import DashboardError, Issue
+from loaders.ingest import TABLE_COLUMNS, ingest_bytes, preview_bytes
+from tests.builders import default_cells, info_values, write_workbook
+
+FUZZ = settings(deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PREVIEW_STATUSES = {"valid", "rejected", "duplicate"}
+INGEST_STATUSES = {"accepted", "rejected", "duplicate"}
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    """One database for the whole module (hypothesis calls the test many times) and a valid workbook."""
+    from loaders.storage import open_database
+
+    tmp = tmp_path_factory.mktemp("fuzz")
+    db = open_database(tmp / "fuzz.duckdb")
+    good = write_workbook(
+        tmp / "DB01.xlsx", elements={"DOI_THOAI": 3, "AN_SINH": "1.250,5"},
+        meetings=[{"cell_code": "DB01-CB1", "meeting_date": dt.date(2024, 2, 5), "kind": "Định kỳ",
+                   "required": 12, "attended": 11}],
+        petitions=[{"petition_no": "01/ĐT", "received_date": dt.date(2024, 2, 1), "kind": "Kiến nghị",
+                    "status": "Đang giải quyết", "summary": "Phản ánh chế độ"}]).read_bytes()
+    stats = {"examples": 0, "seconds": 0.0, "statuses": {}}
+    yield {"db": db, "good": good, "tmp": tmp, "stats": stats}
+    print(f"[fuzz] {stats['examples']} examples, {stats['seconds']:.1f} s in the loader, outcomes {stats['statuses']}")
+    db.close()
+
+
+def _vietnamese(issue: Issue) -> None:
+    assert isinstance(issue, Issue)
+    msg = issue.message
+    assert isinstance(msg, str) and msg.strip() and unicodedata.is_normalized("NFC", msg), msg
+    assert any(ord(ch) > 127 for ch in msg), msg  # a Vietnamese sentence, not a bare English exception
+    assert issue.severity in ("error", "warning")
+    issue.to_json()  # serialisable for the CLI's --json
+
+
+def _counts(db) -> dict[str, int]:
+    return {t: db.query_value(f"SELECT count(*) FROM {t}") for t in ("submissions", "archived_files", *TABLE_COLUMNS)}
+
+
+def check_outcome(state, data: bytes, name: str = "fuzz.xlsx") -> str:
+    """Run preview then ingest on the bytes and check every invariant; returns the ingest status."""
+    db, stats = state["db"], state["stats"]
+    start = time.perf_counter()
+    try:
+        preview = preview_bytes(db, data, name)
+    except DashboardError as exc:
+        assert exc.message.strip()
+        preview = None
+    if preview is not None:
+        assert preview.status in PREVIEW_STATUSES
+        for issue in preview.errors + preview.warnings:
+            _vietnamese(issue)
+        assert (preview.status == "rejected") == bool(preview.errors)
+    before = _counts(db)
+    try:
+        result = ingest_bytes(db, data, name)
+    except DashboardError as exc:
+        assert exc.message.strip()
+        result = None
+    after = _counts(db)
+    stats["examples"] += 1
+    stats["seconds"] += time.perf_counter() - start
+    status = result.status if result is not None else "error"
+    stats["statuses"][status] = stats["statuses"].get(status, 0) + 1
+    if result is None or result.status != "accepted":
+        assert after == before, (status, before, after)  # nothing half-stored
+        if result is not None:
+            assert result.status in INGEST_STATUSES
+            for issue in result.errors + result.warnings:
+                _vietnamese(issue)
+        return status
+    assert preview is not None and preview.status == "valid"
+    assert after["submissions"] == before["submissions"] + 1
+    for table in TABLE_COLUMNS:
+        got = db.query_value(f"SELECT count(*) FROM {table} WHERE submission_id = ?", [result.submission_id])
+        assert got == len(result.parsed.tables.get(table) or []), table
+    current = db.query_rows("SELECT count(*) FROM submissions WHERE status = 'current' "
+                            "GROUP BY unit_code, year, period HAVING count(*) <> 1")
+    assert current == []
+    return status
+
+
+def _entries(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, payload in entries.items():
+            z.writestr(name, payload)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- 1. byte-level damage
+@settings(FUZZ, max_examples=150)
+@given(data=st.data())
+def test_damaged_bytes(state, data):
+    raw = bytearray(state["good"])
+    for _ in range(data.draw(st.integers(0, 6), label="flips")):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    for _ in range(data.draw(st.integers(0, 2), label="inserts")):
+        pos = data.draw(st.integers(0, len(raw)))
+        raw[pos:pos] = data.draw(st.binary(min_size=1, max_size=32))
+    cut = data.draw(st.one_of(st.just(len(raw)), st.integers(0, len(raw))), label="cut")
+    check_outcome(state, bytes(raw[:cut]))
+
+
+# ---------------------------------------------------------------- 2. XML damage inside a valid zip
+SNIPPETS = [b"<", b">", b"</c>", b"<row>", b'<row r="3">', b'<c r="B2" t="s"><v>999</v></c>', b"&amp;", b"&#0;",
+            b'"', b"'", b' t="n"', b' t="b"', b' t="e"', b' t="d"', b"<v>-1e308</v>", b"<v>1e400</v>",
+            b"<is><t>x</t></is>", b' r="A0"', b' r="ZZZ9"', b' r="B1048577"', b"<f>SUM(A1)</f>", b"\xff\xfe",
+            b"<![CDATA[x]]>", b"<?pi x?>", b"<!-- c -->", b"\x00", "Đảng ủy".encode(), b"_x0001_", b"<v></v>"]
+
+
+@settings(FUZZ, max_examples=300)
+@given(data=st.data())
+def test_damaged_xml_parts(state, data):
+    entries = _entries(state["good"])
+    names = sorted(n for n in entries if n.endswith((".xml", ".rels")))
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        name = data.draw(st.sampled_from(names), label="part")
+        xml = entries[name]
+        a = data.draw(st.integers(0, len(xml)))
+        b = min(len(xml), a + data.draw(st.integers(0, 64)))
+        op = data.draw(st.sampled_from(["delete", "insert", "replace", "duplicate"]), label="op")
+        payload = data.draw(st.one_of(st.sampled_from(SNIPPETS), st.binary(max_size=16)), label="payload")
+        if op == "delete":
+            xml = xml[:a] + xml[b:]
+        elif op == "insert":
+            xml = xml[:a] + payload + xml[a:]
+        elif op == "replace":
+            xml = xml[:a] + payload + xml[b:]
+        else:
+            xml = xml[:b] + xml[a:b] + xml[b:]
+        entries[name] = xml
+    check_outcome(state, _zip(entries))
+
+
+# ---------------------------------------------------------------- 3. tricky values shuffled across cells
+TRICKY = ["", " ", "=SUM(A1)", "+cmd", "-1", "@SUM(1)", "1.234,5", "1,5", "1e309", "NaN", "inf", "0202-13-45",
+          "31/02/2024", "03/04/2024", 10**20, -5, 3.5, 0, True, False, "Có", "x", "✓", "Không", "\u202eDB01",
+          "DB\u200b01", "Quý V", "Quý I", "Năm", "2024", 2024, 1899, "Ví dụ", "a" * 300, "Chi bộ cơ sở",
+          "Đảng bộ cơ sở", "DB01-CB1", "DB01", "ROOT", dt.datetime(2024, 2, 30 - 1), dt.datetime(1900, 1, 1)]
+
+
+@settings(FUZZ, max_examples=100)
+@given(data=st.data())
+def test_shuffled_cell_values(state, data):
+    value = st.sampled_from(TRICKY)
+    info = info_values()
+    for key in data.draw(st.lists(st.sampled_from(sorted(info)), max_size=4, unique=True), label="info keys"):
+        info[key] = data.draw(value)
+    cells = default_cells()
+    for cell in cells:
+        for key in data.draw(st.lists(st.sampled_from(["cell_code", "cell_name", "cell_kind", "members",
+                                                       "mo_hinh_4_tot"]), max_size=2), label="cell keys"):
+            cell[key] = data.draw(value)
+    meetings = [{"cell_code": data.draw(value), "meeting_date": data.draw(value), "kind": data.draw(value),
+                 "required": data.draw(value), "attended": data.draw(value)}
+                for _ in range(data.draw(st.integers(0, 2)))]
+    elements = {code: data.draw(value) for code in
+                data.draw(st.lists(st.sampled_from(["DOI_THOAI", "AN_SINH", "QCDC", "NOPE"]), max_size=3, unique=True))}
+    path = write_workbook(state["tmp"] / "shuffled.xlsx", info=info, cells=cells, meetings=meetings,
+                          elements=elements)
+    check_outcome(state, path.read_bytes(), "shuffled.xlsx")
