@@ -262,3 +262,49 @@ def test_oidc_email_maps_to_a_users_row(units_db):
         auth.principal_for_email(units_db, "lan@dang.vn")
     with pytest.raises(DashboardError, match=auth.MSG_BAD_LOGIN):  # no password: no local sign-in
         auth.authenticate(units_db, "lan", "")
+
+
+# ------------------------------------------------------------------ account management on Quản trị
+def test_admin_manages_accounts_on_the_admin_page(units_db, db_path, monkeypatch):
+    """Add an account, change its role and scope, reset its password and lock it, all from Quản trị;
+    every step is what the users table then holds."""
+    at = _login(_app(db_path, monkeypatch).run(), "admin", "admin")
+    at.switch_page("pages/quan_tri.py").run()
+    if at.title[0].value != "Quản trị":
+        at.run()
+    assert "Tài khoản người dùng" in [s.value for s in at.subheader]
+    at.text_input(key=K.AD_U_NAME).input("cb_db01")
+    at.text_input(key=K.AD_U_FULL).input("Lê Thị Cán Bộ")
+    at.selectbox(key=K.AD_U_ROLE).set_value("don_vi")
+    at.selectbox(key=K.AD_U_UNIT).set_value("DB01")
+    at.text_input(key=K.AD_U_PASSWORD).input("mat-khau-dai-1")
+    at.button(key=K.AD_U_ADD).click()
+    at.run()
+    assert not at.exception and any("Đã tạo tài khoản cb_db01" in s.value for s in at.success)
+    assert auth.authenticate(units_db, "cb_db01", "mat-khau-dai-1").scope_unit == "DB01"
+    at.selectbox(key=K.AD_U_PICK).set_value("cb_db01").run()
+    assert at.selectbox(key=K.AD_U_EDIT_ROLE).value == "don_vi"  # the form starts from the account
+    at.selectbox(key=K.AD_U_EDIT_ROLE).set_value("van_phong")
+    at.button(key=K.AD_U_SAVE).click()
+    at.run()
+    assert auth.get_user(units_db, "cb_db01")["role"] == "van_phong"
+    at.text_input(key=K.AD_U_NEW_PASSWORD).input("mat-khau-moi-9")
+    at.button(key=K.AD_U_RESET).click()
+    at.run()
+    assert auth.authenticate(units_db, "cb_db01", "mat-khau-moi-9").role == "van_phong"
+    at.checkbox(key=K.AD_U_EDIT_ACTIVE).uncheck()
+    at.button(key=K.AD_U_SAVE).click()
+    at.run()
+    assert not auth.get_user(units_db, "cb_db01")["active"]
+    at.text_input(key=K.AD_U_NAME).input("x")
+    at.text_input(key=K.AD_U_PASSWORD).input("ngan")
+    at.button(key=K.AD_U_ADD).click()
+    at.run()
+    assert any("Tên đăng nhập không hợp lệ" in e.value for e in at.error)
+
+
+def test_non_admin_roles_have_no_admin_page(units_db, db_path, monkeypatch):
+    """van_phong signs in: Quản trị is not in its navigation (and the functions refuse it anyway)."""
+    at = _login(_app(db_path, monkeypatch).run(), "vanphong", "vanphong")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/quan_tri.py")
