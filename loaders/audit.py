@@ -135,20 +135,42 @@ def audited(make: Callable[[], bytes], db, *, object: str, actor: str | None = N
     return run
 
 
-def journal(archive_dir: str | Path, entry: dict) -> None:
-    """Append one line to the archive's journal.jsonl (fsynced): the history rebuild replays."""
+def journal(target, entry: dict) -> None:
+    """Append one line to the archive's journal.jsonl (fsynced): the history rebuild replays. `target` is
+    the Database (its archive folder; a journal started on a database that already holds data first gets
+    that data as seed lines, so the journal always covers everything) or an archive folder."""
     if _QUIET.get():
         return
-    path = Path(archive_dir) / JOURNAL_NAME
+    path = Path(getattr(target, "archive_dir", target)) / JOURNAL_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True) + "\n").encode("utf-8")
+    entries = [entry]
+    if hasattr(target, "archive_dir") and not path.exists():
+        entries = _seed_entries(target) + entries
+    data = b"".join((json.dumps(e, ensure_ascii=False, default=str, sort_keys=True) + "\n").encode("utf-8")
+                    for e in entries)
     # one write() on an O_APPEND descriptor: a crash leaves whole lines, at worst a torn last line
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line)
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _seed_entries(db) -> list[dict]:
+    """Journal lines for what a database held before its journal began (committed state: the caller's own
+    open transaction is not seen, its entry follows): the units, every submission in order, overrides."""
+    subs = db.query_rows("SELECT file_hash, file_name, uploader, received_at FROM submissions ORDER BY id")
+    overrides = db.query_rows("SELECT * FROM target_overrides ORDER BY changed_at")
+    units = db.query_rows("SELECT code, name, kind, parent_code, inactive_from, source FROM units "
+                          "WHERE source <> 'config' ORDER BY code")
+    if not (subs or overrides or units):
+        return []
+    out: list[dict] = [{"kind": "units_snapshot", "rows": [list(u) for u in units]}] if units else []
+    out += [{"kind": "upload", "file_hash": h, "file_name": n, "uploader": u, "received_at": r.isoformat(sep=" ")}
+            for h, n, u, r in subs]
+    out += [{"kind": "target", "row": list(o[:7]) + [o[7].isoformat(sep=" ")]} for o in overrides]
+    return out
 
 
 def read_journal(archive_dir: str | Path) -> list[dict]:

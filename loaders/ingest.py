@@ -212,8 +212,8 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         try:  # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
             archive_bytes(db.archive_dir, digest, data)
             # the journal line (what `rebuild` replays) is written just before COMMIT, like the bytes
-            audit.journal(db.archive_dir, {"kind": "upload", "file_hash": digest, "file_name": file_name,
-                                           "uploader": uploader, "received_at": when.isoformat(sep=" ")})
+            audit.journal(db, {"kind": "upload", "file_hash": digest, "file_name": file_name,
+                               "uploader": uploader, "received_at": when.isoformat(sep=" ")})
         except OSError as exc:
             result.status = "rejected"
             raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None

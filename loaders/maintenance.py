@@ -148,6 +148,14 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
     from loaders.units import load_unit_list_bytes
 
     kind = entry.get("kind")
+    if kind == "units_snapshot":  # the units a database held when its journal began
+        with db.transaction() as cur:
+            for row in entry["rows"]:
+                cur.execute("""INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
+                               ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                               parent_code = excluded.parent_code, inactive_from = excluded.inactive_from,
+                               source = excluded.source""", row)
+        return
     if kind == "target":
         with db.transaction() as cur:
             row = entry["row"]

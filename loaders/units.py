@@ -139,8 +139,8 @@ def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal
         # the list's bytes and journal line let `rebuild` replay this load in its place in history
         try:
             archive_bytes(db.archive_dir, digest, data)
-            audit.journal(db.archive_dir, {"kind": "unit_list", "file_hash": digest, "file_name": file_name,
-                                           "actor": actor, "at": now.isoformat(sep=" ")})
+            audit.journal(db, {"kind": "unit_list", "file_hash": digest, "file_name": file_name,
+                               "actor": actor, "at": now.isoformat(sep=" ")})
         except OSError as exc:
             raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
     return result

@@ -132,7 +132,7 @@ def set_target(db, indicator_id: str, year: int, target: dict | None, changed_by
                      action="target_changed", object=f"{indicator_id}/{year}",
                      detail={"before": before, "after": t, "changed_by": changed_by.strip()})
         # the journal line lets `rebuild` restore the override with its original who and when
-        audit.journal(db.archive_dir, {"kind": "target", "row": row[:7] + [changed_at.isoformat(sep=" ")]})
+        audit.journal(db, {"kind": "target", "row": row[:7] + [changed_at.isoformat(sep=" ")]})
 
 
 def target_history(db) -> pd.DataFrame:

@@ -164,3 +164,42 @@ def test_cli_backup_json(original, tmp_path, capsys):
     with tarfile.open(out) as tar:
         names = tar.getnames()
     assert "manifest.json" in names and "db/dashboard.duckdb" in names and "archive/journal.jsonl" in names
+
+
+def test_a_journal_started_late_is_seeded_from_the_database(tmp_path):
+    """A database filled before journals existed: the first journaled change writes everything already
+    there as seed lines first, so a rebuild from the archive alone still gives the same figures."""
+    from loaders.ingest import ingest_bytes
+    from loaders.units import load_unit_list_bytes
+    from tests.builders import info_values, write_workbook
+    from tests.test_units import BASE, unit_list
+
+    db = open_database(tmp_path / "old.duckdb")
+    load_unit_list_bytes(db, unit_list(tmp_path / "u.xlsx", BASE), "u.xlsx")
+    for n, (unit, period) in enumerate([("DB01", "Q1"), ("DB01", "Q2"), ("DB01", "Q3"), ("DB01", "Q1")]):
+        data = write_workbook(tmp_path / f"{n}.xlsx", info=info_values(unit=unit, period=period),
+                              elements={"DOI_THOAI": n + 1}).read_bytes()
+        r = ingest_bytes(db, data, f"{unit}_{period}_{n}.xlsx", received_at=dt.datetime(2024, 4, 1 + n, 8),
+                         uploader=f"người {n}")
+        assert r.status == "accepted", r.errors
+    targets.set_target(db, targets.INDICATORS[0].id, 2024, None, "Văn phòng")
+    (db.archive_dir / audit.JOURNAL_NAME).unlink()  # as if all that happened before journals existed
+    late = write_workbook(tmp_path / "late.xlsx", info=info_values(unit="DB01", period="Q4")).read_bytes()
+    assert ingest_bytes(db, late, "DB01_Q4.xlsx", received_at=dt.datetime(2025, 1, 2, 8),
+                        uploader="muộn").status == "accepted"
+    kinds = [e["kind"] for e in audit.read_journal(db.archive_dir)]
+    assert kinds == ["units_snapshot", "upload", "upload", "upload", "upload", "target", "upload"]
+    units = units_to_check(db)
+    want = {f"{y}/{u}": compute(db, year=y, unit=u, as_of=AS_OF).to_json() for y in (2024,) for u in units}
+    want_subs = db.query_rows(f"SELECT {KEY} FROM submissions ORDER BY {KEY}")
+    archive = tmp_path / "kept"
+    shutil.copytree(db.archive_dir, archive)
+    db.close()
+    result = rebuild(tmp_path / "new.duckdb", archive)
+    assert result.problems == [] and result.uploads == 5 and result.targets == 1
+    new = open_database(tmp_path / "new.duckdb")
+    try:
+        assert {f"{y}/{u}": compute(new, year=y, unit=u, as_of=AS_OF).to_json() for y in (2024,) for u in units} == want
+        assert new.query_rows(f"SELECT {KEY} FROM submissions ORDER BY {KEY}") == want_subs
+    finally:
+        new.close()
