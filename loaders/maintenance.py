@@ -119,6 +119,8 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
     if old_db is not None and old_db.resolve() == target.resolve():
         raise DashboardError(MSG_SAME_FILE.format(path=old_db))
     entries = audit.read_journal(src_archive)
+    if not entries and old_db is not None:  # a database from before journals: its own rows are the history
+        entries = _seed_from_old(old_db)
     if not entries:
         raise DashboardError(MSG_NO_JOURNAL.format(path=src_archive / audit.JOURNAL_NAME))
     if target.exists():
@@ -131,9 +133,10 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
         for entry in entries:
             _replay(db, src_archive, entry, result)
     new_archive = db.archive_dir
-    if new_archive.resolve() != src_archive.resolve():
+    if new_archive.resolve() != src_archive.resolve() or not (src_archive / audit.JOURNAL_NAME).exists():
         new_archive.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src_archive / audit.JOURNAL_NAME, new_archive / audit.JOURNAL_NAME)
+        with open(new_archive / audit.JOURNAL_NAME, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(e, ensure_ascii=False, default=str, sort_keys=True) + "\n" for e in entries)
     if old_db is not None:
         _copy_from_old(db, old_db, result)
     result.seconds = round(time.monotonic() - started, 2)
@@ -191,6 +194,20 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
         result.duplicates += 1
     else:
         result.problems.append(f"{name}: bị từ chối khi dựng lại ({len(r.errors)} lỗi)")
+
+
+def _seed_from_old(path: Path) -> list[dict]:
+    """Journal entries made from an old database's own rows (see audit._seed_entries); [] if unreadable."""
+    try:
+        con, owned = _old_connection(path)
+    except duckdb.Error:
+        return []
+    try:
+        return audit._seed_entries(SimpleNamespace(query_rows=lambda sql, params=None: con.execute(
+            sql, params or []).fetchall()))
+    finally:
+        if owned:
+            con.close()
 
 
 def _old_connection(path: Path):

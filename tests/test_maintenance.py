@@ -203,3 +203,22 @@ def test_a_journal_started_late_is_seeded_from_the_database(tmp_path):
         assert new.query_rows(f"SELECT {KEY} FROM submissions ORDER BY {KEY}") == want_subs
     finally:
         new.close()
+
+
+def test_rebuild_of_a_database_without_journal_uses_its_rows(original, expected, tmp_path):
+    """An old database whose archive has no journal (filled before journals existed) still rebuilds."""
+    old = tmp_path / "legacy.duckdb"
+    original.cursor().execute("CHECKPOINT")
+    shutil.copyfile(original.path, old)
+    archive = archive_dir_for(old)
+    shutil.copytree(original.archive_dir, archive)
+    (archive / audit.JOURNAL_NAME).unlink()
+    result = rebuild(tmp_path / "fresh.duckdb", old)
+    assert result.problems == [] and result.mismatches == [] and result.uploads == 220 and result.targets == 2
+    new = open_database(tmp_path / "fresh.duckdb")
+    try:
+        got = figures(new, units_to_check(original))
+        assert got == expected
+        assert [e["kind"] for e in audit.read_journal(new.archive_dir)][:2] == ["units_snapshot", "upload"]
+    finally:
+        new.close()
