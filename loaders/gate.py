@@ -282,8 +282,8 @@ _TAG_CARRY_MAX = 1 << 20
 
 class _SheetExtent:
     """Streaming extent of a worksheet's cells (1-based last row and column), as calamine places them:
-    a cell's r="B7" when present, else the next column of the current row; self-closing cells hold no
-    value and are not counted."""
+    a cell's r="B7" when present, else the column after the previous cell's in the current row element
+    (tests/test_fuzz.py checks this against calamine); self-closing cells hold no value and are not counted."""
 
     def __init__(self):
         self.row = self.col = self.max_row = self.max_col = 0
@@ -303,15 +303,16 @@ class _SheetExtent:
                 row = int(ref.group(2)) if ref and ref.group(2) else row + 1
                 col = 0
                 continue
+            cell_row = row  # a cell's own reference does not move the row r-less cells after it fall in
             if ref and ref.group(1) and ref.group(2):
                 col = 0
                 for ch in ref.group(1).upper():
                     col = col * 26 + ch - 64
-                row = int(ref.group(2))
+                cell_row = int(ref.group(2))
             else:
                 col += 1
             if not m.group(3):
-                max_row, max_col = max(max_row, row), max(max_col, col)
+                max_row, max_col = max(max_row, cell_row), max(max_col, col)
         self.row, self.col, self.max_row, self.max_col = row, col, max_row, max_col
         return max_row * max_col > MAX_CELLS_PER_SHEET
 
