@@ -212,7 +212,8 @@ def sheet_xml(draw) -> bytes:
                 while col:
                     col, rem = divmod(col - 1, 26)
                     letters = chr(65 + rem) + letters
-                ref = f' r="{letters}{draw(st.integers(1, 300)) if row_ref is None else row_ref}"'
+                own_row = st.integers(1, 300) if row_ref is None else st.one_of(st.just(row_ref), st.integers(1, 300))
+                ref = f' r="{letters}{draw(own_row)}"'
             body = draw(st.sampled_from(["/>", "><v>1</v></c>", ' t="inlineStr"><is><t>x</t></is></c>']))
             cells.append(f"<c{ref}{body}")
         row_attr = "" if row_ref is None else f' r="{row_ref}"'
