@@ -9,6 +9,7 @@ package XML parts are parsed (with defusedxml).
 from __future__ import annotations
 
 import io
+import json
 import posixpath
 import re
 import struct
@@ -115,7 +116,7 @@ def _check(data: bytes, file_name: str, limits: dict[str, int]) -> None:
     if data.startswith(ZIP_MAGIC):
         _check_zip(data, file_name, limits)
     elif data.startswith(OLE2_MAGIC):
-        _check_ole2(data)
+        _check_ole2(data, file_name)
     else:
         raise _Reject(MSG_NOT_EXCEL.format(kind=_sniff_other(data)))
 
@@ -182,7 +183,7 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
     kind = _zip_kind(zf, names)
     if kind == "ods":
         _scan_entries(memoryview(data), infos, limits, parse=())
-        _check_ods(zf, data, names)
+        _check_ods(zf, data, names, file_name)
         return
     if kind != "xlsx":
         raise _Reject(kind)
@@ -192,7 +193,7 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
         # binary workbook (.xlsb): its cell records escape the XML extent scan, so calamine must prove it
         # can read it in the capped child first, as for .xls
         _scan_entries(memoryview(data), infos, limits, parse=())
-        _calamine_opens(data, "Excel nhị phân (.xlsb)")
+        _calamine_opens(data, "Excel nhị phân (.xlsb)", file_name)
         return
     parts = _scan_entries(memoryview(data), infos, limits, parse=PARSED_PARTS, file_name=file_name)
     if MACRO_CONTENT_TYPE in parts.get("[Content_Types].xml", b"").lower():
@@ -320,7 +321,11 @@ class _SheetExtent:
 def _reject_big_sheet(part: str, extent: _SheetExtent, kept: dict[str, bytes], file_name: str) -> None:
     raise _Reject(MSG_SHEET_TOO_BIG.format(sheet=_sheet_name(part, kept), file=file_name,
                                            height=extent.max_row, width=extent.max_col,
-                                           limit=f"{MAX_CELLS_PER_SHEET:,}".replace(",", ".")))
+                                           limit=_cell_limit_text()))
+
+
+def _cell_limit_text() -> str:
+    return f"{MAX_CELLS_PER_SHEET:,}".replace(",", ".")
 
 
 def _sheet_name(part: str, kept: dict[str, bytes]) -> str:
@@ -406,15 +411,15 @@ def _parse_xml(name: str, raw: bytes) -> bytes:
     return raw
 
 
-def _check_ods(zf: zipfile.ZipFile, data: bytes, names: set[str]) -> None:
+def _check_ods(zf: zipfile.ZipFile, data: bytes, names: set[str], file_name: str) -> None:
     if "META-INF/manifest.xml" in names:
         manifest = _read_capped(zf, zf.getinfo("META-INF/manifest.xml"), 1 << 20)
         if b"encryption-data" in manifest:
             raise _Reject(MSG_PASSWORD)
-    _calamine_opens(data, "OpenDocument .ods")
+    _calamine_opens(data, "OpenDocument .ods", file_name)
 
 
-def _calamine_opens(data: bytes, kind: str) -> None:
+def _calamine_opens(data: bytes, kind: str, file_name: str) -> None:
     """Legacy formats are allowed only when the project's reader (python-calamine) reads them.
 
     The trial read runs in a child process with a memory cap and a timeout: on a corrupt .xls calamine
@@ -423,6 +428,13 @@ def _calamine_opens(data: bytes, kind: str) -> None:
     status = _sandboxed_read(data)
     if status == "password":
         raise _Reject(MSG_PASSWORD)
+    if status.startswith("big "):
+        try:
+            sheet, height, width = json.loads(status[4:])
+        except ValueError:
+            raise _Reject(MSG_RESAVE.format(kind=kind)) from None
+        raise _Reject(MSG_SHEET_TOO_BIG.format(sheet=sheet, file=file_name, height=height, width=width,
+                                               limit=_cell_limit_text()))
     if status != "ok":
         raise _Reject(MSG_RESAVE.format(kind=kind))
 
@@ -443,9 +455,11 @@ try:
     names = wb.sheet_names
     for name in names:
         sheet = wb.get_sheet_by_name(name)
-        if sheet.total_height * sheet.total_width > 2_000_000:
+        end = sheet.end  # 0-based last used cell, as loaders/reader.py measures it
+        if end is not None and (end[0] + 1) * (end[1] + 1) > int(sys.argv[2]):
             # the parent reader would materialise this range in the app process: refuse it here
-            print("error"); sys.exit(0)
+            import json
+            print("big " + json.dumps([name, end[0] + 1, end[1] + 1])); sys.exit(0)
         sheet.to_python(skip_empty_area=False)
 except pc.PasswordError:
     print("password"); sys.exit(0)
@@ -456,12 +470,14 @@ print("ok" if names else "error")
 
 
 def _sandboxed_read(data: bytes) -> str:
-    """'ok', 'password' or 'error' from a capped child process reading the workbook with calamine."""
+    """'ok', 'password', 'error' or 'big ["sheet", rows, columns]' from a capped child process reading the
+    workbook with calamine."""
     import subprocess
     import sys
 
     try:
-        proc = subprocess.run([sys.executable, "-c", _SANDBOX_CODE, str(SANDBOX_MEMORY_BYTES)], input=data,
+        proc = subprocess.run([sys.executable, "-c", _SANDBOX_CODE, str(SANDBOX_MEMORY_BYTES),
+                               str(MAX_CELLS_PER_SHEET)], input=data,
                               capture_output=True, timeout=SANDBOX_TIMEOUT_S, check=False)
     except (subprocess.TimeoutExpired, OSError):
         return "error"
@@ -474,7 +490,7 @@ FREESECT = 0xFFFFFFFF
 ENDOFCHAIN = 0xFFFFFFFE
 
 
-def _check_ole2(data: bytes) -> None:
+def _check_ole2(data: bytes, file_name: str) -> None:
     cfb = _Cfb.parse(data)
     if cfb is None:
         raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng"))
@@ -489,7 +505,7 @@ def _check_ole2(data: bytes) -> None:
             raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng")) from None
         if _biff_has_filepass(head):
             raise _Reject(MSG_PASSWORD)
-        _calamine_opens(data, "Excel cũ (.xls)")
+        _calamine_opens(data, "Excel cũ (.xls)", file_name)
         return
     if "worddocument" in lower:
         raise _Reject(MSG_WORD)

@@ -419,3 +419,46 @@ def test_control_bidi_and_zero_width_characters_are_stripped_with_a_warning(db, 
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     rows = list(csv.reader(io.StringIO(table_csv(df).decode("utf-8-sig"))))
     assert rows[2] == ["'=HYPERLINK(\"http://evil.example\",\"Bấm\")"]
+
+
+# ---------------------------------------------------------------- formats read through the capped child
+def _ods(table_rows: str) -> bytes:
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="Thông tin">{table_rows}</table:table>'
+               '</office:spreadsheet></office:body></office:document-content>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml",
+                   '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        z.writestr("content.xml", content)
+    return out.getvalue()
+
+
+def test_ods_with_a_million_repeated_rows_is_refused_in_the_child(db):
+    """A few hundred bytes that expand to 3,000,003 cells: the trial read in the capped child measures the
+    sheet and the app process never materialises it."""
+    rows = ('<table:table-row table:number-rows-repeated="1000000"><table:table-cell '
+            'table:number-columns-repeated="3" office:value-type="float" office:value="1"/></table:table-row>'
+            '<table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+            '</table:table-row>')
+    data = _ods(rows)
+    assert len(data) < 2048
+    result, line = ingest_measured(db, data, "lap.ods", "ods with repeated rows")
+    assert only_error(result, line) == TOO_BIG.format(sheet="Thông tin", file="lap.ods", h=1000001, w=3)
+    assert_nothing_stored(db)
+
+
+def test_binary_workbook_goes_through_the_capped_child(db):
+    """A .xlsb package (xl/workbook.bin) is trial-read in the child like .xls; this one is not readable."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.bin", bytes(range(256)) * 4)
+        z.writestr("xl/worksheets/sheet1.bin", b"\x00\x81\x01" * 100)
+    result, line = ingest_measured(db, out.getvalue(), "bc.xlsb", "xlsb")
+    assert only_error(result, line) == "Không đọc được tệp Excel nhị phân (.xlsb); hãy lưu lại dưới dạng .xlsx"
+    assert_nothing_stored(db)
