@@ -15,14 +15,15 @@ db = get_db()
 header("Nộp báo cáo", f)
 
 with shown_errors():
-    st.subheader("1. Tải mẫu báo cáo")
+    step = iter(range(1, 5))  # sections are numbered in order; a role without upload has one fewer
+    st.subheader(f"{next(step)}. Tải mẫu báo cáo")
     from loaders.template import template_bytes
 
     download("Tải mẫu báo cáo trống (Excel)", template_bytes, "mau-bao-cao-v1.xlsx",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "template")
 
     if can(f.principal, UPLOAD):  # the role may upload (the loader refuses it anyway otherwise)
-        st.subheader("2. Nộp báo cáo")
+        st.subheader(f"{next(step)}. Nộp báo cáo")
         st.caption("Chọn một hoặc nhiều tệp. Chương trình kiểm tra từng tệp và liệt kê mọi lỗi trước khi lưu; "
                    "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
         round_no = st.session_state.setdefault(K.UP_ROUND, 0)
@@ -47,7 +48,7 @@ with shown_errors():
             show = {"accepted": st.success, "duplicate": st.info}.get(r.status, st.error)
             show(describe(r))
 
-    st.subheader(f"3. Tình hình nộp báo cáo năm {f.year}")
+    st.subheader(f"{next(step)}. Tình hình nộp báo cáo năm {f.year}")
     window = dict(year=f.year, unit=f.scope_unit, as_of=f.as_of, principal=f.principal)
     long = cached(history.completeness, db, **window)
     counts = cached_view(views.completeness_counts, history.completeness, db, **window)
@@ -68,7 +69,7 @@ with shown_errors():
         table(matrix, key="up_matrix_table")
         table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix")
 
-    st.subheader("4. Lịch sử nộp báo cáo")
+    st.subheader(f"{next(step)}. Lịch sử nộp báo cáo")
     hist = cached_view(views.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year,
                        principal=f.principal)
     if hist.empty:
