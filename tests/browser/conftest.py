@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -144,7 +143,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> tuple[Path, dict]:
     """A database file loaded with the sample organisation (`python -m loaders sample`), and the engine's
-    results for EXPECTED_VIEWS; a pristine copy of it is kept as `pristine.duckdb` beside it."""
+    results for EXPECTED_VIEWS."""
     work = tmp_path_factory.mktemp("browser-app")
     db_path = work / "dashboard.duckdb"
     env = _env(db_path, work)
@@ -154,7 +153,6 @@ def sample_db(tmp_path_factory) -> tuple[Path, dict]:
     computed = subprocess.run([sys.executable, "-c", _EXPECT_SCRIPT, str(db_path), json.dumps(EXPECTED_VIEWS)],
                               cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
     assert computed.returncode == 0, computed.stderr
-    shutil.copyfile(db_path, work / "pristine.duckdb")
     return db_path, json.loads(computed.stdout.strip().splitlines()[-1])
 
 
@@ -181,28 +179,8 @@ def browser(tmp_path_factory):
         b.close()
 
 
-@pytest.fixture(scope="session")
-def warm_app(browser, app) -> App:
-    """The app after one throwaway browser session.
-
-    Streamlit registers the st.navigation pages during the first script run of the process; in that first
-    session the sidebar widgets (drawn before st.navigation) change identity between the first and the
-    second run, so the first filter change is lost (unit and year jump back to their first option). The
-    tests here are about the app once running; test_cold_start.py covers the first session on its own."""
-    context = browser.new_context()
-    try:
-        pg = context.new_page()
-        pg.goto(app.url + "/", wait_until="domcontentloaded", timeout=START_TIMEOUT_S * 1000)
-        pg.locator('[data-testid="stMain"] h1').first.wait_for(timeout=START_TIMEOUT_S * 1000)
-        pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
-                             timeout=START_TIMEOUT_S * 1000)
-    finally:
-        context.close()
-    return app
-
-
 @pytest.fixture
-def page(browser, warm_app, request):
+def page(browser, app, request):
     """A fresh browser context (no cookies, no session) at a laptop-sized viewport, Vietnamese locale."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN",
                                   timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
@@ -217,7 +195,7 @@ def page(browser, warm_app, request):
             pg.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}.png"), full_page=True)
         except Exception:  # noqa: BLE001 - a failed screenshot must not hide the real failure
             pass
-        print(f"--- streamlit log ---\n{warm_app.log_tail()}")
+        print(f"--- streamlit log ---\n{app.log_tail()}")
     context.close()
 
 

@@ -27,16 +27,39 @@ def settle(page: Page, *, started_within_ms: int = 5_000) -> None:
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=LONG)
 
 
+USER, PASSWORD = "admin", "admin"  # the documented demo administrator that `loaders sample` creates
+LOGIN_TITLE = "Bảng điều khiển Đảng ủy"  # the sign-in page's h1
+
+
 def open_app(pg: Page, base_url: str, **params: object) -> None:
-    """Open the dashboard with query parameters and wait for its first run to finish."""
+    """Open the dashboard with query parameters (page=<url path> opens that page), sign in as the demo
+    administrator (every new browser session starts at the sign-in page; the link's parameters survive
+    it), and wait for the page's first run to finish."""
     page = pg
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-    target = base_url if urllib.parse.urlparse(base_url).path not in ("", "/") else base_url.rstrip("/") + "/"
-    page.goto(target + (f"?{query}" if query else ""), wait_until="domcontentloaded")
+    page.goto(base_url.rstrip("/") + "/" + (f"?{query}" if query else ""), wait_until="domcontentloaded")
+    user = page.get_by_label("Tên đăng nhập", exact=True)
+    user.or_(page_title(page)).first.wait_for(timeout=LONG)
+    if user.count():
+        sign_in(page)
     # the app reports "not running" before its first run has even started, so wait for the page title;
     # touching a widget during that first run can lose the widget's state
-    expect(page.locator('[data-testid="stMain"] h1').first).to_be_visible(timeout=LONG)
+    expect(page_title(page)).to_be_visible(timeout=LONG)
     page.wait_for_selector(APP_IDLE, state="attached", timeout=LONG)
+    settle(page)
+
+
+def page_title(page: Page):
+    """The h1 of a dashboard page (not the sign-in page's)."""
+    return page.locator('[data-testid="stMain"] h1').filter(has_not_text=LOGIN_TITLE).first
+
+
+def sign_in(page: Page, user: str = USER, password: str = PASSWORD) -> None:
+    """Fill the sign-in form and submit it."""
+    page.get_by_label("Tên đăng nhập", exact=True).fill(user)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    expect(page_title(page)).to_be_visible(timeout=LONG)
     settle(page)
 
 
@@ -97,9 +120,14 @@ def metric_int(page: Page, label: str) -> int:
     return int(digits)
 
 
+def caption(page: Page):
+    """The page's scope line (unit and window) under the title (the sidebar has its own captions)."""
+    return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+
+
 def caption_text(page: Page) -> str:
-    """The page's scope line (unit and window) under the title."""
-    return page.locator('[data-testid="stCaptionContainer"]').first.inner_text().strip()
+    """The text of the page's scope line."""
+    return caption(page).inner_text().strip()
 
 
 def grid_texts(page: Page, scope=None) -> list[str]:
