@@ -107,19 +107,6 @@ def status_counts(page: Page) -> dict[str, int]:
     return {code: int(re.sub(r"\D", "", shown[label])) for label, code in STATUS_METRICS.items()}
 
 
-def metric_value(page: Page, label: str) -> str:
-    """The displayed value of the st.metric whose label contains `label`."""
-    metric = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
-    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
-
-
-def metric_int(page: Page, label: str) -> int:
-    """An integer st.metric value ('1.234' in Vietnamese style included)."""
-    digits = re.sub(r"[^\d]", "", metric_value(page, label))
-    return int(digits)
-
-
 def caption(page: Page):
     """The page's scope line (unit and window) under the title (the sidebar has its own captions)."""
     return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
