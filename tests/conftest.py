@@ -14,6 +14,7 @@ def _isolated_env(monkeypatch):
     """Never let a test reach the user's default database or archive through the environment."""
     monkeypatch.delenv("DASHBOARD_DB", raising=False)
     monkeypatch.delenv("DASHBOARD_ARCHIVE", raising=False)
+    monkeypatch.delenv("DASHBOARD_ENV", raising=False)  # a production shell must not flip tests into production mode
 
 
 @pytest.fixture
