@@ -67,7 +67,7 @@ with shown_errors():
                        f"{left_out} đơn vị khác có trong bảng dưới đây.")
         matrix = cached_view(views.completeness_matrix, history.completeness, db, **window)
         table(matrix, key="up_matrix_table")
-        table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix")
+        table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix", what="tình hình nộp")
 
     st.subheader(f"{next(step)}. Lịch sử nộp báo cáo")
     hist = cached_view(views.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year,
@@ -76,4 +76,4 @@ with shown_errors():
         st.info(f"Chưa có báo cáo nào được nộp cho năm {f.year}.")
     else:
         table(hist, key="up_history_table")
-        table_downloads(hist, f"Lịch sử nộp báo cáo {f.year}", "history")
+        table_downloads(hist, f"Lịch sử nộp báo cáo {f.year}", "history", what="lịch sử nộp")

@@ -8,8 +8,8 @@ from ui import charts, state as K
 from ui.data import cached, get_db
 from ui.filters import current
 from ui.format import fmt_status, window_label
-from ui.page import chart, download, export_module, header, shown_errors, slug, table, table_downloads
-from ui.sections import behind_expanders, drilldown, yearly_rows
+from ui.page import chart, download, export_module, header, shown_errors, slug, table
+from ui.sections import behind_expanders, drilldown, scorecard_columns, yearly_rows
 
 f = current()
 db = get_db()
@@ -32,20 +32,15 @@ with shown_errors():
         col.metric(fmt_status(code), counts[code], border=True)
 
     export = export_module()
-    if export is not None:
-        c1, c2, _ = st.columns([1, 1, 2])
-        name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
-        with c1:
-            download("Bảng chỉ tiêu (Excel)", lambda: export.scorecard_xlsx(report, title=headline, names=f.unit_names),
-                     f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ov_scorecard")
-        with c2:
-            download("Tài liệu họp (PowerPoint)", lambda: export.meeting_pack_pptx(db, **f.engine_kwargs()),
-                     f"{slug('tai-lieu-hop ' + f.unit)}-{f.year}.pptx",
-                     "application/vnd.openxmlformats-officedocument.presentationml.presentation", "ov_pack")
+    if export is not None:  # the meeting pack covers the whole page; each table's exports sit by the table
+        download("Tài liệu họp (PowerPoint)", lambda: export.meeting_pack_pptx(db, **f.engine_kwargs()),
+                 f"{slug('tai-lieu-hop ' + f.unit)}-{f.year}.pptx",
+                 "application/vnd.openxmlformats-officedocument.presentationml.presentation", "ov_pack")
 
     left, right = st.columns([1, 2])
     with left:
-        chart(charts.status_counts_bar(counts, views.counts_title(counts), big=f.present), key="ov_status_chart")
+        chart(charts.status_counts_bar(counts, views.counts_title(counts), big=f.present), key="ov_status_chart",
+              toolbar=False)
     with right:
         pct = [r for r in rows if r["unit"] == "%" and r["status"] in ("met", "not_met", "exceeded")]
         if pct:
@@ -55,8 +50,15 @@ with shown_errors():
 
     st.subheader("Bảng chỉ tiêu")
     score = views.scorecard_table(rows, f.unit_names)
+    if export is not None:
+        name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
+        row = st.container(horizontal=True)
+        with row:
+            download("Bảng chỉ tiêu (Excel)", lambda: export.scorecard_xlsx(report, title=headline, names=f.unit_names),
+                     f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ov_scorecard")
+            download("Bảng chỉ tiêu (CSV)", lambda: export.table_csv(score), f"{name}.csv", "text/csv", "ov_score_csv")
     table(score, key="ov_scorecard_table", height=min(36 * (len(score) + 1) + 4, 980), present=f.present,
-          column_config={"Chỉ tiêu": st.column_config.TextColumn(width="large")})
+          column_config=scorecard_columns())
     behind_expanders(rows, f, "ov")
 
     st.subheader("So với các năm trước")
@@ -79,4 +81,3 @@ with shown_errors():
 
     st.subheader("Chi tiết một chỉ tiêu")
     drilldown(db, rows, f, "ov", K.OV_DETAIL)
-    table_downloads(score, f"Bảng chỉ tiêu {f.unit} {f.year}", "ov_score")

@@ -10,11 +10,15 @@ import plotly.graph_objects as go
 
 from ui.format import COLORS, SERIES, STATUS, STATUS_ORDER, TARGET_COLOR, fmt_status
 
-COMPLETENESS_COLORS = {"on_time": "#0072B2", "late": "#E69F00", "missing": "#D55E00",
-                       "waiting": "#F0E442", "not_due": "#E8E8E8"}
+# Okabe–Ito blue on time, orange late, sky blue still within the deadline, grey not due; missing is a dark
+# red rather than Okabe–Ito vermillion, which deuteranopes barely tell from the orange (ΔE ≈ 18 against
+# ≥ 43 for this red). Each cell also carries a symbol (COMPLETENESS_TEXT): colour is never the only cue.
+COMPLETENESS_COLORS = {"on_time": "#0072B2", "late": "#E69F00", "missing": "#B2182B",
+                       "waiting": "#56B4E9", "not_due": "#E8E8E8"}
 RATING_COLORS = {"Hoàn thành xuất sắc nhiệm vụ": "#009E73", "Hoàn thành tốt nhiệm vụ": "#0072B2",
                  "Hoàn thành nhiệm vụ": "#E69F00", "Không hoàn thành nhiệm vụ": "#D55E00"}
-COMPLETENESS_TEXT = {"on_time": "✓", "late": "muộn", "missing": "✗", "waiting": "…", "not_due": ""}
+COMPLETENESS_TEXT = {"on_time": "✓", "late": "◔ muộn", "missing": "✗ chưa nộp", "waiting": "… còn hạn",
+                     "not_due": "·"}
 
 
 def style(fig: go.Figure, title: str, *, big: bool = False, height: int | None = None) -> go.Figure:
@@ -48,31 +52,48 @@ def wrap(text: str, width: int) -> str:
 def status_counts_bar(counts: dict[str, int], title: str, *, big: bool = False) -> go.Figure:
     """How many indicators are đạt / chưa đạt / vượt / không có dữ liệu (labels and icons, not colour alone)."""
     order = [s for s in STATUS_ORDER if counts.get(s)]
+    # two-word labels on two lines: the chart sits in a narrow column and long labels squeeze the bars
+    labels = [wrap(fmt_status(s), 12) for s in order]
     fig = go.Figure(go.Bar(
-        x=[counts[s] for s in order], y=[fmt_status(s) for s in order], orientation="h",
+        x=[counts[s] for s in order], y=labels, orientation="h",
         marker_color=[COLORS[s] for s in order], text=[counts[s] for s in order], textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{y}: %{x} chỉ tiêu<extra></extra>",
+        cliponaxis=False, customdata=[fmt_status(s) for s in order],
+        hovertemplate="%{customdata}: %{x} chỉ tiêu<extra></extra>",
     ))
     fig.update_xaxes(title="Số chỉ tiêu", rangemode="tozero")
-    fig.update_yaxes(autorange="reversed")
-    return style(fig, title, big=big, height=90 + 45 * max(len(order), 1))
+    whole_numbers(fig, max([counts[s] for s in order], default=0), axis="x")
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    return style(fig, title, big=big, height=90 + 50 * max(len(order), 1))
+
+
+def axis_label(label: str, width: int = 26, lines: int = 2) -> str:
+    """An axis category label on at most `lines` lines of `width` characters (cut with '…'), joined by <br>."""
+    import textwrap
+
+    parts = textwrap.wrap(label, width)
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
+    return "<br>".join(parts)
 
 
 def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool = False) -> go.Figure:
     """Horizontal bars of each indicator's value coloured by status, with its target as a marker
-    (a band for a range target)."""
+    (a band for a range target); the value is written just right of the bar or the target mark, whichever
+    ends further right, so it never sits on the mark."""
     df = df.reset_index(drop=True)
+    # short wrapped labels give the bars the width; the full name is in the hover
+    df["axis"] = [axis_label(t, 22 if big else 26) for t in df["label"]]
     fig = go.Figure()
     for status in STATUS_ORDER:
         part = df[df["status"] == status]
         if part.empty:
             continue
         fig.add_trace(go.Bar(
-            x=part["value"].fillna(0), y=part["label"], orientation="h", name=fmt_status(status),
-            marker_color=COLORS[status], text=part["value_text"], textposition="outside", cliponaxis=False,
-            customdata=part[["target_text", "status_text"]].to_numpy(),
-            hovertemplate="%{y}<br>Kết quả: %{text}<br>Mục tiêu: %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            x=part["value"].fillna(0), y=part["axis"], orientation="h", name=fmt_status(status),
+            marker_color=COLORS[status], customdata=part[["target_text", "status_text", "name", "value_text"]].to_numpy(),
+            hovertemplate="%{customdata[2]}<br>Kết quả: %{customdata[3]}<br>Mục tiêu: %{customdata[0]}"
+                          "<br>%{customdata[1]}<extra></extra>",
         ))
     for i, r in df.iterrows():
         low, high = r["target_low"], r["target_high"]
@@ -83,17 +104,28 @@ def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool 
                           fillcolor=TARGET_COLOR, opacity=0.15, line_width=0)
         fig.add_shape(type="line", x0=low, x1=low, y0=i - 0.45, y1=i + 0.45, yref="y",
                       line={"color": TARGET_COLOR, "width": 3, "dash": "dot"})
+    ends = pd.concat([df["value"], df["target_low"], df["target_high"]], axis=1).astype(float).max(axis=1).fillna(0)
+    top = float(ends.max()) if len(ends) else 0.0
+    span = 100.0 if unit == "%" else max(top, 1.0)
+    fig.add_trace(go.Scatter(  # the value labels, a little right of the bar end or the target mark
+        x=ends + span * 0.015, y=df["axis"], mode="text", text=df["value_text"], textposition="middle right",
+        textfont={"size": 20 if big else 14}, cliponaxis=False, showlegend=False, hoverinfo="skip",
+    ))
     if df["target_low"].notna().any():  # a legend entry for the target marks, only when there are some
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Mục tiêu",
                                  line={"color": TARGET_COLOR, "width": 3, "dash": "dot"}))
     axis = "Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})"
-    fig.update_xaxes(title=axis, rangemode="tozero", range=[0, 112] if unit == "%" else None)
-    if unit != "%":
-        whole_numbers(fig, df[["value", "target_high"]].max(axis=None), axis="x")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]), autorange="reversed",
-                     type="category")
-    fig.update_layout(barmode="overlay", bargap=0.5 if len(df) < 3 else 0.35)
-    return style(fig, title, big=big, height=max(220, 130 + 42 * len(df)))
+    if unit == "%":  # ticks stop at 100; the room beyond is for the value labels
+        fig.update_xaxes(title=axis, range=[0, max(125, top * 1.25)], tickvals=[0, 25, 50, 75, 100])
+    else:
+        fig.update_xaxes(title=axis, rangemode="tozero")
+        whole_numbers(fig, top, axis="x")
+        fig.update_xaxes(range=[0, max(top * 1.3, 1.5)])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df["axis"]), autorange="reversed",
+                     type="category", automargin=True)
+    fig.update_layout(barmode="overlay", bargap=0.5 if len(df) < 3 else 0.3)
+    lines = max((a.count("<br>") + 1 for a in df["axis"]), default=1)
+    return style(fig, title, big=big, height=max(220, 130 + (30 + 16 * lines) * len(df)))
 
 
 def whole_numbers(fig: go.Figure, top, axis: str = "y") -> None:
@@ -113,11 +145,13 @@ def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_hi
                           annotation_text="Khoảng mục tiêu", annotation_position="top left")
         else:
             fig.add_hline(y=target_low, line={"color": TARGET_COLOR, "dash": "dot", "width": 3},
-                          annotation_text="Mục tiêu", annotation_position="bottom right")
+                          annotation_text="Mục tiêu", annotation_position="top left")
+    # a value below the target line is labelled under its point, so the label never sits on the line
+    below = [target_low is not None and v is not None and not pd.isna(v) and v < target_low for v in df["value"]]
     fig.add_trace(go.Scatter(
         x=df["year"].astype(str), y=df["value"], mode="lines+markers+text", name="Kết quả",
         line={"color": SERIES[0], "width": 4}, marker={"size": 12},
-        text=df.get("value_text"), textposition="top center",
+        text=df.get("value_text"), textposition=["bottom center" if b else "top center" for b in below],
         hovertemplate="Năm %{x}: %{y:,.1f}<extra></extra>",
     ))
     fig.update_xaxes(title="Năm", type="category")
@@ -220,7 +254,7 @@ def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -
         scale += [[i / n, COMPLETENESS_COLORS[s]], [(i + 1) / n, COMPLETENESS_COLORS[s]]]
     fig = go.Figure(go.Heatmap(
         z=z, x=[PERIOD_LABELS[p] for p in wide.columns], y=list(wide.index), text=marks, texttemplate="%{text}",
-        customdata=hover, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2,
+        textfont={"size": 18 if big else 13}, customdata=hover, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2,
         hovertemplate="%{y} — %{x}: %{customdata}<extra></extra>",
     ))
     for s in order:  # a legend for the categories

@@ -58,10 +58,14 @@ def shown_errors() -> Iterator[None]:
             st.dataframe(views.issues_table(exc.issues), hide_index=True)
 
 
-def chart(fig, key: str) -> None:
-    """Show a Plotly figure full width, without the Plotly logo."""
+def chart(fig, key: str, *, toolbar: bool = False) -> None:
+    """Show a Plotly figure full width, without the Plotly logo; Plotly's mode bar only with `toolbar=True`
+    and never when presenting."""
+    # the mode bar floats over the top right of the figure, i.e. over the (left-aligned, wrapped) title of
+    # any chart in a column; Streamlit's own element toolbar still offers full screen
+    shown = toolbar and not st.session_state.get(K.PRESENT)
     st.plotly_chart(fig, key=key, width="stretch", theme=None,
-                    config={"displaylogo": False, "locale": "vi", "responsive": True})
+                    config={"displaylogo": False, "locale": "vi", "responsive": True, "displayModeBar": shown})
 
 
 def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None,
@@ -89,18 +93,20 @@ def export_module():
     return export
 
 
-def table_downloads(df: pd.DataFrame, title: str, key: str) -> None:
-    """'Tải Excel' and 'Tải CSV' buttons for a table (generated only when clicked)."""
+def table_downloads(df: pd.DataFrame, title: str, key: str, what: str | None = None) -> None:
+    """'Tải <what> (Excel)' and 'Tải <what> (CSV)' buttons for a table, side by side (generated only when
+    clicked); without `what` the labels are 'Tải Excel' and 'Tải CSV'."""
     export = export_module()
     if export is None or df is None:
         return
     name = slug(title)
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("Tải Excel", data=_audited(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx"),
+    xlsx_label, csv_label = (f"Tải {what} (Excel)", f"Tải {what} (CSV)") if what else ("Tải Excel", "Tải CSV")
+    row = st.container(horizontal=True)
+    row.download_button(xlsx_label, data=_audited(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx"),
                        file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=K.download_key(f"{key}_xlsx"), on_click="ignore", icon=":material/download:")
-    c2.download_button("Tải CSV", data=_audited(lambda: export.table_csv(df), f"{name}.csv"),
+    row.download_button(csv_label, data=_audited(lambda: export.table_csv(df), f"{name}.csv"),
                        file_name=f"{name}.csv", mime="text/csv",
                        key=K.download_key(f"{key}_csv"), on_click="ignore", icon=":material/download:")
 

@@ -11,6 +11,21 @@ from ui.format import fmt_status, window_label
 from ui.page import chart, table, table_downloads
 
 
+def scorecard_columns() -> dict:
+    """Column widths of the scorecard table (views.scorecard_table) that fit a 1600 px screen with the sidebar:
+    the long texts get the room, 'Chưa đạt' is not pushed off the right edge."""
+    text = st.column_config.TextColumn
+    return {
+        "Mã": text(width=45),
+        "Chỉ tiêu": text(width=340),
+        "Nhóm": text(width=140),
+        "Kết quả": text(width=75),
+        "Mục tiêu": text(width=85),
+        "Trạng thái": text(width=150),
+        "Chưa đạt": text(width=260, help="Ai chưa đạt; danh sách đầy đủ trong mục «Đơn vị chưa đạt» bên dưới"),
+    }
+
+
 def indicator_charts(rows: list[dict], f: Filters, title: str, key: str) -> None:
     """Value-vs-target bars: percentages in one chart, counts (người, đơn, chi bộ) one chart per unit."""
     pct = [r for r in rows if r["unit"] == "%"]
@@ -59,7 +74,7 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
         st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")
         return
     table(shown, key=f"{key}_drill_tbl")
-    table_downloads(shown, f"Chi tiết {picked} {f.year}", f"{key}_drill")
+    table_downloads(shown, f"Chi tiết {picked} {f.year}", f"{key}_drill", what="chi tiết")
 
 
 def indicator_group(db, report_rows: list[dict], groups: list[str], f: Filters, key: str, title: str) -> None:
@@ -69,7 +84,7 @@ def indicator_group(db, report_rows: list[dict], groups: list[str], f: Filters, 
         st.info("Không có chỉ tiêu nào thuộc nhóm này.")
         return
     indicator_charts(rows, f, title, key)
-    table(views.scorecard_table(rows, f.unit_names), key=f"{key}_score")
+    table(views.scorecard_table(rows, f.unit_names), key=f"{key}_score", column_config=scorecard_columns())
     behind_expanders(rows, f, key)
     st.subheader("Chi tiết theo đơn vị và báo cáo")
     drilldown(db, rows, f, key, f"{key}_detail")
