@@ -31,3 +31,26 @@ def db(db_path):
     database = open_database(db_path)
     yield database
     database.close()
+
+
+# Fault, load, hostile-file and fuzz tests print one line of figures each ("[faults] …", "[load] …");
+# pytest hides the output of passing tests, so collect those lines and show them in the run's summary.
+_FIGURE_TAGS = ("[faults]", "[load]", "[hostile]", "[fuzz]")
+_figures: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Keep the figure lines a test printed (from its captured stdout)."""
+    if report.when != "call":
+        return
+    for line in (report.capstdout or "").splitlines():
+        if line.lstrip().startswith(_FIGURE_TAGS):
+            _figures.append(line.rstrip())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print every collected figure line in a section of its own."""
+    if _figures:
+        terminalreporter.section("figures: faults, load, hostile files, fuzzing")
+        for line in _figures:
+            terminalreporter.write_line(line)
