@@ -308,3 +308,14 @@ def test_non_admin_roles_have_no_admin_page(units_db, db_path, monkeypatch):
     at = _login(_app(db_path, monkeypatch).run(), "vanphong", "vanphong")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/quan_tri.py")
+
+
+def test_login_page_names_demo_accounts_only_while_they_are_active(units_db, db_path, monkeypatch):
+    """A newcomer who ran the README command is told the demo accounts; once they are locked, no hint."""
+    at = _app(db_path, monkeypatch).run()
+    hint = [i.value for i in at.info if "tài khoản dùng thử" in i.value]
+    assert hint and all(f"`{u}`" in hint[0] for u in ("admin", "lanhdao", "vanphong", "donvi_db01"))
+    for user in ("admin", "lanhdao", "vanphong", "donvi_db01"):
+        auth.deactivate_user(units_db, user)
+    at = _app(db_path, monkeypatch).run()
+    assert not [i.value for i in at.info if "tài khoản dùng thử" in i.value]
