@@ -39,8 +39,7 @@ with shown_errors():
 
     left, right = st.columns([1, 2])
     with left:
-        chart(charts.status_counts_bar(counts, views.counts_title(counts), big=f.present), key="ov_status_chart",
-              toolbar=False)
+        chart(charts.status_counts_bar(counts, views.counts_title(counts), big=f.present), key="ov_status_chart")
     with right:
         pct = [r for r in rows if r["unit"] == "%" and r["status"] in ("met", "not_met", "exceeded")]
         if pct:

@@ -91,7 +91,8 @@ def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool 
             continue
         fig.add_trace(go.Bar(
             x=part["value"].fillna(0), y=part["axis"], orientation="h", name=fmt_status(status),
-            marker_color=COLORS[status], customdata=part[["target_text", "status_text", "name", "value_text"]].to_numpy(),
+            marker_color=COLORS[status],
+            customdata=part[["target_text", "status_text", "name", "value_text"]].to_numpy(),
             hovertemplate="%{customdata[2]}<br>Kết quả: %{customdata[3]}<br>Mục tiêu: %{customdata[0]}"
                           "<br>%{customdata[1]}<extra></extra>",
         ))
@@ -254,7 +255,8 @@ def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -
         scale += [[i / n, COMPLETENESS_COLORS[s]], [(i + 1) / n, COMPLETENESS_COLORS[s]]]
     fig = go.Figure(go.Heatmap(
         z=z, x=[PERIOD_LABELS[p] for p in wide.columns], y=list(wide.index), text=marks, texttemplate="%{text}",
-        textfont={"size": 18 if big else 13}, customdata=hover, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2,
+        textfont={"size": 16 if big else 13}, customdata=hover, colorscale=scale, zmin=-0.5, zmax=n - 0.5,
+        showscale=False, xgap=2, ygap=2,
         hovertemplate="%{y} — %{x}: %{customdata}<extra></extra>",
     ))
     for s in order:  # a legend for the categories

@@ -22,7 +22,7 @@ def scorecard_columns() -> dict:
         "Kết quả": text(width=75),
         "Mục tiêu": text(width=85),
         "Trạng thái": text(width=150),
-        "Chưa đạt": text(width=260, help="Ai chưa đạt; danh sách đầy đủ trong mục «Đơn vị chưa đạt» bên dưới"),
+        "Chưa đạt": text(width=260, help="Đơn vị chưa đạt; danh sách đầy đủ ở mục «Đơn vị chưa đạt» bên dưới"),
     }
 
 
