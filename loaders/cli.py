@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from loaders.cli_args import Parser, UsageError
 from loaders.errors import DashboardError, Issue
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -24,33 +25,10 @@ PASSWORD_ENV = "DASHBOARD_PASSWORD"
 STATUS_TEXT = {"accepted": "ĐÃ NHẬN", "rejected": "BỊ TỪ CHỐI", "duplicate": "TRÙNG (đã có, không thay đổi)"}
 
 
-class _UsageError(Exception):
-    """Internal: bad command line (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with Vietnamese errors that raise instead of exiting, so main() decides the exit code."""
-
-    def error(self, message: str):  # noqa: D401 - argparse hook
-        for en, vi in _ARGPARSE_VI:
-            message = message.replace(en, vi)
-        raise _UsageError(message)
-
-
-_ARGPARSE_VI = (
-    ("the following arguments are required", "thiếu tham số bắt buộc"),
-    ("invalid choice", "lựa chọn không hợp lệ"),
-    ("choose from", "chọn một trong"),
-    ("unrecognized arguments", "tham số không nhận ra"),
-    ("expected one argument", "cần một giá trị"),
-    ("argument ", "tham số "),
-)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m loaders`."""
-    p = _Parser(prog="python -m loaders", description="Nạp dữ liệu báo cáo vào bảng điều khiển.")
-    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+    p = Parser(prog="python -m loaders", description="Nạp dữ liệu báo cáo vào bảng điều khiển.")
+    sub = p.add_subparsers(dest="command", metavar="LỆNH", parser_class=Parser)
     t = sub.add_parser("template", help="ghi mẫu báo cáo trắng (.xlsx)")
     t.add_argument("out", metavar="OUT.xlsx")
     u = sub.add_parser("units", help="nạp danh sách đơn vị")
@@ -76,7 +54,7 @@ def _users_parser(sub) -> None:
     from loaders.auth import ROLES
 
     us = sub.add_parser("users", help="quản lý tài khoản người dùng")
-    acts = us.add_subparsers(dest="users_command", metavar="VIỆC", parser_class=_Parser)
+    acts = us.add_subparsers(dest="users_command", metavar="VIỆC", parser_class=Parser)
     a = acts.add_parser("add", help="tạo tài khoản")
     a.add_argument("username", metavar="USERNAME")
     a.add_argument("--role", required=True, choices=tuple(ROLES))
@@ -98,13 +76,13 @@ def _users_parser(sub) -> None:
 
 
 def parse_received_at(text: str | None) -> dt.datetime | None:
-    """An ISO date or datetime (aware or naive local); raises _UsageError when it is not one."""
+    """An ISO date or datetime (aware or naive local); raises UsageError when it is not one."""
     if text is None:
         return None
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise _UsageError(f"--received-at không hợp lệ: '{text}' (dùng dạng 2024-04-10T09:30:00)") from None
+        raise UsageError(f"--received-at không hợp lệ: '{text}' (dùng dạng 2024-04-10T09:30:00)") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,9 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not args.command:
-            raise _UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
+            raise UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
         return COMMANDS[args.command](args)
-    except _UsageError as exc:
+    except UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
         print(f"Lỗi cách dùng: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -251,7 +229,7 @@ def cmd_users(args) -> int:
     from loaders import auth
 
     if not args.users_command:
-        raise _UsageError("thiếu việc cần làm (add, list, passwd hoặc deactivate)")
+        raise UsageError("thiếu việc cần làm (add, list, passwd hoặc deactivate)")
     db = _open(args, production_check=False)
     if args.users_command == "add":
         name = auth.add_user(db, args.username, role=args.role, scope_unit=args.unit,

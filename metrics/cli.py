@@ -14,6 +14,7 @@ from typing import Sequence
 
 import duckdb
 
+from loaders.cli_args import Parser, UsageError
 from loaders.errors import DashboardError
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -23,40 +24,11 @@ STATUS_TEXT = {"met": "Đạt", "not_met": "Chưa đạt", "exceeded": "Vượt"
 OP_TEXT = {">": ">", ">=": "≥", "=": "=", "<=": "≤", "<": "<"}
 ACTIVITY_LABELS = {"DON_THU_NHAN": "Số đơn thư nhận", "DON_THU_QUA_HAN": "Số đơn thư quá hạn chưa giải quyết",
                    "DON_THU_SO_NGAY_TB": "Số ngày giải quyết đơn thư trung bình"}
-_ARGPARSE_VI = (
-    ("the following arguments are required", "thiếu tham số bắt buộc"),
-    ("unrecognized arguments", "tham số không nhận ra"),
-    ("expected one argument", "cần một giá trị"),
-    ("invalid int value", "không phải số nguyên"),
-    ("invalid choice", "lựa chọn không hợp lệ"),
-    ("choose from", "chọn một trong"),
-    ("argument ", "tham số "),
-)
-
-
-class _UsageError(Exception):
-    """Internal: bad command line (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are Vietnamese and raise, so main() decides the exit code."""
-
-    def error(self, message: str):  # noqa: D401 - argparse hook
-        for en, vi in _ARGPARSE_VI:
-            message = message.replace(en, vi)
-        raise _UsageError(message)
-
-    def format_usage(self) -> str:  # noqa: D401 - argparse hook
-        return super().format_usage().replace("usage:", "Cách dùng:", 1)
-
-    def format_help(self) -> str:  # noqa: D401 - argparse hook
-        return (super().format_help().replace("usage:", "Cách dùng:", 1)
-                .replace("options:", "Tùy chọn:", 1))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m metrics`."""
-    p = _Parser(prog="python -m metrics", description="Tính các chỉ tiêu so với mục tiêu cho một đơn vị và kỳ.",
+    p = Parser(prog="python -m metrics", description="Tính các chỉ tiêu so với mục tiêu cho một đơn vị và kỳ.",
                 add_help=False)
     p.add_argument("-h", "--help", action="help", help="in hướng dẫn này rồi thoát")
     p.add_argument("--year", type=int, required=True, metavar="YYYY", help="năm báo cáo")
@@ -146,8 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 as_of = dt.date.fromisoformat(args.as_of)
             except ValueError:
-                raise _UsageError(f"--as-of phải có dạng YYYY-MM-DD: {args.as_of!r}") from None
-    except _UsageError as exc:
+                raise UsageError(f"--as-of phải có dạng YYYY-MM-DD: {args.as_of!r}") from None
+    except UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
