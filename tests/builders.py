@@ -13,6 +13,16 @@ from openpyxl import Workbook
 
 from loaders.schema import ENUMS, INFO, SHEETS_BY_KEY
 
+# The indicator ids of indicators-v1.md, in id order, typed from the spec (not read from the declarations).
+SPEC_INDICATOR_IDS = [
+    "I01_QUAN_TRIET_TO_CHUC", "I02_QUAN_TRIET_NGUOI", "I03_QCDC", "I04_MO_HINH_4_TOT", "I05_QD_TIEP_DAN",
+    "I06_HN_NGUOI_LAO_DONG", "I07_CAO_CAP_LLCT", "I08_TRUNG_CAP_LLCT", "I09_DON_THU_DUNG_HAN",
+    "I10_DON_VUOT_CAP", "I11_CB_CO_SO_TOT", "I12_CB_TRUC_THUOC_TOT", "I13_CB_KHONG_HOAN_THANH",
+    "I14_DV_HTTNV", "I15_DV_HTXSNV", "I16_SH_DINH_KY", "I17_DU_SINH_HOAT", "I18_GOP_Y_6_KY",
+    "I19_SH_CHUYEN_DE", "I20_DOI_THOAI", "I21_GOP_Y_HANG_QUY", "I22_THU_HOACH", "I23_KH_TU_TUONG",
+    "I24_NOI_DUNG_TU_TUONG", "I25_NOP_BAO_CAO", "I26_NOP_DUNG_HAN",
+]
+
 PERIOD_TEXT = {code: labels[0] for code, labels in ENUMS["period"].items()}
 
 

@@ -26,17 +26,10 @@ from metrics.export import (
     target_text,
     value_text,
 )
+from tests.builders import SPEC_INDICATOR_IDS as INDICATOR_IDS
 
 INJECTIONS = ['=HYPERLINK("http://evil.example","Bấm vào đây")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
-INDICATOR_IDS = [
-    "I01_QUAN_TRIET_TO_CHUC", "I02_QUAN_TRIET_NGUOI", "I03_QCDC", "I04_MO_HINH_4_TOT", "I05_QD_TIEP_DAN",
-    "I06_HN_NGUOI_LAO_DONG", "I07_CAO_CAP_LLCT", "I08_TRUNG_CAP_LLCT", "I09_DON_THU_DUNG_HAN",
-    "I10_DON_VUOT_CAP", "I11_CB_CO_SO_TOT", "I12_CB_TRUC_THUOC_TOT", "I13_CB_KHONG_HOAN_THANH",
-    "I14_DV_HTTNV", "I15_DV_HTXSNV", "I16_SH_DINH_KY", "I17_DU_SINH_HOAT", "I18_GOP_Y_6_KY",
-    "I19_SH_CHUYEN_DE", "I20_DOI_THOAI", "I21_GOP_Y_HANG_QUY", "I22_THU_HOACH", "I23_KH_TU_TUONG",
-    "I24_NOI_DUNG_TU_TUONG", "I25_NOP_BAO_CAO", "I26_NOP_DUNG_HAN",
-]
 COUNT_IDS = {"I07", "I08", "I10", "I13"}
 
 
