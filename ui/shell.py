@@ -1,0 +1,51 @@
+"""What every page stands in: the database, sign-in, shared filters, account box, style and warnings.
+
+`app.py` declares the pages and calls `st.navigation`; everything around that call lives here.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from loaders import auth
+from loaders.errors import DashboardError
+from ui import auth as ui_auth, filters, state as K
+from ui.data import get_db, startup_problems
+from ui.page import apply_style
+
+ADMIN_PERMISSIONS = (auth.MANAGE_USERS, auth.MANAGE_UNITS, auth.MANAGE_TARGETS)  # any of them shows Quản trị
+ADMIN_PAGE = "quan-tri"
+
+
+def frame(pages: dict) -> tuple[dict, filters.Filters]:
+    """Open the database, require a signed-in user (else show only the sign-in page and stop), render the
+    shared filters and account box; return the pages this user may open and the chosen view (filters)."""
+    try:
+        db = get_db()
+        auth.check_production(db)  # a production start refuses documented default accounts
+    except DashboardError as exc:
+        st.error(exc.message, icon="🚫")
+        st.stop()
+
+    principal = ui_auth.signed_in(db)
+    if principal is None:  # nothing but the sign-in page until someone signs in
+        st.navigation([st.Page(lambda: ui_auth.login_page(db), title="Đăng nhập", url_path="dang-nhap")],
+                      position="hidden").run()
+        st.stop()
+
+    for problem in startup_problems():
+        st.error(f"Khai báo chỉ tiêu có lỗi: {problem}", icon="⚠️")
+
+    view = filters.render_filters(db, principal)
+    ui_auth.account_box(principal)
+    apply_style(view.present)
+    if st.session_state.get(K.SCOPE_WARNING):
+        st.warning(st.session_state[K.SCOPE_WARNING], icon="⚠️")
+    if not any(principal.can(p) for p in ADMIN_PERMISSIONS):
+        pages = {group: [p for p in items if p.url_path != ADMIN_PAGE] for group, items in pages.items()}
+    return pages, view
+
+
+def follow(pages: dict, page, view: filters.Filters) -> None:
+    """After navigation: honour a ?page= link and keep the URL in step with the view."""
+    filters.follow_page_param(pages, page)
+    filters.sync_url(view, page.url_path)
