@@ -1,0 +1,653 @@
+"""Ingest benchmark (issue 6 item 1): end-to-end ingest against the fastest reader, batch rate, 20 MB memory.
+
+Usage: .venv/bin/python benchmarks/ingest_bench.py [--rounds N] [--files N] [--skip-big] [--out PATH]
+
+Targets measured (nothing here changes production code; a later session optimises):
+  1. ingest of a typical workbook (gate, read, validate, store, commit) <= 4x the time fastexcel takes merely
+     to read the same file: both timed side by side, interleaved round by round, in one process (medians).
+     Every ingest is a distinct unit (the typical workbook's unit code rewritten), so nothing is a duplicate.
+     The real `loaders.ingest.ingest_bytes` runs with timing wrappers around its steps (gate, read, validate,
+     store, inserts, archive write, journal, audit row, COMMIT), so the breakdown comes from the same calls.
+  2. >= 20 typical workbooks a second through `python -m loaders ingest FOLDER --db NEW` (a subprocess, wall
+     time including interpreter start), and the in-process rate of `ingest_paths` on the same folder.
+  3. a ~20 MB .xlsx (a huge `Sinh hoạt` sheet under the gate's 2,000,000-cell bound) ingested in a child
+     process: accepted/rejected, time, peak RSS (the child's own VmHWM, read at its end). Also the same file
+     with every meeting row invalid (a rejection carrying hundreds of thousands of issues).
+The typical workbook comes from benchmarks/reader_bench.py (same builder, same seed). The report goes to
+benchmarks/results/ingest.md.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import gc
+import io
+import json
+import os
+import pstats
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.reader_bench import fmt_ms, hardware, read_calamine, read_fastexcel, typical_workbook  # noqa: E402
+
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "ingest.md"
+SEED = 20240602
+BASE_CODE = b"DB01"  # the unit code reader_bench's typical workbook carries (also inside its cell codes)
+TARGET_RATIO, TARGET_RATE, TARGET_RSS_MB = 4.0, 20.0, 1024.0
+BIG_TARGET_BYTES = 19_500_000  # under the 20 MB (20,971,520 bytes) upload limit
+BIG_ROWS = 285_000  # (rows + title + header) x 7 columns stays under the gate's 2,000,000 cells
+BIG_CELLS = 40
+
+
+# ---------------------------------------------------------------- workbooks
+def unit_code(i: int) -> str:
+    """The i-th benchmark unit code."""
+    return f"U{i:04d}"
+
+
+def variant(data: bytes, code: str) -> bytes:
+    """The typical workbook with its unit code (and so its unit name and cell codes) replaced by `code`.
+    openpyxl writes inline strings, so the code lives only in the worksheet XML; the zip is rewritten."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                part = part.replace(BASE_CODE, code.encode())
+            zout.writestr(info, part, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def unit_list_bytes(codes: list[str]) -> bytes:
+    """A unit-list workbook (sheet `Đơn vị`) declaring every benchmark unit, so each ingest is a known unit."""
+    from openpyxl import Workbook
+
+    from loaders.schema import UNIT_LIST
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = UNIT_LIST.name
+    ws.append([c.header for c in UNIT_LIST.columns])
+    for code in codes:
+        ws.append([code, f"Đảng bộ {code}", "Đảng bộ cơ sở", None, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def big_workbook(path: Path, rows: int, words: int, invalid: bool = False) -> Path:
+    """A full-year report whose `Sinh hoạt` sheet has `rows` meetings with a `words`-word random topic each
+    (xlsxwriter, constant memory); `invalid`: every meeting attended > required (one error per row)."""
+    import xlsxwriter
+
+    from loaders.schema import SHEETS_BY_KEY
+    from metrics.elements import DATA_ELEMENTS
+
+    rnd = random.Random(SEED)
+    syll = ["".join(rnd.choice("abcdeghiklmnopqrstuvxyđăâêôơư") for _ in range(rnd.randint(2, 5)))
+            for _ in range(4000)]
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+
+    def sheet(key: str):
+        s = SHEETS_BY_KEY[key]
+        ws = wb.add_worksheet(s.name)
+        ws.write_string(0, 0, f"{s.name.upper()} - {s.description}")
+        ws.write_row(1, 0, [c.header for c in s.columns])
+        return ws
+
+    info = wb.add_worksheet("Thông tin")
+    info.write_string(0, 0, "BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH HÀNH ĐỘNG")
+    pairs = [("Mã đơn vị", "BIG01"), ("Tên đơn vị", "Đảng bộ BIG01"), ("Loại hình", "Đảng bộ cơ sở"),
+             ("Năm báo cáo", 2024), ("Kỳ báo cáo", "Năm"), ("Người lập", "Nguyễn Văn An"),
+             ("Tổng số đảng viên", 3000), ("Tổng số cán bộ, người lao động", 9000)]
+    for r, (label, value) in enumerate(pairs, 1):
+        info.write(r, 0, label)
+        info.write(r, 1, value)
+    ws = sheet("elements")
+    for r, e in enumerate(DATA_ELEMENTS, 2):
+        ws.write_row(r, 0, [e.code, "Có" if e.type == "yesno" else rnd.randint(0, 50), e.label])
+    ws = sheet("cells")
+    codes = [f"BIG01-CB{i:02d}" for i in range(1, BIG_CELLS + 1)]
+    for r, code in enumerate(codes, 2):
+        ws.write_row(r, 0, [code, f"Chi bộ {r}", "Chi bộ trực thuộc", 30, "Hoàn thành tốt nhiệm vụ",
+                            1, 3, 1, 0, 4, "Có"])
+    ws = sheet("meetings")
+    base = dt.datetime(2024, 1, 1)
+    for i in range(rows):
+        r = i + 2
+        required = 20 + i % 10
+        ws.write_string(r, 0, codes[i % BIG_CELLS])
+        ws.write_datetime(r, 1, base + dt.timedelta(days=i % 366), date_fmt)
+        ws.write_string(r, 2, "Định kỳ")
+        ws.write_number(r, 3, required)
+        ws.write_number(r, 4, required + 1 if invalid else required - i % 3)
+        ws.write_string(r, 5, "Có")
+        ws.write_string(r, 6, " ".join(rnd.choice(syll) for _ in range(words)))
+    wb.close()
+    return path
+
+
+def calibrate_big(tmp: Path, target: int, rows: int) -> int:
+    """How many topic words per meeting make the big workbook about `target` bytes (two small probes)."""
+    probe_rows = 10_000
+    sizes = {}
+    for w in (4, 16):
+        p = big_workbook(tmp / f"probe{w}.xlsx", probe_rows, w)
+        sizes[w] = p.stat().st_size
+        p.unlink()
+    per_word = (sizes[16] - sizes[4]) / 12 / probe_rows
+    per_row = sizes[4] / probe_rows - 4 * per_word
+    return max(1, int((target / rows - per_row) / per_word))
+
+
+# ---------------------------------------------------------------- instrumented ingest
+class Timers:
+    """Accumulated seconds per label, filled by wrappers around the steps of the real ingest functions."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def wrap(self, label: str, fn: Callable) -> Callable:
+        """fn, timed into `label`."""
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.seconds[label] += time.perf_counter() - t
+        return timed
+
+
+# (module, attribute, label): the names ingest_bytes looks up at call time, so wrapping them times the real path
+STEPS = (
+    ("loaders.gate", "check_upload", "gate"),
+    ("loaders.ingest", "read_workbook", "read"),
+    ("loaders.ingest", "validate_workbook", "validate"),
+    ("loaders.xlsx_scan", "uncached_formula_cells", "validate: formula scan"),
+    ("loaders.ingest", "load_units", "load_units (unit table)"),
+    ("loaders.ingest", "_store", "store+commit"),
+    ("loaders.ingest", "_insert_rows", "store: data-row INSERTs"),
+    ("loaders.ingest", "archive_bytes", "store: archive write (fsync)"),
+    ("loaders.audit", "journal", "store: journal line (fsync)"),
+    ("loaders.audit", "record_upload", "store: audit row"),
+)
+
+
+@contextlib.contextmanager
+def instrumented(db, timers: Timers) -> Iterator[None]:
+    """Wrap the ingest steps (and the COMMIT of db.transaction) with timers; restore everything after."""
+    import importlib
+
+    saved = []
+    for mod_name, attr, label in STEPS:
+        mod = importlib.import_module(mod_name)
+        saved.append((mod, attr, getattr(mod, attr)))
+        setattr(mod, attr, timers.wrap(label, getattr(mod, attr)))
+    original_tx = db.transaction
+
+    @contextlib.contextmanager
+    def timed_tx():
+        with original_tx() as cur:
+            yield cur
+            t = time.perf_counter()  # what follows is the context exit: COMMIT
+        timers.seconds["store: COMMIT"] += time.perf_counter() - t
+
+    db.transaction = timed_tx
+    try:
+        yield
+    finally:
+        del db.transaction
+        for mod, attr, fn in saved:
+            setattr(mod, attr, fn)
+
+
+# ---------------------------------------------------------------- part 1: side by side
+def side_by_side(tmp: Path, base: bytes, rounds: int, warmup: int = 3) -> dict[str, Any]:
+    """Interleaved rounds of fastexcel, calamine and the instrumented ingest_bytes on distinct units."""
+    from loaders.ingest import ingest_bytes
+    from loaders.storage import open_database
+    from loaders.units import load_unit_list_bytes
+
+    n = rounds + warmup
+    codes = [unit_code(i) for i in range(1, n + 1)]
+    datas = [variant(base, c) for c in codes]
+    db = open_database(tmp / "side.duckdb")
+    load_unit_list_bytes(db, unit_list_bytes(codes), "don_vi.xlsx")
+    samples: dict[str, list[float]] = defaultdict(list)
+    statuses = []
+    for i, data in enumerate(datas):
+        name = f"{codes[i]}_2024_Y.xlsx"
+        gc.collect()
+        t = time.perf_counter()
+        read_fastexcel(data)
+        fx = time.perf_counter() - t
+        t = time.perf_counter()
+        read_calamine(data)
+        cal = time.perf_counter() - t
+        timers = Timers()
+        with instrumented(db, timers):
+            t = time.perf_counter()
+            result = ingest_bytes(db, data, name, uploader="bench")
+            total = time.perf_counter() - t
+        statuses.append(result.status)
+        if i < warmup:
+            continue
+        samples["fastexcel read"].append(fx)
+        samples["python-calamine read"].append(cal)
+        samples["ingest_bytes total"].append(total)
+        samples["ratio"].append(total / fx)
+        for label, s in timers.seconds.items():
+            samples[label].append(s)
+        inner = sum(timers.seconds[k] for k in ("gate", "read", "validate", "load_units (unit table)",
+                                                 "store+commit"))
+        samples["other (sha256, lookups, result)"].append(total - inner)
+        store_parts = sum(v for k, v in timers.seconds.items() if k.startswith("store: "))
+        samples["store: rest (SQL lookups, submission row, units)"].append(timers.seconds["store+commit"] - store_parts)
+        samples["validate: rest (tables, coercion, rules)"].append(
+            timers.seconds["validate"] - timers.seconds["validate: formula scan"])
+    profile = profile_ingest(db, base, n)
+    db.close()
+    return {"medians": {k: statistics.median(v) for k, v in samples.items()},
+            "mins": {k: min(v) for k, v in samples.items()},
+            "statuses": statuses, "rounds": rounds, "size": len(base), "profile": profile,
+            "arrow": arrow_probe(tmp, base)}
+
+
+def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | None:
+    """A reference point for the optimiser, not a code path of the project: the typical workbook's parsed
+    rows inserted into a scratch copy of the schema by the project's _insert_rows vs. from Arrow tables
+    (INSERT … SELECT), medians of `rounds`, one transaction each."""
+    try:
+        import pyarrow as pa
+
+        from loaders.config import load_config
+        from loaders.ingest import TABLE_COLUMNS, _insert_rows
+        from loaders.reader import read_workbook
+        from loaders.storage import open_database
+        from loaders.validate import validate_workbook
+    except ImportError:
+        return None
+    parsed = validate_workbook(read_workbook(base, "t.xlsx"), units={}, config=load_config())
+    db = open_database(tmp / "arrow_probe.duckdb")
+    times: dict[str, list[float]] = defaultdict(list)
+    sid = 0
+    try:
+        for _ in range(rounds):
+            for how in ("_insert_rows (multi-row VALUES)", "Arrow table, INSERT … SELECT"):
+                sid += 1
+                t = time.perf_counter()
+                with db.transaction() as cur:
+                    for table, cols in TABLE_COLUMNS.items():
+                        rows = parsed.tables.get(table) or []
+                        if not rows:
+                            continue
+                        names = ("submission_id", "excel_row") + cols
+                        if how.startswith("_insert"):
+                            _insert_rows(cur, table, names, [[sid, r["excel_row"], *(r.get(c) for c in cols)]
+                                                             for r in rows])
+                        else:
+                            arrow = pa.table({n: [sid] * len(rows) if n == "submission_id" else
+                                              [r.get(n) for r in rows] for n in names})
+                            cur.register("bench_rows", arrow)
+                            cur.execute(f"INSERT INTO {table} ({', '.join(names)}) "
+                                        f"SELECT {', '.join(names)} FROM bench_rows")
+                            cur.unregister("bench_rows")
+                times[how].append(time.perf_counter() - t)
+    except Exception as exc:  # a probe only: report why it could not run instead of failing the benchmark
+        print(f"arrow probe failed: {exc!r}", flush=True)
+        return None
+    finally:
+        db.close()
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["rows"] = sum(len(parsed.tables.get(t) or []) for t in TABLE_COLUMNS)
+    return out
+
+
+def profile_ingest(db, base: bytes, start: int, n: int = 15, top: int = 18) -> list[tuple[str, int, float, float]]:
+    """cProfile of n further ingests (new units): the functions with the most own time (name, calls, s, share)."""
+    from loaders.ingest import ingest_bytes
+    from loaders.units import load_unit_list_bytes
+
+    codes = [unit_code(i) for i in range(start + 1, start + n + 1)]
+    load_unit_list_bytes(db, unit_list_bytes(codes), "don_vi_2.xlsx")
+    datas = [variant(base, c) for c in codes]
+    prof = cProfile.Profile()
+    prof.enable()
+    for code, data in zip(codes, datas):
+        ingest_bytes(db, data, f"{code}.xlsx", uploader="bench")
+    prof.disable()
+    stats = pstats.Stats(prof)
+    total = sum(v[2] for v in stats.stats.values())  # own time of everything
+    rows = []
+    for (file, line, func), (cc, nc, tt, ct, callers) in stats.stats.items():
+        where = file.replace(str(ROOT) + "/", "").replace(sys.prefix, "venv")
+        where = "…" + where[-45:] if len(where) > 46 else where
+        rows.append((f"{where}:{line}({func})", nc, tt / n, tt / total))
+    rows.sort(key=lambda r: -r[2])
+    return rows[:top]
+
+
+# ---------------------------------------------------------------- part 2: batch through the CLI
+def child_env() -> dict[str, str]:
+    """The environment for child processes: no DASHBOARD_* overrides (db and archive beside --db)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
+
+
+def cli(args: list[str], out: Path | None = None) -> tuple[int, float, str]:
+    """Run `python -m loaders ARGS`; (exit status, wall seconds, stdout)."""
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "loaders", *args], cwd=ROOT, env=child_env(),
+                          capture_output=True, text=True, timeout=3600)
+    return proc.returncode, time.perf_counter() - t, proc.stdout
+
+
+def batch(tmp: Path, base: bytes, files: int) -> dict[str, Any]:
+    """N distinct typical workbooks through the CLI (wall) and through ingest_paths in process."""
+    from loaders.ingest import ingest_paths
+    from loaders.storage import open_database
+    from loaders.units import load_unit_list_bytes
+
+    folder = tmp / "batch"
+    folder.mkdir()
+    codes = [unit_code(5000 + i) for i in range(files)]
+    for code in codes:
+        (folder / f"{code}_2024_Y.xlsx").write_bytes(variant(base, code))
+    units = tmp / "don_vi_batch.xlsx"
+    units.write_bytes(unit_list_bytes(codes + ["U9999"]))
+    out: dict[str, Any] = {"files": files}
+    # fixed cost of one CLI run: interpreter start, imports, opening the database, one workbook
+    one = tmp / "one"
+    one.mkdir()
+    (one / "U9999.xlsx").write_bytes(variant(base, "U9999"))
+    rc, _, _ = cli(["units", str(units), "--db", str(tmp / "one.duckdb")])
+    rc, out["one_file_wall"], _ = cli(["ingest", str(one), "--db", str(tmp / "one.duckdb")])
+    rc_help, out["help_wall"], _ = cli(["--help"])
+    db_path = tmp / "batch_cli.duckdb"
+    rc_units, _, _ = cli(["units", str(units), "--db", str(db_path)])
+    rc, out["cli_wall"], stdout = cli(["ingest", str(folder), "--db", str(db_path), "--json"])
+    try:
+        statuses = [f["status"] for f in json.loads(stdout)["files"]]
+    except (ValueError, KeyError):
+        statuses = []
+    out["cli_rc"], out["cli_accepted"] = rc, statuses.count("accepted")
+    out["cli_rate"] = files / out["cli_wall"]
+    db = open_database(tmp / "batch_inproc.duckdb")
+    load_unit_list_bytes(db, units.read_bytes(), units.name)
+    t = time.perf_counter()
+    results = ingest_paths(db, [folder], uploader="bench")
+    out["inproc_wall"] = time.perf_counter() - t
+    out["inproc_accepted"] = sum(r.status == "accepted" for r in results)
+    out["inproc_rate"] = files / out["inproc_wall"]
+    db.close()
+    return out
+
+
+# ---------------------------------------------------------------- part 3: the 20 MB workbook
+PEAK_CHILD = (
+    "import sys, time; sys.path.insert(0, {root!r}); t = time.perf_counter(); from loaders.cli import main\n"
+    "rc = main({argv!r})\n"
+    "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+    "sys.stderr.write('\\nBENCH %s %d %.3f\\n' % (hwm, rc, time.perf_counter() - t))\n"
+)
+
+
+def ingest_child(path: Path, db_path: Path) -> dict[str, Any]:
+    """Ingest one file through loaders.cli.main in a fresh interpreter; its exit, wall time and peak RSS
+    (VmHWM of the child itself: ru_maxrss would carry the parent's high-water mark across exec)."""
+    import psutil
+
+    code = PEAK_CHILD.format(root=str(ROOT), argv=["ingest", str(path), "--db", str(db_path), "--json"])
+    t = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=child_env(), stdout=so, stderr=se,
+                                text=True)
+        polled = 0
+        ps = psutil.Process(proc.pid)
+        while proc.poll() is None:  # a second view of the peak, should the child die before reporting it
+            with contextlib.suppress(psutil.Error):
+                polled = max(polled, ps.memory_info().rss)
+            time.sleep(0.05)
+        wall = time.perf_counter() - t
+        so.seek(0)
+        se.seek(0)
+        stdout, stderr = so.read(), se.read()
+    line = next((l for l in stderr.splitlines() if l.startswith("BENCH ")), None)
+    res: dict[str, Any] = {"wall": wall, "rc": proc.returncode, "polled_mb": polled / 2**20,
+                           "size": path.stat().st_size}
+    if line:
+        _, hwm, rc, inner = line.split()
+        res.update(peak_mb=int(hwm) / 1024, inner=float(inner))
+    try:
+        f = json.loads(stdout)["files"][0]
+        res.update(status=f["status"], errors=len(f["errors"]), warnings=len(f["warnings"]),
+                   first_error=(f["errors"][0]["message"] if f["errors"] else None))
+    except (ValueError, KeyError, IndexError):
+        res.update(status="(no JSON)", errors=None, warnings=None, first_error=stderr.strip()[-300:])
+    return res
+
+
+def big(tmp: Path) -> dict[str, Any]:
+    """Build the ~20 MB workbook (valid, and an all-invalid twin) and ingest each in a child process."""
+    words = calibrate_big(tmp, BIG_TARGET_BYTES, BIG_ROWS)
+    out: dict[str, Any] = {"rows": BIG_ROWS, "words": words}
+    t = time.perf_counter()
+    valid = big_workbook(tmp / "big_valid.xlsx", BIG_ROWS, words)
+    out["build_seconds"] = time.perf_counter() - t
+    invalid = big_workbook(tmp / "big_invalid.xlsx", BIG_ROWS, words, invalid=True)
+    with zipfile.ZipFile(valid) as z:
+        out["uncompressed"] = sum(i.file_size for i in z.infolist())
+    out["valid"] = ingest_child(valid, tmp / "big_valid.duckdb")
+    out["invalid"] = ingest_child(invalid, tmp / "big_invalid.duckdb")
+    out["baseline"] = ingest_child(tmp / "typical_for_baseline.xlsx", tmp / "baseline.duckdb")
+    return out
+
+
+# ---------------------------------------------------------------- report
+def verdict_ratio(ratio: float) -> str:
+    """Met, or missed by how much, for the 4x target."""
+    if ratio <= TARGET_RATIO:
+        return f"**met**: {ratio:.1f}× ≤ {TARGET_RATIO:.0f}×"
+    return f"**missed** by {ratio / TARGET_RATIO:.1f}×: ingest takes {ratio:.1f}× fastexcel's read (target ≤ {TARGET_RATIO:.0f}×)"
+
+
+def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | None) -> str:
+    """The Markdown report."""
+    med, mins = side["medians"], side["mins"]
+    fx = med["fastexcel read"]
+    hw_end = hardware()
+    L = ["# Ingest benchmark (issue 6, item 1)", "",
+         f"Generated by `benchmarks/ingest_bench.py` on {dt.date.today().isoformat()}. "
+         "Re-run: `.venv/bin/python benchmarks/ingest_bench.py` (about 5 minutes on 2 cores; `--skip-big` "
+         "skips the 20 MB part). Measurement only: no production code was changed for it.", "",
+         "## Hardware", ""]
+    L += [f"- {k}: {v}" for k, v in hw_start.items() if not k.startswith("load")]
+    L += [f"- load average (1/5/15 min) at start: {hw_start[next(k for k in hw_start if k.startswith('load'))]}; "
+          f"at the end: {hw_end[next(k for k in hw_end if k.startswith('load'))]}. "
+          "A load above the 2 cores means other jobs (e.g. a test run) shared the CPU: absolute times are "
+          "inflated; the interleaved ratios are the robust figures."]
+    ratio_med = med["ratio"]
+    L += ["", "## Targets", "",
+          "| target | measured | verdict |", "| --- | --- | --- |",
+          f"| ingest ≤ 4× fastexcel read (typical workbook) | median per-round ratio {med['ratio']:.1f}× "
+          f"(ratio of medians {med['ingest_bytes total'] / fx:.1f}×; of fastest rounds "
+          f"{mins['ingest_bytes total'] / mins['fastexcel read']:.1f}×) | {verdict_ratio(ratio_med)} |"]
+    if bat:
+        rate = bat["cli_rate"]
+        v = (f"**met** ({rate:.1f}/s ≥ 20/s)" if rate >= TARGET_RATE else
+             f"**missed** by {TARGET_RATE / rate:.1f}× ({rate:.1f}/s; needs ≤ 50 ms per workbook, "
+             f"takes {1000 / rate:.0f} ms)")
+        L.append(f"| ≥ 20 typical workbooks/s through `python -m loaders ingest FOLDER` | {rate:.1f}/s wall "
+                 f"({bat['files']} files in {bat['cli_wall']:.1f} s incl. process start); in process "
+                 f"{bat['inproc_rate']:.1f}/s | {v} |")
+    if bg:
+        for key, what in (("valid", "valid"), ("invalid", "every row invalid")):
+            r = bg[key]
+            peak = r.get("peak_mb", r["polled_mb"])
+            v = (f"**met** ({peak:.0f} MB < 1 GB)" if peak < TARGET_RSS_MB else
+                 f"**missed** by {peak / TARGET_RSS_MB:.2f}× ({peak:.0f} MB)")
+            L.append(f"| 20 MB workbook ({what}) ingested or rejected under 1 GB peak RSS | {r['size'] / 1e6:.1f} MB "
+                     f"file, {r['status']}, {r['wall']:.1f} s, peak {peak:.0f} MB | {v} |")
+    L += ["", "## 1. One typical workbook, side by side", "",
+          f"The typical workbook of `reader_bench.py` (six sheets, 40 cells, 480 meetings, 60 trainees, 270 "
+          f"petitions, ~7,000 cells, {side['size'] // 1024} KB). {side['rounds']} interleaved rounds after 3 "
+          "warm-ups; each round reads with fastexcel, reads with python-calamine, then runs the real "
+          "`loaders.ingest.ingest_bytes` for a new unit (unit list loaded first, so units are known) into one "
+          "fresh DuckDB file, with timing wrappers around its steps. Statuses: "
+          + ", ".join(f"{s} {side['statuses'].count(s)}" for s in sorted(set(side["statuses"]))) + ".", "",
+          "| step | median | fastest round | × fastexcel read (median) | share of ingest |",
+          "| --- | ---: | ---: | ---: | ---: |"]
+    total = med["ingest_bytes total"]
+    order = ["fastexcel read", "python-calamine read", "ingest_bytes total", "gate", "read", "validate",
+             "validate: formula scan", "validate: rest (tables, coercion, rules)", "load_units (unit table)",
+             "store+commit", "store: data-row INSERTs", "store: audit row", "store: archive write (fsync)",
+             "store: journal line (fsync)", "store: COMMIT", "store: rest (SQL lookups, submission row, units)",
+             "other (sha256, lookups, result)"]
+    for k in order:
+        if k not in med:
+            continue
+        indent = "&nbsp;&nbsp;&nbsp;&nbsp;" if ":" in k else ("&nbsp;&nbsp;" if k not in order[:3] else "")
+        share = f"{med[k] / total * 100:.0f} %" if k not in order[:3] or k == "ingest_bytes total" else ""
+        L.append(f"| {indent}{k} | {fmt_ms(med[k])} | {fmt_ms(mins[k])} | {med[k] / fx:.2f}× | {share} |")
+    L += ["", "Sub-steps (indented) are medians of their own, so they need not add up exactly to their parent.", "",
+          "### Where the time goes (cProfile, own time per ingest, 15 further ingests)", "",
+          "| function | calls per ingest | own time per ingest | share |", "| --- | ---: | ---: | ---: |"]
+    for name, calls, tt, share in side["profile"]:
+        L.append(f"| `{name}` | {calls / 15:.0f} | {fmt_ms(tt)} | {share * 100:.1f} % |")
+    L.append("")
+    L.append("(cProfile inflates Python-heavy code relative to native calls; use it for ranking, not absolute times.)")
+    arrow = side.get("arrow")
+    if arrow:
+        L += ["", "### Reference point for the store step (not a project code path)", "",
+              f"The typical workbook's {arrow['rows']:.0f} parsed data rows inserted into a scratch database "
+              "with the project's schema, one transaction incl. COMMIT, median of 15:", "",
+              "| how | median |", "| --- | ---: |"]
+        L += [f"| {k} | {fmt_ms(v)} |" for k, v in arrow.items() if k != "rows"]
+    if bat:
+        per_file_cli = (bat["cli_wall"] - bat["one_file_wall"]) / max(bat["files"] - 1, 1)
+        L += ["", "## 2. A folder of typical workbooks", "",
+              f"{bat['files']} distinct typical workbooks (distinct units, known from a unit list loaded first, not "
+              "timed).", "",
+              "| run | wall | workbooks/s | accepted |", "| --- | ---: | ---: | ---: |",
+              f"| `python -m loaders ingest FOLDER --db NEW --json` (subprocess) | {bat['cli_wall']:.2f} s | "
+              f"{bat['cli_rate']:.1f} | {bat['cli_accepted']}/{bat['files']} (exit {bat['cli_rc']}) |",
+              f"| `ingest_paths(db, [FOLDER])` in process | {bat['inproc_wall']:.2f} s | {bat['inproc_rate']:.1f} | "
+              f"{bat['inproc_accepted']}/{bat['files']} |",
+              f"| `python -m loaders ingest ONE_FILE` (fixed cost: start, imports, open/create db, 1 file) | "
+              f"{bat['one_file_wall']:.2f} s | | |",
+              f"| `python -m loaders --help` (interpreter start + CLI import only) | {bat['help_wall']:.2f} s | | |",
+              "", f"Marginal cost per workbook in the CLI run ≈ (batch − one-file run) / (N − 1) = "
+              f"{per_file_cli * 1000:.0f} ms; at 20/s the budget is 50 ms per workbook including its share of "
+              "process start."]
+    if bg:
+        L += ["", "## 3. A 20 MB workbook", "",
+              f"A full-year report built with xlsxwriter (constant memory): the normal sheets plus `Sinh hoạt` with "
+              f"{bg['rows']:,} meetings × 7 columns (a {bg['words']}-word random topic each, so it does not compress "
+              f"away) — {(bg['rows'] + 2) * 7:,} cells in that sheet (gate bound 2,000,000), "
+              f"{bg['valid']['size']:,} bytes on disk (limit 20,971,520), {bg['uncompressed'] / 1e6:.0f} MB "
+              f"uncompressed. Each ingested by `loaders.cli.main(['ingest', FILE, '--db', NEW, '--json'])` in a "
+              "fresh interpreter; peak = the child's VmHWM at its end (psutil polling every 50 ms agrees "
+              "within its sampling).", "",
+              "| file | status | errors | wall | peak RSS | polled RSS max |",
+              "| --- | --- | ---: | ---: | ---: | ---: |"]
+        for key, what in (("baseline", "typical workbook (for comparison)"), ("valid", "20 MB, valid"),
+                          ("invalid", "20 MB, every meeting row invalid")):
+            r = bg[key]
+            peak = f"{r['peak_mb']:.0f} MB" if "peak_mb" in r else "n/a"
+            L.append(f"| {what} | {r['status']} (exit {r['rc']}) | {r['errors']} | {r['wall']:.1f} s | {peak} | "
+                     f"{r['polled_mb']:.0f} MB |")
+        fe = bg["valid"].get("first_error")
+        if fe:
+            L.append(f"\nFirst error of the valid file: {fe}")
+    L += ["", "## What to optimise next", ""]
+    L += advice(side, bat, bg)
+    return "\n".join(L) + "\n"
+
+
+def advice(side: dict, bat: dict | None, bg: dict | None) -> list[str]:
+    """Plain statements computed from the measurements: the biggest costs first."""
+    med = side["medians"]
+    total = med["ingest_bytes total"]
+    parts = {k: med[k] for k in ("gate", "read", "validate", "load_units (unit table)", "store+commit",
+                                 "other (sha256, lookups, result)") if k in med}
+    out = []
+    for k, v in sorted(parts.items(), key=lambda kv: -kv[1]):
+        out.append(f"- {k}: {fmt_ms(v)} per typical workbook, {v / total * 100:.0f} % of the ingest, "
+                   f"{v / med['fastexcel read']:.1f}× a whole fastexcel read.")
+    arrow = side.get("arrow")
+    if arrow:
+        mine, fast = arrow["_insert_rows (multi-row VALUES)"], arrow["Arrow table, INSERT … SELECT"]
+        out.append(f"- Data-row INSERTs: the same rows go in {mine / fast:.1f}× faster from Arrow tables "
+                   f"({fmt_ms(fast)} vs {fmt_ms(mine)}): parameter binding of multi-row VALUES dominates the store.")
+    budget = TARGET_RATIO * med["fastexcel read"]
+    out.append(f"- The 4× budget is {fmt_ms(budget)} per typical workbook on this machine; the ingest is "
+               f"{fmt_ms(total)}, so {fmt_ms(max(total - budget, 0))} must go.")
+    fs = sum(med.get(k, 0) for k in ("store: archive write (fsync)", "store: journal line (fsync)", "store: COMMIT"))
+    out.append(f"- Durability (archive fsync + journal fsync + COMMIT) is {fmt_ms(fs)} of it: a floor set by "
+               "the disk, not by Python.")
+    if bat:
+        start = bat["one_file_wall"]
+        out.append(f"- The CLI batch pays {start:.2f} s once (interpreter, imports, database) plus the per-file "
+                   f"cost; for 20/s the per-file cost must fall to ≤ 50 ms.")
+    if bg:
+        for key in ("valid", "invalid"):
+            r = bg[key]
+            out.append(f"- 20 MB {key}: {r['wall']:.0f} s and {r.get('peak_mb', r['polled_mb']):.0f} MB peak.")
+    return out
+
+
+def run(rounds: int, files: int, do_big: bool, out: Path) -> str:
+    """Run every measurement and return (and write) the Markdown report."""
+    hw_start = hardware()
+    print("hardware:", hw_start, flush=True)
+    with tempfile.TemporaryDirectory(prefix="ingest_bench_") as tmpdir:
+        tmp = Path(tmpdir)
+        typical = typical_workbook(tmp / "typical_for_baseline.xlsx")
+        base = typical.read_bytes()
+        side = side_by_side(tmp, base, rounds)
+        m = side["medians"]
+        print(f"side by side: fastexcel {fmt_ms(m['fastexcel read'])}, ingest {fmt_ms(m['ingest_bytes total'])}, "
+              f"ratio {m['ratio']:.1f}x", flush=True)
+        bat = batch(tmp, base, files) if files else None
+        if bat:
+            print(f"batch: CLI {bat['cli_rate']:.1f}/s, in process {bat['inproc_rate']:.1f}/s", flush=True)
+        bg = None
+        if do_big:
+            # baseline child reads the typical workbook as a unit of its own (new unit: a warning, accepted)
+            bg = big(tmp)
+            print(f"big: valid {bg['valid']}, invalid {bg['invalid']}", flush=True)
+    text = render(hw_start, side, bat, bg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rounds", type=int, default=40, help="interleaved rounds for the side-by-side timing")
+    p.add_argument("--files", type=int, default=200, help="workbooks in the folder run (0: skip)")
+    p.add_argument("--skip-big", action="store_true", help="skip the 20 MB workbook")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = p.parse_args(argv)
+    run(args.rounds, args.files, not args.skip_big, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
