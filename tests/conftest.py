@@ -40,10 +40,9 @@ _figures: list[str] = []
 
 
 def pytest_runtest_logreport(report):
-    """Keep the figure lines a test printed (from its captured stdout)."""
-    if report.when != "call":
-        return
-    for line in (report.capstdout or "").splitlines():
+    """Keep the figure lines a test printed (its own phase's captured stdout: set-up, call or tear-down)."""
+    own = "".join(text for name, text in report.sections if name == f"Captured stdout {report.when}")
+    for line in own.splitlines():
         if line.lstrip().startswith(_FIGURE_TAGS):
             _figures.append(line.rstrip())
 
