@@ -291,3 +291,11 @@ UNIT_LIST = Sheet(
 
 HEADER_SEARCH_ROWS = 15
 EXAMPLE_PREFIX = "ví dụ"
+
+# Plausibility checks between a `Chỉ tiêu` figure and a `Thông tin` total: a warning, never a rejection
+# (DHIS2-style validation rules). The people reached cannot outnumber the staff, nor the members who
+# wrote a reflection the members; a breach usually means a typing slip or a wrong total.
+ELEMENT_CEILINGS: tuple[tuple[str, str], ...] = (
+    ("NGUOI_QUAN_TRIET", "staff_total"),
+    ("DV_THU_HOACH", "member_total"),
+)

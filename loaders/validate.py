@@ -16,12 +16,13 @@ from loaders.normalize import Matcher, keys
 from loaders.reader import RawWorkbook
 from loaders.schema import (
     CELLS, ELEMENTS, EXAMPLE_PREFIX, HEADER_SEARCH_ROWS, INFO, MEETINGS, PETITIONS, SHEETS, TRAINEES,
-    Column, Sheet, enum_label,
+    ELEMENT_CEILINGS, Column, Sheet, enum_label,
 )
 from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 
 # Messages (Vietnamese, shown to users); tests assert them exactly.
 MSG_UNKNOWN_SHEET = "Sheet không có trong mẫu báo cáo, bị bỏ qua"
+MSG_CEILING = "{code} lớn hơn {label} ở sheet Thông tin ({total}); hãy kiểm tra lại số liệu"
 MSG_DUPLICATE_SHEET = "Có nhiều sheet cùng là sheet '{name}'; hãy giữ lại một"
 MSG_MISSING_SHEET = "Thiếu sheet bắt buộc '{name}'"
 MSG_MISSING_COLUMN = "Thiếu cột bắt buộc (không tìm thấy trong {n} dòng đầu của sheet)"
@@ -557,6 +558,7 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
         elif sheet is PETITIONS:
             _finish_petitions(rows, issues, info, config)
         apply_rules(sheet, rows, issues, tables)
+    _check_ceilings(tables.get("elements") or [], info, issues)
     unit = _reconcile_unit(info, label_rows, units, config, issues) if "info" in found else None
     cells = tables.get("cells")
     if unit and unit["kind"] == "CBCS" and cells is not None and len(cells) != 1:
@@ -566,6 +568,19 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
     clean = {k: [_public(r) for r in (rows or [])] for k, rows in tables.items()}
     info = {k: v for k, v in info.items() if not k.startswith("_")}
     return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit, info_rows=label_rows)
+
+
+def _check_ceilings(rows: list[dict[str, Any]], info: dict[str, Any], issues: list[Issue]) -> None:
+    """Warn where a figure exceeds the Thông tin total it is bounded by (schema.ELEMENT_CEILINGS)."""
+    by_code = {r["code"]: r for r in rows if r.get("known") and r.get("value") is not None}
+    for code, total_key in ELEMENT_CEILINGS:
+        row, total = by_code.get(code), info.get(total_key)
+        if row is None or total is None or row["value"] <= total:
+            continue
+        label = INFO.column(total_key).header
+        issues.append(_issue(ELEMENTS.name, row["excel_row"], ELEMENTS.column("raw_value").header,
+                             row["_raw"].get("raw_value"),
+                             MSG_CEILING.format(code=code, label=label, total=f"{int(total):,}".replace(",", ".")), "warning"))
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

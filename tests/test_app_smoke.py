@@ -50,7 +50,7 @@ def unit_list_bytes(rows=UNITS) -> bytes:
 
 def elements(qcdc: str = "Có", dialogues: int = 2, docs: int = 5) -> dict:
     """`Chỉ tiêu` values of a plausible quarterly report."""
-    return {"QUAN_TRIET_NQ": "Có", "NGUOI_QUAN_TRIET": 100, "DV_THU_HOACH": 25, "QCDC": qcdc,
+    return {"QUAN_TRIET_NQ": "Có", "NGUOI_QUAN_TRIET": 100, "DV_THU_HOACH": 18, "QCDC": qcdc,
             "QD_TIEP_DAN": "Có", "KH_TU_TUONG": "Có", "HN_NLD": 1, "DOI_THOAI": dialogues, "GOP_Y_XD_DANG": 1,
             "VAN_BAN_CHI_DAO": docs, "HN_TUYEN_TRUYEN": 3, "NGUOI_THAM_DU": 250, "TIEP_DAN": 4,
             "GIAM_SAT": 2, "PHAN_BIEN": 3, "AN_SINH": "12,5", "CTV_DLXH": 3}

@@ -464,3 +464,19 @@ def test_reader_keeps_leading_empty_rows_so_rows_are_excel_rows(tmp_path):
     wb.save(tmp_path / "r.xlsx")
     grid = read_workbook((tmp_path / "r.xlsx").read_bytes(), "r.xlsx").sheets["Sheet"]
     assert grid[3][2] == "x" and len(grid) == 4
+
+
+def test_figure_above_its_thong_tin_total_warns_but_is_accepted(tmp_path, db):
+    """People reached (130) above the staff total (120) is a plausibility warning on that row, not an error;
+    equal totals and the members' reflections within the member total give nothing."""
+    from loaders.ingest import ingest_bytes
+    from tests.builders import info_values, write_workbook
+
+    path = write_workbook(tmp_path / "DB01_2024_Q1.xlsx", info=info_values(member_total=30, staff_total=120),
+                          elements={"NGUOI_QUAN_TRIET": 130, "DV_THU_HOACH": 30})
+    result = ingest_bytes(db, path.read_bytes(), path.name)
+    assert result.status == "accepted" and result.errors == []
+    ceiling = [w for w in result.warnings if "ở sheet Thông tin" in w.message]
+    assert [(w.sheet, w.row, w.column, w.value, w.message) for w in ceiling] == [
+        ("Chỉ tiêu", 3, "Giá trị", 130,
+         "NGUOI_QUAN_TRIET lớn hơn Tổng số cán bộ, người lao động ở sheet Thông tin (120); hãy kiểm tra lại số liệu")]
