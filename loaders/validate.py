@@ -525,9 +525,45 @@ def match_sheets(raw: RawWorkbook, sheets: tuple[Sheet, ...], issues: list[Issue
     return found
 
 
+MAX_LISTED_ISSUES = 1000
+MSG_MORE_ERRORS = "Còn {n} lỗi khác không liệt kê; hãy sửa các lỗi trên rồi tải lên lại để xem tiếp"
+MSG_MORE_WARNINGS = "Còn {n} cảnh báo khác không liệt kê"
+
+
+class IssueList(list):
+    """The issues of one file, listing at most MAX_LISTED_ISSUES: a workbook wrong in every cell would
+    otherwise hold millions of issues (gigabytes) that nobody reads. Issues past the cap are counted by
+    severity; `close()` appends one summary line per severity, so a dropped error still rejects the file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = {"error": 0, "warning": 0}
+
+    def append(self, issue: Issue) -> None:  # noqa: D401 - list protocol
+        """Keep the issue while under the cap, else count it."""
+        if len(self) < MAX_LISTED_ISSUES:
+            super().append(issue)
+        else:
+            self.dropped[issue.severity] = self.dropped.get(issue.severity, 0) + 1
+
+    def extend(self, issues) -> None:  # noqa: D401 - list protocol
+        """Append each issue under the same cap."""
+        for issue in issues:
+            self.append(issue)
+
+    def close(self) -> None:
+        """Add the summary lines for what was counted but not listed."""
+        if self.dropped.get("error"):
+            super().append(Issue(None, None, None, self.dropped["error"],
+                                 MSG_MORE_ERRORS.format(n=self.dropped["error"]), "error"))
+        if self.dropped.get("warning"):
+            super().append(Issue(None, None, None, self.dropped["warning"],
+                                 MSG_MORE_WARNINGS.format(n=self.dropped["warning"]), "warning"))
+
+
 def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> ParsedWorkbook:
     """Apply every rule of template-v1.md to a read workbook and collect every issue (lazy validation)."""
-    issues: list[Issue] = []
+    issues = IssueList()
     found = match_sheets(raw, SHEETS, issues)
     formulas = _uncached_formulas(raw)
     info: dict[str, Any] = {c.key: None for c in INFO.columns}
@@ -565,6 +601,7 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
         issues.append(_issue(CELLS.name, None, None, len(cells), MSG_CBCS_ONE_CELL.format(n=len(cells))))
     order = {s.name: i for i, s in enumerate(SHEETS)}
     issues.sort(key=lambda i: (order.get(i.sheet or "", len(order)), i.row or 0))
+    issues.close()
     clean = {k: [_public(r) for r in (rows or [])] for k, rows in tables.items()}
     info = {k: v for k, v in info.items() if not k.startswith("_")}
     return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit, info_rows=label_rows)

@@ -480,3 +480,25 @@ def test_figure_above_its_thong_tin_total_warns_but_is_accepted(tmp_path, db):
     assert [(w.sheet, w.row, w.column, w.value, w.message) for w in ceiling] == [
         ("Chỉ tiêu", 3, "Giá trị", 130,
          "NGUOI_QUAN_TRIET lớn hơn Tổng số cán bộ, người lao động ở sheet Thông tin (120); hãy kiểm tra lại số liệu")]
+
+
+def test_issues_past_the_cap_are_counted_and_still_reject(tmp_path, db):
+    """1,200 meetings each with attendance above required: 1,000 issues are listed, the other 200 are one
+    summary error, and the file is rejected (bounded memory for a workbook wrong in every row)."""
+    import datetime as dt
+
+    from loaders.ingest import ingest_bytes
+    from loaders.validate import MAX_LISTED_ISSUES
+    from tests.builders import info_values, write_workbook
+
+    meetings = [{"cell_code": "DB01-CB1", "meeting_date": dt.date(2024, 1, 1) + dt.timedelta(days=i % 90),
+                 "kind": "Định kỳ", "required": 10, "attended": 11} for i in range(1200)]
+    path = write_workbook(tmp_path / "DB01_2024_Q1.xlsx", info=info_values(), meetings=meetings)
+    result = ingest_bytes(db, path.read_bytes(), path.name)
+    assert result.status == "rejected"
+    listed = [e for e in result.errors if e.sheet == "Sinh hoạt"]
+    assert len(listed) == MAX_LISTED_ISSUES == 1000
+    summary = result.errors[-1]
+    assert (summary.sheet, summary.row, summary.value) == (None, None, 200)
+    assert summary.message == "Còn 200 lỗi khác không liệt kê; hãy sửa các lỗi trên rồi tải lên lại để xem tiếp"
+    assert db.query_value("SELECT count(*) FROM submissions") == 0
