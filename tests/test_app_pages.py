@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from loaders.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
-from tests.builders import sign_in
-from tests.test_app_smoke import APP, build_org, cells_for, elements, open_page, texts, workbook_bytes
+from tests.test_app_smoke import (build_org, cells_for, elements, open_page, signed_in_app, texts,
+                                  workbook_bytes)
 from ui import state as K
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,10 +43,7 @@ def org_db(org_template, tmp_path) -> Path:
 @pytest.fixture
 def app(org_db, monkeypatch):
     """AppTest of app.py on the test's own database, year 2024 in the link."""
-    monkeypatch.setenv("DASHBOARD_DB", str(org_db))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["year"] = "2024"
-    return sign_in(at, org_db)
+    return signed_in_app(org_db, monkeypatch)
 
 
 def cards(at: AppTest) -> dict[str, str]:

@@ -139,13 +139,18 @@ def org_db(tmp_path_factory) -> Path:
     return path
 
 
+def signed_in_app(db_path, monkeypatch):
+    """A fresh AppTest of app.py on this database, year 2024 in the link, signed in as the demo admin."""
+    monkeypatch.setenv("DASHBOARD_DB", str(db_path))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["year"] = "2024"
+    return sign_in(at, db_path)
+
+
 @pytest.fixture
 def app(org_db, monkeypatch):
     """A fresh AppTest of app.py pointed at the organisation's database."""
-    monkeypatch.setenv("DASHBOARD_DB", str(org_db))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["year"] = "2024"
-    return sign_in(at, org_db)
+    return signed_in_app(org_db, monkeypatch)
 
 
 def texts(at: AppTest) -> str:
