@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import socket
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -246,6 +247,8 @@ def cli_origin() -> str:
 
 def current_origin() -> str:
     """web@… inside a Streamlit script run, else cli@host."""
+    if "streamlit" not in sys.modules:  # not imported: no script run; don't pay its import on every CLI run
+        return cli_origin()
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
