@@ -211,32 +211,39 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
     return style(fig, title, big=big, height=height or 400)
 
 
+def _category_heatmap(trace: dict, categories: dict[str, tuple[str, str]], title: str, *, big: bool,
+                      rows: int, row_px: int) -> go.Figure:
+    """A heatmap whose z holds category indexes in the order of `categories` ({code: (colour, legend
+    label)}): one solid colour per category, a legend entry each, categorical axes with the columns on top."""
+    n = len(categories)
+    scale = []
+    for i, (colour, _) in enumerate(categories.values()):
+        scale += [[i / n, colour], [(i + 1) / n, colour]]
+    fig = go.Figure(go.Heatmap(**trace, colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2))
+    for colour, label in categories.values():  # a legend for the category colours
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label,
+                                 marker={"size": 14, "color": colour, "symbol": "square"}))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(side="top", type="category")
+    fig = style(fig, title, big=big, height=190 + row_px * max(rows, 1))
+    fig.update_layout(margin_t=fig.layout.margin.t + 30)
+    return fig
+
+
 def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
     """Units (rows) × indicators (columns) coloured by status code; the cell text shows the value."""
     codes = list(STATUS_ORDER)
     z = matrix.apply(lambda col: col.map(lambda s: codes.index(s) if s in codes else None))
-    n = len(codes)
-    scale = []
-    for i, s in enumerate(codes):
-        scale += [[i / n, COLORS[s]], [(i + 1) / n, COLORS[s]]]
     hover = matrix.apply(lambda col: col.map(lambda s: STATUS.get(s, ("—", ""))[0]))
     # values fit in the cells only when there are few columns; otherwise a status symbol (not colour alone)
     marks = text if matrix.shape[1] <= 12 else matrix.apply(lambda col: col.map(lambda s: STATUS.get(s, ("", ""))[1]))
-    fig = go.Figure(go.Heatmap(
+    trace = dict(
         z=z.to_numpy(dtype=float), x=list(matrix.columns), y=list(matrix.index), text=marks.to_numpy(),
         texttemplate="%{text}", textfont={"size": 16 if big else 12}, hovertext=text.to_numpy(),
-        customdata=hover.to_numpy(), colorscale=scale, zmin=-0.5, zmax=n - 0.5,
-        showscale=False, xgap=2, ygap=2,
-        hovertemplate="%{y}<br>%{x}: %{hovertext}<br>%{customdata}<extra></extra>",
-    ))
-    for s in codes:  # a legend for the status colours
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=fmt_status(s),
-                                 marker={"size": 14, "color": COLORS[s], "symbol": "square"}))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(side="top", type="category")
-    fig = style(fig, title, big=big, height=190 + 36 * max(len(matrix), 1))
-    fig.update_layout(margin_t=fig.layout.margin.t + 30)
-    return fig
+        customdata=hover.to_numpy(), hovertemplate="%{y}<br>%{x}: %{hovertext}<br>%{customdata}<extra></extra>",
+    )
+    categories = {s: (COLORS[s], fmt_status(s)) for s in codes}
+    return _category_heatmap(trace, categories, title, big=big, rows=len(matrix), row_px=36)
 
 
 def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
@@ -249,21 +256,10 @@ def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -
     z = wide.apply(lambda col: col.map(lambda s: order.index(s) if s in order else None)).to_numpy(dtype=float)
     marks = wide.apply(lambda col: col.map(lambda s: COMPLETENESS_TEXT.get(s, ""))).to_numpy()
     hover = wide.apply(lambda col: col.map(lambda s: COMPLETENESS_LABELS.get(s, ""))).to_numpy()
-    n = len(order)
-    scale = []
-    for i, s in enumerate(order):
-        scale += [[i / n, COMPLETENESS_COLORS[s]], [(i + 1) / n, COMPLETENESS_COLORS[s]]]
-    fig = go.Figure(go.Heatmap(
+    trace = dict(
         z=z, x=[PERIOD_LABELS[p] for p in wide.columns], y=list(wide.index), text=marks, texttemplate="%{text}",
-        textfont={"size": 16 if big else 13}, customdata=hover, colorscale=scale, zmin=-0.5, zmax=n - 0.5,
-        showscale=False, xgap=2, ygap=2,
+        textfont={"size": 16 if big else 13}, customdata=hover,
         hovertemplate="%{y} — %{x}: %{customdata}<extra></extra>",
-    ))
-    for s in order:  # a legend for the categories
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=COMPLETENESS_LABELS[s],
-                                 marker={"size": 14, "color": COMPLETENESS_COLORS[s], "symbol": "square"}))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(side="top", type="category")
-    fig = style(fig, title, big=big, height=190 + 32 * max(len(wide), 1))
-    fig.update_layout(margin_t=fig.layout.margin.t + 30)
-    return fig
+    )
+    categories = {s: (COMPLETENESS_COLORS[s], COMPLETENESS_LABELS[s]) for s in order}
+    return _category_heatmap(trace, categories, title, big=big, rows=len(wide), row_px=32)
