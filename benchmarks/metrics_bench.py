@@ -5,10 +5,12 @@
     .venv/bin/python benchmarks/metrics_bench.py --db /tmp/x.duckdb --runs 7 --rebuild --no-write
 
 The database (default /tmp/metrics_bench_<units>.duckdb) uses the schema of loaders/storage.py and is
-filled with set-based SQL (no workbooks, no loader): a unit list with intermediate committees, five years
-(2021–2025) of quarterly and annual submissions (5 % missing, 3 % resubmitted: a replaced version kept),
-17 data elements per submission, the cells of every submission (ratings in annual reports), a regular
-meeting per cell per month and a thematic one per quarter, petitions and trainees. Pseudo-random values
+filled with set-based SQL (no workbooks, no loader): a unit list with intermediate committees (half the
+grassroots units Đảng bộ cơ sở with 3–19 cells, half Chi bộ cơ sở: ~6 cells per unit, 300 000 at 50 000
+units), five years (2021–2025) of quarterly and annual submissions (5 % missing, 3 % resubmitted: a replaced
+version kept), 17 data elements per submission, the cells of every submission (ratings in annual reports),
+a regular meeting per cell per month (97 %) and a thematic one in a quarter (25 %) — ~18 million meeting
+rows at 50 000 units —, ~1 million petitions and ~100 000 trainees. Pseudo-random values
 come from hash() of the row keys, so the data is identical on every run and thread count. An existing
 file built for the same unit count is reused unless --rebuild.
 
@@ -71,7 +73,7 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
         FROM range(1, {n_tt} + 1) t(i);
         INSERT INTO units
         SELECT 'U' || lpad(i::VARCHAR, 6, '0'), 'Đơn vị ' || i,
-               CASE WHEN i % 5 < 2 THEN 'DBCS' ELSE 'CBCS' END,
+               CASE WHEN i % 2 = 0 THEN 'DBCS' ELSE 'CBCS' END,
                CASE WHEN i % 10 < 3 THEN 'TT' || lpad((1 + i % {n_tt})::VARCHAR, 5, '0') ELSE '{root}' END,
                CASE WHEN i % 50 = 0 THEN 2024 END, 'unit_list', TIMESTAMP '2021-01-01'
         FROM range(1, {n_units} + 1) t(i);
@@ -80,9 +82,9 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
                CASE WHEN u.kind = 'CBCS' THEN u.code ELSE u.code || '-' || lpad(j::VARCHAR, 2, '0') END AS cell_code,
                CASE WHEN u.kind = 'CBCS' THEN 'CBCS' ELSE 'CBTT' END AS cell_kind,
                5 + {rnd("u.code", "j", "'m'")} % 20 AS members
-        FROM units u, range(1, 9) r(j)
+        FROM units u, range(1, 20) r(j)
         WHERE u.kind IN ('DBCS', 'CBCS')
-          AND j <= CASE WHEN u.kind = 'CBCS' THEN 1 ELSE 3 + {rnd("u.code", "'nc'")} % 6 END;
+          AND j <= CASE WHEN u.kind = 'CBCS' THEN 1 ELSE 3 + {rnd("u.code", "'nc'")} % 17 END;
     """)
     # Every expected (unit, year, period) minus ~5 %; ~3 % resubmitted (version 1 replaced by version 2).
     step("submissions", f"""
@@ -136,7 +138,7 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
         FROM sub s JOIN ucell c ON c.unit_code = s.unit_code,
              LATERAL (SELECT {rnd("c.cell_code", "s.year", "'rt'")} % 100 AS r);
     """)
-    # A regular meeting per cell per month (97 %) and a thematic one per quarter (90 %), in the quarter's report.
+    # A regular meeting per cell per month (97 %) and a thematic one in a quarter (25 %), in the quarter's report.
     step("meetings", f"""
         INSERT INTO meetings
         SELECT s.id, 3 + row_number() OVER (PARTITION BY s.id ORDER BY c.cell_code, d, k), c.cell_code, d, k,
@@ -147,7 +149,7 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
              LATERAL (SELECT (DATE_TRUNC('quarter', s.pend) + INTERVAL (least(mm.mi, 2)) MONTH
                               + INTERVAL ({rnd("c.cell_code", "s.pend", "mm.mi")} % 27) DAY)::DATE AS d)
         WHERE s.period <> 'Y'
-          AND {rnd("c.cell_code", "s.pend", "mm.mi", "'x'")} % 100 < CASE WHEN mm.k = 'DINH_KY' THEN 97 ELSE 90 END;
+          AND {rnd("c.cell_code", "s.pend", "mm.mi", "'x'")} % 100 < CASE WHEN mm.k = 'DINH_KY' THEN 97 ELSE 25 END;
     """)
     step("petitions", f"""
         INSERT INTO petitions
@@ -169,8 +171,8 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
                CASE WHEN {rnd("s.unit_code", "s.year", "k", "'l'")} % 10 < 3 THEN 'CAO_CAP'
                     WHEN {rnd("s.unit_code", "s.year", "k", "'l'")} % 10 < 8 THEN 'TRUNG_CAP' ELSE 'SO_CAP' END,
                s.year, 'TAP_TRUNG', 'Học viện Chính trị'
-        FROM sub s, range(0, 2) r(k)
-        WHERE s.period = 'Y' AND {rnd("s.unit_code", "s.year", "k", "'p'")} % 100 < 8;
+        FROM sub s, range(0, 4) r(k)
+        WHERE s.period = 'Y' AND {rnd("s.unit_code", "s.year", "k", "'p'")} % 1000 < 105;
     """)
     con.execute("DROP TABLE psub; DROP TABLE sub; DROP TABLE ucell")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('bench_units', ?)", [str(n_units)])
@@ -179,8 +181,14 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
 
 def counts(db) -> dict[str, int]:
     """Row counts of the tables that matter."""
-    return {t: int(db.query_value(f"SELECT count(*) FROM {t}"))
-            for t in ("units", "submissions", "elements", "cells", "meetings", "petitions", "trainees")}
+    out = {t: int(db.query_value(f"SELECT count(*) FROM {t}"))
+           for t in ("units", "submissions", "elements", "cells", "meetings", "petitions", "trainees")}
+    out["grassroots units"] = int(db.query_value("SELECT count(*) FROM units WHERE kind IN ('DBCS', 'CBCS')"))
+    out["distinct cells"] = int(db.query_value(
+        "SELECT count(*) FROM (SELECT DISTINCT s.unit_code, c.cell_code FROM cells c "
+        "JOIN submissions s ON s.id = c.submission_id)"))
+    out["current submissions"] = int(db.query_value("SELECT count(*) FROM submissions WHERE status = 'current'"))
+    return out
 
 
 def hardware() -> dict[str, str]:
@@ -313,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
              "| call | first run (s) | median of next " f"{args.runs} (s) | min (s) | max (s) |",
              "| --- | ---: | ---: | ---: | ---: |"]
     lines += [f"| {label} | {first:.3f} | {med:.3f} | {lo:.3f} | {hi:.3f} |" for label, first, med, lo, hi in results]
-    lines += ["", "Data: " + ", ".join(f"{k} {v:,}".replace(",", " ") for k, v in rows.items())
+    lines += ["", "Data (rows): " + ", ".join(f"{k} {v:,}".replace(",", " ") for k, v in rows.items())
               + f"; years {YEARS[0]}–{YEARS[-1]}, as-of {AS_OF}.",
               ("Build (set-based SQL, one transaction): "
                + (f"{build_s:.1f} s (" + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()) + ")"
