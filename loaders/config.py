@@ -19,6 +19,7 @@ class Config:
     root_code: str
     root_name: str
     db_path: Path
+    db_url: str | None  # [database] url = "postgresql://…": the PostgreSQL backend instead of db_path
     archive_dir: Path
     deadline_days: int
     petition_deadline_days: int
@@ -47,6 +48,7 @@ def load_config(path: str | None = None) -> Config:
         root_code=raw["root"]["code"],
         root_name=raw["root"]["name"],
         db_path=_path(raw.get("database", {}).get("path", "data/dashboard.duckdb")),
+        db_url=raw.get("database", {}).get("url") or None,
         archive_dir=_path(raw.get("archive", {}).get("dir", "data/archive")),
         deadline_days=int(rep.get("deadline_days", 15)),
         petition_deadline_days=int(rep.get("petition_deadline_days", 30)),
@@ -58,10 +60,11 @@ def load_config(path: str | None = None) -> Config:
     )
 
 
-def resolve_db_path(cli_path: str | None = None) -> Path:
-    """--db PATH, else $DASHBOARD_DB, else the configured default (interfaces.md)."""
-    if cli_path:
-        return Path(cli_path)
-    if os.environ.get(DB_ENV):
-        return Path(os.environ[DB_ENV])
-    return load_config().db_path
+def resolve_db_path(cli_path: str | None = None) -> Path | str:
+    """--db PATH, else $DASHBOARD_DB, else the configured default (interfaces.md). A `postgresql://…`
+    URL in any of the three selects the PostgreSQL backend and is returned as the string it is."""
+    chosen = cli_path or os.environ.get(DB_ENV)
+    if chosen:
+        return chosen if chosen.startswith(("postgresql://", "postgres://")) else Path(chosen)
+    cfg = load_config()
+    return cfg.db_url or cfg.db_path

@@ -20,7 +20,7 @@ from loaders.config import load_config
 from loaders.errors import DashboardError, Issue
 from loaders.reader import read_workbook
 from loaders.schema import CELLS, INFO, MEETINGS
-from loaders.storage import Database
+from loaders.storage import Database, next_id
 from loaders.validate import ParsedWorkbook, validate_workbook
 
 MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
@@ -177,7 +177,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         version = cur.execute(
             "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit_code = ? AND year = ? AND period = ?",
             [unit["code"], info["year"], info["period"]]).fetchone()[0]
-        new_id = cur.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
+        new_id = next_id(cur, "submissions")
         if unit["is_new"]:
             cur.execute(
                 "INSERT INTO units VALUES (?, ?, ?, ?, NULL, 'workbook', ?) ON CONFLICT (code) DO NOTHING",

@@ -242,10 +242,6 @@ def _copy_from_old(db: Database, old_path: Path, result: RebuildResult) -> None:
                 cur.execute(f"INSERT INTO {table} SELECT * FROM old_rows")
                 cur.unregister("old_rows")
                 setattr(result, counter, len(df))
-            top = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM audit_log").fetchone()[0]
-            # the log goes on numbering after the copied rows
-            cur.execute("DROP SEQUENCE audit_id_seq")
-            cur.execute(f"CREATE SEQUENCE audit_id_seq START {int(top)}")
             for key, value in con.execute("SELECT key, value FROM meta WHERE key <> 'schema_version'").fetchall():
                 cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         cols = ", ".join(SUBMISSION_KEY)

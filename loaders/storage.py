@@ -1,14 +1,21 @@
-"""All database access: the DuckDB schema, its forward migrations, one owner connection per file.
+"""All database access: the schema, its forward migrations, one owner connection per database.
 
-One process owns a database file: a cached connection per path, a cursor per thread for reads, one
-write lock and one transaction per stored file, so a file is stored whole or not at all. A later
-backend (PostgreSQL) replaces this module's Database, not its callers.
+Two backends behind one class, chosen by the database target (docs/decisions.md, "PostgreSQL backend"):
+- a DuckDB file (the default): one process owns it; a cursor per thread for reads, one write lock and
+  one transaction per stored file, so a file is stored whole or not at all;
+- a PostgreSQL server (`postgresql://…`): DuckDB's postgres extension attaches it as catalog `pg` and
+  every query, in the same DuckDB SQL, runs over it; several processes share it, and a PostgreSQL
+  advisory lock (held on a psycopg connection) serialises their write transactions.
+Callers never see which one they have.
 
 Times (`received_at`, `changed_at`) are naive local times in the configured timezone (dashboard.toml);
 timeliness compares their date with the deadline day.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,31 +178,73 @@ MIGRATIONS: dict[int, list[str]] = {
 
 DATA_TABLES = ("elements", "cells", "meetings", "trainees", "petitions")
 
+PG_SCHEMES = ("postgresql://", "postgres://")
+PG_CATALOG = "pg"
+# any fixed 64-bit key: the one PostgreSQL advisory lock every writing process takes (psql: pg_locks)
+PG_WRITE_LOCK_KEY = 0x44414E475559  # "DANGUY"
+
+
+def is_postgres(target: str | Path | None) -> bool:
+    """True when a database target names a PostgreSQL server rather than a DuckDB file."""
+    return isinstance(target, str) and target.startswith(PG_SCHEMES)
+
+
+def display_target(target: str | Path) -> str:
+    """The target as shown to people: a file path, or a PostgreSQL URL without its password."""
+    text = str(target)
+    if is_postgres(text) and "@" in text:
+        scheme, rest = text.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        return f"{scheme}://{cred.split(':', 1)[0]}@{host}"
+    return text
+
 
 class Database:
-    """One open DuckDB file: thread-local cursors for reads, a lock and a transaction for writes."""
+    """One open database (DuckDB file or PostgreSQL): thread-local cursors for reads, a lock and a
+    transaction for writes."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, target: str | Path):
+        self.backend = "postgres" if is_postgres(target) else "duckdb"
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self._version = 0  # bumped on every commit; caches key on it
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            raise DashboardError(_open_message(self.path, exc)) from None
-        except duckdb.Error as exc:
-            raise DashboardError(f"Không mở được cơ sở dữ liệu {self.path}: {exc}") from None
+        self._pg_lock_con = None
+        if self.backend == "postgres":
+            self.dsn = str(target)
+            self.path = None
+            self.name = display_target(self.dsn)
+            self._con = _connect_postgres(self.dsn, self.name)
+            self._pg_lock_con = _connect_lock(self.dsn, self.name)
+        else:
+            self.dsn = None
+            self.path = Path(target)
+            self.name = str(self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._con = duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                raise DashboardError(_open_message(self.path, exc)) from None
+            except duckdb.Error as exc:
+                raise DashboardError(f"Không mở được cơ sở dữ liệu {self.path}: {exc}") from None
         self._migrate()
         self._ensure_root()
+
+    @property
+    def key(self) -> str:
+        """What identifies this database among the open ones (the resolved file path, or the URL)."""
+        return self.dsn if self.dsn else str(self.path.resolve())
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        if self.backend == "postgres":
+            cur.execute(f"USE {PG_CATALOG}")  # USE is per connection; every cursor starts on the memory catalog
+        return cur
 
     # ------------------------------------------------------------ reads
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the shared connection."""
         cur = getattr(self._local, "cur", None)
         if cur is None:
-            cur = self._con.cursor()
+            cur = self._new_cursor()
             self._local.cur = cur
         return cur
 
@@ -216,41 +265,64 @@ class Database:
     def archive_dir(self) -> Path:
         """Where original bytes of accepted files go: $DASHBOARD_ARCHIVE, the configured dir for the
         configured database, else a folder beside this database file (so test databases stay apart)."""
-        import os
-
         if os.environ.get("DASHBOARD_ARCHIVE"):
             return Path(os.environ["DASHBOARD_ARCHIVE"])
         cfg = load_config()
-        if self.path.resolve() == cfg.db_path.resolve():
+        if self.path is None or self.path.resolve() == cfg.db_path.resolve():
             return cfg.archive_dir
         return self.path.parent / f"{self.path.stem}-archive"
 
     @property
     def data_version(self) -> int:
-        """A counter that changes after every committed write in this process (for cache keys)."""
-        return self._version
+        """A counter kept in the database that every committed write transaction raises, whichever
+        process wrote: caches key on it, so no instance shows figures older than the last upload."""
+        return int(self.query_value("SELECT value FROM meta WHERE key = 'data_version'") or 0)
 
     # ------------------------------------------------------------ writes
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One serialised write transaction: everything inside commits together or not at all."""
-        with self._write_lock:
-            cur = self._con.cursor()
+        with self._write_lock, self._cross_process_lock():
+            cur = self._new_cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
+                cur.execute(_BUMP_VERSION)
             except BaseException:
-                cur.execute("ROLLBACK")
-                cur.close()
+                try:
+                    cur.execute("ROLLBACK")
+                finally:
+                    cur.close()
                 raise
             cur.execute("COMMIT")
             cur.close()
-            self._version += 1
+
+    @contextmanager
+    def _cross_process_lock(self) -> Iterator[None]:
+        """On PostgreSQL, the advisory lock that serialises writers of all processes. It is taken before
+        the transaction's first statement, so the transaction's snapshot already sees every earlier
+        writer's commit (the extension runs REPEATABLE READ; a lock taken inside it would come too late)."""
+        if self._pg_lock_con is None:
+            yield
+            return
+        try:
+            self._pg_lock_con.execute("SELECT pg_advisory_lock(%s)", [PG_WRITE_LOCK_KEY])
+        except Exception as exc:  # psycopg.Error: the server went away
+            raise DashboardError(f"Mất kết nối tới máy chủ PostgreSQL {self.name}: {exc}") from None
+        try:
+            yield
+        finally:
+            try:
+                self._pg_lock_con.execute("SELECT pg_advisory_unlock(%s)", [PG_WRITE_LOCK_KEY])
+            except Exception:  # noqa: BLE001 — a dead connection has released its locks already
+                pass
 
     def close(self) -> None:
         """Close the connection (tests and the CLI; the app keeps it for the process lifetime)."""
-        _OPEN.pop(str(self.path.resolve()), None)
+        _OPEN.pop(self.key, None)
         self._con.close()
+        if self._pg_lock_con is not None:
+            self._pg_lock_con.close()
 
     # ------------------------------------------------------------ schema
     def schema_version(self) -> int:
@@ -259,16 +331,21 @@ class Database:
 
     def _migrate(self) -> None:
         with self.transaction() as cur:
+            if self.backend == "postgres":
+                cur.execute("CALL pg_clear_cache()")  # another instance may have migrated since we attached
             cur.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            cur.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
             row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             current = int(row[0]) if row else 0
             if current > SCHEMA_VERSION:
                 raise DashboardError(
-                    f"Cơ sở dữ liệu {self.path} có phiên bản lược đồ {current}, mới hơn phiên bản "
+                    f"Cơ sở dữ liệu {self.name} có phiên bản lược đồ {current}, mới hơn phiên bản "
                     f"{SCHEMA_VERSION} của chương trình. Hãy cập nhật chương trình."
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version]:
+                    if self.backend == "postgres" and stmt.startswith("CREATE SEQUENCE"):
+                        continue  # ids come from next_id(); the extension cannot create sequences
                     cur.execute(stmt)
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
@@ -292,14 +369,83 @@ def open_database(path: str | Path | None = None) -> Database:
     """The process-wide Database for a file (created with the schema, empty, if missing)."""
     from loaders.config import resolve_db_path
 
-    p = Path(path) if path else resolve_db_path()
-    key = str(p.resolve())
+    target = path if path else resolve_db_path()
+    if is_postgres(str(target)):
+        target, key = str(target), str(target)
+    else:
+        target = Path(target)
+        key = str(target.resolve())
     with _OPEN_LOCK:
         db = _OPEN.get(key)
         if db is None:
-            db = Database(p)
+            db = Database(target)
             _OPEN[key] = db
         return db
+
+
+def next_id(cur: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The next id of `table` inside a write transaction (writers are serialised, so max + 1 is safe on
+    both backends; PostgreSQL sequences are not reachable through the DuckDB extension)."""
+    return int(cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+
+
+_BUMP_VERSION = (
+    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+)
+
+
+def _extension_file() -> str:
+    """The postgres extension of the pinned PyPI package, under the file name DuckDB's loader expects.
+
+    The wheel ships `postgres.duckdb_extension`, but the extension's entry point is named after
+    `postgres_scanner`, and LOAD derives the entry point from the file name; so a copy is kept under
+    that name in a per-version folder of the temp dir (atomic rename: concurrent starts are safe)."""
+    try:
+        import duckdb_extension_postgres
+    except ImportError:
+        raise DashboardError(
+            "Thiếu gói duckdb-extension-postgres để dùng PostgreSQL. Hãy chạy lại bash scripts/setup.sh."
+        ) from None
+    src = Path(duckdb_extension_postgres.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "postgres.duckdb_extension"
+    if not src.is_file():
+        raise DashboardError(
+            f"Gói duckdb-extension-postgres không có bản cho DuckDB {duckdb.__version__}. "
+            "Hãy chạy lại bash scripts/setup.sh để cài đúng phiên bản đã ghim."
+        )
+    dest = Path(tempfile.gettempdir()) / f"dashboard-duckdb-{duckdb.__version__}" / "postgres_scanner.duckdb_extension"
+    if not dest.is_file() or dest.stat().st_size != src.stat().st_size:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent)
+        os.close(fd)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    return str(dest)
+
+
+def _connect_postgres(dsn: str, name: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the PostgreSQL database attached as catalog `pg`."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"LOAD '{_extension_file()}'")
+        con.execute(f"ATTACH '{dsn.replace(chr(39), chr(39) * 2)}' AS {PG_CATALOG} (TYPE postgres)")
+    except duckdb.Error as exc:
+        con.close()
+        raise DashboardError(f"Không kết nối được tới máy chủ PostgreSQL {name}: {_first_line(exc)}") from None
+    return con
+
+
+def _connect_lock(dsn: str, name: str):
+    """A psycopg connection of its own for the advisory write lock (autocommit: it holds no snapshot)."""
+    import psycopg
+
+    try:
+        return psycopg.connect(dsn, autocommit=True)
+    except psycopg.Error as exc:
+        raise DashboardError(f"Không kết nối được tới máy chủ PostgreSQL {name}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _open_message(path: Path, exc: Exception) -> str:
