@@ -1,0 +1,124 @@
+"""The fast paths of issue 6 item 1 keep every rule: the gate's cheap extent bound never under-counts and
+hands unusual sheets to the exact scan; the Arrow bulk insert stores exactly the parsed rows, and a column
+pyarrow cannot type still goes in through bound parameters."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from loaders.gate import MAX_CELLS_PER_SHEET, _ExtentBound, _SheetExtent, check_upload
+from loaders.ingest import TABLE_COLUMNS, _insert_rows, ingest_bytes
+from tests.builders import write_workbook
+from tests.test_fuzz import FUZZ, sheet_xml
+
+SHEET_PART = "xl/worksheets/sheet4.xml"  # `Sinh hoạt` in the builder's workbook
+
+
+def exact(xml: bytes, chunk: int) -> _SheetExtent:
+    """The exact streaming extent of an XML part fed in chunks."""
+    extent = _SheetExtent()
+    for i in range(0, len(xml), chunk):
+        extent.feed(xml[i:i + chunk])
+    extent.feed(b"", final=True)
+    return extent
+
+
+def bound(xml: bytes, chunk: int) -> _ExtentBound:
+    """The cheap bound of an XML part fed in chunks."""
+    b = _ExtentBound()
+    for i in range(0, len(xml), chunk):
+        b.feed(xml[i:i + chunk])
+    b.feed(b"", final=True)
+    return b
+
+
+@settings(FUZZ, max_examples=150)
+@given(xml=sheet_xml(), chunk=st.integers(5, 120))
+def test_cheap_bound_never_under_counts_the_exact_extent(xml, chunk):
+    """Whenever the bound clears a part, the exact scan (which covers what calamine places) is no larger."""
+    b, e = bound(xml, chunk), exact(xml, chunk)
+    if b.regular:
+        assert b.max_row >= e.max_row and b.max_col >= e.max_col, (xml, b.max_row, b.max_col)
+
+
+@pytest.mark.parametrize("xml", [
+    b'<sheetData><row r="1"><c><v>1</v></c></row></sheetData>',  # r-less cell
+    b"<sheetData><row r='1'><c r='A1'><v>1</v></c></row></sheetData>",  # single quotes
+    b'<sheetData><row r="1"><c t="n" r="A1"><v>1</v></c></row></sheetData>',  # r not first
+    b'<sheetData><row r="1"><c r="a1"><v>1</v></c></row></sheetData>',  # lower-case letters
+    b'<sheetData><row r="1"><c r="A01"><v>1</v></c></row></sheetData>',  # leading zero
+    b'<x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData>',  # prefixed tags
+    b'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>1</v></c></row></sheetData>',  # too big
+])
+def test_unusual_or_large_parts_go_to_the_exact_scan(xml):
+    assert not bound(xml, 1 << 16).small
+
+
+def test_usual_part_is_cleared_with_its_largest_reference():
+    xml = b'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="AB7"/></row><row r="900"><c r="C900"/></row></sheetData>'
+    b = bound(xml, 16)
+    assert b.small and (b.max_row, b.max_col) == (900, 28)
+
+
+def _with_far_cell(data: bytes, ref: str) -> bytes:
+    """The workbook with one more value cell at `ref` in `Sinh hoạt`."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == SHEET_PART:
+                row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                part = part.replace(b"</sheetData>",
+                                    f'<row r="{row}"><c r="{ref}"><v>1</v></c></row></sheetData>'.encode())
+            dst.writestr(info.filename, part)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> bytes:
+    """A valid workbook from the shared builder."""
+    return write_workbook(tmp_path_factory.mktemp("speed") / "DB01.xlsx", elements={"DOI_THOAI": 3}).read_bytes()
+
+
+def test_gate_limit_is_exact_at_the_boundary(good):
+    """J200000 is exactly MAX_CELLS_PER_SHEET cells (10 columns × 200,000 rows): allowed; one row more is not."""
+    assert 10 * 200_000 == MAX_CELLS_PER_SHEET
+    assert check_upload(_with_far_cell(good, "J200000"), "ok.xlsx") == []
+    issues = check_upload(_with_far_cell(good, "J200001"), "big.xlsx")
+    assert [i.message for i in issues] == [
+        "Sheet 'Sinh hoạt' của tệp big.xlsx quá lớn (ít nhất 200001 dòng × 10 cột, vượt giới hạn 2.000.000 ô); "
+        "hãy xoá các dòng, cột thừa rồi tải lên lại."]
+
+
+# ---------------------------------------------------------------- storing
+def _rows(db, table: str, sid: int) -> list[tuple]:
+    cols = ", ".join(("excel_row",) + TABLE_COLUMNS[table])
+    return db.query_rows(f"SELECT {cols} FROM {table} WHERE submission_id = ? ORDER BY excel_row", [sid])
+
+
+def test_bulk_insert_stores_exactly_the_parsed_rows(db, tmp_path):
+    meetings = [{"cell_code": "DB01-CB1", "meeting_date": dt.date(2024, 1, 5 + i), "kind": "Định kỳ",
+                 "required": 10, "attended": 9 - i % 3, "topic": f"Chủ đề 'số' {i}" if i % 2 else None}
+                for i in range(25)]
+    data = write_workbook(tmp_path / "DB01.xlsx", meetings=meetings, elements={"DOI_THOAI": 3}).read_bytes()
+    result = ingest_bytes(db, data, "DB01.xlsx")
+    assert result.status == "accepted", [i.message for i in result.errors]
+    for table, cols in TABLE_COLUMNS.items():
+        expected = [tuple([r["excel_row"], *(r.get(c) for c in cols)]) for r in result.parsed.tables[table]]
+        assert _rows(db, table, result.submission_id) == expected, table
+    assert len(_rows(db, "meetings", result.submission_id)) == 25
+
+
+def test_column_pyarrow_cannot_type_goes_in_through_bound_parameters(db):
+    """A text column holding a number and a string cannot become one Arrow array; DuckDB casts instead."""
+    cols = ("submission_id", "excel_row") + TABLE_COLUMNS["elements"]
+    rows = [[900, 3, "A", True, 1.0, "1", "x", None], [900, 4, "B", False, None, 2, "y", "z"]]
+    with db.transaction() as cur:
+        _insert_rows(cur, "elements", cols, rows)
+    assert db.query_rows("SELECT excel_row, code, raw_value, note FROM elements WHERE submission_id = 900 "
+                         "ORDER BY excel_row") == [(3, "A", "1", None), (4, "B", "2", "z")]
