@@ -29,7 +29,7 @@ from loaders.auth import Principal, authorize_unit, mask_personal
 from loaders.errors import DashboardError
 from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 from metrics.indicators import BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
-from metrics.scope import PERIOD_RANK_SQL, Window, make_window, period_end, resolve_unit, scope_cte
+from metrics.scope import PERIOD_RANK_SQL, Scope, Window, make_window, period_end, resolve_scope
 from metrics.targets import declared_target, effective_targets, judge, judge_array
 
 ITEM_COLUMNS = ("grp", "unit_code", "item", "label", "figure", "num", "den", "ok", "behind_key", "submission_id")
@@ -275,8 +275,9 @@ def _no_periods(ind: Indicator, win: Window) -> bool:
 MEETING_ORDER = "((s.year * 10 + s.prank)::BIGINT * 10000000 + m.excel_row)"
 
 
-def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
-    """The shared CTEs (after WITH RECURSIVE) for one window and scope."""
+def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool = True) -> str:
+    """The shared CTEs (after WITH RECURSIVE) for one window and scope. `detail` False leaves out what only
+    drill-down lists show (names, the submission of a meeting, first/last dates): less to read at scale."""
     cfg = load_config()
     rank = PERIOD_RANK_SQL.format(c="s.period")
     periods = _lit(win.periods)
@@ -289,12 +290,20 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
     else:
         exp_values = "(SELECT NULL::VARCHAR AS period, NULL::DATE AS deadline WHERE FALSE) p"
     ucount_grp = _lit(grp_literal) if grp_literal is not None else "l.unit_code"
+    cell_name = "c.cell_name" if detail else "NULL::VARCHAR AS cell_name"
+    summary = "p.summary" if detail else "NULL::VARCHAR AS summary"
+    if detail:
+        mtg_sub = f"arg_max(s.id, {MEETING_ORDER}) AS submission_id"
+        mtg_extra = "min(meeting_date) AS first_meeting, max(meeting_date) AS last_meeting, max(submission_id)"
+    else:
+        mtg_sub = "NULL::BIGINT AS submission_id"
+        mtg_extra = "NULL::DATE AS first_meeting, NULL::DATE AS last_meeting, NULL::BIGINT"
     return f"""
-    {scope_cte(is_root)},
+    {scope.cte()},
     agg(code, aggregation) AS (VALUES {agg}),
     subs AS MATERIALIZED (
         SELECT s.id, s.unit_code, s.year, s.period, s.received_at, s.member_total, s.staff_total, {rank} AS prank
-        FROM submissions s WHERE s.status = 'current' AND s.unit_code IN (SELECT code FROM scope)),
+        FROM submissions s WHERE s.status = 'current' AND {scope.filter('s.unit_code')}),
     win AS MATERIALIZED (SELECT * FROM subs WHERE year = $year AND period IN {periods}),
     used AS MATERIALIZED (
         SELECT * FROM win w WHERE w.period = 'Y'
@@ -304,16 +313,16 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
     ucount AS MATERIALIZED (
         SELECT {ucount_grp} AS grp, l.unit_code, l.id AS submission_id, s.period, s.member_total, s.staff_total
         FROM lastsub l JOIN submissions s ON s.id = l.id),
-    elem AS MATERIALIZED (
-        SELECT u.unit_code, e.code,
-               CASE any_value(a.aggregation)
-                 WHEN 'sum' THEN sum(e.value)
-                 WHEN 'latest' THEN arg_max(e.value, u.prank) FILTER (WHERE e.value IS NOT NULL)
-                 ELSE max(e.value) END AS v
-        FROM used u JOIN elements e ON e.submission_id = u.id AND e.known
-        JOIN agg a ON a.code = e.code GROUP BY u.unit_code, e.code),
+    elem AS MATERIALIZED (  -- grouped first, then the catalogue: no per-row test of the code on ~20M rows
+        SELECT g.unit_code, g.code,
+               CASE a.aggregation WHEN 'sum' THEN g.total WHEN 'latest' THEN g.latest ELSE g.most END AS v
+        FROM (SELECT u.unit_code, e.code, sum(e.value) AS total,
+                     arg_max(e.value, u.prank) FILTER (WHERE e.value IS NOT NULL) AS latest, max(e.value) AS most
+              FROM used u JOIN elements e ON e.submission_id = u.id AND e.known
+              GROUP BY u.unit_code, e.code) g
+        JOIN agg a ON a.code = g.code),
     cellx AS MATERIALIZED (
-        SELECT u.unit_code, u.submission_id, u.period, c.cell_code, c.cell_name, c.cell_kind, c.members, c.rating,
+        SELECT u.unit_code, u.submission_id, u.period, c.cell_code, {cell_name}, c.cell_kind, c.members, c.rating,
                c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
         FROM ucount u JOIN cells c ON c.submission_id = u.submission_id),
     mtg_cell AS MATERIALIZED (  -- deduplicated meetings, summed per (unit, cell, kind)
@@ -322,11 +331,10 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
                bit_or(1::BIGINT << quarter(meeting_date)::INTEGER) AS quarter_mask,
                sum(attended) AS attended, sum(required) AS required,
                count(*) FILTER (WHERE ideological) AS ideological,
-               min(meeting_date) AS first_meeting, max(meeting_date) AS last_meeting,
-               max(submission_id) AS submission_id
+               {mtg_extra} AS submission_id
         FROM (
-            SELECT s.unit_code, m.cell_code, m.meeting_date, m.kind,
-                   arg_max(s.id, {MEETING_ORDER}) AS submission_id, arg_max(m.required, {MEETING_ORDER}) AS required,
+            SELECT s.unit_code, m.cell_code, m.meeting_date, m.kind, {mtg_sub},
+                   arg_max(m.required, {MEETING_ORDER}) AS required,
                    arg_max(m.attended, {MEETING_ORDER}) AS attended,
                    arg_max(m.ideological, {MEETING_ORDER}) AS ideological
             FROM subs s JOIN meetings m ON m.submission_id = s.id
@@ -336,25 +344,25 @@ def _base_sql(win: Window, is_root: bool, grp_literal: str | None) -> str:
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
         FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year),
+    pet_keys AS MATERIALIZED (  -- petitions some report dates in the window: the others cannot count here
+        SELECT DISTINCT s.unit_code, p.petition_key FROM subs s JOIN petitions p ON p.submission_id = s.id
+        WHERE p.received_date BETWEEN $start AND $end_asof),
     pet AS MATERIALIZED (
         SELECT * EXCLUDE (rn) FROM (
             SELECT s.unit_code, s.id AS submission_id, p.petition_no, p.petition_key, p.received_date, p.kind,
-                   p.over_level, p.in_competence, p.deadline, p.resolved_date, p.status, p.summary,
+                   p.over_level, p.in_competence, p.deadline, p.resolved_date, p.status, {summary},
                    row_number() OVER (PARTITION BY s.unit_code, p.petition_key
                                       ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
             FROM subs s JOIN petitions p ON p.submission_id = s.id
-            -- only petitions some report dates in the window: the others cannot count here
-            WHERE (s.unit_code, p.petition_key) IN (
-                SELECT (s2.unit_code, p2.petition_key) FROM subs s2 JOIN petitions p2 ON p2.submission_id = s2.id
-                WHERE p2.received_date BETWEEN $start AND $end_asof))
+            JOIN pet_keys k ON k.unit_code = s.unit_code AND k.petition_key = p.petition_key)
         WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
     expected AS MATERIALIZED (
         SELECT u.code AS unit_code, p.period, p.deadline FROM units u CROSS JOIN {exp_values}
         WHERE u.kind IN ('DBCS', 'CBCS') AND (u.inactive_from IS NULL OR u.inactive_from > $year)
-          AND u.code IN (SELECT code FROM scope)),
+          AND {scope.filter('u.code')}),
     firsts AS MATERIALIZED (
         SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id
-        FROM submissions s WHERE s.year = $year AND s.unit_code IN (SELECT code FROM scope) GROUP BY ALL)"""
+        FROM submissions s WHERE s.year = $year AND {scope.filter('s.unit_code')} GROUP BY ALL)"""
 
 
 def _params(sql: str, win: Window, scope_code: str) -> dict:
@@ -452,9 +460,10 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
     unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
-    code, name, is_root = resolve_unit(db, unit)
+    scope = resolve_scope(db, unit)
+    code, name, is_root = scope.code, scope.name, scope.is_root
     ctx = Ctx(win, code)
-    base = _base_sql(win, is_root, code)
+    base = _base_sql(win, scope, code, detail=False)
     sql = f"""WITH RECURSIVE {base},
         items AS ({_item_union(INDICATORS, ctx)})
         SELECT iid, sum(num) AS num, sum(den) AS den, count(*) AS n,
@@ -480,7 +489,7 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
         window={"year": year, "quarter": quarter, "as_of": win.as_of.isoformat()},
         indicators=results,
         activities=(_activities_from(rows) if win.full_year
-                    else _activities(db, win.year, quarter, win.as_of, code, is_root)),
+                    else _activities_by_quarter(db, win.year, (quarter,), win.as_of, scope)[quarter]),
     )
 
 
@@ -511,11 +520,32 @@ def _activities_from(rows: dict) -> dict:
     return out
 
 
-def _activities(db, year: int, quarter: int | None, as_of: dt.date, code: str, is_root: bool) -> dict:
-    """Totals of every `sum` element plus petition figures over the scope and window (a quarter alone)."""
-    win = make_window(year, quarter, as_of, single_quarter=True)
-    sql = f"WITH RECURSIVE {_base_sql(win, is_root, code)} {_activity_rows_sql()}"
-    return _activities_from({r[0]: r[1:] for r in db.query_rows(sql, _params(sql, win, code))})
+def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.date, scope: Scope) -> dict:
+    """{quarter: activities of that quarter alone} in one query: element totals of the quarter's reports,
+    petitions (latest row per petition, deduplicated over the year) by the quarter they were received in.
+    Same figures as one window per quarter: a petition's latest row dates it in exactly one quarter."""
+    win = make_window(year, None, as_of)
+    periods = _lit(tuple(f"Q{q}" for q in quarters))
+    sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False)},
+        qelem AS (
+            SELECT g.period, g.code, g.total FROM (
+                SELECT s.period, e.code, sum(e.value) AS total
+                FROM subs s JOIN elements e ON e.submission_id = s.id AND e.known
+                WHERE s.year = $year AND s.period IN {periods} GROUP BY s.period, e.code) g
+            JOIN agg a ON a.code = g.code AND a.aggregation = 'sum'),
+        qpet AS (SELECT *, 'Q' || quarter(received_date) AS period FROM pet)
+        SELECT 'A:' || code, period, total FROM qelem
+        UNION ALL SELECT 'A:DON_THU_NHAN', period, count(*) FROM qpet GROUP BY period
+        UNION ALL SELECT 'A:DON_THU_QUA_HAN', period, count(*) FROM qpet p
+                  WHERE {PENDING} AND p.deadline < $as_of GROUP BY period
+        UNION ALL SELECT 'A:DON_THU_SO_NGAY_TB', period, avg(resolved_date - received_date) FROM qpet
+                  WHERE resolved_date <= $as_of GROUP BY period"""
+    by_q: dict[int, dict] = {q: {} for q in quarters}
+    for key, period, value in db.query_rows(sql, _params(sql, win, scope.code)):
+        q = int(period[1])
+        if q in by_q:
+            by_q[q][key] = (value,)
+    return {q: _activities_from(rows) for q, rows in by_q.items()}
 
 
 def _indicator_table(win: Window, targets: dict, is_root: bool) -> str:
@@ -547,9 +577,10 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
     unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
-    code, _, is_root = resolve_unit(db, unit)
+    scope = resolve_scope(db, unit)
+    code = scope.code
     ctx = Ctx(win, None)
-    sql = f"""WITH RECURSIVE {_base_sql(win, is_root, None)},
+    sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False)},
         items AS ({_item_union(INDICATORS, ctx)}),
         g AS (SELECT iid, grp, sum(num) AS num, sum(den) AS den, count(*) AS n FROM items GROUP BY ALL),
         nu AS (SELECT grp, count(*) AS n FROM ucount GROUP BY grp),
@@ -592,9 +623,10 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
         raise DashboardError(f"Không có chỉ tiêu “{indicator_id}”.")
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
-    code, _, is_root = resolve_unit(db, unit)
+    scope = resolve_scope(db, unit)
+    code, is_root = scope.code, scope.is_root
     ctx = Ctx(win, code)
-    sql = f"""WITH RECURSIVE {_base_sql(win, is_root, code)}
+    sql = f"""WITH RECURSIVE {_base_sql(win, scope, code)}
         SELECT i.unit_code, un.name AS unit_name, i.* EXCLUDE (grp, unit_code, item, label, figure, num, den, ok,
                behind_key, submission_id),
                i.figure AS value, i.num AS numerator, i.den AS denominator, i.ok AS meets,
@@ -626,14 +658,13 @@ def activities_by_period(db, *, year: int, unit: str | None = None,
     """Activities (every `sum` element and the petition figures) per quarter of a year, long format:
     element, label, period (Q1..Q4), value — for trend charts."""
     unit = authorize_unit(db, principal, unit)
-    code, _, is_root = resolve_unit(db, unit)
+    scope = resolve_scope(db, unit)
     labels = {e.code: e.label for e in DATA_ELEMENTS}
     labels.update({"DON_THU_NHAN": "Số đơn thư nhận", "DON_THU_QUA_HAN": "Số đơn thư quá hạn chưa giải quyết",
                    "DON_THU_SO_NGAY_TB": "Số ngày giải quyết trung bình"})
     as_of = as_of or make_window(year).as_of
     rows = []
-    for q in range(1, 5):
-        acts = _activities(db, year, q, as_of, code, is_root)
+    for q, acts in _activities_by_quarter(db, make_window(year).year, (1, 2, 3, 4), as_of, scope).items():
         rows += [{"element": k, "label": labels[k], "period": f"Q{q}", "value": v} for k, v in acts.items()]
     return pd.DataFrame(rows, columns=["element", "label", "period", "value"])
 

@@ -114,6 +114,43 @@ def resolve_unit(db, unit: str | None) -> tuple[str, str, bool]:
     return c, name, kind == "ROOT"
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A resolved scope: the unit, and (below the root) the codes of it and every unit under it."""
+
+    code: str
+    name: str
+    is_root: bool
+    codes: tuple[str, ...] | None  # None for the root: every unit
+
+    def cte(self) -> str:
+        """SQL for the CTE `scope(code)` (the unit codes in scope), with no parameters."""
+        if self.codes is None:
+            return "scope(code) AS (SELECT code FROM units)"
+        return f"scope(code) AS (SELECT * FROM (VALUES {', '.join(f'({_quote(c)})' for c in self.codes)}) v(code))"
+
+    def filter(self, column: str) -> str:
+        """A predicate keeping rows whose `column` is a unit in scope. Below the root a literal IN list:
+        both DuckDB and PostgreSQL push it into the scan (DuckDB skips row groups by min/max), where a
+        semi-join on a recursive CTE read the whole table."""
+        if self.codes is None:
+            return f"{column} IN (SELECT code FROM scope)"
+        return f"{column} IN ({', '.join(_quote(c) for c in self.codes)})"
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def resolve_scope(db, unit: str | None) -> Scope:
+    """The scope of a unit (None = the root), its descendants resolved once; unknown code: DashboardError."""
+    code, name, is_root = resolve_unit(db, unit)
+    if is_root:
+        return Scope(code, name, True, None)
+    rows = db.query_rows(f"WITH RECURSIVE {scope_cte(False)} SELECT code FROM scope ORDER BY code", {"scope": code})
+    return Scope(code, name, False, tuple(r[0] for r in rows))
+
+
 def scope_cte(is_root: bool) -> str:
     """SQL for the CTE `scope(code)`: every unit for the root, else the unit and its descendants
     ($scope parameter). UNION (not ALL) stops on a cycle in parent codes."""
