@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--received-at", metavar="ISO_DATETIME")
     i.add_argument("--uploader", metavar="NAME")
     i.add_argument("--json", action="store_true")
+    i.add_argument("--progress", action="store_true",
+                   help="hiện tiến độ trên stderr (mặc định: chỉ khi stderr là cửa sổ dòng lệnh)")
     i.add_argument("--user", metavar="NAME", help="nộp với quyền và phạm vi của tài khoản này "
                    "(mật khẩu lấy từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy)")
     s = sub.add_parser("sample", help="nạp dữ liệu mẫu vào cơ sở dữ liệu")
@@ -182,14 +184,15 @@ def cmd_ingest(args) -> int:
     db = _open(args)
     principal = sign_in(db, args.user)
     uploader = args.uploader or (principal.username if principal else _os_user())
-    total = len(expand_paths(args.paths))
-    if total == 0:
+    files = expand_paths(args.paths)  # once: ingest_paths takes the list as it is
+    if not files:
         print("Không tìm thấy tệp .xlsx nào trong các đường dẫn đã cho.", file=sys.stderr)
-    progress = _progress if total > 1 else None
-    results = ingest_paths(db, args.paths, received_at=received_at, uploader=uploader, progress=progress,
+    show = len(files) > 1 and (args.progress or _is_tty(sys.stderr))
+    progress = ProgressLine(sys.stderr) if show else None
+    results = ingest_paths(db, files, received_at=received_at, uploader=uploader, progress=progress,
                            principal=principal)
     if progress:
-        print(file=sys.stderr)
+        progress.done(len(results))
     if args.json:
         print(json.dumps({"files": [r.to_json() for r in results]}, ensure_ascii=False, indent=1))
     else:
@@ -359,8 +362,38 @@ def _os_user() -> str | None:
         return None
 
 
-def _progress(n: int, total: int, path: Path) -> None:
-    print(f"\r[{n}/{total}] {path.name[:60]:<60}", end="", file=sys.stderr, flush=True)
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream: no progress line
+        return False
+
+
+class ProgressLine:
+    """The `ingest` progress line on stderr ("Đang nhận 37/200 tệp… TÊN_TỆP"), rewritten in place with \r;
+    stdout (the table or --json) never sees it."""
+
+    WIDTH = 50  # characters of the file name shown
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, n: int, total: int, path: Path) -> None:
+        """Show that file n of total is being ingested."""
+        self._write(f"Đang nhận {n}/{total} tệp… {path.name[:self.WIDTH]}")
+
+    def done(self, total: int) -> None:
+        """Replace the line with the final count and end it."""
+        self._write(f"Đã xử lý {total}/{total} tệp.")
+        self.stream.write("\n")
+        self.stream.flush()
+
+    def _write(self, text: str) -> None:
+        # pad to the longest line so far: a shorter line must not leave the tail of the previous one
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = max(self.width, len(text))
 
 
 def format_issue(issue: Issue) -> str:

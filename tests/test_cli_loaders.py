@@ -84,14 +84,29 @@ def test_rejected_text_output_names_sheet_row_column_value(tmp_path, files):
 
 
 def test_folder_with_progress_on_stderr(tmp_path):
+    """--progress: one line on stderr rewritten per file; --json stdout stays pure JSON."""
     folder = tmp_path / "in" / "q1"
     folder.mkdir(parents=True)
     for code in ("DB01", "DB02", "DB03"):
         write_workbook(folder / f"{code}.xlsx", info=info_values(unit=code))
-    p = run("ingest", tmp_path / "in", "--db", tmp_path / "cli.duckdb", "--json")
+    p = run("ingest", tmp_path / "in", "--db", tmp_path / "cli.duckdb", "--json", "--progress")
     assert p.returncode == 0, p.stderr
     assert [f["unit"] for f in json.loads(p.stdout)["files"]] == ["DB01", "DB02", "DB03"]
-    assert "[3/3] DB03.xlsx" in p.stderr
+    steps = [s.strip() for s in p.stderr.splitlines() if s.strip()]  # text mode reads each \r as a newline
+    assert steps == ["Đang nhận 1/3 tệp… DB01.xlsx", "Đang nhận 2/3 tệp… DB02.xlsx",
+                     "Đang nhận 3/3 tệp… DB03.xlsx", "Đã xử lý 3/3 tệp."]
+    assert "Đang nhận" not in p.stdout
+
+
+def test_no_progress_line_when_stderr_is_not_a_terminal(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for code in ("DB01", "DB02"):
+        write_workbook(folder / f"{code}.xlsx", info=info_values(unit=code))
+    p = run("ingest", folder, "--db", tmp_path / "cli.duckdb")
+    assert p.returncode == 0, p.stderr
+    assert "Đang nhận" not in p.stderr and "Đang nhận" not in p.stdout
+    assert "Tổng cộng 2 tệp: 2 đã nhận, 0 trùng, 0 bị từ chối." in p.stdout
 
 
 def test_database_from_environment(tmp_path, files):
