@@ -89,12 +89,8 @@ def record(target, *, actor: str | None, action: str, object: str | None = None,
     if hasattr(target, "transaction"):
         # one autocommitted INSERT under the write lock, without bumping data_version: an audit row
         # changes no figure, so it must not throw away every cached chart (a login, a rejected file)
-        with target._write_lock:
-            cur = target._con.cursor()
-            try:
-                cur.execute(_INSERT, params)
-            finally:
-                cur.close()
+        with target.transaction(changes_figures=False) as cur:
+            cur.execute(_INSERT, params)
     else:
         target.execute(_INSERT, params)
 

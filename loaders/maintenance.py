@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from loaders import audit
+from loaders import audit, storage
 from loaders.errors import DashboardError
 from loaders.storage import SCHEMA_VERSION, Database, open_database
 
@@ -108,6 +108,8 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
     from loaders.config import resolve_db_path
 
     started = time.monotonic()
+    _refuse_postgres("rebuild", target)
+    _refuse_postgres("rebuild", source or resolve_db_path())
     target = Path(target)
     src = Path(source) if source else resolve_db_path()
     old_db: Path | None = None
@@ -278,9 +280,22 @@ def _counts(db: Database) -> dict[str, int]:
     return {t: int(db.query_value(f"SELECT count(*) FROM {t}")) for t in COUNTED}
 
 
+MSG_POSTGRES = (
+    "Lệnh {command} chỉ dùng cho cơ sở dữ liệu DuckDB dạng tệp. Cơ sở dữ liệu PostgreSQL ({target}) được sao "
+    "lưu và phục hồi bằng công cụ của máy chủ (pg_dump / pg_restore), cùng với thư mục lưu trữ tệp gốc; "
+    "xem docs/deployment-postgresql.md."
+)
+
+
+def _refuse_postgres(command: str, target) -> None:
+    if storage.is_postgres(str(target)):
+        raise DashboardError(MSG_POSTGRES.format(command=command, target=storage.display_target(str(target))))
+
+
 def backup(db: Database, out: str | Path, *, actor: str | None = None) -> BackupResult:
     """Write OUT.tar.gz: a consistent copy of the database (CHECKPOINT, then the file copied while the
     write lock is held, so no write can interleave) and the whole archive folder with its journal."""
+    _refuse_postgres("backup", db.dsn or "")
     started = time.monotonic()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -349,6 +364,7 @@ def restore(backup_path: str | Path, db_path: str | Path, *, force: bool = False
     """Put a backup's database at `db_path` and its files in that database's archive folder; refuses an
     existing database (or a different journal in the archive) unless `force`. Verifies counts and hashes."""
     started = time.monotonic()
+    _refuse_postgres("restore", db_path)
     backup_path, db_path = Path(backup_path), Path(db_path)
     if db_path.exists() and not force:
         raise DashboardError(MSG_TARGET_EXISTS.format(path=db_path))

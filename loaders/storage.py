@@ -280,14 +280,16 @@ class Database:
 
     # ------------------------------------------------------------ writes
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One serialised write transaction: everything inside commits together or not at all."""
+    def transaction(self, *, changes_figures: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction: everything inside commits together or not at all. Pass
+        changes_figures=False for writes no figure depends on (an audit row), so caches stay valid."""
         with self._write_lock, self._cross_process_lock():
             cur = self._new_cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                cur.execute(_BUMP_VERSION)
+                if changes_figures:
+                    cur.execute(_BUMP_VERSION)
             except BaseException:
                 try:
                     cur.execute("ROLLBACK")

@@ -125,9 +125,9 @@ def set_target(db, indicator_id: str, year: int, target: dict | None, changed_by
            t["min"] if t and t["op"] == "range" else None, t["max"] if t and t["op"] == "range" else None,
            changed_by.strip()]
     with db.transaction() as cur:
-        changed_at = cur.execute(
-            "INSERT INTO target_overrides VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP) RETURNING changed_at",
-            row).fetchone()[0]
+        # no RETURNING: the postgres extension does not support it
+        changed_at = cur.execute("SELECT now()::TIMESTAMP").fetchone()[0]
+        cur.execute("INSERT INTO target_overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row + [changed_at])
         audit.record(cur, actor=getattr(principal, "username", None) or changed_by.strip(),
                      action="target_changed", object=f"{indicator_id}/{year}",
                      detail={"before": before, "after": t, "changed_by": changed_by.strip()})

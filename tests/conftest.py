@@ -1,8 +1,13 @@
-"""Shared fixtures: a fresh DuckDB file per test, isolated from the user's configuration and data."""
+"""Shared fixtures: a fresh database per test (a DuckDB file, or a PostgreSQL database when
+DASHBOARD_TEST_BACKEND=postgres), isolated from the user's configuration and data."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests import backends
 
 # Property tests stay fast and deterministic on a 2-core machine.
 settings.register_profile("dashboard", max_examples=60, deadline=None, derandomize=True)
@@ -10,17 +15,38 @@ settings.load_profile("dashboard")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch):
+def _isolated_env(monkeypatch, tmp_path):
     """Never let a test reach the user's default database or archive through the environment."""
     monkeypatch.delenv("DASHBOARD_DB", raising=False)
     monkeypatch.delenv("DASHBOARD_ARCHIVE", raising=False)
     monkeypatch.delenv("DASHBOARD_ENV", raising=False)  # a production shell must not flip tests into production mode
+    if backends.POSTGRES:
+        # a server database has no folder of its own to put the archive beside
+        monkeypatch.setenv("DASHBOARD_ARCHIVE", str(tmp_path / "archive"))
 
 
 @pytest.fixture
 def db_path(tmp_path):
-    """Path of a not-yet-created database file in the test's own folder."""
-    return tmp_path / "test.duckdb"
+    """A not-yet-created database: a file in the test's own folder, or a new PostgreSQL database."""
+    return backends.new_target(tmp_path)
+
+
+def pytest_report_header(config):
+    """Say which backend this run tests."""
+    return f"database backend: {backends.BACKEND}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """A PostgreSQL run keeps only the modules that must pass on both backends."""
+    if not backends.POSTGRES:
+        return
+    keep, drop = [], []
+    for item in items:
+        both = Path(str(item.fspath)).name in backends.BOTH_BACKENDS and not item.get_closest_marker("duckdb_only")
+        (keep if both else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture

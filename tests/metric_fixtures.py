@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from loaders.config import load_config
 from loaders.schema import UNIT_LIST
 from loaders.storage import open_database
+from tests.backends import new_target
 from tests.builders import info_values, write_workbook
 
 ROOT = load_config().root_code
@@ -100,12 +101,12 @@ def write_unit_list(path: Path, rows: list[tuple]) -> Path:
 
 
 class Org:
-    """A hand-built organisation in one DuckDB file, fed through the real loader."""
+    """A hand-built organisation in one database (of the run's backend), fed through the real loader."""
 
     def __init__(self, directory: Path):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.db = open_database(self.dir / "org.duckdb")
+        self.db = open_database(new_target(self.dir, "org"))
         self.kinds: dict[str, str] = {}
         self._n = 0
 

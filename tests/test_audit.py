@@ -171,6 +171,7 @@ from tests.test_app_smoke import open_page  # noqa: E402
 from ui import state as K  # noqa: E402
 
 
+@pytest.mark.duckdb_only  # the admin page's file backup
 def test_web_upload_is_logged_with_the_account_and_shown_on_the_admin_page(app, org_db, tmp_path):
     """Confirming an upload logs the stored file and the refused one under the signed-in account, from the
     web; the administrator sees both in 'Nhật ký hoạt động'."""
@@ -196,6 +197,7 @@ def test_web_upload_is_logged_with_the_account_and_shown_on_the_admin_page(app, 
     assert set(log["Hành động"]) == {"Từ chối báo cáo"}
 
 
+@pytest.mark.duckdb_only  # backups of a PostgreSQL store are pg_dump's job
 def test_backup_button_on_the_admin_page(app, org_db):
     """'Sao lưu ngay' writes a backup of the running database beside it and logs who did it."""
     from loaders.storage import open_database

@@ -111,7 +111,8 @@ def test_rejected_file_changes_nothing(db, tmp_path, kind):
     else:
         data = write_workbook(tmp_path / "m.xlsx", info=info_values(unit="DB02"), omit_sheets=("elements",)).read_bytes()
     audit_before = db.query_value("SELECT count(*) FROM audit_log")
-    every_table = [t for (t,) in db.query_rows("SELECT table_name FROM duckdb_tables() ORDER BY 1")]
+    every_table = [t for (t,) in db.query_rows("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                                       "AND schema_name = current_schema() ORDER BY 1")]
     before_all = {t: sorted(map(repr, db.query_rows(f"SELECT * FROM {t}"))) for t in every_table if t != "audit_log"}
     r = ingest_bytes(db, data, "bad.xlsx")
     assert r.status == "rejected" and r.errors

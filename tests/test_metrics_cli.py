@@ -27,9 +27,9 @@ def db_file(tmp_path_factory) -> Path:
              petitions=[petition("S1", dt.date(2024, 2, 1), resolved=dt.date(2024, 2, 10))])
     o.report("CB01", 2024, "Q1", elements={"QUAN_TRIET_NQ": False, "VAN_BAN_CHI_DAO": 3},
              cells=[cell("CB01", "CBCS", 9)])
-    path = o.db.path
+    target = o.db.dsn or o.db.path  # a file, or a PostgreSQL URL in a PostgreSQL run
     o.db.close()
-    return path
+    return target
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

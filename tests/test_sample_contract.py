@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from loaders.config import PROJECT_DIR
 from loaders.sample import META_KEY, SAMPLE_DIR, load_sample, read_manifest, sample_status
 from loaders.storage import open_database
+from tests import backends
 
 NAME_RE = re.compile(r"^(?P<unit>[A-Z0-9]+)_(?P<year>\d{4})_(?P<period>Q[1-4]|Y)(?:_v(?P<version>\d+))?$")
 MANIFEST = [r["file"] for r in csv.DictReader((SAMPLE_DIR / "manifest.csv").read_text(encoding="utf-8").splitlines())]
@@ -43,7 +44,10 @@ def loaded(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse env isolation has not run yet
         mp.delenv("DASHBOARD_DB", raising=False)
         mp.delenv("DASHBOARD_ARCHIVE", raising=False)
-        db = open_database(tmp_path_factory.mktemp("sample") / "sample.duckdb")
+        folder = tmp_path_factory.mktemp("sample")
+        if backends.POSTGRES:
+            mp.setenv("DASHBOARD_ARCHIVE", str(folder / "archive"))
+        db = open_database(backends.new_target(folder, "sample"))
         summary = load_sample(db, strict=False)
     yield db, summary, {r["path"]: r for r in summary["results"]}
     db.close()
