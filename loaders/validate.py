@@ -183,33 +183,62 @@ def read_table(
     formula_cells = set(uncached)
     parsers = parsers or {}
     annual_warned: set[str] = set()
+    # resolved once per sheet, not per cell: (key, grid index, header) of the columns present, and each
+    # declared column with its parser and whether a quarterly report drops it
+    present = [(k, j, sheet.column(k).header) for k, j in columns.items()]
+    plan = [(col, col.key, parsers.get(col.key) or V.parser_for(col), col.annual_only and annual is False)
+            for col in sheet.columns]
     rows: list[dict[str, Any]] = []
     for i in range(h + 1, len(grid)):
         raw_row = grid[i]
         excel_row = i + 1
-        cells = {k: _visible(name, excel_row, sheet.column(k).header, raw_row[j] if j < len(raw_row) else "",
-                             issues) for k, j in columns.items()}
-        formulas = {k for k, j in columns.items() if (excel_row, j + 1) in formula_cells}
-        if all(V.is_empty(v) for v in cells.values()) and not formulas:
+        width = len(raw_row)
+        cells: dict[str, Any] = {}
+        blank = True
+        for k, j, header in present:
+            v = raw_row[j] if j < width else ""
+            if isinstance(v, str):
+                clean, removed = V.strip_invisible(v)
+                if removed:
+                    issues.append(_issue(name, excel_row, header, clean,
+                                         V.MSG_INVISIBLE.format(chars=", ".join(removed)), "warning"))
+                v = clean
+                if blank and v.strip():
+                    blank = False
+            elif v is not None:
+                blank = False
+            cells[k] = v
+        formulas = ({k for k, j in columns.items() if (excel_row, j + 1) in formula_cells}
+                    if formula_cells else ())
+        if blank and not formulas:
             continue
         if _is_example(raw_row):
             continue
-        row: dict[str, Any] = {"excel_row": excel_row, "_raw": cells, "_bad": set()}
-        for col in sheet.columns:
-            raw = cells.get(col.key, "")
-            if col.key in formulas:
-                ref = excel_ref(excel_row, columns[col.key] + 1)
+        bad: set[str] = set()
+        row: dict[str, Any] = {"excel_row": excel_row, "_raw": cells, "_bad": bad}
+        for col, key, parse, dropped in plan:
+            raw = cells.get(key, "")
+            if key in formulas:
+                ref = excel_ref(excel_row, columns[key] + 1)
                 issues.append(_issue(name, excel_row, col.header, ref, MSG_FORMULA.format(ref=ref)))
-                row[col.key] = None
-                row["_bad"].add(col.key)
+                row[key] = None
+                bad.add(key)
                 continue
-            if col.annual_only and annual is False:
-                if not V.is_empty(raw) and col.key not in annual_warned:
-                    annual_warned.add(col.key)
+            if dropped:
+                if not V.is_empty(raw) and key not in annual_warned:
+                    annual_warned.add(key)
                     issues.append(_issue(name, excel_row, col.header, raw, MSG_ANNUAL_ONLY, "warning"))
-                row[col.key] = None
+                row[key] = None
                 continue
-            row[col.key] = _coerce_cell(name, excel_row, col, raw, issues, parsers.get(col.key), row["_bad"])
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                row[key] = _empty_cell(name, excel_row, col, issues, bad)
+                continue
+            try:
+                row[key] = parse(raw)
+            except V.ValueProblem as exc:
+                issues.append(_issue(name, excel_row, col.header, raw, exc.message))
+                bad.add(key)
+                row[key] = None
         rows.append(row)
     return rows
 
@@ -220,16 +249,21 @@ def find_header_row_keys(sheet: Sheet, row: list[Any]) -> list[str | None]:
     return [matcher.match(c) if isinstance(c, str) else None for c in row]
 
 
+def _empty_cell(sheet_name: str, excel_row: int, col: Column, issues: list[Issue], bad: set[str]) -> Any:
+    """The value of an empty cell: an error when the column is required, else its default."""
+    if col.required and col.type != "element_value":
+        issues.append(_issue(sheet_name, excel_row, col.header, None, MSG_REQUIRED))
+        bad.add(col.key)
+        return None
+    if col.default is not None:
+        return col.default
+    return False if col.type == "yesno" else None
+
+
 def _coerce_cell(sheet_name: str, excel_row: int, col: Column, raw: Any, issues: list[Issue],
                  parser: Callable[[Any], Any] | None, bad: set[str]) -> Any:
     if V.is_empty(raw):
-        if col.required and col.type != "element_value":
-            issues.append(_issue(sheet_name, excel_row, col.header, None, MSG_REQUIRED))
-            bad.add(col.key)
-            return None
-        if col.default is not None:
-            return col.default
-        return False if col.type == "yesno" else None
+        return _empty_cell(sheet_name, excel_row, col, issues, bad)
     try:
         return parser(raw) if parser else V.coerce(col, raw)
     except V.ValueProblem as exc:
@@ -602,7 +636,7 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
     order = {s.name: i for i, s in enumerate(SHEETS)}
     issues.sort(key=lambda i: (order.get(i.sheet or "", len(order)), i.row or 0))
     issues.close()
-    clean = {k: [_public(r) for r in (rows or [])] for k, rows in tables.items()}
+    clean = {k: _public_rows(rows or []) for k, rows in tables.items()}
     info = {k: v for k, v in info.items() if not k.startswith("_")}
     return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit, info_rows=label_rows)
 
@@ -620,5 +654,9 @@ def _check_ceilings(rows: list[dict[str, Any]], info: dict[str, Any], issues: li
                              MSG_CEILING.format(code=code, label=label, total=f"{int(total):,}".replace(",", ".")), "warning"))
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if not k.startswith("_")}
+def _public_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without their working keys (`_raw`, `_bad`), in place: nothing reads them afterwards."""
+    for row in rows:
+        row.pop("_raw", None)
+        row.pop("_bad", None)
+    return rows

@@ -6,6 +6,7 @@ dates as text, Vietnamese style ("1.234" is one thousand two hundred thirty-four
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -283,24 +284,28 @@ def parse_period(value: Any) -> str:
 # ---------------------------------------------------------------- dispatch
 def coerce(column: Column, value: Any) -> Any:
     """Coerce a non-empty cell to its column's declared type (raises ValueProblem)."""
+    return parser_for(column)(value)
+
+
+@lru_cache(maxsize=None)
+def parser_for(column: Column) -> Callable[[Any], Any]:
+    """The one-argument parser of a column's declared type (resolved once per column, not per cell)."""
     kind = column.type
-    if kind == "integer":
-        return parse_integer(value)
-    if kind == "money":
-        return parse_money(value)
-    if kind == "yesno":
-        return parse_yesno(value)
-    if kind == "date":
-        return parse_date(value)
-    if kind == "code":
-        return parse_code(value)
     if kind == "year":
-        return parse_year(value, column.min, column.max)
-    if kind == "period":
-        return parse_period(value)
+        return functools.partial(parse_year, lo=column.min, hi=column.max)
     if kind == "enum":
-        return parse_enum(value, column.enum or "")
-    return parse_text(value)
+        return functools.partial(parse_enum, enum=column.enum or "")
+    return _PARSERS_BY_TYPE.get(kind, parse_text)
+
+
+_PARSERS_BY_TYPE: dict[str, Callable[[Any], Any]] = {
+    "integer": parse_integer,
+    "money": parse_money,
+    "yesno": parse_yesno,
+    "date": parse_date,
+    "code": parse_code,
+    "period": parse_period,
+}
 
 
 ELEMENT_PARSERS: dict[str, Callable[[Any], Any]] = {
