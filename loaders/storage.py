@@ -432,7 +432,8 @@ def _connect_postgres(dsn: str, name: str) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH '{dsn.replace(chr(39), chr(39) * 2)}' AS {PG_CATALOG} (TYPE postgres)")
     except duckdb.Error as exc:
         con.close()
-        raise DashboardError(f"Không kết nối được tới máy chủ PostgreSQL {name}: {_first_line(exc)}") from None
+        raise DashboardError(
+            f"Không kết nối được tới máy chủ PostgreSQL {name}: {_scrub(_first_line(exc), dsn)}") from None
     return con
 
 
@@ -443,7 +444,22 @@ def _connect_lock(dsn: str, name: str):
     try:
         return psycopg.connect(dsn, autocommit=True)
     except psycopg.Error as exc:
-        raise DashboardError(f"Không kết nối được tới máy chủ PostgreSQL {name}: {_first_line(exc)}") from None
+        raise DashboardError(
+            f"Không kết nối được tới máy chủ PostgreSQL {name}: {_scrub(_first_line(exc), dsn)}") from None
+
+
+def _scrub(text: str, dsn: str) -> str:
+    """A driver's message without the URL's password (drivers quote the whole connection string)."""
+    from urllib.parse import unquote, urlsplit
+
+    text = text.replace(dsn, display_target(dsn))
+    try:
+        password = urlsplit(dsn).password
+    except ValueError:
+        password = None
+    for secret in {password, unquote(password or "")} - {None, ""}:
+        text = text.replace(secret, "***")
+    return text
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# One command: set up (including Debian chromium for the browser tests) and run the whole test suite.
+# One command: set up (Debian chromium for the browser tests, Debian postgresql for the PostgreSQL pass)
+# and run the whole test suite twice over the backends: everything on the embedded DuckDB, then the
+# ingestion and indicator tests again on a real PostgreSQL server the tests start themselves.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 bash scripts/install_browser.sh
-set +e
-python -m pytest "$@"
-rc=$?
-set -e
-if [ "$rc" = "5" ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
-exit "$rc"
+bash scripts/install_postgres.sh
+
+run_pass() {  # name, then pytest arguments; exit 5 (no tests collected) is a failure, not a pass
+  local name="$1"; shift
+  echo "=== test pass: $name ==="
+  set +e
+  python -m pytest "$@"
+  local rc=$?
+  set -e
+  if [ "$rc" = "5" ]; then echo "pytest collected no tests in the $name pass: failing" >&2; return 1; fi
+  return "$rc"
+}
+
+rc=0
+DASHBOARD_TEST_BACKEND=duckdb run_pass "DuckDB" "$@" || rc=$?
+DASHBOARD_TEST_BACKEND=postgres run_pass "PostgreSQL" "$@" || rc2=$?
+rc2="${rc2:-0}"
+if [ "$rc" != "0" ]; then exit "$rc"; fi
+exit "$rc2"

@@ -36,6 +36,7 @@ BOTH_BACKENDS = (
     "test_metrics_cli.py",
     "test_backends.py",
     "test_two_instances.py",
+    "test_concurrency.py",
 )
 
 _server = None

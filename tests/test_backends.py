@@ -1,0 +1,134 @@
+"""Choosing the backend, and the guarantees a shared PostgreSQL store adds (issue 6, item 3)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from loaders import storage
+from loaders.config import load_config, resolve_db_path
+from loaders.errors import DashboardError
+from loaders.ingest import ingest_bytes
+from loaders.storage import Database, is_postgres, open_database
+from metrics.engine import compute
+from tests import backends
+from tests.builders import info_values, write_workbook
+
+PROJECT = Path(__file__).resolve().parent.parent
+pg_only = pytest.mark.skipif(not backends.POSTGRES, reason="needs the PostgreSQL pass's server")
+DEAD_URL = "postgresql://dashboard:bi-mat-123@127.0.0.1:1/khong_co"  # port 1: nothing listens
+
+
+# ------------------------------------------------------------------ choosing the backend
+def test_a_postgresql_url_selects_the_server_and_anything_else_a_file(monkeypatch, tmp_path):
+    assert resolve_db_path("postgresql://u@h:5432/d") == "postgresql://u@h:5432/d"
+    assert resolve_db_path("postgres://u@h/d") == "postgres://u@h/d"
+    assert resolve_db_path(str(tmp_path / "x.duckdb")) == tmp_path / "x.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", "postgresql://env@h/d")
+    assert resolve_db_path() == "postgresql://env@h/d"
+    monkeypatch.delenv("DASHBOARD_DB")
+    cfg = tmp_path / "dashboard.toml"
+    cfg.write_text('[root]\ncode = "ROOT"\nname = "Gốc"\n[database]\npath = "x.duckdb"\n'
+                   'url = "postgresql://cfg@h/d"\n', encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(cfg))
+    load_config.cache_clear()
+    try:
+        assert resolve_db_path() == "postgresql://cfg@h/d"
+        assert resolve_db_path(str(tmp_path / "y.duckdb")) == tmp_path / "y.duckdb"  # --db still wins
+    finally:
+        load_config.cache_clear()
+    assert is_postgres("postgresql://x") and not is_postgres(tmp_path / "postgresql:")
+
+
+def test_passwords_never_appear_in_what_people_see():
+    assert storage.display_target(DEAD_URL) == "postgresql://dashboard@127.0.0.1:1/khong_co"
+    assert storage.display_target("/data/x.duckdb") == "/data/x.duckdb"
+
+
+def test_an_unreachable_server_is_a_vietnamese_message_without_the_password():
+    with pytest.raises(DashboardError) as err:
+        Database(DEAD_URL)
+    text = err.value.message if hasattr(err.value, "message") else str(err.value)
+    assert "Không kết nối được tới máy chủ PostgreSQL" in text and "127.0.0.1:1" in text
+    assert "bi-mat-123" not in text
+
+
+def test_the_cli_says_so_in_vietnamese_and_exits_2(tmp_path):
+    wb = write_workbook(tmp_path / "a.xlsx")
+    env = {k: v for k, v in os.environ.items() if k not in ("DASHBOARD_DB",)}
+    r = subprocess.run([sys.executable, "-m", "loaders", "ingest", str(wb), "--db", DEAD_URL], cwd=PROJECT,
+                       env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert r.returncode == 2
+    assert "Không kết nối được tới máy chủ PostgreSQL" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout and "bi-mat-123" not in r.stderr + r.stdout
+
+
+def test_file_backups_refuse_a_postgresql_store_with_a_pointer_to_pg_dump(tmp_path):
+    from loaders.maintenance import rebuild, restore
+
+    for call in (lambda: restore(tmp_path / "b.tar.gz", DEAD_URL, force=True),
+                 lambda: rebuild(DEAD_URL, tmp_path)):
+        with pytest.raises(DashboardError) as err:
+            call()
+        assert "pg_dump" in str(err.value) and "bi-mat-123" not in str(err.value)
+
+
+# ------------------------------------------------------------------ one server, two instances
+@pg_only
+def test_a_second_instance_sees_an_upload_at_once_through_data_version(tmp_path):
+    url = backends.server().new_database()
+    one = open_database(url)
+    other = Database(url)  # a second instance: its own connections, nothing shared in memory
+    try:
+        before_version = other.data_version
+        before = compute(other, year=2024).to_json()
+        wb = write_workbook(tmp_path / "a.xlsx", info=info_values(unit="DB07"), elements={"DOI_THOAI": 42})
+        assert ingest_bytes(one, wb.read_bytes(), "a.xlsx").status == "accepted"
+        assert other.data_version > before_version  # its caches key on this: none can stay stale
+        after = compute(other, year=2024).to_json()
+        assert before != after
+        activities = {a["id"] if isinstance(a, dict) and "id" in a else str(a): a for a in after["activities"]} \
+            if isinstance(after["activities"], list) else after["activities"]
+        assert "42" in repr(activities)
+    finally:
+        other.close()
+        one.close()
+
+
+@pg_only
+def test_writers_of_two_instances_take_turns_and_the_later_one_sees_the_earlier(tmp_path):
+    url = backends.server().new_database()
+    first, second = open_database(url), Database(url)
+    seen: dict[str, int] = {}
+    holding = threading.Event()
+
+    def slow_writer():
+        with first.transaction() as cur:
+            seen["first"] = storage.next_id(cur, "audit_log")
+            cur.execute("INSERT INTO audit_log VALUES (?, now()::TIMESTAMP, 'a', 'login', NULL, NULL, 't')",
+                        [seen["first"]])
+            holding.set()
+            time.sleep(1.0)  # the other instance must wait here, not read a stale max(id)
+
+    try:
+        t = threading.Thread(target=slow_writer)
+        t.start()
+        assert holding.wait(30)
+        started = time.monotonic()
+        with second.transaction() as cur:
+            waited = time.monotonic() - started
+            seen["second"] = storage.next_id(cur, "audit_log")
+            cur.execute("INSERT INTO audit_log VALUES (?, now()::TIMESTAMP, 'b', 'login', NULL, NULL, 't')",
+                        [seen["second"]])
+        t.join(30)
+        assert waited > 0.5  # it queued behind the first writer's advisory lock
+        assert seen["second"] == seen["first"] + 1  # and its snapshot began after the first commit
+        assert first.query_value("SELECT count(DISTINCT id) FROM audit_log WHERE origin = 't'") == 2
+    finally:
+        second.close()
+        first.close()
