@@ -175,6 +175,10 @@ def backup_section(db: Database, actor: str | None = None) -> None:
     import streamlit as st
 
     st.subheader("Sao lưu")
+    if db.path is None:  # a PostgreSQL store: the server's own tools back it up
+        st.info(f"Dữ liệu nằm trên máy chủ PostgreSQL {db.name}. Sao lưu bằng pg_dump cùng thư mục lưu trữ tệp "
+                f"gốc {db.archive_dir}; xem docs/deployment-postgresql.md.")
+        return
     folder = db.path.parent / "backups"
     st.caption(f"Sao lưu cơ sở dữ liệu và toàn bộ tệp gốc vào thư mục {folder} trên máy chủ. Phục hồi bằng lệnh "
                "python -m loaders restore TỆP.tar.gz --db ĐƯỜNG_DẪN (khi ứng dụng đã dừng).")

@@ -10,13 +10,14 @@ from loaders.storage import Database, open_database
 
 
 @st.cache_resource(show_spinner=False)
-def _database(path: str) -> Database:
-    return open_database(path)
+def _database(target: str) -> Database:
+    return open_database(target)
 
 
 def get_db() -> Database:
-    """The database the app works on ($DASHBOARD_DB, else the configured default)."""
-    return _database(str(resolve_db_path().resolve()))
+    """The database the app works on ($DASHBOARD_DB, else the configured default: a file or a server)."""
+    target = resolve_db_path()
+    return _database(target if isinstance(target, str) else str(target.resolve()))
 
 
 @st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
@@ -30,7 +31,7 @@ def cached(fn: Callable, db: Database, **kwargs: Any) -> Any:
 
     Results are shared between sessions: callers must not modify them in place."""
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
-    return _call(fn, db, f"{fn.__module__}.{fn.__qualname__}", str(db.path), db.data_version, items)
+    return _call(fn, db, f"{fn.__module__}.{fn.__qualname__}", db.key, db.data_version, items)
 
 
 @st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
@@ -44,7 +45,7 @@ def cached_view(view: Callable, fn: Callable, db: Database, *extra: Any, **kwarg
     version, not on every rerun. `extra` must be hashable (e.g. a unit code, not a dict)."""
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
     names = f"{view.__module__}.{view.__qualname__}<{fn.__module__}.{fn.__qualname__}"
-    return _view(view, fn, db, names, str(db.path), db.data_version, items, extra)
+    return _view(view, fn, db, names, db.key, db.data_version, items, extra)
 
 
 @st.cache_resource(show_spinner=False)
