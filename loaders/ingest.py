@@ -89,9 +89,12 @@ def _current(cur_or_db, unit: str, year: int, period: str) -> tuple[int, str] | 
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | None = None) -> IngestResult:
+def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | None = None, *,
+             units: dict[str, dict[str, Any]] | None = None, check_current: bool = True) -> IngestResult:
     """Gate, read and validate; status valid | rejected | duplicate; nothing is written. A principal without
-    the upload permission is refused (DashboardError); a workbook of a unit outside its scope is rejected."""
+    the upload permission is refused (DashboardError); a workbook of a unit outside its scope is rejected.
+    `units` saves reading the unit table (a batch reads it once); without `check_current` a duplicate is
+    left to the check under the write lock in `_store`."""
     require(principal, UPLOAD)
     config = load_config()
     digest = hashlib.sha256(data).hexdigest()
@@ -108,7 +111,7 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
     except DashboardError as exc:
         result.errors = exc.issues or [Issue(None, None, None, file_name, exc.message)]
         return result
-    parsed = validate_workbook(raw, units=load_units(db), config=config)
+    parsed = validate_workbook(raw, units=load_units(db) if units is None else units, config=config)
     result.parsed = parsed
     result.unit, result.year, result.period = (parsed.info.get(k) for k in ("unit_code", "year", "period"))
     result.errors = [i for i in gate_issues if i.severity == "error"] + parsed.errors
@@ -120,6 +123,9 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
             result.errors.insert(0, Issue(INFO.name, row, INFO.column("unit_code").header, parsed.unit["code"], refused))
     if result.errors or parsed.unit is None:
         result.status = "rejected"
+        return result
+    if not check_current:
+        result.status = "valid"
         return result
     current = _current(db, result.unit, result.year, result.period)
     if current and current[1] == digest:
@@ -147,16 +153,23 @@ def local_received_at(received_at: dt.datetime | None) -> dt.datetime:
 
 
 def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
-                 uploader: str | None = None, principal: Principal | None = None) -> IngestResult:
+                 uploader: str | None = None, principal: Principal | None = None,
+                 units: dict[str, dict[str, Any]] | None = None) -> IngestResult:
     """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate).
-    With a principal: it needs the upload permission and the workbook's unit must be in its scope."""
-    result = _analyse(db, data, file_name, principal)
+    With a principal: it needs the upload permission and the workbook's unit must be in its scope.
+    `units`: the unit table as `load_units` returns it, for batches (kept current with the units stored)."""
+    # the duplicate check runs once, under the write lock in _store, not also before it
+    result = _analyse(db, data, file_name, principal, units=units, check_current=False)
     actor = getattr(principal, "username", None) or uploader  # the audit names the account when there is one
     if result.status != "valid":
         audit.record_upload(db, result, actor=actor)  # its own small write: no data table changes
         return result
     when = local_received_at(received_at)
     _store(db, data, file_name, result, when, uploader, actor)
+    unit = result.parsed.unit if result.parsed else None
+    if units is not None and result.status == "accepted" and unit and unit["is_new"]:
+        units.setdefault(unit["code"], {"name": unit["name"], "kind": unit["kind"],
+                                        "parent_code": unit["parent_code"], "inactive_from": None})
     return result
 
 
@@ -296,6 +309,7 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
     """Ingest files and folders, one transaction per file; one bad file never stops the others."""
     require(principal, UPLOAD)
     files = expand_paths(paths)
+    units = load_units(db)  # once per batch; ingest_bytes adds the units the batch creates
     results: list[IngestResult] = []
     for n, path in enumerate(files, 1):
         if progress:
@@ -312,7 +326,7 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
             continue
         try:
             results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader,
-                                        principal=principal))
+                                        principal=principal, units=units))
         except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch
             results.append(IngestResult(file=path.name, status="rejected",
                                         errors=exc.issues or [Issue(None, None, None, path.name, exc.message)]))

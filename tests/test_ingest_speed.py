@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from loaders.gate import MAX_CELLS_PER_SHEET, _ExtentBound, _SheetExtent, check_upload
 from loaders.ingest import TABLE_COLUMNS, _insert_rows, ingest_bytes
-from tests.builders import write_workbook
+from tests.builders import info_values, write_workbook
 from tests.test_fuzz import FUZZ, sheet_xml
 
 SHEET_PART = "xl/worksheets/sheet4.xml"  # `Sinh hoạt` in the builder's workbook
@@ -122,3 +122,23 @@ def test_column_pyarrow_cannot_type_goes_in_through_bound_parameters(db):
         _insert_rows(cur, "elements", cols, rows)
     assert db.query_rows("SELECT excel_row, code, raw_value, note FROM elements WHERE submission_id = 900 "
                          "ORDER BY excel_row") == [(3, "A", "1", None), (4, "B", "2", "z")]
+
+
+# ---------------------------------------------------------------- batches
+def test_batch_reads_units_once_and_knows_the_units_it_adds(db, tmp_path):
+    """A unit created by the batch's first file is a known parent for the second file, and the same bytes
+    again in the batch are a duplicate (decided once, under the write lock)."""
+    from loaders.ingest import ingest_paths
+    from loaders.validate import MSG_UNKNOWN_PARENT
+
+    folder = tmp_path / "batch"
+    (folder / "copy").mkdir(parents=True)
+    first = write_workbook(folder / "1_DBA1.xlsx", info=info_values(unit="DBA1"))
+    write_workbook(folder / "2_DBB2.xlsx", info=info_values(unit="DBB2", parent_code="DBA1"))
+    (folder / "copy" / "3_DBA1.xlsx").write_bytes(first.read_bytes())
+    results = ingest_paths(db, [folder])
+    assert [(r.file, r.status) for r in results] == [
+        ("1_DBA1.xlsx", "accepted"), ("2_DBB2.xlsx", "accepted"), ("3_DBA1.xlsx", "duplicate")]
+    assert MSG_UNKNOWN_PARENT not in [w.message for w in results[1].warnings]
+    assert db.query_rows("SELECT parent_code FROM units WHERE code = 'DBB2'") == [("DBA1",)]
+    assert db.query_rows("SELECT count(*) FROM submissions") == [(2,)]
