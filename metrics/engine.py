@@ -313,14 +313,17 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     ucount AS MATERIALIZED (
         SELECT {ucount_grp} AS grp, l.unit_code, l.id AS submission_id, s.period, s.member_total, s.staff_total
         FROM lastsub l JOIN submissions s ON s.id = l.id),
-    elem AS MATERIALIZED (  -- grouped first, then the catalogue: no per-row test of the code on ~20M rows
+    -- grouped first, then the catalogue by a LEFT join: an inner join let the optimizer test every one of
+    -- ~20M element rows against the catalogue's codes (the slowest step at national scale); a known code
+    -- outside the catalogue only adds an elem row nothing selects
+    elem AS MATERIALIZED (
         SELECT g.unit_code, g.code,
                CASE a.aggregation WHEN 'sum' THEN g.total WHEN 'latest' THEN g.latest ELSE g.most END AS v
         FROM (SELECT u.unit_code, e.code, sum(e.value) AS total,
                      arg_max(e.value, u.prank) FILTER (WHERE e.value IS NOT NULL) AS latest, max(e.value) AS most
               FROM used u JOIN elements e ON e.submission_id = u.id AND e.known
               GROUP BY u.unit_code, e.code) g
-        JOIN agg a ON a.code = g.code),
+        LEFT JOIN agg a ON a.code = g.code),
     cellx AS MATERIALIZED (
         SELECT u.unit_code, u.submission_id, u.period, c.cell_code, {cell_name}, c.cell_kind, c.members, c.rating,
                c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
@@ -363,6 +366,13 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     firsts AS MATERIALIZED (
         SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id
         FROM submissions s WHERE s.year = $year AND {scope.filter('s.unit_code')} GROUP BY ALL)"""
+
+
+# One reference without a filter to each large CTE whose every use filters it (by element code, meeting kind):
+# otherwise DuckDB pushes the OR of those filters into the CTE and down to the scan, testing ~20M element
+# rows against 17 codes — slower than grouping them all.
+_UNFILTERED = ("UNION ALL SELECT '_ELEM', count(*), NULL, count(*), NULL FROM elem "
+               "UNION ALL SELECT '_MEETINGS', count(*), NULL, count(*), NULL FROM mtg_cell")
 
 
 def _params(sql: str, win: Window, scope_code: str) -> dict:
@@ -464,26 +474,31 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
     code, name, is_root = scope.code, scope.name, scope.is_root
     ctx = Ctx(win, code)
     base = _base_sql(win, scope, code, detail=False)
+    # `behind` comes back sorted and distinct as one string split in Python: hundreds of thousands of
+    # UNIT/CELL keys at national scale cost ~1.5 s as Python lists sorted in Python
+    behind = (f"string_agg(DISTINCT behind_key, {_lit(BEHIND_SEP)} ORDER BY behind_key) {BEHIND_FILTER}, "
+              f"count(DISTINCT behind_key) {BEHIND_FILTER}")
+    others = f"SELECT '_UNITS', count(*), NULL, count(*), NULL FROM ucount {_UNFILTERED}"
+    if win.full_year:  # the activities window is the same: one query for everything
+        others += f"\n UNION ALL {_activity_rows_sql()}"
     sql = f"""WITH RECURSIVE {base},
         items AS ({_item_union(INDICATORS, ctx)})
-        SELECT iid, sum(num) AS num, sum(den) AS den, count(*) AS n,
-               list(behind_key) FILTER (WHERE NOT ok AND behind_key IS NOT NULL) AS behind
+        SELECT iid, sum(num) AS num, sum(den) AS den, count(*) AS n, {behind}
         FROM items GROUP BY iid
-        UNION ALL SELECT '_UNITS', count(*), NULL, count(*), NULL FROM ucount"""
-    if win.full_year:  # the activities window is the same: one query for everything
-        sql += f"\n UNION ALL {_activity_rows_sql()}"
+        UNION ALL SELECT *, NULL FROM ({others})"""
     rows = {r[0]: r[1:] for r in db.query_rows(sql, _params(sql, win, code))}
-    n_units = int(rows.get("_UNITS", (0, None, 0, None))[2])
+    n_units = int(rows.get("_UNITS", (0, None, 0, None, None))[2])
     targets = effective_targets(db, year)
     results = []
     for ind in INDICATORS:
-        num, den, n, behind = rows.get(ind.id, (None, None, 0, None))
+        num, den, n, behind_text, n_behind = rows.get(ind.id, (None, None, 0, None, 0))
         value, numerator, denominator = _value(ind, num, den, int(n or 0), n_units, win)
         target = _target_for(ind, targets, is_root, year)
         status = judge(value, target)
         show_behind = ind.kind in BEHIND_KINDS and value is not None
         results.append(IndicatorResult(ind.id, ind.name, ind.unit, value, numerator, denominator, target,
-                                       status, sorted(set(behind or ())) if show_behind else [], ind.group))
+                                       status, _split_behind(behind_text, n_behind) if show_behind else [],
+                                       ind.group))
     return Report(
         scope={"unit": code, "name": name, "is_root": is_root},
         window={"year": year, "quarter": quarter, "as_of": win.as_of.isoformat()},
@@ -491,6 +506,18 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
         activities=(_activities_from(rows) if win.full_year
                     else _activities_by_quarter(db, win.year, (quarter,), win.as_of, scope)[quarter]),
     )
+
+
+BEHIND_SEP = "\x1f"  # ASCII unit separator: never part of a unit or cell code
+BEHIND_FILTER = "FILTER (WHERE NOT ok AND behind_key IS NOT NULL)"
+
+
+def _split_behind(text: str | None, count: int | None) -> list[str]:
+    """The sorted distinct behind keys from their joined string; a key holding the separator fails loudly."""
+    keys = text.split(BEHIND_SEP) if text else []
+    if len(keys) != int(count or 0):
+        raise RuntimeError(f"behind keys hold the separator: {len(keys)} parts for {count} keys")
+    return keys
 
 
 def _activity_rows_sql() -> str:
