@@ -89,6 +89,15 @@ def _current(cur_or_db, unit: str, year: int, period: str) -> tuple[int, str] | 
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+def _current_and_next_version(cur, unit: str, year: int, period: str) -> tuple[tuple[int, str] | None, int]:
+    """(id, file hash) of the current submission of a report or None, and the next version number: one query."""
+    row = cur.execute(
+        "SELECT arg_max(id, version) FILTER (WHERE status = 'current'), "
+        "arg_max(file_hash, version) FILTER (WHERE status = 'current'), coalesce(max(version), 0) + 1 "
+        "FROM submissions WHERE unit_code = ? AND year = ? AND period = ?", [unit, year, period]).fetchone()
+    return ((row[0], row[1]) if row[0] is not None else None), row[2]
+
+
 def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | None = None, *,
              units: dict[str, dict[str, Any]] | None = None, check_current: bool = True) -> IngestResult:
     """Gate, read and validate; status valid | rejected | duplicate; nothing is written. A principal without
@@ -181,15 +190,12 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
     info, unit = parsed.info, parsed.unit
     digest = result.file_hash or hashlib.sha256(data).hexdigest()
     with db.transaction() as cur:
-        # re-checked under the write lock: another thread may have stored the same report meanwhile
-        current = _current(cur, unit["code"], info["year"], info["period"])
+        # checked under the write lock: another thread or process may have stored the same report meanwhile
+        current, version = _current_and_next_version(cur, unit["code"], info["year"], info["period"])
         if current and current[1] == digest:
             result.status, result.replaced_previous = "duplicate", False
             audit.record_upload(cur, result, actor=actor)
             return
-        version = cur.execute(
-            "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit_code = ? AND year = ? AND period = ?",
-            [unit["code"], info["year"], info["period"]]).fetchone()[0]
         new_id = next_id(cur, "submissions")
         if unit["is_new"]:
             cur.execute(
