@@ -8,7 +8,7 @@ from ui import charts, state as K
 from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.page import chart, download, header, shown_errors, table, table_downloads
-from ui.upload import confirm_upload, describe, preview_files
+from ui.upload import confirm_upload, describe, page_previews
 
 f = current()
 db = get_db()
@@ -32,7 +32,7 @@ with shown_errors():
             st.session_state.setdefault(K.UP_UPLOADER, f.principal.full_name)
         st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
         files = [(u.name, u.getvalue()) for u in uploaded or []]
-        previews = preview_files(db, files, f.principal) if files else []
+        previews = page_previews(db, files, f.principal) if files else []
         for p in previews:
             box = st.container(border=True)
             box.markdown(describe(p))

@@ -5,7 +5,9 @@ Kept apart from the page so tests can drive it without a browser (the page only 
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from loaders.errors import DashboardError, Issue
 from loaders.storage import Database
@@ -31,12 +33,16 @@ class Preview:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None) -> list[Preview]:
-    """Validate every file without storing anything; one unreadable file never stops the others."""
+def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None,
+                  progress: Callable[[int, int, str], None] | None = None) -> list[Preview]:
+    """Validate every file without storing anything; one unreadable file never stops the others.
+    `progress(n, total, name)` is called before file n is checked."""
     from loaders.ingest import preview_bytes
 
     out = []
-    for name, data in files:
+    for n, (name, data) in enumerate(files, 1):
+        if progress:
+            progress(n, len(files), name)
         try:
             r = preview_bytes(db, data, name, principal=principal)
         except DashboardError as exc:
@@ -47,16 +53,19 @@ def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None) 
     return out
 
 
-def store_valid(db: Database, previews: list[Preview], uploader: str | None, principal=None) -> list:
+def store_valid(db: Database, previews: list[Preview], uploader: str | None, principal=None,
+                progress: Callable[[int, int, str], None] | None = None) -> list:
     """Store every previewed file that was valid (each in its own transaction); return IngestResults.
 
-    Files that were rejected or duplicate at preview are not sent again."""
+    Files that were rejected or duplicate at preview are not sent again. `progress(n, total, name)` is
+    called before valid file n is stored."""
     from loaders.ingest import ingest_bytes
 
     results = []
-    for p in previews:
-        if p.status != "valid":
-            continue
+    valid = [p for p in previews if p.status == "valid"]
+    for n, p in enumerate(valid, 1):
+        if progress:
+            progress(n, len(valid), p.name)
         try:
             results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal))
         except DashboardError as exc:
@@ -93,17 +102,69 @@ def describe(p) -> str:
     return f"**{name}**{what}: {status}{extra}{counts}"
 
 
+# session key of the previews kept across reruns (the page reruns on every widget change)
+PREVIEW_CACHE = "up_preview_cache"
+
+
+def page_previews(db: Database, files: list[tuple[str, bytes]], principal=None, *,
+                  keep_bar: bool = True) -> list[Preview]:
+    """preview_files for the page: a progress bar while several files are checked, and each file checked
+    once per database state (previews are reused across reruns until data_version or the account changes,
+    so a rerun never shows a status older than the last upload). keep_bar: leave the finished bar shown."""
+    import streamlit as st
+
+    stamp = (db.data_version, getattr(principal, "username", None))
+    cache = st.session_state.get(PREVIEW_CACHE)
+    if not cache or cache["stamp"] != stamp:
+        cache = {"stamp": stamp, "items": {}}
+    items = cache["items"]
+    keyed = [((name, hashlib.sha256(data).hexdigest()), name, data) for name, data in files]
+    todo = [(name, data) for key, name, data in keyed if key not in items]
+    with _progress_bar(len(todo), "Đang kiểm tra", "Đã kiểm tra", keep=keep_bar) as step:
+        for p in preview_files(db, todo, principal, progress=step):
+            items[(p.name, p.digest)] = p
+    cache["items"] = {key: items[key] for key, _, _ in keyed}  # files no longer chosen are dropped
+    st.session_state[PREVIEW_CACHE] = cache
+    return [items[key] for key, _, _ in keyed]
+
+
+@contextmanager
+def _progress_bar(total: int, doing: str, done: str, *, keep: bool) -> Iterator[Callable | None]:
+    """An st.progress bar for a batch of several files ("Đang kiểm tra 3/12 tệp… TÊN"); None for one file.
+    keep: leave the bar at 100 % with the final count, else remove it."""
+    if total < 2:
+        yield None
+        return
+    import streamlit as st
+
+    bar = st.progress(0.0, text=f"{doing} 0/{total} tệp…")
+
+    def step(n: int, of: int, name: str) -> None:
+        bar.progress((n - 1) / of, text=f"{doing} {n}/{of} tệp… {name}")
+
+    yield step
+    if keep:
+        bar.progress(1.0, text=f"{done} {total}/{total} tệp.")
+    else:
+        bar.empty()
+
+
 def confirm_upload(db: Database, principal=None) -> None:
-    """Callback of 'Xác nhận lưu': re-validate the chosen files, store the valid ones, start a fresh
-    uploader. Runs before the page script, so the page already shows the stored data."""
+    """Callback of 'Xác nhận lưu': store the chosen files that were valid (ingest_bytes checks each again
+    under the write lock), start a fresh uploader. Runs before the page script, so the page already shows
+    the stored data."""
     import streamlit as st
 
     from ui import state as K
 
     round_no = st.session_state.get(K.UP_ROUND, 0)
     chosen = st.session_state.get(f"{K.UP_FILES}_{round_no}") or []
-    previews = preview_files(db, [(u.name, u.getvalue()) for u in chosen], principal)
-    stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER), principal)
+    previews = page_previews(db, [(u.name, u.getvalue()) for u in chosen], principal, keep_bar=False)
+    valid = sum(p.status == "valid" for p in previews)
+    # a callback's elements go above the page, so this bar is removed once the files are stored
+    with _progress_bar(valid, "Đang lưu", "Đã lưu", keep=False) as step:
+        stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER), principal, progress=step)
+    st.session_state.pop(PREVIEW_CACHE, None)
     from loaders.audit import record_upload
 
     for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here
