@@ -309,8 +309,17 @@ class Database:
             return
         try:
             self._pg_lock_con.execute("SELECT pg_advisory_lock(%s)", [PG_WRITE_LOCK_KEY])
-        except Exception as exc:  # psycopg.Error: the server went away
-            raise DashboardError(f"Mất kết nối tới máy chủ PostgreSQL {self.name}: {exc}") from None
+        except Exception:  # psycopg.Error: the server restarted or dropped the idle connection; once more
+            try:
+                self._pg_lock_con.close()
+            except Exception:  # noqa: BLE001 — it is already broken
+                pass
+            self._pg_lock_con = _connect_lock(self.dsn, self.name)
+            try:
+                self._pg_lock_con.execute("SELECT pg_advisory_lock(%s)", [PG_WRITE_LOCK_KEY])
+            except Exception as exc:
+                raise DashboardError(
+                    f"Mất kết nối tới máy chủ PostgreSQL {self.name}: {_scrub(_first_line(exc), self.dsn)}") from None
         try:
             yield
         finally:

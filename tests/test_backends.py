@@ -132,3 +132,21 @@ def test_writers_of_two_instances_take_turns_and_the_later_one_sees_the_earlier(
     finally:
         second.close()
         first.close()
+
+
+@pg_only
+def test_a_dropped_lock_connection_is_reopened_and_the_upload_still_lands(tmp_path):
+    import psycopg
+
+    url = backends.server().new_database()
+    db = open_database(url)
+    try:
+        lock_pid = db._pg_lock_con.info.backend_pid
+        with psycopg.connect(backends.server().base_url, autocommit=True) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", [lock_pid]).fetchone()[0]
+        wb = write_workbook(tmp_path / "a.xlsx", info=info_values(unit="DB05"))
+        assert ingest_bytes(db, wb.read_bytes(), "a.xlsx").status == "accepted"
+        assert db._pg_lock_con.info.backend_pid != lock_pid
+        assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB05'") == 1
+    finally:
+        db.close()
