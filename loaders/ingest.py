@@ -215,10 +215,8 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
              json.dumps([w.to_json() for w in result.warnings], ensure_ascii=False)])
         for table, cols in TABLE_COLUMNS.items():
             rows = parsed.tables.get(table) or []
-            if not rows:
-                continue
-            _insert_rows(cur, table, ("submission_id", "excel_row") + cols,
-                         [[new_id, r["excel_row"], *(r.get(c) for c in cols)] for r in rows])
+            if rows:
+                _insert_parsed(cur, table, new_id, cols, rows)
         rel = f"{digest[:2]}/{digest}.xlsx"
         cur.execute("INSERT INTO archived_files VALUES (?, ?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING",
                     [digest, file_name, len(data), rel, when])
@@ -238,13 +236,27 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
             raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
 
 
+def _insert_parsed(cur, table: str, submission_id: int, cols: tuple[str, ...],
+                   rows: list[dict[str, Any]]) -> None:
+    """Insert one submission's parsed rows (dicts keyed by column) into a data table, column by column."""
+    names = ("submission_id", "excel_row") + cols
+    columns = [[submission_id] * len(rows), [r["excel_row"] for r in rows],
+               *([r.get(c) for r in rows] for c in cols)]
+    _insert_columns(cur, table, names, columns)
+
+
 def _insert_rows(cur, table: str, cols: tuple[str, ...], rows: list[list[Any]]) -> None:
-    """Insert rows (lists in `cols` order) into a data table: one INSERT … SELECT from an Arrow table."""
-    if not rows:
-        return
-    frame = _arrow_frame(cols, rows)
-    if frame is None:  # a column pyarrow cannot type: let DuckDB bind the values instead
-        _insert_values(cur, table, cols, rows)
+    """Insert rows (lists in `cols` order) into a data table."""
+    if rows:
+        _insert_columns(cur, table, cols, [list(v) for v in zip(*rows)])
+
+
+def _insert_columns(cur, table: str, cols: tuple[str, ...], columns: list[list[Any]]) -> None:
+    """One INSERT … SELECT from an Arrow table built from Python columns; a column pyarrow cannot type
+    (mixed kinds of values) goes in through bound parameters instead, which DuckDB casts."""
+    frame = _arrow_frame(cols, columns)
+    if frame is None:
+        _insert_values(cur, table, cols, [list(r) for r in zip(*columns)])
         return
     # one statement per table: each scan of a registered frame costs ~1 ms, parameter binding ~40 µs a value
     name = f"_ingest_{table}"
@@ -256,13 +268,13 @@ def _insert_rows(cur, table: str, cols: tuple[str, ...], rows: list[list[Any]]) 
         cur.unregister(name)
 
 
-def _arrow_frame(cols: tuple[str, ...], rows: list[list[Any]]):
-    """The rows as a pyarrow Table (types inferred from the Python values), or None when a column mixes
-    types pyarrow cannot unify."""
+def _arrow_frame(cols: tuple[str, ...], columns: list[list[Any]]):
+    """The columns as a pyarrow Table (types inferred from the Python values), or None when a column
+    mixes types pyarrow cannot unify."""
     import pyarrow as pa  # lazily: only storing needs it
 
     try:
-        return pa.table({c: pa.array(list(v)) for c, v in zip(cols, zip(*rows))})
+        return pa.table({c: pa.array(v) for c, v in zip(cols, columns)})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, UnicodeError):
         return None
 
