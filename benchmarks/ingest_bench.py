@@ -209,8 +209,8 @@ def instrumented(db, timers: Timers) -> Iterator[None]:
     original_tx = db.transaction
 
     @contextlib.contextmanager
-    def timed_tx():
-        with original_tx() as cur:
+    def timed_tx(*args, **kwargs):
+        with original_tx(*args, **kwargs) as cur:
             yield cur
             t = time.perf_counter()  # what follows is the context exit: COMMIT
         timers.seconds["store: COMMIT"] += time.perf_counter() - t
