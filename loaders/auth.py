@@ -14,6 +14,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -305,7 +306,7 @@ def authenticate(db, username: str, password: str) -> Principal:
     row = get_user(db, username)
     if row is None or not verify_password(row["password_hash"], password or ""):
         if row is None:  # spend the same time as a real check: no hint which names exist
-            verify_password(_DUMMY_HASH, password or "")
+            verify_password(_dummy_hash(), password or "")
         _audit_login(db, username, False)
         raise DashboardError(MSG_BAD_LOGIN)
     if not row["active"]:
@@ -320,7 +321,11 @@ def _audit_login(db, username: str, ok: bool) -> None:
     _audit(db, Principal(name, "", ""), "login" if ok else "login_failed", name)
 
 
-_DUMMY_HASH = hash_password("not-a-real-password-0")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown names; made on first use, not at import (an argon2 hash costs
+    0.1-0.3 s, paid by every command-line run that never signs anyone in)."""
+    return hash_password("not-a-real-password-0")
 
 
 def principal_for_email(db, email: str | None) -> Principal:
