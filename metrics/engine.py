@@ -347,9 +347,6 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
         FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year),
-    pet_keys AS MATERIALIZED (  -- petitions some report dates in the window: the others cannot count here
-        SELECT DISTINCT s.unit_code, p.petition_key FROM subs s JOIN petitions p ON p.submission_id = s.id
-        WHERE p.received_date BETWEEN $start AND $end_asof),
     pet AS MATERIALIZED (
         SELECT * EXCLUDE (rn) FROM (
             SELECT s.unit_code, s.id AS submission_id, p.petition_no, p.petition_key, p.received_date, p.kind,
@@ -357,7 +354,10 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
                    row_number() OVER (PARTITION BY s.unit_code, p.petition_key
                                       ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
             FROM subs s JOIN petitions p ON p.submission_id = s.id
-            JOIN pet_keys k ON k.unit_code = s.unit_code AND k.petition_key = p.petition_key)
+            -- only petitions some report dates in the window: the others cannot count here
+            WHERE (s.unit_code, p.petition_key) IN (
+                SELECT (s2.unit_code, p2.petition_key) FROM subs s2 JOIN petitions p2 ON p2.submission_id = s2.id
+                WHERE p2.received_date BETWEEN $start AND $end_asof))
         WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
     expected AS MATERIALIZED (
         SELECT u.code AS unit_code, p.period, p.deadline FROM units u CROSS JOIN {exp_values}
