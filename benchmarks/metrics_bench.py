@@ -7,8 +7,9 @@
 The database (default /tmp/metrics_bench_<units>.duckdb) uses the schema of loaders/storage.py and is
 filled with set-based SQL (no workbooks, no loader): a unit list with intermediate committees (half the
 grassroots units Đảng bộ cơ sở with 3–19 cells, half Chi bộ cơ sở: ~6 cells per unit, 300 000 at 50 000
-units), five years (2021–2025) of quarterly and annual submissions (5 % missing, 3 % resubmitted: a replaced
-version kept), 17 data elements per submission, the cells of every submission (ratings in annual reports),
+units), five years (2021–2025) of quarterly and annual submissions (5 % missing, 3 % resubmitted: a
+replaced version kept; ids in upload order and every table's rows stored in that order, as the loader
+writes them), 17 data elements per submission, the cells of every submission (ratings in annual reports),
 a regular meeting per cell per month (97 %) and a thematic one in a quarter (25 %) — ~18 million meeting
 rows at 50 000 units —, ~1 million petitions and ~100 000 trainees. Pseudo-random values
 come from hash() of the row keys, so the data is identical on every run and thread count. An existing
@@ -99,22 +100,32 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
         FROM units u, (VALUES {years}) yy(y), (VALUES ('Q1'), ('Q2'), ('Q3'), ('Q4'), ('Y')) pp(p)
         WHERE u.kind IN ('DBCS', 'CBCS') AND (u.inactive_from IS NULL OR u.inactive_from > y)
           AND {rnd("u.code", "y", "p", "'s'")} % 100 >= 5;
+        -- ids in upload order, as the loader's sequence gives them; a resubmission comes 1–20 days later
         CREATE TEMP TABLE sub AS
-        SELECT row_number() OVER (ORDER BY unit_code, year, period, v) AS id, * FROM (
-            SELECT *, 2 AS v FROM psub
-            UNION ALL SELECT *, 1 AS v FROM psub WHERE resubmitted);
+        SELECT row_number() OVER (ORDER BY received_at, unit_code, year, period, v) AS id, * FROM (
+            SELECT *, 2 AS v, CASE WHEN resubmitted THEN first_at
+                   + INTERVAL (1 + {rnd("unit_code", "year", "period", "'r2'")} % 20) DAY ELSE first_at END AS received_at
+            FROM (SELECT *, (pend + INTERVAL (1 + {rnd("unit_code", "year", "period", "'r'")} % 25) DAY
+                             + INTERVAL (8 * 3600 + {rnd("unit_code", "year", "period", "'t'")} % 36000) SECOND
+                            )::TIMESTAMP AS first_at FROM psub)
+            UNION ALL
+            SELECT *, 1 AS v, first_at AS received_at
+            FROM (SELECT *, (pend + INTERVAL (1 + {rnd("unit_code", "year", "period", "'r'")} % 25) DAY
+                             + INTERVAL (8 * 3600 + {rnd("unit_code", "year", "period", "'t'")} % 36000) SECOND
+                            )::TIMESTAMP AS first_at FROM psub WHERE resubmitted));
         INSERT INTO submissions
         SELECT s.id, s.unit_code, s.year, s.period,
                CASE WHEN s.resubmitted THEN s.v ELSE 1 END,
                s.unit_code || '_' || s.year || '_' || s.period || '.xlsx', md5(s.id::VARCHAR), 'benchmark',
-               (s.pend + INTERVAL (1 + {rnd("s.unit_code", "s.year", "s.period", "s.v", "'r'")} % 25) DAY
-                       + INTERVAL (8 * 3600 + {rnd("s.id", "'t'")} % 36000) SECOND)::TIMESTAMP,
+               s.received_at,
                CASE WHEN s.v = 1 AND s.resubmitted THEN 'replaced' ELSE 'current' END,
-               CASE WHEN s.v = 1 AND s.resubmitted THEN s.id + 1 END,
+               CASE WHEN s.v = 1 AND s.resubmitted THEN
+                    max(s.id) FILTER (WHERE s.v = 2) OVER (PARTITION BY s.unit_code, s.year, s.period) END,
                u.name, u.kind, u.parent_code, NULL, 'Người lập', m.members, 4 * m.members, NULL
         FROM sub s JOIN units u ON u.code = s.unit_code
         JOIN (SELECT unit_code, sum(members)::INTEGER AS members FROM ucell GROUP BY ALL) m
-          ON m.unit_code = s.unit_code;
+          ON m.unit_code = s.unit_code
+        ORDER BY s.id;
     """)
     step("elements", f"""
         INSERT INTO elements
@@ -123,7 +134,8 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
                    CASE e.type WHEN 'yesno' THEN ({rnd("s.id", "e.code")} % 10 < 8)::INTEGER::DOUBLE
                                WHEN 'money' THEN ({rnd("s.id", "e.code")} % 100000) / 10.0
                                ELSE ({rnd("s.id", "e.code")} % 20)::DOUBLE END AS v
-            FROM sub s, (VALUES {elems}) e(i, code, type));
+            FROM sub s, (VALUES {elems}) e(i, code, type))
+        ORDER BY 1, 2;
     """)
     step("cells", f"""
         INSERT INTO cells
@@ -138,7 +150,8 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
                CASE WHEN s.period = 'Y' THEN c.members * 90 // 100 END,
                {rnd("s.unit_code", "c.cell_code", "s.year", "'4t'")} % 10 < 8
         FROM sub s JOIN ucell c ON c.unit_code = s.unit_code,
-             LATERAL (SELECT {rnd("c.cell_code", "s.year", "'rt'")} % 100 AS r);
+             LATERAL (SELECT {rnd("c.cell_code", "s.year", "'rt'")} % 100 AS r)
+        ORDER BY 1, 2;
     """)
     # A regular meeting per cell per month (97 %) and a thematic one in a quarter (25 %), in the quarter's report.
     step("meetings", f"""
@@ -151,7 +164,8 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
              LATERAL (SELECT (DATE_TRUNC('quarter', s.pend) + INTERVAL (least(mm.mi, 2)) MONTH
                               + INTERVAL ({rnd("c.cell_code", "s.pend", "mm.mi")} % 27) DAY)::DATE AS d)
         WHERE s.period <> 'Y'
-          AND {rnd("c.cell_code", "s.pend", "mm.mi", "'x'")} % 100 < CASE WHEN mm.k = 'DINH_KY' THEN 97 ELSE 25 END;
+          AND {rnd("c.cell_code", "s.pend", "mm.mi", "'x'")} % 100 < CASE WHEN mm.k = 'DINH_KY' THEN 97 ELSE 25 END
+        ORDER BY 1, 2;
     """)
     step("petitions", f"""
         INSERT INTO petitions
@@ -164,7 +178,8 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
         FROM sub s, range(0, 3) r(k),
              LATERAL (SELECT (DATE_TRUNC('quarter', s.pend) + INTERVAL ({rnd("s.unit_code", "s.pend", "k")} % 85) DAY)::DATE AS rd,
                              {rnd("s.unit_code", "s.pend", "k", "'s'")} % 100 < 85 AS solved)
-        WHERE s.period <> 'Y' AND k < {rnd("s.unit_code", "s.pend", "'n'")} % 3;
+        WHERE s.period <> 'Y' AND k < {rnd("s.unit_code", "s.pend", "'n'")} % 3
+        ORDER BY 1, 2;
     """)
     step("trainees", f"""
         INSERT INTO trainees
@@ -174,7 +189,8 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
                     WHEN {rnd("s.unit_code", "s.year", "k", "'l'")} % 10 < 8 THEN 'TRUNG_CAP' ELSE 'SO_CAP' END,
                s.year, 'TAP_TRUNG', 'Học viện Chính trị'
         FROM sub s, range(0, 4) r(k)
-        WHERE s.period = 'Y' AND {rnd("s.unit_code", "s.year", "k", "'p'")} % 1000 < 105;
+        WHERE s.period = 'Y' AND {rnd("s.unit_code", "s.year", "k", "'p'")} % 1000 < 105
+        ORDER BY 1, 2;
     """)
     con.execute("DROP TABLE psub; DROP TABLE sub; DROP TABLE ucell")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('bench_units', ?)", [str(n_units)])
