@@ -272,7 +272,18 @@ def _no_periods(ind: Indicator, win: Window) -> bool:
 # ------------------------------------------------------------------ base CTEs
 # one meeting (unit, cell, date, kind) may come in several reports: the later report (year, period) wins,
 # then the lower row of the sheet; a unique BIGINT key keeps every arg_max on the same row
-MEETING_ORDER = "((s.year * 10 + s.prank)::BIGINT * 10000000 + m.excel_row)"
+MEETING_ORDER = "((r.year * 10 + r.prank)::BIGINT * 10000000 + r.excel_row)"
+# the per-cell meeting figures, from rows with `meeting_date`, `sid` (their report), required, attended, ideological
+MTG_AGGREGATES = (
+    "count(*) AS meetings, bit_or(1::BIGINT << month({date})::INTEGER) AS month_mask, "
+    "bit_or(1::BIGINT << quarter({date})::INTEGER) AS quarter_mask, sum(attended) AS attended, "
+    "sum(required) AS required, count(*) FILTER (WHERE ideological) AS ideological, "
+    "min({date}) AS first_meeting, max({date}) AS last_meeting, max({sid}) AS submission_id")
+# distinct meeting days of a group: a window lies within one year (≤ 366 days), one bit per day in three
+# 122-bit HUGEINT masks; bit_or never overflows, whatever the number of rows
+_DISTINCT_DAYS = " + ".join(
+    f"COALESCE(bit_count(bit_or(CASE WHEN (meeting_date - $start) // 122 = {b} "
+    f"THEN 1::HUGEINT << ((meeting_date - $start) % 122)::INTEGER END)), 0)" for b in range(3))
 
 
 def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool = True) -> str:
@@ -292,12 +303,6 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     ucount_grp = _lit(grp_literal) if grp_literal is not None else "l.unit_code"
     cell_name = "c.cell_name" if detail else "NULL::VARCHAR AS cell_name"
     summary = "p.summary" if detail else "NULL::VARCHAR AS summary"
-    if detail:
-        mtg_sub = f"arg_max(s.id, {MEETING_ORDER}) AS submission_id"
-        mtg_extra = "min(meeting_date) AS first_meeting, max(meeting_date) AS last_meeting, max(submission_id)"
-    else:
-        mtg_sub = "NULL::BIGINT AS submission_id"
-        mtg_extra = "NULL::DATE AS first_meeting, NULL::DATE AS last_meeting, NULL::BIGINT"
     return f"""
     {scope.cte()},
     agg(code, aggregation) AS (VALUES {agg}),
@@ -328,21 +333,30 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
         SELECT u.unit_code, u.submission_id, u.period, c.cell_code, {cell_name}, c.cell_kind, c.members, c.rating,
                c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
         FROM ucount u JOIN cells c ON c.submission_id = u.submission_id),
-    mtg_cell AS MATERIALIZED (  -- deduplicated meetings, summed per (unit, cell, kind)
-        SELECT unit_code, cell_code, kind, count(*) AS meetings,
-               bit_or(1::BIGINT << month(meeting_date)::INTEGER) AS month_mask,
-               bit_or(1::BIGINT << quarter(meeting_date)::INTEGER) AS quarter_mask,
-               sum(attended) AS attended, sum(required) AS required,
-               count(*) FILTER (WHERE ideological) AS ideological,
-               {mtg_extra} AS submission_id
-        FROM (
-            SELECT s.unit_code, m.cell_code, m.meeting_date, m.kind, {mtg_sub},
-                   arg_max(m.required, {MEETING_ORDER}) AS required,
-                   arg_max(m.attended, {MEETING_ORDER}) AS attended,
-                   arg_max(m.ideological, {MEETING_ORDER}) AS ideological
-            FROM subs s JOIN meetings m ON m.submission_id = s.id
-            WHERE m.meeting_date BETWEEN $start AND $end_asof
-            GROUP BY s.unit_code, m.cell_code, m.meeting_date, m.kind)
+    -- Meetings, deduplicated by (unit, cell, date, kind), summed per (unit, cell, kind). Grouping every
+    -- meeting row by its date first was the costliest step at national scale, and duplicates are rare: one
+    -- pass per cell finds them (fewer distinct days than rows) and only those cells go through the dedup.
+    mtg_rows AS NOT MATERIALIZED (
+        SELECT s.unit_code, s.id AS sid, s.year, s.prank, m.cell_code, m.meeting_date, m.kind, m.required,
+               m.attended, m.ideological, m.excel_row
+        FROM subs s JOIN meetings m ON m.submission_id = s.id
+        WHERE m.meeting_date BETWEEN $start AND $end_asof),
+    mtg_once AS MATERIALIZED (
+        SELECT unit_code, cell_code, kind, {MTG_AGGREGATES.format(date="meeting_date", sid="sid")},
+               count(*) > {_DISTINCT_DAYS} AS dup
+        FROM mtg_rows GROUP BY unit_code, cell_code, kind),
+    mtg_cell AS MATERIALIZED (
+        SELECT * EXCLUDE (dup) FROM mtg_once WHERE NOT dup
+        UNION ALL
+        SELECT unit_code, cell_code, kind, {MTG_AGGREGATES.format(date="meeting_date", sid="sid")}
+        FROM (  -- one row per meeting of the cells with duplicates: the later report's row wins
+            SELECT r.unit_code, r.cell_code, r.meeting_date, r.kind, arg_max(r.sid, {MEETING_ORDER}) AS sid,
+                   arg_max(r.required, {MEETING_ORDER}) AS required,
+                   arg_max(r.attended, {MEETING_ORDER}) AS attended,
+                   arg_max(r.ideological, {MEETING_ORDER}) AS ideological
+            FROM mtg_rows r JOIN (SELECT unit_code, cell_code, kind FROM mtg_once WHERE dup) d
+              ON d.unit_code = r.unit_code AND d.cell_code = r.cell_code AND d.kind = r.kind
+            GROUP BY r.unit_code, r.cell_code, r.meeting_date, r.kind)
         GROUP BY unit_code, cell_code, kind),
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
