@@ -188,6 +188,7 @@ def read_table(
     present = [(k, j, sheet.column(k).header) for k, j in columns.items()]
     plan = [(col, col.key, parsers.get(col.key) or V.parser_for(col), col.annual_only and annual is False)
             for col in sheet.columns]
+    invisible = V.has_invisible
     rows: list[dict[str, Any]] = []
     for i in range(h + 1, len(grid)):
         raw_row = grid[i]
@@ -198,11 +199,10 @@ def read_table(
         for k, j, header in present:
             v = raw_row[j] if j < width else ""
             if isinstance(v, str):
-                clean, removed = V.strip_invisible(v)
-                if removed:
-                    issues.append(_issue(name, excel_row, header, clean,
+                if invisible(v):
+                    v, removed = V.strip_invisible(v)
+                    issues.append(_issue(name, excel_row, header, v,
                                          V.MSG_INVISIBLE.format(chars=", ".join(removed)), "warning"))
-                v = clean
                 if blank and v.strip():
                     blank = False
             elif v is not None:

@@ -210,6 +210,10 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-
 MSG_INVISIBLE = "Đã bỏ ký tự điều khiển hoặc ký tự ẩn ({chars}) khỏi nội dung ô"
 
 
+# `has_invisible(text)` is a match or None: the cheap test before strip_invisible, for per-cell loops
+has_invisible = _INVISIBLE.search
+
+
 def strip_invisible(text: str) -> tuple[str, list[str]]:
     """The text without control, bidi and zero-width characters, and the removed ones as 'U+202E' (once each)."""
     found = _INVISIBLE.findall(text)
