@@ -259,10 +259,20 @@ def _choices(enum: str) -> str:
 
 def parse_enum(value: Any, enum: str) -> str:
     """The stored ASCII code of an enumerated value, matched after normalising (aliases included)."""
-    code = enum_matcher(enum).match(parse_text(value))
+    try:
+        code = _enum_code(value, enum)
+    except TypeError:  # an unhashable value: match it without the cache
+        code = enum_matcher(enum).match(parse_text(value))
     if code is None:
         raise ValueProblem(f"Giá trị không có trong danh sách: {_choices(enum)}")
     return code
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: True, 1 and 1.0 are equal keys but read differently
+def _enum_code(value: Any, enum: str) -> str | None:
+    """The code a cell value names in an enumeration, or None; cached because a sheet repeats a few words
+    (kinds, statuses) in every row."""
+    return enum_matcher(enum).match(parse_text(value))
 
 
 _TRAILING_YEAR = re.compile(r"^(.*?)[\s/\-,]*(nam|năm)?\s*\d{4}$")
