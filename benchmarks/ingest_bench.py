@@ -598,8 +598,8 @@ def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | No
               f"| `python -m loaders --help` (interpreter start + CLI import only) | {bat['help_wall']:.2f} s | | |",
               f"| importing loaders.cli, .ingest, .storage, .gate (duckdb, pandas, …) in a fresh interpreter | "
               f"{bat['import_loaders']:.2f} s | | |",
-              f"| then `streamlit.runtime.scriptrunner`, which `audit.current_origin()` imports for the first "
-              f"audit row even in the CLI | {bat['import_streamlit']:.2f} s | | |",
+              f"| then `streamlit.runtime.scriptrunner` (for reference: the CLI no longer imports it, "
+              f"`audit.current_origin()` checks `sys.modules` first) | {bat['import_streamlit']:.2f} s | | |",
               "", f"Marginal cost per workbook in the CLI run ≈ (batch − one-file run) / (N − 1) = "
               f"{per_file_cli * 1000:.0f} ms; at 20/s the budget is 50 ms per workbook including its share of "
               "process start."]
