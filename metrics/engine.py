@@ -287,8 +287,8 @@ _DISTINCT_DAYS = " + ".join(
 
 
 def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool = True) -> str:
-    """The shared CTEs (after WITH RECURSIVE) for one window and scope. `detail` False leaves out what only
-    drill-down lists show (names, the submission of a meeting, first/last dates): less to read at scale."""
+    """The shared CTEs (after WITH RECURSIVE) for one window and scope. `detail` False leaves out the texts
+    only drill-down lists show (cell names, petition summaries): less to read at national scale."""
     cfg = load_config()
     rank = PERIOD_RANK_SQL.format(c="s.period")
     periods = _lit(win.periods)
