@@ -8,8 +8,8 @@ Targets measured (the benchmark only measures; it times the code as committed):
      Every ingest is a distinct unit (the typical workbook's unit code rewritten), so nothing is a duplicate.
      The real `loaders.ingest.ingest_bytes` runs with timing wrappers around its steps (gate, read, validate,
      store, inserts, archive write, journal, audit row, COMMIT), so the breakdown comes from the same calls.
-  2. >= 20 typical workbooks a second through `python -m loaders ingest FOLDER --db NEW` (a subprocess, wall
-     time including interpreter start), and the in-process rate of `ingest_paths` on the same folder.
+  2. >= 20 typical workbooks a second through `python -m loaders ingest FOLDER --db NEW` (a subprocess, median
+     of three runs, wall time including interpreter start), and the in-process rate of `ingest_paths` on the same folder.
   3. a ~20 MB .xlsx (a huge `Sinh hoạt` sheet under the gate's 2,000,000-cell bound) ingested in a child
      process: accepted/rejected, time, peak RSS (the child's own VmHWM, read at its end). Also the same file
      with every meeting row invalid (285,000 issues) and with every meeting cell invalid (1,710,000 issues).
@@ -358,8 +358,9 @@ def cli(args: list[str], out: Path | None = None) -> tuple[int, float, str]:
     return proc.returncode, time.perf_counter() - t, proc.stdout
 
 
-def batch(tmp: Path, base: bytes, files: int) -> dict[str, Any]:
-    """N distinct typical workbooks through the CLI (wall) and through ingest_paths in process."""
+def batch(tmp: Path, base: bytes, files: int, batch_runs: int = 3) -> dict[str, Any]:
+    """N distinct typical workbooks through the CLI (wall, median of `batch_runs` runs) and through
+    ingest_paths in process."""
     from loaders.ingest import ingest_paths
     from loaders.storage import open_database
     from loaders.units import load_unit_list_bytes
@@ -385,14 +386,23 @@ def batch(tmp: Path, base: bytes, files: int) -> dict[str, Any]:
     imports = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=child_env(), capture_output=True,
                              text=True, timeout=300).stdout.split()
     out["import_loaders"], out["import_streamlit"] = (float(x) for x in imports[-2:])
-    db_path = tmp / "batch_cli.duckdb"
-    rc_units, _, _ = cli(["units", str(units), "--db", str(db_path)])
-    rc, out["cli_wall"], stdout = cli(["ingest", str(folder), "--db", str(db_path), "--json"])
-    try:
-        statuses = [f["status"] for f in json.loads(stdout)["files"]]
-    except (ValueError, KeyError):
-        statuses = []
-    out["cli_rc"], out["cli_accepted"] = rc, statuses.count("accepted")
+    # several runs, each into a new database: fsync latency on this shared disk varies from run to run,
+    # so the verdict uses the median run and the table shows the spread
+    walls, rcs, accepted_counts = [], [], []
+    for run_no in range(batch_runs):
+        db_path = tmp / f"batch_cli_{run_no}.duckdb"
+        cli(["units", str(units), "--db", str(db_path)])
+        rc, wall, stdout = cli(["ingest", str(folder), "--db", str(db_path), "--json"])
+        try:
+            accepted = [f["status"] for f in json.loads(stdout)["files"]].count("accepted")
+        except (ValueError, KeyError):
+            accepted = 0
+        walls.append(wall)
+        rcs.append(rc)
+        accepted_counts.append(accepted)
+    out["cli_walls"] = walls
+    out["cli_wall"] = statistics.median(walls)
+    out["cli_rc"], out["cli_accepted"] = max(rcs), min(accepted_counts)  # the worst run
     out["cli_rate"] = files / out["cli_wall"]
     db = open_database(tmp / "batch_inproc.duckdb")
     load_unit_list_bytes(db, units.read_bytes(), units.name)
@@ -536,7 +546,8 @@ def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | No
              f"**missed** by {TARGET_RATE / rate:.1f}× ({rate:.1f}/s; needs ≤ 50 ms per workbook, "
              f"takes {1000 / rate:.0f} ms)")
         L.append(f"| ≥ 20 typical workbooks/s through `python -m loaders ingest FOLDER` | {rate:.1f}/s wall "
-                 f"({bat['files']} files in {bat['cli_wall']:.1f} s incl. process start); in process "
+                 f"(median of {len(bat['cli_walls'])} runs: {bat['files']} files in {bat['cli_wall']:.1f} s incl. "
+                 f"process start; runs {', '.join(f'{w:.1f}' for w in bat['cli_walls'])} s); in process "
                  f"{bat['inproc_rate']:.1f}/s | {v} |")
     if bg:
         for key, what in BIG_CASES:
@@ -589,8 +600,11 @@ def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | No
               f"{bat['files']} distinct typical workbooks (distinct units, known from a unit list loaded first, not "
               "timed).", "",
               "| run | wall | workbooks/s | accepted |", "| --- | ---: | ---: | ---: |",
-              f"| `python -m loaders ingest FOLDER --db NEW --json` (subprocess) | {bat['cli_wall']:.2f} s | "
-              f"{bat['cli_rate']:.1f} | {bat['cli_accepted']}/{bat['files']} (exit {bat['cli_rc']}) |",
+              f"| `python -m loaders ingest FOLDER --db NEW --json` (subprocess, median of "
+              f"{len(bat['cli_walls'])} runs) | {bat['cli_wall']:.2f} s | {bat['cli_rate']:.1f} | "
+              f"{bat['cli_accepted']}/{bat['files']} (exit {bat['cli_rc']}) |",
+              *(f"| &nbsp;&nbsp;run {i} | {w:.2f} s | {bat['files'] / w:.1f} | |"
+                for i, w in enumerate(bat["cli_walls"], 1)),
               f"| `ingest_paths(db, [FOLDER])` in process | {bat['inproc_wall']:.2f} s | {bat['inproc_rate']:.1f} | "
               f"{bat['inproc_accepted']}/{bat['files']} |",
               f"| `python -m loaders ingest ONE_FILE` (fixed cost: start, imports, open/create db, 1 file) | "
