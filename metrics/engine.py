@@ -326,13 +326,13 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
                CASE a.aggregation WHEN 'sum' THEN g.total WHEN 'latest' THEN g.latest ELSE g.most END AS v
         FROM (SELECT u.unit_code, e.code, sum(e.value) AS total,
                      arg_max(e.value, u.prank) FILTER (WHERE e.value IS NOT NULL) AS latest, max(e.value) AS most
-              FROM used u JOIN elements e ON e.submission_id = u.id AND e.known
+              FROM used u JOIN elements e ON e.submission_id = u.id AND e.known{scope.rows_of('e.submission_id')}
               GROUP BY u.unit_code, e.code) g
         LEFT JOIN agg a ON a.code = g.code),
     cellx AS MATERIALIZED (
         SELECT u.unit_code, u.submission_id, u.period, c.cell_code, {cell_name}, c.cell_kind, c.members, c.rating,
                c.dv_xuat_sac, c.dv_tot, c.dv_hoan_thanh, c.dv_khong_hoan_thanh, c.dv_gop_y_6, c.mo_hinh_4_tot
-        FROM ucount u JOIN cells c ON c.submission_id = u.submission_id),
+        FROM ucount u JOIN cells c ON c.submission_id = u.submission_id{scope.rows_of('c.submission_id')}),
     -- Meetings, deduplicated by (unit, cell, date, kind), summed per (unit, cell, kind). Grouping every
     -- meeting row by its date first was the costliest step at national scale, and duplicates are rare: one
     -- pass per cell finds them (fewer distinct days than rows) and only those cells go through the dedup.
@@ -340,7 +340,7 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
         SELECT s.unit_code, s.id AS sid, s.year, s.prank, m.cell_code, m.meeting_date, m.kind, m.required,
                m.attended, m.ideological, m.excel_row
         FROM subs s JOIN meetings m ON m.submission_id = s.id
-        WHERE m.meeting_date BETWEEN $start AND $end_asof),
+        WHERE m.meeting_date BETWEEN $start AND $end_asof{scope.rows_of('m.submission_id')}),
     mtg_once AS MATERIALIZED (
         SELECT unit_code, cell_code, kind, {MTG_AGGREGATES.format(date="meeting_date", sid="sid")},
                count(*) > {_DISTINCT_DAYS} AS dup
@@ -360,7 +360,7 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
         GROUP BY unit_code, cell_code, kind),
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
-        FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year),
+        FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year{scope.rows_of('t.submission_id')}),
     pet AS MATERIALIZED (
         SELECT * EXCLUDE (rn) FROM (
             SELECT s.unit_code, s.id AS submission_id, p.petition_no, p.petition_key, p.received_date, p.kind,
@@ -371,7 +371,7 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
             -- only petitions some report dates in the window: the others cannot count here
             WHERE (s.unit_code, p.petition_key) IN (
                 SELECT (s2.unit_code, p2.petition_key) FROM subs s2 JOIN petitions p2 ON p2.submission_id = s2.id
-                WHERE p2.received_date BETWEEN $start AND $end_asof))
+                WHERE p2.received_date BETWEEN $start AND $end_asof{scope.rows_of('p2.submission_id')}){scope.rows_of('p.submission_id')})
         WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
     expected AS MATERIALIZED (
         SELECT u.code AS unit_code, p.period, p.deadline FROM units u CROSS JOIN {exp_values}
@@ -571,7 +571,7 @@ def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.d
         qelem AS (
             SELECT g.period, g.code, g.total FROM (
                 SELECT s.period, e.code, sum(e.value) AS total
-                FROM subs s JOIN elements e ON e.submission_id = s.id AND e.known
+                FROM subs s JOIN elements e ON e.submission_id = s.id AND e.known{scope.rows_of('e.submission_id')}
                 WHERE s.year = $year AND s.period IN {periods} GROUP BY s.period, e.code) g
             JOIN agg a ON a.code = g.code AND a.aggregation = 'sum'),
         qpet AS (SELECT *, 'Q' || quarter(received_date) AS period FROM pet)

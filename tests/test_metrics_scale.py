@@ -198,3 +198,24 @@ def test_meetings_reported_twice_count_once_later_row_wins(tmp_path):
     assert (int(cb1["meetings"]), pd.Timestamp(cb1["first_meeting"]).date(), pd.Timestamp(cb1["last_meeting"]).date()) \
         == (3, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert detail.loc[detail["cell_code"] == "DB01-CB2", "meetings"].iloc[0] == 1
+
+
+@pytest.mark.parametrize("unit_kind", ["TT", "U"])
+def test_listing_the_scopes_submissions_changes_no_figure(bench_db, monkeypatch, unit_kind):
+    """Below the root the engine lists the scope's current submission ids in each data-table scan (so
+    PostgreSQL can filter at the server); with the list switched off the figures, activities, behind lists
+    and drill-down rows must be the same."""
+    from metrics import scope as scope_mod
+
+    unit = bench_db.query_value(f"SELECT min(code) FROM units WHERE code LIKE '{unit_kind}%' AND kind <> 'ROOT'")
+    listed = scope_mod.resolve_scope(bench_db, unit)
+    assert listed.sub_ids and len(listed.sub_ids) > 3  # the list is really in use for this scope
+    calls = lambda: (engine.compute(bench_db, year=YEAR, unit=unit, as_of=AS_OF).to_json(),  # noqa: E731
+                     engine.compute(bench_db, year=YEAR, quarter=2, unit=unit, as_of=AS_OF).to_json(),
+                     engine.activities_by_period(bench_db, year=YEAR, unit=unit, as_of=AS_OF).to_dict("records"),
+                     [engine.drilldown(bench_db, i.id, year=YEAR, unit=unit, as_of=AS_OF).to_dict("records")
+                      for i in INDICATORS])
+    with_list = calls()
+    monkeypatch.setattr(scope_mod, "MAX_LISTED_SUBMISSIONS", 0)
+    assert scope_mod.resolve_scope(bench_db, unit).sub_ids is None
+    assert calls() == with_list
