@@ -20,6 +20,9 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.delenv("DASHBOARD_DB", raising=False)
     monkeypatch.delenv("DASHBOARD_ARCHIVE", raising=False)
     monkeypatch.delenv("DASHBOARD_ENV", raising=False)  # a production shell must not flip tests into production mode
+    # no background warm-up threads in in-process app tests (tests/test_warm.py drives it directly;
+    # the browser tests' Streamlit processes run it as in production)
+    monkeypatch.setenv("DASHBOARD_WARM", "0")
     if backends.POSTGRES:
         # a server database has no folder of its own to put the archive beside
         monkeypatch.setenv("DASHBOARD_ARCHIVE", str(tmp_path / "archive"))

@@ -11,7 +11,11 @@ from loaders.storage import Database, open_database
 
 @st.cache_resource(show_spinner=False)
 def _database(target: str) -> Database:
-    return open_database(target)
+    from ui import warm
+
+    db = open_database(target)
+    warm.start(db)  # the overview of the whole organisation is recomputed in the background after changes
+    return db
 
 
 def get_db() -> Database:
@@ -25,11 +29,30 @@ def _call(_fn: Callable, _db: Database, name: str, path: str, version: int, item
     return _fn(_db, **dict(items))
 
 
+# engine calls whose result depends on the scope alone: the principal only authorises it, so the check runs
+# first and the cached result is shared by every account that may see that scope (and by the warm-up)
+SCOPE_ONLY = frozenset({"metrics.engine.compute", "metrics.engine.compute_by_unit",
+                        "metrics.engine.activities_by_period"})
+
+
+def shareable(fn: Callable, db: Database, kwargs: dict) -> dict:
+    """kwargs with the principal replaced by the unit it authorises, for SCOPE_ONLY functions (the same
+    DashboardError as the function itself for a unit outside the principal's scope)."""
+    if f"{fn.__module__}.{fn.__qualname__}" not in SCOPE_ONLY or kwargs.get("principal") is None:
+        return kwargs
+    from loaders.auth import authorize_unit
+
+    out = dict(kwargs)
+    out["unit"] = authorize_unit(db, out.pop("principal"), out.get("unit"))
+    return out
+
+
 def cached(fn: Callable, db: Database, **kwargs: Any) -> Any:
     """fn(db, **kwargs), cached until the database changes (keyed on path and data_version; entries of old
     versions age out: at most 128, one hour).
 
     Results are shared between sessions: callers must not modify them in place."""
+    kwargs = shareable(fn, db, kwargs)
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
     return _call(fn, db, f"{fn.__module__}.{fn.__qualname__}", db.key, db.data_version, items)
 
@@ -43,6 +66,7 @@ def _view(_view_fn: Callable, _fn: Callable, _db: Database, names: str, path: st
 def cached_view(view: Callable, fn: Callable, db: Database, *extra: Any, **kwargs: Any) -> Any:
     """view(fn(db, **kwargs), *extra), cached like `cached`: reshaping a large result runs once per data
     version, not on every rerun. `extra` must be hashable (e.g. a unit code, not a dict)."""
+    kwargs = shareable(fn, db, kwargs)
     items = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
     names = f"{view.__module__}.{view.__qualname__}<{fn.__module__}.{fn.__qualname__}"
     return _view(view, fn, db, names, db.key, db.data_version, items, extra)

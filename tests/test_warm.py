@@ -1,0 +1,73 @@
+"""The background warm-up (ui/warm.py): it fills exactly the cache entries the overview uses, for every
+account that sees the whole organisation, and follows the data version, uploads included."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from loaders.storage import open_database
+from tests.builders import sign_in
+from tests.test_cache import APP, compute_calls, org, shown_value, upload  # noqa: F401 — fixtures
+from ui import warm
+from ui.format import fmt_value
+
+
+def _signed_in(org_path: Path, username: str) -> AppTest:
+    # before any warm-up: creating the demo accounts is a write, which raises data_version
+    return sign_in(AppTest.from_file(str(APP), default_timeout=120), org_path, username)
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_after_the_warm_up_the_overview_computes_nothing(org, monkeypatch, compute_calls):
+    monkeypatch.setenv("DASHBOARD_DB", str(org))
+    db = open_database(org)
+    apps = {user: _signed_in(org, user) for user in ("admin", "lanhdao")}
+    warmed = warm.warm_once(db)
+    assert warmed and len(compute_calls) == len(warmed)  # the default year and its trend years
+    assert all(c.get("unit") is None and c.get("quarter") is None for c in compute_calls)
+    for user, at in apps.items():  # two roles that see the whole organisation share the entries
+        compute_calls.clear()
+        _run(at)
+        assert compute_calls == [], f"{user}: the overview recomputed {compute_calls}"
+        assert shown_value(at, "I03") == fmt_value(100.0, "%")
+
+
+def test_the_warm_up_follows_uploads(org, tmp_path, monkeypatch, compute_calls):
+    monkeypatch.setenv("DASHBOARD_DB", str(org))
+    monkeypatch.setenv("DASHBOARD_WARM", "1")
+    monkeypatch.setattr(warm, "POLL_S", 0.05)
+    db = open_database(org)
+    at = _signed_in(org, "admin")
+
+    def wait_for(condition, what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not condition():
+            assert time.monotonic() < deadline, f"the warm-up thread did not {what}"
+            time.sleep(0.02)  # polling the thread's visible effect, not a fixed wait
+
+    assert warm.start(db) and not warm.start(db)  # one thread per database
+    try:
+        wait_for(lambda: len(compute_calls) >= 1, "warm the first version")
+        first = len(compute_calls)
+        upload(db, tmp_path, "DB02", "Không")
+        wait_for(lambda: len(compute_calls) > first, "notice the upload")
+        rounds = len(compute_calls)
+        wait_for(lambda: len(compute_calls) >= 2 * first, "finish the new round")
+    finally:
+        warm.stop(db)
+    compute_calls.clear()
+    _run(at)
+    assert compute_calls == [] and rounds > first
+    assert shown_value(at, "I03") == fmt_value(50.0, "%")  # the warmed figures are the new ones
+
+
+def test_switched_off_it_does_not_start(org, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_WARM", "0")
+    assert warm.start(open_database(org)) is False
