@@ -266,6 +266,7 @@ def page_child(path: str, year: int) -> int:
     (caches warm), and a render after a write raised data_version (caches keyed on it, so cold again)."""
     t0 = time.perf_counter()
     os.environ["DASHBOARD_DB"] = path
+    os.environ["DASHBOARD_WARM"] = "0"  # no background thread: the warm-up is timed on its own below
     from streamlit.testing.v1 import AppTest
 
     import plotly.graph_objects  # noqa: F401  (imported before timing: the first render should not pay them)
@@ -291,6 +292,18 @@ def page_child(path: str, year: int) -> int:
     t = time.perf_counter()
     at.run()
     out["after_write"] = time.perf_counter() - t
+    # what the app does after a write: ui/warm.py recomputes the default overview in the background;
+    # a leadership user who opens the overview once it has finished gets the cached figures
+    from ui import warm
+
+    with db.transaction() as cur:
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('bench_touch', ?)", [str(time.time())])
+    t = time.perf_counter()
+    warm.warm_once(db)
+    out["warm_up"] = time.perf_counter() - t
+    t = time.perf_counter()
+    at.run()
+    out["after_warm_up"] = time.perf_counter() - t
     print(json.dumps(out, ensure_ascii=False))
     return 0
 
@@ -434,6 +447,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"| rerun, caches warm | {page['rerun']:.2f} | < {tgt} s: {verdict(page['rerun'], tgt)} |",
                   f"| after a committed write (data_version raised: caches cold again) | {page['after_write']:.2f} | "
                   f"< {tgt} s: {verdict(page['after_write'], tgt)} |",
+                  f"| after a committed write, once the background warm-up (`ui/warm.py`) has run | "
+                  f"{page['after_warm_up']:.2f} | < {tgt} s: {verdict(page['after_warm_up'], tgt)} |",
+                  f"| (that warm-up itself, in the app's background thread: the default year and its trend years) | "
+                  f"{page['warm_up']:.2f} | |",
                   f"| (imports of streamlit, app and pages, not counted above) | {page['imports']:.2f} | |"]
         if page.get("errors"):
             lines += ["", "Page errors: " + "; ".join(page["errors"])]
