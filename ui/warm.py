@@ -41,8 +41,13 @@ def default_views(db) -> list[tuple[Callable, dict[str, Any]]]:
 def warm_once(db) -> list[Any]:
     """Compute the default views through ui.data.cached; returns their results (already cached ones are
     returned from the cache without recomputing)."""
-    from ui.data import cached
+    from loaders import history
+    from metrics import views
+    from ui.data import cached, cached_view
 
+    # the sidebar's unit picker: a tree walk over every unit, redone per data version (as ui/filters.py asks)
+    for view in (views.option_labels, views.option_codes, views.unit_name_map):
+        cached_view(view, history.units_frame, db)
     return [cached(fn, db, **kwargs) for fn, kwargs in default_views(db)]
 
 
