@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import getpass
 import json
 import sys
@@ -189,8 +190,12 @@ def cmd_ingest(args) -> int:
         print("Không tìm thấy tệp .xlsx nào trong các đường dẫn đã cho.", file=sys.stderr)
     show = len(files) > 1 and (args.progress or _is_tty(sys.stderr))
     progress = ProgressLine(sys.stderr) if show else None
+    # the imported libraries (pandas, pyarrow, duckdb) are hundreds of thousands of objects that every full
+    # collection would rescan as the batch's garbage grows: freeze them, and keep no parsed rows per file
+    # (10 % of a 200-file batch's time, measured)
+    gc.freeze()
     results = ingest_paths(db, files, received_at=received_at, uploader=uploader, progress=progress,
-                           principal=principal)
+                           principal=principal, keep_parsed=False)
     if progress:
         progress.done(len(results))
     if args.json:

@@ -325,8 +325,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.datetime | None = None,
                  uploader: str | None = None,
                  progress: Callable[[int, int, Path], None] | None = None,
-                 principal: Principal | None = None) -> list[IngestResult]:
-    """Ingest files and folders, one transaction per file; one bad file never stops the others."""
+                 principal: Principal | None = None, keep_parsed: bool = True) -> list[IngestResult]:
+    """Ingest files and folders, one transaction per file; one bad file never stops the others.
+    keep_parsed=False drops each result's parsed rows once the file is done (a long batch then holds only
+    statuses and issues, and Python's garbage collector does not rescan every stored row)."""
     require(principal, UPLOAD)
     files = expand_paths(paths)
     units = load_units(db)  # once per batch; ingest_bytes adds the units the batch creates
@@ -347,6 +349,8 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
         try:
             results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader,
                                         principal=principal, units=units))
+            if not keep_parsed:
+                results[-1].parsed = None
         except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch
             results.append(IngestResult(file=path.name, status="rejected",
                                         errors=exc.issues or [Issue(None, None, None, path.name, exc.message)]))

@@ -142,3 +142,17 @@ def test_batch_reads_units_once_and_knows_the_units_it_adds(db, tmp_path):
     assert MSG_UNKNOWN_PARENT not in [w.message for w in results[1].warnings]
     assert db.query_rows("SELECT parent_code FROM units WHERE code = 'DBB2'") == [("DBA1",)]
     assert db.query_rows("SELECT count(*) FROM submissions") == [(2,)]
+
+
+def test_batch_without_parsed_rows_keeps_statuses_and_issues(db, tmp_path):
+    """keep_parsed=False (the CLI's batches): results carry no rows, but everything the report prints."""
+    from loaders.ingest import ingest_paths
+
+    (tmp_path / "a").mkdir()
+    write_workbook(tmp_path / "a" / "DB01.xlsx", info=info_values(unit="DB01"))
+    write_workbook(tmp_path / "a" / "DB02.xlsx", info=info_values(unit="DB02", year="hai nghìn"))
+    results = ingest_paths(db, [tmp_path / "a"], keep_parsed=False)
+    assert [(r.status, r.parsed) for r in results] == [("accepted", None), ("rejected", None)]
+    assert results[0].submission_id is not None and results[0].to_json()["unit"] == "DB01"
+    assert [(e.sheet, e.column) for e in results[1].errors] == [("Thông tin", "Năm báo cáo")]
+    assert db.query_rows("SELECT unit_code FROM submissions") == [("DB01",)]
