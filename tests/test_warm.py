@@ -71,3 +71,36 @@ def test_the_warm_up_follows_uploads(org, tmp_path, monkeypatch, compute_calls):
 def test_switched_off_it_does_not_start(org, monkeypatch):
     monkeypatch.setenv("DASHBOARD_WARM", "0")
     assert warm.start(open_database(org)) is False
+
+
+def test_an_unreadable_database_backs_off_and_recovers(org, monkeypatch, caplog, compute_calls):
+    """While the database cannot be read (here its real connection is closed under the thread) the thread
+    logs once per back-off step, never crashing; with a working connection again it warms at once."""
+    import threading
+
+    import duckdb
+
+    db = open_database(org)
+    monkeypatch.setattr(warm, "POLL_S", 0.01)
+    monkeypatch.setattr(warm, "MAX_PAUSE_S", 0.08)
+    db._con.close()  # every read now fails as it does when the database is gone
+    db._local = threading.local()
+    stop = threading.Event()
+    t = threading.Thread(target=warm._run, args=(db, stop), daemon=True)
+    try:
+        with caplog.at_level("ERROR", logger="ui.warm"):
+            t.start()
+            time.sleep(0.5)
+            failures = len([r for r in caplog.records if "warm-up failed" in r.getMessage()])
+            assert compute_calls == []
+            db._con = duckdb.connect(str(org))  # the database answers again
+            deadline = time.monotonic() + 60
+            while not compute_calls:
+                assert time.monotonic() < deadline, "the thread did not warm again once the database answered"
+                time.sleep(0.02)
+    finally:
+        stop.set()
+        t.join(30)
+    # 0.5 s of failures with pauses 0.01, 0.02, 0.04, 0.08, 0.08…: a handful of lines, not one per poll
+    assert 3 <= failures <= 12, failures
+    assert not t.is_alive()

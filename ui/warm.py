@@ -9,6 +9,7 @@ PostgreSQL server, or the command line, are picked up as well as this process's 
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -18,9 +19,10 @@ from loaders import storage
 from loaders.errors import DashboardError
 
 POLL_S = 2.0
+MAX_PAUSE_S = 120.0  # back-off ceiling while the database cannot be read
 ENV_OFF = "DASHBOARD_WARM"  # "0" turns the thread off (the unit tests, which call warm_once directly)
 _log = logging.getLogger(__name__)
-_started: dict[str, threading.Event] = {}
+_started: dict[str, tuple[threading.Event, threading.Thread]] = {}
 _lock = threading.Lock()
 
 
@@ -69,21 +71,37 @@ def start(db) -> bool:
     with _lock:
         if db.key in _started:
             return False
-        stop = _started[db.key] = threading.Event()
-    threading.Thread(target=_run, args=(db, stop), name=f"warm-{db.name}", daemon=True).start()
+        event = threading.Event()
+        thread = threading.Thread(target=_run, args=(db, event), name=f"warm-{db.name}", daemon=True)
+        _started[db.key] = (event, thread)
+    thread.start()
     return True
 
 
+def _stop_all() -> None:
+    for key in list(_started):
+        event, thread = _started.pop(key, (None, None))
+        if event is not None:
+            event.set()
+            thread.join(timeout=30)
+
+
+atexit.register(_stop_all)  # a server shutting down mid warm-up must not abort inside DuckDB
+
+
 def stop(db) -> None:
-    """Ask this database's warm-up thread to end (tests; the app keeps it for the process lifetime)."""
+    """End this database's warm-up thread and wait for it (tests; the app keeps it for the process
+    lifetime). Waiting matters: a thread left inside a DuckDB query at interpreter exit aborts the process."""
     with _lock:
-        event = _started.pop(db.key, None)
-    if event is not None:
-        event.set()
+        entry = _started.pop(db.key, None)
+    if entry is not None:
+        entry[0].set()
+        entry[1].join(timeout=120)
 
 
 def _run(db, stop_event: threading.Event) -> None:
     last = None
+    pause = POLL_S
     while not stop_event.is_set():
         if storage._OPEN.get(db.key) is not db:  # the database was closed: nothing left to warm
             return
@@ -92,10 +110,14 @@ def _run(db, stop_event: threading.Event) -> None:
             if version != last:
                 warm_once(db)
                 last = version
-        except DashboardError as exc:  # e.g. the server is unreachable for a moment: try again later
-            _log.warning("warm-up skipped: %s", exc.message if hasattr(exc, "message") else exc)
-        except Exception:  # noqa: BLE001 — a bug here must be logged, but never take a page down
-            _log.exception("warm-up failed")
+            pause = POLL_S
+        except Exception as exc:  # noqa: BLE001 — logged, never taking a page down
             if storage._OPEN.get(db.key) is not db:
                 return
-        stop_event.wait(POLL_S)
+            # a server that went away fails every poll: log once per back-off step, not every 2 s
+            if isinstance(exc, DashboardError):
+                _log.warning("warm-up skipped, next try in %.0f s: %s", pause, exc)
+            else:
+                _log.exception("warm-up failed, next try in %.0f s", pause)
+            pause = min(pause * 2, MAX_PAUSE_S)
+        stop_event.wait(pause)
