@@ -296,6 +296,17 @@ def _longest(tokens: list[bytes]) -> bytes:
     return max(set(tokens), key=lambda t: (len(t), t))
 
 
+def _whole_tags(scanner, chunk: bytes, final: bool) -> tuple[bytes, int]:
+    """The scanner's carried tail joined to `chunk`, and how much of it holds only whole tags: the rest
+    (a tag cut at the chunk's end) is carried on to the next chunk, unless it grows past _TAG_CARRY_MAX."""
+    buf = scanner._carry + chunk
+    cut = len(buf) if final else buf.rfind(b"<")
+    if cut < 0 or len(buf) - cut > _TAG_CARRY_MAX:
+        cut = len(buf)
+    scanner._carry = buf[cut:]
+    return buf, cut
+
+
 class _ExtentBound:
     """A cheap upper bound of a part's cell extent, valid while every cell tag is the usual `<c r="B7"`:
     then each cell's place is its own reference, so the largest row and column referenced bound what
@@ -311,11 +322,7 @@ class _ExtentBound:
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         """Scan a chunk (a tag cut at its end is carried over); clears `regular` when the bound fails."""
-        buf = self._carry + chunk
-        cut = len(buf) if final else buf.rfind(b"<")
-        if cut < 0 or len(buf) - cut > _TAG_CARRY_MAX:
-            cut = len(buf)
-        self._carry = buf[cut:]
+        buf, cut = _whole_tags(self, chunk, final)
         if not self.regular:
             return
         if _ODD_CELL.search(buf, 0, cut) or _PREFIXED_CELL.search(buf, 0, cut):
@@ -363,11 +370,7 @@ class _SheetExtent:
 
     def feed(self, chunk: bytes, final: bool = False) -> bool:
         """Scan a chunk (a tag cut at its end is carried over); True once the extent exceeds the cap."""
-        buf = self._carry + chunk
-        cut = len(buf) if final else buf.rfind(b"<")
-        if cut < 0 or len(buf) - cut > _TAG_CARRY_MAX:
-            cut = len(buf)
-        self._carry = buf[cut:]
+        buf, cut = _whole_tags(self, chunk, final)
         row, col, max_row, max_col = self.row, self.col, self.max_row, self.max_col
         for m in _CELL_TAG.finditer(buf, 0, cut):
             ref = _REF_ATTR.search(m.group(2))

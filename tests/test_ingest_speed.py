@@ -18,22 +18,22 @@ from tests.test_fuzz import FUZZ, sheet_xml
 SHEET_PART = "xl/worksheets/sheet4.xml"  # `Sinh hoạt` in the builder's workbook
 
 
+def fed(scanner, xml: bytes, chunk: int):
+    """A scanner (the exact `_SheetExtent` or the cheap `_ExtentBound`) fed an XML part in chunks."""
+    for i in range(0, len(xml), chunk):
+        scanner.feed(xml[i:i + chunk])
+    scanner.feed(b"", final=True)
+    return scanner
+
+
 def exact(xml: bytes, chunk: int) -> _SheetExtent:
     """The exact streaming extent of an XML part fed in chunks."""
-    extent = _SheetExtent()
-    for i in range(0, len(xml), chunk):
-        extent.feed(xml[i:i + chunk])
-    extent.feed(b"", final=True)
-    return extent
+    return fed(_SheetExtent(), xml, chunk)
 
 
 def bound(xml: bytes, chunk: int) -> _ExtentBound:
     """The cheap bound of an XML part fed in chunks."""
-    b = _ExtentBound()
-    for i in range(0, len(xml), chunk):
-        b.feed(xml[i:i + chunk])
-    b.feed(b"", final=True)
-    return b
+    return fed(_ExtentBound(), xml, chunk)
 
 
 @settings(FUZZ, max_examples=150)
