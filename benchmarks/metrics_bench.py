@@ -29,8 +29,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import re
 import statistics
 import sys
 import time
@@ -210,31 +208,17 @@ def counts(db) -> dict[str, int]:
 
 
 def hardware() -> dict[str, str]:
-    """nproc, CPU model, RAM, OS and library versions."""
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        ram = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, AttributeError):
-        pass
-    try:
-        import subprocess
+    """The machine (reader_bench's description of it), plus the metrics code's commit and DuckDB version."""
+    import subprocess
 
+    from benchmarks.reader_bench import hardware as machine
+
+    try:
         commit = subprocess.run(["git", "-C", str(ROOT_DIR), "log", "-1", "--format=%h", "--", "metrics"],
                                 capture_output=True, text=True, timeout=10).stdout.strip() or "?"
     except (OSError, subprocess.SubprocessError):
         commit = "?"
-    return {"nproc": str(os.cpu_count()), "CPU": cpu, "RAM": ram, "OS": platform.platform(),
-            "metrics commit": commit,
-            "Python": platform.python_version(), "DuckDB": duckdb.__version__}
+    return {**machine(), "metrics commit": commit, "DuckDB": duckdb.__version__}
 
 
 def timed(fn, runs: int) -> tuple[float, float, list[float], float]:
