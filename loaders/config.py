@@ -60,11 +60,19 @@ def load_config(path: str | None = None) -> Config:
     )
 
 
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(target: object) -> bool:
+    """True when a database target names a PostgreSQL server (a URL string) rather than a DuckDB file."""
+    return isinstance(target, str) and target.startswith(PG_SCHEMES)
+
+
 def resolve_db_path(cli_path: str | None = None) -> Path | str:
     """--db PATH, else $DASHBOARD_DB, else the configured default (interfaces.md). A `postgresql://…`
     URL in any of the three selects the PostgreSQL backend and is returned as the string it is."""
     chosen = cli_path or os.environ.get(DB_ENV)
     if chosen:
-        return chosen if chosen.startswith(("postgresql://", "postgres://")) else Path(chosen)
+        return chosen if is_postgres(chosen) else Path(chosen)
     cfg = load_config()
     return cfg.db_url or cfg.db_path

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
-from loaders.config import load_config
+from loaders.config import is_postgres, load_config
 from loaders.errors import DashboardError
 
 SCHEMA_VERSION = 2
@@ -178,15 +178,9 @@ MIGRATIONS: dict[int, list[str]] = {
 
 DATA_TABLES = ("elements", "cells", "meetings", "trainees", "petitions")
 
-PG_SCHEMES = ("postgresql://", "postgres://")
 PG_CATALOG = "pg"
 # any fixed 64-bit key: the one PostgreSQL advisory lock every writing process takes (psql: pg_locks)
 PG_WRITE_LOCK_KEY = 0x44414E475559  # "DANGUY"
-
-
-def is_postgres(target: str | Path | None) -> bool:
-    """True when a database target names a PostgreSQL server rather than a DuckDB file."""
-    return isinstance(target, str) and target.startswith(PG_SCHEMES)
 
 
 def display_target(target: str | Path) -> str:
@@ -212,8 +206,8 @@ class Database:
             self.dsn = str(target)
             self.path = None
             self.name = display_target(self.dsn)
-            self._con = _connect_postgres(self.dsn, self.name)
-            self._pg_lock_con = _connect_lock(self.dsn, self.name)
+            self._con = _connect_postgres(self.dsn)
+            self._pg_lock_con = _connect_lock(self.dsn)
         else:
             self.dsn = None
             self.path = Path(target)
@@ -314,12 +308,11 @@ class Database:
                 self._pg_lock_con.close()
             except Exception:  # noqa: BLE001 — it is already broken
                 pass
-            self._pg_lock_con = _connect_lock(self.dsn, self.name)
+            self._pg_lock_con = _connect_lock(self.dsn)
             try:
                 self._pg_lock_con.execute("SELECT pg_advisory_lock(%s)", [PG_WRITE_LOCK_KEY])
             except Exception as exc:
-                raise DashboardError(
-                    f"Mất kết nối tới máy chủ PostgreSQL {self.name}: {_scrub(_first_line(exc), self.dsn)}") from None
+                raise _server_error("Mất kết nối tới", self.dsn, exc) from None
         try:
             yield
         finally:
@@ -433,7 +426,7 @@ def _extension_file() -> str:
     return str(dest)
 
 
-def _connect_postgres(dsn: str, name: str) -> duckdb.DuckDBPyConnection:
+def _connect_postgres(dsn: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the PostgreSQL database attached as catalog `pg`."""
     con = duckdb.connect()
     try:
@@ -441,20 +434,23 @@ def _connect_postgres(dsn: str, name: str) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH '{dsn.replace(chr(39), chr(39) * 2)}' AS {PG_CATALOG} (TYPE postgres)")
     except duckdb.Error as exc:
         con.close()
-        raise DashboardError(
-            f"Không kết nối được tới máy chủ PostgreSQL {name}: {_scrub(_first_line(exc), dsn)}") from None
+        raise _server_error("Không kết nối được tới", dsn, exc) from None
     return con
 
 
-def _connect_lock(dsn: str, name: str):
+def _connect_lock(dsn: str):
     """A psycopg connection of its own for the advisory write lock (autocommit: it holds no snapshot)."""
     import psycopg
 
     try:
         return psycopg.connect(dsn, autocommit=True)
     except psycopg.Error as exc:
-        raise DashboardError(
-            f"Không kết nối được tới máy chủ PostgreSQL {name}: {_scrub(_first_line(exc), dsn)}") from None
+        raise _server_error("Không kết nối được tới", dsn, exc) from None
+
+
+def _server_error(what: str, dsn: str, exc: Exception) -> DashboardError:
+    """'<what> máy chủ PostgreSQL <url without password>: <the driver's first line, password scrubbed>'."""
+    return DashboardError(f"{what} máy chủ PostgreSQL {display_target(dsn)}: {_scrub(_first_line(exc), dsn)}")
 
 
 def _scrub(text: str, dsn: str) -> str:

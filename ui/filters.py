@@ -104,10 +104,7 @@ def _scope_message(unit: object, home: str) -> str:
 def render_filters(db: Database, principal: Principal | None = None) -> Filters:
     """Draw the sidebar filters and return the current view; the unit picker lists only the units in the
     principal's scope (None: every unit)."""
-    # derived once per data version: the tree walk and the name map cost real time at 50,000 units
-    labels = cached_view(views.option_labels, history.units_frame, db)
-    codes = cached_view(views.option_codes, history.units_frame, db)
-    names = cached_view(views.unit_name_map, history.units_frame, db)
+    labels, codes, names = unit_options(db)
     org_root = load_config().root_code if load_config().root_code in codes else codes[0]
     all_codes = frozenset(codes)
     root = org_root
@@ -134,6 +131,14 @@ def render_filters(db: Database, principal: Principal | None = None) -> Filters:
                    year=int(st.session_state[K.YEAR]), quarter=quarter,
                    present=bool(st.session_state[K.PRESENT]), as_of=today, unit_names=names, principal=principal)
     return f
+
+
+def unit_options(db) -> tuple[dict, list[str], dict]:
+    """The unit picker's labels, codes in tree order and name map, derived once per data version (the
+    tree walk and the name map cost real time at 50,000 units; ui/warm.py prepares them after changes)."""
+    return (cached_view(views.option_labels, history.units_frame, db),
+            cached_view(views.option_codes, history.units_frame, db),
+            cached_view(views.unit_name_map, history.units_frame, db))
 
 
 def current() -> Filters:

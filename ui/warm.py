@@ -43,13 +43,10 @@ def default_views(db) -> list[tuple[Callable, dict[str, Any]]]:
 def warm_once(db) -> list[Any]:
     """Compute the default views through ui.data.cached; returns their results (already cached ones are
     returned from the cache without recomputing)."""
-    from loaders import history
-    from metrics import views
-    from ui.data import cached, cached_view
+    from ui.data import cached
+    from ui.filters import unit_options
 
-    # the sidebar's unit picker: a tree walk over every unit, redone per data version (as ui/filters.py asks)
-    for view in (views.option_labels, views.option_codes, views.unit_name_map):
-        cached_view(view, history.units_frame, db)
+    unit_options(db)  # the sidebar's unit picker, the same call as every page's
     return [cached(fn, db, **kwargs) for fn, kwargs in default_views(db)]
 
 
@@ -78,25 +75,22 @@ def start(db) -> bool:
     return True
 
 
-def _stop_all() -> None:
-    for key in list(_started):
-        event, thread = _started.pop(key, (None, None))
-        if event is not None:
-            event.set()
-            thread.join(timeout=30)
-
-
-atexit.register(_stop_all)  # a server shutting down mid warm-up must not abort inside DuckDB
+def _end(key: str, timeout: float) -> None:
+    # waiting matters: a thread left inside a DuckDB query at interpreter exit aborts the process
+    with _lock:
+        entry = _started.pop(key, None)
+    if entry is not None:
+        entry[0].set()
+        entry[1].join(timeout=timeout)
 
 
 def stop(db) -> None:
-    """End this database's warm-up thread and wait for it (tests; the app keeps it for the process
-    lifetime). Waiting matters: a thread left inside a DuckDB query at interpreter exit aborts the process."""
-    with _lock:
-        entry = _started.pop(db.key, None)
-    if entry is not None:
-        entry[0].set()
-        entry[1].join(timeout=120)
+    """End this database's warm-up thread and wait for it (tests; the app keeps it for the process lifetime)."""
+    _end(db.key, 120)
+
+
+# a server shutting down mid warm-up must not abort inside DuckDB
+atexit.register(lambda: [_end(key, 30) for key in list(_started)])
 
 
 def _run(db, stop_event: threading.Event) -> None:
