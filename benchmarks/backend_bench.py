@@ -81,18 +81,13 @@ def sample_part(pg_url: str, work: Path, runs: int) -> list[tuple]:
 
 
 def synthetic_part(pg_server, n_units: int, runs: int) -> dict:
-    """Build (or reuse) the synthetic DuckDB file, copy it into a new PostgreSQL database, time both."""
-    from benchmarks.metrics_bench import build, pick_units
-    from loaders.config import load_config
+    """Build (or reuse) metrics_bench's synthetic DuckDB file, copy it into a new PostgreSQL database, time both."""
+    from benchmarks.metrics_bench import ensure_built, pick_units
     from loaders.storage import DATA_TABLES, Database, open_database
     from metrics.engine import compute
 
-    path = Path(f"/tmp/backend_bench_{n_units}.duckdb")
-    src = open_database(path)
-    if src.query_value("SELECT value FROM meta WHERE key = 'bench_units'") != str(n_units):
-        with src.transaction() as cur:
-            build(cur, n_units, load_config().root_code)
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('bench_units', ?)", [str(n_units)])
+    path = Path(f"/tmp/metrics_bench_{n_units}.duckdb")  # metrics_bench's file: built once for both
+    src, _, _ = ensure_built(path, n_units)
     tt, leaf = pick_units(src)
     src.close()
 

@@ -33,6 +33,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT_DIR))
@@ -207,6 +208,26 @@ def counts(db) -> dict[str, int]:
     return out
 
 
+def ensure_built(path: Path, n_units: int) -> tuple[Any, float | None, dict[str, float]]:
+    """(database, build seconds, seconds per step) of the bench file, building the organisation of
+    `n_units` first unless the file already holds it; RuntimeError when it holds other data."""
+    db = open_database(path)
+    if db.query_value("SELECT value FROM meta WHERE key = 'bench_units'") == str(n_units):
+        saved = json.loads(db.query_value("SELECT value FROM meta WHERE key = 'bench_build'") or "{}")
+        return db, saved.pop("total", None), saved
+    if int(db.query_value("SELECT count(*) FROM submissions")):
+        raise RuntimeError(f"{path} already holds other data; use --rebuild or another --db")
+    t = time.perf_counter()
+    with db.transaction() as cur:
+        steps = build(cur, n_units, load_config().root_code)
+    db.cursor().execute("CHECKPOINT")
+    build_s = time.perf_counter() - t
+    with db.transaction() as cur:  # kept so a later run on the same file can still report it
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('bench_build', ?)", [json.dumps({"total": build_s, **steps})])
+    print(f"built {path} in {build_s:.1f} s: " + ", ".join(f"{k} {v:.1f}s" for k, v in steps.items()))
+    return db, build_s, steps
+
+
 def hardware() -> dict[str, str]:
     """The machine (reader_bench's description of it), plus the metrics code's commit and DuckDB version."""
     import subprocess
@@ -357,27 +378,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild and path.exists():
         path.unlink()
         Path(str(path) + ".wal").unlink(missing_ok=True)
-    db = open_database(path)
-    built = db.query_value("SELECT value FROM meta WHERE key = 'bench_units'")
-    build_s: float | None = None
-    steps: dict[str, float] = {}
-    if built != str(args.units):
-        if int(db.query_value("SELECT count(*) FROM submissions")):
-            print(f"{path} already holds other data; use --rebuild or another --db", file=sys.stderr)
-            return 2
-        t = time.perf_counter()
-        with db.transaction() as cur:
-            steps = build(cur, args.units, load_config().root_code)
-        db.cursor().execute("CHECKPOINT")
-        build_s = time.perf_counter() - t
-        with db.transaction() as cur:  # kept so a later run on the same file can still report it
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('bench_build', ?)",
-                        [json.dumps({"total": build_s, **steps})])
-        print(f"built {path} in {build_s:.1f} s: " + ", ".join(f"{k} {v:.1f}s" for k, v in steps.items()))
-    else:
-        saved = json.loads(db.query_value("SELECT value FROM meta WHERE key = 'bench_build'") or "{}")
-        build_s = saved.pop("total", None)
-        steps = saved
+    try:
+        db, build_s, steps = ensure_built(path, args.units)
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     rows = counts(db)
     tt, leaf = pick_units(db)
     n_below_tt = db.query_value("""WITH RECURSIVE s(code) AS (SELECT ?::VARCHAR UNION ALL
