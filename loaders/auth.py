@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from loaders.config import CONFIG_ENV, PROJECT_DIR, load_config
 from loaders.errors import DashboardError
+from loaders.storage import UNITS_CTE
 
 # ---------------------------------------------------------------- roles and permissions (data)
 VIEW, UPLOAD, EXPORT = "view", "upload", "export"
@@ -104,9 +105,9 @@ def in_scope(db, scope_unit: str, unit: str) -> bool:
     """True when `unit` is `scope_unit` or below it (walks the parent chain up; stops on a cycle)."""
     if unit == scope_unit or scope_unit == _root_code(db):
         return unit == scope_unit or bool(db.query_rows("SELECT 1 FROM units WHERE code = ?", [unit]))
-    sql = """WITH RECURSIVE up(code) AS (SELECT parent_code FROM units WHERE code = $u
-                 UNION SELECT n.parent_code FROM units n JOIN up ON n.code = up.code WHERE n.parent_code IS NOT NULL)
-             SELECT count(*) FROM up WHERE code = $s"""
+    sql = f"""WITH RECURSIVE {UNITS_CTE}, up(code) AS (SELECT parent_code FROM units_m WHERE code = $u
+                 UNION SELECT n.parent_code FROM units_m n JOIN up ON n.code = up.code WHERE n.parent_code IS NOT NULL)
+              SELECT count(*) FROM up WHERE code = $s"""
     return bool(db.query_value(sql, {"u": unit, "s": scope_unit}))
 
 

@@ -11,18 +11,14 @@ import pandas as pd
 
 from loaders.auth import Principal, authorize_unit, mask_personal
 from loaders.config import load_config
-from loaders.storage import Database
+from loaders.storage import Database, subtree_cte
 
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "Y")
 REPORTING_KINDS = ("DBCS", "CBCS")
 # completeness status codes, in display order
 ON_TIME, LATE, MISSING, WAITING, NOT_DUE = "on_time", "late", "missing", "waiting", "not_due"
 
-_SCOPE_CTE = """WITH RECURSIVE scope(code) AS (
-    SELECT code FROM units WHERE code = $unit
-    UNION
-    SELECT u.code FROM units u JOIN scope s ON u.parent_code = s.code
-)"""
+_SCOPE_CTE = f"WITH RECURSIVE {subtree_cte('unit')}"
 
 
 def period_end(year: int, period: str) -> dt.date:

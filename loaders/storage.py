@@ -178,6 +178,19 @@ MIGRATIONS: dict[int, list[str]] = {
 
 DATA_TABLES = ("elements", "cells", "meetings", "trainees", "petitions")
 
+# Every recursive walk of the unit tree reads this materialised copy, never `units` itself: with DuckDB's
+# postgres extension a table scanned inside a recursive step yields rows on the first iteration only, so
+# on PostgreSQL a walk over `units` silently stopped two levels down (found by comparing figures of a
+# committee with committees below it on both backends; tests/test_backends.py keeps it from returning).
+UNITS_CTE = "units_m AS MATERIALIZED (SELECT * FROM units)"
+
+
+def subtree_cte(param: str) -> str:
+    """CTEs (after WITH RECURSIVE) ending in `scope(code)`: the unit `$param` and every unit below it.
+    UNION (not ALL) stops on a cycle in parent codes."""
+    return (f"{UNITS_CTE}, scope(code) AS (SELECT code FROM units_m WHERE code = ${param} "
+            "UNION SELECT u.code FROM units_m u JOIN scope s ON u.parent_code = s.code)")
+
 PG_CATALOG = "pg"
 # any fixed 64-bit key: the one PostgreSQL advisory lock every writing process takes (psql: pg_locks)
 PG_WRITE_LOCK_KEY = 0x44414E475559  # "DANGUY"

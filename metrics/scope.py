@@ -11,6 +11,7 @@ import pandas as pd
 
 from loaders.config import load_config
 from loaders.errors import DashboardError
+from loaders.storage import UNITS_CTE, subtree_cte
 
 PERIODS = ("Q1", "Q2", "Q3", "Q4", "Y")
 PERIOD_RANK_SQL = "CASE {c} WHEN 'Q1' THEN 1 WHEN 'Q2' THEN 2 WHEN 'Q3' THEN 3 WHEN 'Q4' THEN 4 ELSE 5 END"
@@ -184,8 +185,7 @@ def scope_cte(is_root: bool) -> str:
     ($scope parameter). UNION (not ALL) stops on a cycle in parent codes."""
     if is_root:
         return "scope(code) AS (SELECT code FROM units)"
-    return ("scope(code) AS (SELECT code FROM units WHERE code = $scope "
-            "UNION SELECT u.code FROM units u JOIN scope s ON u.parent_code = s.code)")
+    return subtree_cte("scope")
 
 
 def scope_units(db, unit: str | None) -> list[str]:
@@ -199,11 +199,11 @@ def scope_units(db, unit: str | None) -> list[str]:
 def unit_tree(db) -> pd.DataFrame:
     """The unit list as a tree: code, name, kind, parent_code, inactive_from, depth, path (root first)."""
     return db.query_df(
-        """WITH RECURSIVE t(code, name, kind, parent_code, inactive_from, depth, path) AS (
-               SELECT code, name, kind, parent_code, inactive_from, 0, [code] FROM units WHERE kind = 'ROOT'
+        f"""WITH RECURSIVE {UNITS_CTE}, t(code, name, kind, parent_code, inactive_from, depth, path) AS (
+               SELECT code, name, kind, parent_code, inactive_from, 0, [code] FROM units_m WHERE kind = 'ROOT'
                UNION ALL
                SELECT u.code, u.name, u.kind, u.parent_code, u.inactive_from, t.depth + 1, list_append(t.path, u.code)
-               FROM units u JOIN t ON u.parent_code = t.code
+               FROM units_m u JOIN t ON u.parent_code = t.code
                WHERE u.kind <> 'ROOT' AND NOT list_contains(t.path, u.code))
            SELECT code, name, kind, parent_code, inactive_from, depth, array_to_string(path, '/') AS path
            FROM t

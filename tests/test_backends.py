@@ -150,3 +150,27 @@ def test_a_dropped_lock_connection_is_reopened_and_the_upload_still_lands(tmp_pa
         assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB05'") == 1
     finally:
         db.close()
+
+
+def test_every_walk_of_the_unit_tree_reaches_the_bottom(tmp_path):
+    """Four levels (root → committee → committee → two units): scope resolution, the unit tree, history's
+    scope filter and the access check all reach the grandchildren — on PostgreSQL too, where a recursive
+    step over the `units` table itself used to stop after two levels (storage.UNITS_CTE)."""
+    from loaders import history
+    from loaders.auth import in_scope
+    from metrics import scope
+    from tests.metric_fixtures import Org
+
+    org = Org(tmp_path)
+    org.units([("TT1", "Đảng ủy cấp trên 1", "DBCT", None, None), ("TT2", "Đảng ủy cấp trên 2", "DBCT", "TT1", None),
+               ("DB01", "Đảng bộ Một", "DBCS", "TT2", None), ("CB01", "Chi bộ Hai", "CBCS", "TT2", None)])
+    org.report("DB01", 2024, "Q1", elements={"DOI_THOAI": 2})
+    org.report("CB01", 2024, "Q1", elements={"DOI_THOAI": 3})
+    db = org.db
+    assert scope.resolve_scope(db, "TT1").codes == ("CB01", "DB01", "TT1", "TT2")
+    assert scope.scope_units(db, "TT1") == ["CB01", "DB01", "TT1", "TT2"]
+    assert set(history.submission_history(db, unit="TT1")["unit_code"]) == {"DB01", "CB01"}
+    assert in_scope(db, "TT1", "CB01") and in_scope(db, "TT1", "DB01") and not in_scope(db, "TT2", "TT1")
+    tree = scope.unit_tree(db).set_index("code")
+    assert tree.loc["DB01", "depth"] == 3 and tree.loc["DB01", "path"].endswith("TT1/TT2/DB01")
+    assert compute(db, year=2024, unit="TT1").activities["DOI_THOAI"] == 5
