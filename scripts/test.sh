@@ -18,9 +18,7 @@ run_pass() {  # name, then pytest arguments; exit 5 (no tests collected) is a fa
   return "$rc"
 }
 
-rc=0
-DASHBOARD_TEST_BACKEND=duckdb run_pass "DuckDB" "$@" || rc=$?
-DASHBOARD_TEST_BACKEND=postgres run_pass "PostgreSQL" "$@" || rc2=$?
-rc2="${rc2:-0}"
-if [ "$rc" != "0" ]; then exit "$rc"; fi
-exit "$rc2"
+rc_duckdb=0; rc_postgres=0
+DASHBOARD_TEST_BACKEND=duckdb run_pass "DuckDB" "$@" || rc_duckdb=$?
+DASHBOARD_TEST_BACKEND=postgres run_pass "PostgreSQL" "$@" || rc_postgres=$?
+exit $(( rc_duckdb != 0 ? rc_duckdb : rc_postgres ))
