@@ -15,7 +15,7 @@ A throw-away PostgreSQL server (Debian's binaries, tests/pg_server.py) is starte
      representative indicator (regular-meeting attendance of the current reports of a year) run natively
      in PostgreSQL, against the same figure through the extension and in the DuckDB file;
    - DuckLake with a PostgreSQL catalog (needs `pip install duckdb-extension-ducklake==1.5.5`): whether the
-     schema of loaders/storage.py can be created on it at all.
+     schema of core/storage.py can be created on it at all.
 Results go to benchmarks/results/backends.md with the hardware and the load average.
 """
 from __future__ import annotations
@@ -61,8 +61,8 @@ def median_time(fn, runs: int) -> tuple[float, float]:
 
 def sample_part(pg_url: str, work: Path, runs: int) -> list[tuple]:
     """Load the sample organisation on both backends and time the loader and the engine."""
-    from loaders.sample import load_sample
-    from loaders.storage import open_database
+    from ops.sample import load_sample
+    from core.storage import open_database
     from metrics.engine import compute
 
     rows = []
@@ -83,7 +83,7 @@ def sample_part(pg_url: str, work: Path, runs: int) -> list[tuple]:
 def synthetic_part(pg_server, n_units: int, runs: int) -> dict:
     """Build (or reuse) metrics_bench's synthetic DuckDB file, copy it into a new PostgreSQL database, time both."""
     from benchmarks.metrics_bench import ensure_built, pick_units
-    from loaders.storage import DATA_TABLES, Database, open_database
+    from core.storage import DATA_TABLES, Database, open_database
     from metrics.engine import compute
 
     path = Path(f"/tmp/metrics_bench_{n_units}.duckdb")  # metrics_bench's file: built once for both
@@ -136,7 +136,7 @@ def ducklake_part(pg_server, work: Path) -> str:
     except ImportError:
         return ("not measured: `duckdb-extension-ducklake` is not installed "
                 "(`pip install duckdb-extension-ducklake==1.5.5`, then re-run)")
-    from loaders.storage import MIGRATIONS, _extension_file
+    from core.storage import MIGRATIONS, _extension_file
 
     src = Path(duckdb_extension_ducklake.__file__).parent
     found = list(src.rglob("*.duckdb_extension"))

@@ -6,7 +6,7 @@ Targets measured (the benchmark only measures; it times the code as committed):
   1. ingest of a typical workbook (gate, read, validate, store, commit) <= 4x the time fastexcel takes merely
      to read the same file: both timed side by side, interleaved round by round, in one process (medians).
      Every ingest is a distinct unit (the typical workbook's unit code rewritten), so nothing is a duplicate.
-     The real `loaders.ingest.ingest_bytes` runs with timing wrappers around its steps (gate, read, validate,
+     The real `loaders.store.ingest_bytes` runs with timing wrappers around its steps (gate, read, validate,
      store, inserts, archive write, journal, audit row, COMMIT), so the breakdown comes from the same calls.
   2. >= 20 typical workbooks a second through `python -m loaders ingest FOLDER --db NEW` (a subprocess, median
      of three runs, wall time including interpreter start), and the in-process rate of `ingest_paths` on the same folder.
@@ -99,7 +99,7 @@ def big_workbook(path: Path, rows: int, words: int, invalid: str = "") -> Path:
     import xlsxwriter
 
     from loaders.schema import SHEETS_BY_KEY
-    from metrics.elements import DATA_ELEMENTS
+    from loaders.elements import DATA_ELEMENTS
 
     rnd = random.Random(SEED)
     syll = ["".join(rnd.choice("abcdeghiklmnopqrstuvxyđăâêôơư") for _ in range(rnd.randint(2, 5)))
@@ -184,15 +184,15 @@ class Timers:
 # (module, attribute, label): the names ingest_bytes looks up at call time, so wrapping them times the real path
 STEPS = (
     ("loaders.gate", "check_upload", "gate"),
-    ("loaders.ingest", "read_workbook", "read"),
-    ("loaders.ingest", "validate_workbook", "validate"),
+    ("loaders.store", "read_workbook", "read"),
+    ("loaders.store", "validate_workbook", "validate"),
     ("loaders.xlsx_scan", "uncached_formula_cells", "validate: formula scan"),
-    ("loaders.ingest", "load_units", "load_units (unit table)"),
-    ("loaders.ingest", "_store", "store+commit"),
-    ("loaders.ingest", "_insert_columns", "store: data-row INSERTs"),
-    ("loaders.ingest", "archive_bytes", "store: archive write (fsync)"),
-    ("loaders.audit", "journal", "store: journal line (fsync)"),
-    ("loaders.audit", "record_upload", "store: audit row"),
+    ("loaders.store", "load_units", "load_units (unit table)"),
+    ("loaders.store", "_store", "store+commit"),
+    ("loaders.store", "_insert_columns", "store: data-row INSERTs"),
+    ("loaders.store", "archive_bytes", "store: archive write (fsync)"),
+    ("core.audit", "journal", "store: journal line (fsync)"),
+    ("core.audit", "record_upload", "store: audit row"),
 )
 
 
@@ -227,8 +227,8 @@ def instrumented(db, timers: Timers) -> Iterator[None]:
 # ---------------------------------------------------------------- part 1: side by side
 def side_by_side(tmp: Path, base: bytes, rounds: int, warmup: int = 3) -> dict[str, Any]:
     """Interleaved rounds of fastexcel, calamine and the instrumented ingest_bytes on distinct units."""
-    from loaders.ingest import ingest_bytes
-    from loaders.storage import open_database
+    from loaders.store import ingest_bytes
+    from core.storage import open_database
     from loaders.units import load_unit_list_bytes
 
     n = rounds + warmup
@@ -285,10 +285,10 @@ def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | 
     copy of the schema through bound parameters (ingest._insert_values, the fallback) and from Arrow tables
     (ingest._insert_rows, what ingest uses), medians of `rounds`, one transaction each incl. COMMIT."""
     try:
-        from loaders.config import load_config
-        from loaders.ingest import TABLE_COLUMNS, _insert_rows, _insert_values
+        from core.config import load_config
+        from loaders.store import TABLE_COLUMNS, _insert_rows, _insert_values
         from loaders.reader import read_workbook
-        from loaders.storage import open_database
+        from core.storage import open_database
         from loaders.validate import validate_workbook
     except ImportError:
         return None
@@ -322,7 +322,7 @@ def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | 
 
 def profile_ingest(db, base: bytes, start: int, n: int = 15, top: int = 18) -> list[tuple[str, int, float, float]]:
     """cProfile of n further ingests (new units): the functions with the most own time (name, calls, s, share)."""
-    from loaders.ingest import ingest_bytes
+    from loaders.store import ingest_bytes
     from loaders.units import load_unit_list_bytes
 
     codes = [unit_code(i) for i in range(start + 1, start + n + 1)]
@@ -361,8 +361,8 @@ def cli(args: list[str], out: Path | None = None) -> tuple[int, float, str]:
 def batch(tmp: Path, base: bytes, files: int, batch_runs: int = 3) -> dict[str, Any]:
     """N distinct typical workbooks through the CLI (wall, median of `batch_runs` runs) and through
     ingest_paths in process."""
-    from loaders.ingest import ingest_paths
-    from loaders.storage import open_database
+    from loaders.store import ingest_paths
+    from core.storage import open_database
     from loaders.units import load_unit_list_bytes
 
     folder = tmp / "batch"
@@ -380,7 +380,7 @@ def batch(tmp: Path, base: bytes, files: int, batch_runs: int = 3) -> dict[str, 
     rc, _, _ = cli(["units", str(units), "--db", str(tmp / "one.duckdb")])
     rc, out["one_file_wall"], _ = cli(["ingest", str(one), "--db", str(tmp / "one.duckdb")])
     rc_help, out["help_wall"], _ = cli(["--help"])
-    probe = ("import time; t = time.perf_counter(); import loaders.cli, loaders.ingest, loaders.storage, loaders.gate; "
+    probe = ("import time; t = time.perf_counter(); import cli.loaders_cmd, loaders.store, core.storage, loaders.gate; "
              "t1 = time.perf_counter(); from streamlit.runtime.scriptrunner import get_script_run_ctx; "
              "print(t1 - t, time.perf_counter() - t1)")
     imports = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=child_env(), capture_output=True,
@@ -423,8 +423,8 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 t = time.perf_counter()
 from benchmarks.ingest_bench import Timers, instrumented
-from loaders.cli import main
-from loaders.storage import open_database
+from cli.loaders_cmd import main
+from core.storage import open_database
 timers = Timers()
 with instrumented(open_database({db!r}), timers):
     rc = main({argv!r})
@@ -436,7 +436,7 @@ sys.exit(rc)
 
 
 def ingest_child(path: Path, db_path: Path) -> dict[str, Any]:
-    """Ingest one file through loaders.cli.main in a fresh interpreter; its exit, wall time and peak RSS
+    """Ingest one file through cli.loaders_cmd.main in a fresh interpreter; its exit, wall time and peak RSS
     (VmHWM of the child itself: ru_maxrss would carry the parent's high-water mark across exec)."""
     import psutil
 
@@ -563,7 +563,7 @@ def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | No
           f"The typical workbook of `reader_bench.py` (six sheets, 40 cells, 480 meetings, 60 trainees, 270 "
           f"petitions, ~7,000 cells, {side['size'] // 1024} KB). {side['rounds']} interleaved rounds after 3 "
           "warm-ups; each round reads with fastexcel, reads with python-calamine, then runs the real "
-          "`loaders.ingest.ingest_bytes` for a new unit (unit list loaded first, so units are known) into one "
+          "`loaders.store.ingest_bytes` for a new unit (unit list loaded first, so units are known) into one "
           "fresh DuckDB file, with timing wrappers around its steps. Statuses: "
           + ", ".join(f"{s} {side['statuses'].count(s)}" for s in sorted(set(side["statuses"]))) + ".", "",
           "| step | median | fastest round | × fastexcel read (median) | share of ingest |",
@@ -610,7 +610,7 @@ def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | No
               f"| `python -m loaders ingest ONE_FILE` (fixed cost: start, imports, open/create db, 1 file) | "
               f"{bat['one_file_wall']:.2f} s | | |",
               f"| `python -m loaders --help` (interpreter start + CLI import only) | {bat['help_wall']:.2f} s | | |",
-              f"| importing loaders.cli, .ingest, .storage, .gate (duckdb, pandas, …) in a fresh interpreter | "
+              f"| importing cli.loaders_cmd, .ingest, .storage, .gate (duckdb, pandas, …) in a fresh interpreter | "
               f"{bat['import_loaders']:.2f} s | | |",
               f"| then `streamlit.runtime.scriptrunner` (for reference: the CLI no longer imports it, "
               f"`audit.current_origin()` checks `sys.modules` first) | {bat['import_streamlit']:.2f} s | | |",
@@ -623,7 +623,7 @@ def render(hw_start: dict[str, str], side: dict, bat: dict | None, bg: dict | No
               f"{bg['rows']:,} meetings × 7 columns (a {bg['words']}-word random topic each, so it does not compress "
               f"away) — {(bg['rows'] + 2) * 7:,} cells in that sheet (gate bound 2,000,000), "
               f"{bg['valid']['size']:,} bytes on disk (limit 20,971,520), {bg['uncompressed'] / 1e6:.0f} MB "
-              f"uncompressed. Each ingested by `loaders.cli.main(['ingest', FILE, '--db', NEW, '--json'])` in a "
+              f"uncompressed. Each ingested by `cli.loaders_cmd.main(['ingest', FILE, '--db', NEW, '--json'])` in a "
               "fresh interpreter; peak = the child's VmHWM at its end (psutil polling every 50 ms agrees "
               "within its sampling).", "",
               "| file | status | errors | wall | peak RSS | polled RSS max |",

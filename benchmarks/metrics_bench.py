@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/metrics_bench.py --units 50000   # national scale
     .venv/bin/python benchmarks/metrics_bench.py --db /tmp/x.duckdb --runs 7 --rebuild --no-write
 
-The database (default /tmp/metrics_bench_<units>.duckdb) uses the schema of loaders/storage.py and is
+The database (default /tmp/metrics_bench_<units>.duckdb) uses the schema of core/storage.py and is
 filled with set-based SQL (no workbooks, no loader): a unit list with intermediate committees (half the
 grassroots units Đảng bộ cơ sở with 3–19 cells, half Chi bộ cơ sở: ~6 cells per unit, 300 000 at 50 000
 units), five years (2021–2025) of quarterly and annual submissions (5 % missing, 3 % resubmitted: a
@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT_DIR))
 
 import duckdb  # noqa: E402
 
-from loaders.config import load_config  # noqa: E402
-from loaders.storage import open_database  # noqa: E402
-from metrics.elements import DATA_ELEMENTS  # noqa: E402
+from core.config import load_config  # noqa: E402
+from core.storage import open_database  # noqa: E402
+from loaders.elements import DATA_ELEMENTS  # noqa: E402
 
 YEARS = (2021, 2022, 2023, 2024, 2025)
 BENCH_YEAR = 2025

@@ -87,7 +87,7 @@ PACKAGES = {"openpyxl (read-only)": "openpyxl", "python-calamine": "python-calam
 # ---------------------------------------------------------------- workloads
 def typical_workbook(path: Path) -> Path:
     """A full-year report of a big grassroots committee: 40 cells, a year of meetings, ~7,000 cells."""
-    from metrics.elements import DATA_ELEMENTS
+    from loaders.elements import DATA_ELEMENTS
     from tests.builders import info_values, write_workbook
 
     rnd = random.Random(SEED)
@@ -273,7 +273,7 @@ def pipeline_overheads(data: bytes, rounds: int) -> dict[str, float]:
     out: dict[str, float] = {}
     steps: list[tuple[str, Callable[[bytes], Any]]] = []
     try:
-        from loaders.config import load_config
+        from core.config import load_config
         from loaders.gate import check_upload
 
         cfg = load_config()

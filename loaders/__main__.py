@@ -1,6 +1,6 @@
-"""Entry point of `python -m loaders` (see loaders/cli.py)."""
+"""Entry point of `python -m loaders` (see cli/loaders_cmd.py)."""
 import sys
 
-from loaders.cli import main
+from cli.loaders_cmd import main
 
 sys.exit(main())

@@ -20,7 +20,7 @@ from typing import Any
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from loaders.errors import Issue
+from core.errors import Issue
 
 # ---------------------------------------------------------------- messages
 MSG_EMPTY = "Tệp rỗng (0 byte), không có dữ liệu để đọc"
@@ -100,7 +100,7 @@ def check_upload(data: bytes, file_name: str, config: Any = None) -> list[Issue]
 
 def _limits(config: Any) -> dict[str, int]:
     if config is None:
-        from loaders.config import load_config
+        from core.config import load_config
 
         config = load_config()
     if isinstance(config, dict):

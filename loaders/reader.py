@@ -11,7 +11,7 @@ from typing import Any
 
 import python_calamine as pc
 
-from loaders.errors import DashboardError
+from core.errors import DashboardError
 from loaders.gate import MAX_CELLS_PER_SHEET
 
 # A sheet whose used range is larger than this is not a report someone typed; refuse it before

@@ -16,7 +16,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from loaders.schema import ENUMS, INFO, SHEETS, TABLE_SHEETS, UNIT_LIST, Column, Sheet
-from metrics.elements import DATA_ELEMENTS
+from loaders.elements import DATA_ELEMENTS
 
 GUIDE_SHEET = "Hướng dẫn"
 LISTS_SHEET = "Danh mục"  # the loader ignores it quietly (validate.QUIET_SHEETS)
@@ -226,7 +226,7 @@ def _write_info(w: _Writer) -> None:
 
 def _deadline_days() -> int:
     try:
-        from loaders.config import load_config
+        from core.config import load_config
 
         return load_config().deadline_days
     except Exception:  # the template must be writable even without a configuration file

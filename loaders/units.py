@@ -9,13 +9,14 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from loaders import audit
-from loaders.config import load_config
-from loaders.errors import DashboardError, Issue
-from loaders.ingest import MSG_ARCHIVE, archive_bytes, load_units, local_received_at
+from core import audit
+from core.config import load_config
+from core.errors import DashboardError, Issue
+from core.clock import now_local
+from loaders.store import MSG_ARCHIVE, archive_bytes, load_units
 from loaders.reader import read_workbook
 from loaders.schema import UNIT_LIST
-from loaders.storage import Database
+from core.storage import Database
 from loaders.validate import apply_rules, match_sheets, read_table
 
 MSG_REJECTED = "Danh sách đơn vị có lỗi; không có thay đổi nào được lưu"
@@ -97,7 +98,7 @@ def _check_tree(rows: list[dict[str, Any]], existing: dict[str, dict], root: str
 def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal=None) -> UnitListResult:
     """Validate a unit-list workbook and upsert its units in one transaction; any error stores nothing.
     A principal without manage_units is refused (None: trusted local operator)."""
-    from loaders.auth import MANAGE_UNITS, require
+    from core.auth import MANAGE_UNITS, require
 
     require(principal, MANAGE_UNITS)
     rows, issues = parse_unit_list(db, data, file_name)
@@ -111,7 +112,7 @@ def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal
         raise DashboardError(MSG_REJECTED, issues=issues)
     result = UnitListResult(warnings=[i for i in issues if i.severity != "error"])
     root = load_config().root_code
-    now = local_received_at(None)
+    now = now_local()
     with db.transaction() as cur:
         existing = {r[0]: r[1:] for r in cur.execute(
             "SELECT code, name, kind, parent_code, inactive_from FROM units").fetchall()}

@@ -11,14 +11,14 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from loaders import values as V
-from loaders.errors import Issue
+from core.errors import Issue
 from loaders.normalize import Matcher, keys
 from loaders.reader import RawWorkbook
 from loaders.schema import (
     CELLS, ELEMENTS, EXAMPLE_PREFIX, HEADER_SEARCH_ROWS, INFO, MEETINGS, PETITIONS, SHEETS, TRAINEES,
     ELEMENT_CEILINGS, Column, Sheet, enum_label,
 )
-from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
+from loaders.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 
 # Messages (Vietnamese, shown to users); tests assert them exactly.
 MSG_UNKNOWN_SHEET = "Sheet không có trong mẫu báo cáo, bị bỏ qua"

@@ -1,6 +1,6 @@
-"""Entry point of `python -m metrics` (see metrics/cli.py)."""
+"""Entry point of `python -m metrics` (see cli/metrics_cmd.py)."""
 import sys
 
-from metrics.cli import main
+from cli.metrics_cmd import main
 
 sys.exit(main())

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from loaders.config import PROJECT_DIR
-from metrics.elements import DATA_ELEMENTS, DataElement, S000, S001, S002, S003, S004
+from core.config import PROJECT_DIR
+from loaders.elements import DATA_ELEMENTS, DataElement, S000, S001, S002, S003, S004
 from metrics.indicators import GROUPS, INDICATORS, Indicator
 
 ID_PATTERN = re.compile(r"^I(\d{2})_[A-Z0-9]+(?:_[A-Z0-9]+)*$")
@@ -48,14 +48,14 @@ def check_id_pattern(inds: Sequence[Indicator], elements: Sequence[DataElement])
 
 
 def check_elements_exist(inds: Sequence[Indicator], elements: Sequence[DataElement]) -> list[str]:
-    """Every data element an indicator reads is declared in metrics/elements.py."""
+    """Every data element an indicator reads is declared in loaders/elements.py."""
     codes = {e.code for e in elements}
     out = []
     for ind in inds:
         refs = set(ind.elements)
         if "element" in ind.params:
             refs.add(ind.params["element"])
-        out += [f"Chỉ tiêu {ind.id}: phần tử dữ liệu {c!r} không có trong metrics/elements.py"
+        out += [f"Chỉ tiêu {ind.id}: phần tử dữ liệu {c!r} không có trong loaders/elements.py"
                 for c in sorted(refs - codes)]
     return out
 

@@ -24,12 +24,13 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from loaders.config import load_config
-from loaders.auth import Principal, authorize_unit, mask_personal
-from loaders.errors import DashboardError
-from metrics.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
+from core.config import load_config
+from core.auth import Principal, authorize_unit, mask_personal
+from core.errors import DashboardError
+from loaders.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 from metrics.indicators import BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
-from metrics.scope import PERIOD_RANK_SQL, Scope, Window, make_window, period_end, resolve_scope
+from core.clock import PERIOD_RANK_SQL, report_deadline
+from metrics.scope import Scope, Window, make_window, resolve_scope
 from metrics.targets import declared_target, effective_targets, judge, judge_array
 
 ITEM_COLUMNS = ("grp", "unit_code", "item", "label", "figure", "num", "den", "ok", "behind_key", "submission_id")
@@ -295,7 +296,7 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     agg = ", ".join(f"({_lit(e.code)}, {_lit(e.aggregation)})" for e in DATA_ELEMENTS)
     if win.expected_periods:
         exp_rows = ", ".join(
-            f"({_lit(p)}, {_lit(period_end(win.year, p) + dt.timedelta(days=cfg.deadline_days))})"
+            f"({_lit(p)}, {_lit(report_deadline(win.year, p, cfg.deadline_days))})"
             for p in win.expected_periods)
         exp_values = f"(VALUES {exp_rows}) p(period, deadline)"
     else:

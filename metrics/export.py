@@ -405,7 +405,7 @@ def meeting_pack_pptx(db, *, year: int, quarter: int | None = None, unit: str | 
                       as_of: dt.date | None = None, principal=None) -> bytes:
     """The meeting pack: title, scorecard summary, one slide per indicator group (native charts), completeness.
     The unit is authorised for `principal` (None: trusted local operator), who needs the export permission."""
-    from loaders.auth import EXPORT, require
+    from core.auth import EXPORT, require
     from metrics.engine import compute
 
     require(principal, EXPORT)
@@ -420,8 +420,8 @@ def unit_names(db) -> dict[str, str]:
 
 def completeness_rows(db, report: Any, principal=None) -> list[dict]:
     """Per period of the report's window that has ended: reports expected, received and on time in its scope
-    (from loaders.history.completeness, the same table the 'Nộp báo cáo' page shows)."""
-    from loaders.history import completeness
+    (from metrics.history.completeness, the same table the 'Nộp báo cáo' page shows)."""
+    from metrics.history import completeness
 
     data = _report_json(report)
     win, scope = data.get("window") or {}, data.get("scope") or {}

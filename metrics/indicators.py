@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from metrics.elements import S000, S001, S002
+from loaders.elements import S000, S001, S002
 
 # Page groups, in display order.
 G_TUYEN_GIAO = "Tuyên giáo – Dân vận"

@@ -1,38 +1,18 @@
 """Scope (a unit and everything below it), windows (a year or year to date) and expected reports."""
 from __future__ import annotations
 
-import calendar
 import operator
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from loaders.config import load_config
-from loaders.errors import DashboardError
-from loaders.storage import UNITS_CTE, subtree_cte
+from core.clock import month_end, period_end, today
+from core.config import load_config
+from core.errors import DashboardError
+from core.storage import UNITS_CTE, subtree_cte
 
-PERIODS = ("Q1", "Q2", "Q3", "Q4", "Y")
-PERIOD_RANK_SQL = "CASE {c} WHEN 'Q1' THEN 1 WHEN 'Q2' THEN 2 WHEN 'Q3' THEN 3 WHEN 'Q4' THEN 4 ELSE 5 END"
 EXPECTED_KINDS = ("DBCS", "CBCS")
-
-
-def today() -> dt.date:
-    """Today in the configured timezone (the default as-of date)."""
-    return dt.datetime.now(ZoneInfo(load_config().timezone)).date()
-
-
-def month_end(year: int, month: int) -> dt.date:
-    """The last day of a month."""
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def period_end(year: int, period: str) -> dt.date:
-    """The last day of a period: Qn ends with its third month, Y on 31 December."""
-    if period == "Y":
-        return dt.date(year, 12, 31)
-    return month_end(year, 3 * int(period[1]))
 
 
 @dataclass(frozen=True)

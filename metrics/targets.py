@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from loaders import audit
-from loaders.errors import DashboardError
+from core import audit
+from core.errors import DashboardError
 from metrics.indicators import INDICATORS, INDICATORS_BY_ID
 
 TARGET_OPS = (">", ">=", "=", "<=", "<", "range")
@@ -100,7 +100,7 @@ def set_target(db, indicator_id: str, year: int, target: dict | None, changed_by
     """Record an override of an indicator's target from `year` on (None = no target), with who and when.
     Raises DashboardError (Vietnamese) for an unknown indicator, bad year, malformed target, no user, or a
     principal without manage_targets (None: trusted local operator)."""
-    from loaders.auth import MANAGE_TARGETS, require
+    from core.auth import MANAGE_TARGETS, require
 
     require(principal, MANAGE_TARGETS)
     ind = INDICATORS_BY_ID.get(indicator_id)

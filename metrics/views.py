@@ -1,6 +1,6 @@
 """Page-oriented pure functions: reshape engine and loader results into what a table or chart needs.
 
-Nothing here queries the database; pages pass in what metrics.engine / loaders.history returned.
+Nothing here queries the database; pages pass in what metrics.engine / metrics.history returned.
 """
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ def _target_high(t: dict | None) -> float | None:
 
 # ------------------------------------------------------------------ completeness and history
 def completeness_matrix(long: pd.DataFrame) -> pd.DataFrame:
-    """Units × periods of loaders.history.completeness, cells labelled (đúng hạn / nộp muộn / chưa nộp)."""
+    """Units × periods of metrics.history.completeness, cells labelled (đúng hạn / nộp muộn / chưa nộp)."""
     if long.empty:
         return pd.DataFrame(columns=["Mã đơn vị", "Đơn vị", *PERIOD_LABELS.values()])
     wide = long.pivot(index=["unit_code", "unit_name"], columns="period", values="status")
@@ -605,7 +605,7 @@ _ACTIVITY_EXTRA = {"DON_THU_NHAN": ("Số đơn thư nhận", "đơn"),
 
 def activity_labels() -> dict[str, str]:
     """Code → Vietnamese label of every `sum` data element (the activities of seed 004)."""
-    from metrics.elements import DATA_ELEMENTS
+    from loaders.elements import DATA_ELEMENTS
 
     return {e.code: e.label for e in DATA_ELEMENTS if e.aggregation == "sum"}
 

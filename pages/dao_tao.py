@@ -1,7 +1,7 @@
 """Đào tạo LLCT: members sent to advanced / intermediate political-theory courses vs their yearly ranges."""
 import streamlit as st
 
-from loaders import history
+from metrics import history
 from metrics import views
 from metrics.indicators import G_LLCT
 from ui import charts

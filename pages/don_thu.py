@@ -1,7 +1,7 @@
 """Đơn thư: petitions received, resolved on time, overdue (with age), over-level vs the 2026 target."""
 import streamlit as st
 
-from loaders import history
+from metrics import history
 from metrics import views
 from metrics.indicators import G_DON_THU
 from ui import charts

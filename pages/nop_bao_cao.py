@@ -1,8 +1,8 @@
 """Nộp báo cáo: upload workbooks (preview every error first, then confirm), template, completeness, history."""
 import streamlit as st
 
-from loaders import history
-from loaders.auth import UPLOAD, can
+from metrics import history
+from core.auth import UPLOAD, can
 from metrics import views
 from ui import charts, state as K
 from ui.data import cached, cached_view, get_db

@@ -2,14 +2,14 @@
 Each section shows only for a role holding its permission; the functions behind them refuse the others too."""
 import streamlit as st
 
-from loaders import history
+from metrics import history
 from metrics import views
 from metrics.indicators import INDICATORS
 from ui import state as K
 from ui.data import cached, get_db
 from ui.filters import current
 from ui.page import download, header, shown_errors, table, table_downloads
-from loaders import auth
+from core import auth
 from ui.admin import add_user, load_units, prefill_target, prefill_user, reset_password, save_target, save_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,7 +1,7 @@
 """Tổng quan: the scorecard of every indicator against its target, who is behind, trends, drill-down."""
 import streamlit as st
 
-from loaders import history
+from metrics import history
 
 from metrics import views
 from ui import charts, state as K

@@ -1,7 +1,7 @@
 """Tuyên giáo – Dân vận: dissemination, democracy regulation, dialogues, and the quarterly activity figures."""
 import streamlit as st
 
-from loaders import history
+from metrics import history
 from metrics import views
 from metrics.indicators import G_TUYEN_GIAO
 from ui import charts, state as K

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font  # noqa: E402
 from openpyxl.writer.excel import ExcelWriter  # noqa: E402
 
 from loaders.schema import CELLS, ELEMENTS, INFO, MEETINGS, PETITIONS, TRAINEES, UNIT_LIST  # noqa: E402
-from metrics.elements import DATA_ELEMENTS  # noqa: E402
+from loaders.elements import DATA_ELEMENTS  # noqa: E402
 
 SEED = "khoi-doanh-nghiep-2025"
 YEARS = (2023, 2024, 2025)

@@ -112,8 +112,8 @@ def _cell(value: Any) -> Any:
 def sign_in(at, db_path=None, username: str = "admin"):
     """Sign an AppTest in as a documented demo account, as the login form would: the demo accounts are
     created in the database at `db_path` first when it is given. Returns the AppTest."""
-    from loaders.auth import ensure_demo_accounts, principal_for_user
-    from loaders.storage import open_database
+    from core.auth import ensure_demo_accounts, principal_for_user
+    from core.storage import open_database
     from ui import state as K
 
     db = open_database(db_path) if db_path is not None else None
@@ -121,8 +121,8 @@ def sign_in(at, db_path=None, username: str = "admin"):
         ensure_demo_accounts(db)
         at.session_state[K.PRINCIPAL] = principal_for_user(db, username)
     else:
-        from loaders.auth import DEMO_ACCOUNTS, Principal
-        from loaders.config import load_config
+        from core.auth import DEMO_ACCOUNTS, Principal
+        from core.config import load_config
 
         acc = next(a for a in DEMO_ACCOUNTS if a["username"] == username)
         at.session_state[K.PRINCIPAL] = Principal(username, acc["role"], acc["scope_unit"] or load_config().root_code)

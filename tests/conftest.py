@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def db(db_path):
     """A fresh, empty database (schema + root unit) in tmp_path, closed after the test."""
-    from loaders.storage import open_database
+    from core.storage import open_database
 
     database = open_database(db_path)
     yield database

@@ -1,7 +1,7 @@
 """Hand-built organisations for the indicator cases (tests/test_metrics_cases*.py).
 
 A unit list and standard workbooks are written with openpyxl, ingested through the real loader
-(`loaders.units.load_unit_list_bytes`, `loaders.ingest.ingest_bytes`) into a real DuckDB file with an
+(`loaders.units.load_unit_list_bytes`, `loaders.store.ingest_bytes`) into a real DuckDB file with an
 explicit time of receipt, and the engine (`metrics.engine.compute`) is asked for its JSON report.
 Row dicts use the stored column keys of `loaders/schema.py` and the Vietnamese values a person types.
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from loaders.config import load_config
+from core.config import load_config
 from loaders.schema import UNIT_LIST
-from loaders.storage import open_database
+from core.storage import open_database
 from tests.backends import new_target
 from tests.builders import info_values, write_workbook
 
@@ -127,7 +127,7 @@ class Org:
 
         received None: on time, five days after the period ended, 10:00 local time. The result's
         `path` attribute is set to the workbook written (to upload the same bytes again)."""
-        from loaders.ingest import ingest_bytes
+        from loaders.store import ingest_bytes
 
         kind = self.kinds.get(unit, "DBCS")
         if cells is None:
@@ -149,7 +149,7 @@ class Org:
 
     def upload(self, path: Path, received: dt.datetime) -> Any:
         """Ingest a workbook file as it is, whatever the outcome."""
-        from loaders.ingest import ingest_bytes
+        from loaders.store import ingest_bytes
 
         return ingest_bytes(self.db, Path(path).read_bytes(), Path(path).name, received_at=received,
                             uploader="kiểm thử")

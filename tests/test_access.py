@@ -19,10 +19,12 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from loaders import auth, history
-from loaders.errors import DashboardError
-from loaders.ingest import ingest_bytes, ingest_paths, preview_bytes
-from loaders.storage import open_database
+from core import auth
+
+from metrics import history
+from core.errors import DashboardError
+from loaders.store import ingest_bytes, ingest_paths, preview_bytes
+from core.storage import open_database
 from loaders.units import load_unit_list_bytes
 from metrics import engine, export, targets, views
 from tests.builders import sign_in

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loaders.storage import open_database
+from core.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
 from tests.test_app_smoke import (build_org, cells_for, elements, open_page, signed_in_app, texts,
@@ -317,11 +317,11 @@ def test_unit_list_upload_on_admin_page(app, org_db):
     assert open_database(org_db).query_value("SELECT count(*) FROM units WHERE code = 'DB10'") == 0
 
 
-# ------------------------------------------------------------------ loaders.history (pure reads)
+# ------------------------------------------------------------------ metrics.history (pure reads)
 def test_completeness_statuses(org_db):
     """Each (unit, period) of 2024: on time, late (DB02 Q1, 25 days after), missing after the deadline,
     waiting between period end and deadline, not due before the period ends."""
-    from loaders.history import completeness
+    from metrics.history import completeness
 
     db = open_database(org_db)
     long = completeness(db, year=2024, as_of=dt.date(2024, 7, 10))
@@ -339,7 +339,7 @@ def test_completeness_statuses(org_db):
 
 def test_submission_history_keeps_every_version(org_db):
     """The replaced first version of DB01 2024 Q1 stays in the history next to the current one."""
-    from loaders.history import submission_history
+    from metrics.history import submission_history
 
     hist = submission_history(open_database(org_db), unit="DB01", year=2024)
     q1 = hist[hist["period"] == "Q1"].sort_values("version")
@@ -350,7 +350,7 @@ def test_submission_history_keeps_every_version(org_db):
 
 def test_petition_register_overdue_and_age(org_db):
     """Petitions received 01/02/2024, still pending: overdue once the 30-day deadline passed, age in days."""
-    from loaders.history import petition_register
+    from metrics.history import petition_register
 
     reg = petition_register(open_database(org_db), year=2024, as_of=dt.date(2024, 3, 10))
     assert len(reg) == 4 and reg["overdue"].all()
@@ -361,7 +361,7 @@ def test_petition_register_overdue_and_age(org_db):
 
 def test_activities_by_unit_annual_report_wins(org_db):
     """Full year: DB01's Năm report (5 documents) is its year, not Q1 v2 (9) + Q2 (5); a quarter alone: Q1."""
-    from loaders.history import activities_by_unit
+    from metrics.history import activities_by_unit
 
     db = open_database(org_db)
     year = activities_by_unit(db, year=2024)

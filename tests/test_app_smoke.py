@@ -14,11 +14,11 @@ import pytest
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
-from loaders.auth import ensure_demo_accounts
-from loaders.config import load_config
-from loaders.ingest import ingest_bytes
+from core.auth import ensure_demo_accounts
+from core.config import load_config
+from loaders.store import ingest_bytes
 from loaders.schema import UNIT_LIST
-from loaders.storage import open_database
+from core.storage import open_database
 from loaders.units import load_unit_list_bytes
 from tests.builders import info_values, sign_in, write_workbook
 

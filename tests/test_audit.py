@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from loaders import audit
-from loaders.cli import main
-from loaders.errors import DashboardError
-from loaders.ingest import ingest_bytes
+from core import audit
+from cli.loaders_cmd import main
+from core.errors import DashboardError
+from loaders.store import ingest_bytes
 from loaders.units import load_unit_list_bytes
 from metrics import targets
 from tests.builders import info_values, write_workbook
@@ -73,7 +73,7 @@ def test_uploads_accepted_replaced_duplicate_rejected(db, tmp_path):
 
 
 def test_failed_store_leaves_no_audit_row(db, tmp_path, monkeypatch):
-    import loaders.ingest as ingest
+    import loaders.store as ingest
 
     def broken(*a, **k):
         raise OSError(28, "No space left on device")
@@ -175,7 +175,7 @@ from ui import state as K  # noqa: E402
 def test_web_upload_is_logged_with_the_account_and_shown_on_the_admin_page(app, org_db, tmp_path):
     """Confirming an upload logs the stored file and the refused one under the signed-in account, from the
     web; the administrator sees both in 'Nhật ký hoạt động'."""
-    from loaders.storage import open_database
+    from core.storage import open_database
 
     at = open_page(app, "pages/nop_bao_cao.py")
     at.file_uploader(key=f"{K.UP_FILES}_0").set_value(
@@ -200,7 +200,7 @@ def test_web_upload_is_logged_with_the_account_and_shown_on_the_admin_page(app, 
 @pytest.mark.duckdb_only  # backups of a PostgreSQL store are pg_dump's job
 def test_backup_button_on_the_admin_page(app, org_db):
     """'Sao lưu ngay' writes a backup of the running database beside it and logs who did it."""
-    from loaders.storage import open_database
+    from core.storage import open_database
 
     at = open_page(app, "pages/quan_tri.py")
     at.button(key="ad_backup").click().run()

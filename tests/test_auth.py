@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loaders import auth
-from loaders.cli import main as loaders_main
-from loaders.errors import DashboardError
-from loaders.storage import open_database
+from core import auth
+from cli.loaders_cmd import main as loaders_main
+from core.errors import DashboardError
+from core.storage import open_database
 from tests.test_app_smoke import APP
 from ui import auth as ui_auth, state as K
 

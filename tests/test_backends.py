@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from loaders import storage
-from loaders.config import load_config, resolve_db_path
-from loaders.errors import DashboardError
-from loaders.ingest import ingest_bytes
-from loaders.storage import Database, is_postgres, open_database
+from core import storage
+from core.config import load_config, resolve_db_path
+from core.errors import DashboardError
+from loaders.store import ingest_bytes
+from core.storage import Database, is_postgres, open_database
 from metrics.engine import compute
 from tests import backends
 from tests.builders import info_values, write_workbook
@@ -69,7 +69,7 @@ def test_the_cli_says_so_in_vietnamese_and_exits_2(tmp_path):
 
 
 def test_file_backups_refuse_a_postgresql_store_with_a_pointer_to_pg_dump(tmp_path):
-    from loaders.maintenance import rebuild, restore
+    from ops.maintenance import rebuild, restore
 
     for call in (lambda: restore(tmp_path / "b.tar.gz", DEAD_URL, force=True),
                  lambda: rebuild(DEAD_URL, tmp_path)):
@@ -154,8 +154,8 @@ def test_every_walk_of_the_unit_tree_reaches_the_bottom(tmp_path):
     """Four levels (root → committee → committee → two units): scope resolution, the unit tree, history's
     scope filter and the access check all reach the grandchildren — on PostgreSQL too, where a recursive
     step over the `units` table itself used to stop after two levels (storage.UNITS_CTE)."""
-    from loaders import history
-    from loaders.auth import in_scope
+    from metrics import history
+    from core.auth import in_scope
     from metrics import scope
     from tests.metric_fixtures import Org
 

@@ -18,9 +18,9 @@ import pytest
 from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
-from loaders.ingest import ingest_bytes
+from loaders.store import ingest_bytes
 from loaders.schema import UNIT_LIST
-from loaders.storage import open_database
+from core.storage import open_database
 from loaders.units import load_unit_list_bytes
 from metrics import engine
 from tests.builders import info_values, sign_in, write_workbook

@@ -5,7 +5,7 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from loaders.ingest import ingest_bytes
+from loaders.store import ingest_bytes
 from tests.builders import info_values, write_workbook
 
 

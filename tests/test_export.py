@@ -297,8 +297,8 @@ def _as_literal_text(path):
 @pytest.fixture(scope="module")
 def loaded_db(tmp_path_factory):
     """Two units whose names, cell names and petition texts are formula-injection strings, ingested for real."""
-    from loaders.ingest import ingest_bytes
-    from loaders.storage import open_database
+    from loaders.store import ingest_bytes
+    from core.storage import open_database
     from tests.builders import info_values, write_workbook
 
     tmp = tmp_path_factory.mktemp("export-db")

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from loaders.config import PROJECT_DIR, load_config
-from loaders.ingest import TABLE_COLUMNS, load_units
+from core.config import PROJECT_DIR, load_config
+from loaders.store import TABLE_COLUMNS, load_units
 from loaders.reader import read_workbook
-from loaders.storage import DATA_TABLES, open_database
+from core.storage import DATA_TABLES, open_database
 from loaders.validate import validate_workbook
 
 SAMPLE = PROJECT_DIR / "sample_data"

@@ -17,8 +17,8 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from loaders.errors import DashboardError, Issue
-from loaders.ingest import TABLE_COLUMNS, ingest_bytes, preview_bytes
+from core.errors import DashboardError, Issue
+from loaders.store import TABLE_COLUMNS, ingest_bytes, preview_bytes
 from tests.builders import default_cells, info_values, write_workbook
 
 FUZZ = settings(deadline=None, derandomize=True, database=None,
@@ -30,7 +30,7 @@ INGEST_STATUSES = {"accepted", "rejected", "duplicate"}
 @pytest.fixture(scope="module")
 def state(tmp_path_factory):
     """One database for the whole module (hypothesis calls the test many times) and a valid workbook."""
-    from loaders.storage import open_database
+    from core.storage import open_database
 
     tmp = tmp_path_factory.mktemp("fuzz")
     db = open_database(tmp / "fuzz.duckdb")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from loaders.config import load_config
-from loaders.errors import Issue
+from core.config import load_config
+from core.errors import Issue
 from loaders.gate import check_upload, ole2_stream_names
 from tests.builders import write_workbook
 

@@ -24,7 +24,7 @@ import psutil
 import pytest
 from openpyxl import load_workbook
 
-from loaders.ingest import ingest_bytes, preview_bytes
+from loaders.store import ingest_bytes, preview_bytes
 from metrics.export import table_csv, table_xlsx
 from tests.builders import default_cells, info_values, write_workbook
 
@@ -149,7 +149,7 @@ def figures(label: str, size: int, seconds: float, growth_mb: float) -> str:
 
 def assert_nothing_stored(db_or_path) -> None:
     """No submission, no archived file, no file in the archive folder."""
-    from loaders.storage import open_database
+    from core.storage import open_database
 
     db = db_or_path if not isinstance(db_or_path, Path) else open_database(db_or_path)
     try:
@@ -185,8 +185,8 @@ _CHILD = r"""
 import json, resource, sys, threading, time
 from pathlib import Path
 import psutil
-from loaders.ingest import ingest_bytes, preview_bytes
-from loaders.storage import open_database
+from loaders.store import ingest_bytes, preview_bytes
+from core.storage import open_database
 
 data = Path(sys.argv[1]).read_bytes()
 db = open_database(Path(sys.argv[2]))

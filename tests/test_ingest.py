@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.ingest import ingest_bytes, ingest_paths, preview_bytes
+from loaders.store import ingest_bytes, ingest_paths, preview_bytes
 from loaders.validate import MSG_NEW_UNIT
 from tests.builders import info_values, write_workbook
 

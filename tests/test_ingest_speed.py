@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from loaders.gate import MAX_CELLS_PER_SHEET, _ExtentBound, _SheetExtent, check_upload
-from loaders.ingest import TABLE_COLUMNS, _insert_rows, ingest_bytes
+from loaders.store import TABLE_COLUMNS, _insert_rows, ingest_bytes
 from tests.builders import info_values, write_workbook
 from tests.test_fuzz import FUZZ, sheet_xml
 
@@ -128,7 +128,7 @@ def test_column_pyarrow_cannot_type_goes_in_through_bound_parameters(db):
 def test_batch_reads_units_once_and_knows_the_units_it_adds(db, tmp_path):
     """A unit created by the batch's first file is a known parent for the second file, and the same bytes
     again in the batch are a duplicate (decided once, under the write lock)."""
-    from loaders.ingest import ingest_paths
+    from loaders.store import ingest_paths
     from loaders.validate import MSG_UNKNOWN_PARENT
 
     folder = tmp_path / "batch"
@@ -146,7 +146,7 @@ def test_batch_reads_units_once_and_knows_the_units_it_adds(db, tmp_path):
 
 def test_batch_without_parsed_rows_keeps_statuses_and_issues(db, tmp_path):
     """keep_parsed=False (the CLI's batches): results carry no rows, but everything the report prints."""
-    from loaders.ingest import ingest_paths
+    from loaders.store import ingest_paths
 
     (tmp_path / "a").mkdir()
     write_workbook(tmp_path / "a" / "DB01.xlsx", info=info_values(unit="DB01"))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 
-from loaders.ingest import TABLE_COLUMNS, ingest_bytes
+from loaders.store import TABLE_COLUMNS, ingest_bytes
 from tests.builders import default_cells, info_values, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,12 +9,12 @@ import tarfile
 
 import pytest
 
-from loaders import audit
-from loaders.cli import main
-from loaders.errors import DashboardError
-from loaders.maintenance import archive_dir_for, backup, rebuild, restore
-from loaders.sample import load_sample
-from loaders.storage import open_database
+from core import audit
+from cli.loaders_cmd import main
+from core.errors import DashboardError
+from ops.maintenance import archive_dir_for, backup, rebuild, restore
+from ops.sample import load_sample
+from core.storage import open_database
 from metrics import targets
 from metrics.engine import compute
 
@@ -169,7 +169,7 @@ def test_cli_backup_json(original, tmp_path, capsys):
 def test_a_journal_started_late_is_seeded_from_the_database(tmp_path):
     """A database filled before journals existed: the first journaled change writes everything already
     there as seed lines first, so a rebuild from the archive alone still gives the same figures."""
-    from loaders.ingest import ingest_bytes
+    from loaders.store import ingest_bytes
     from loaders.units import load_unit_list_bytes
     from tests.builders import info_values, write_workbook
     from tests.test_units import BASE, unit_list

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.cli import fmt_number, main
+from cli.metrics_cmd import fmt_number, main
 from metrics.indicators import INDICATORS
 from tests.metric_fixtures import Org, cell, petition
 
@@ -110,7 +110,7 @@ def test_missing_database_is_created_empty(tmp_path, capsys):
     js = json.loads(capsys.readouterr().out)
     assert path.exists() and len(js["indicators"]) == len(INDICATORS)
     assert {i["status"] for i in js["indicators"]} <= {"no_data", "no_target"}
-    from loaders.storage import _OPEN  # the CLI closed what it opened
+    from core.storage import _OPEN  # the CLI closed what it opened
     assert str(path.resolve()) not in _OPEN
 
 

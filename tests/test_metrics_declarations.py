@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loaders.errors import DashboardError
+from core.errors import DashboardError
 from metrics import checks, engine
-from metrics.elements import DATA_ELEMENTS, DataElement
+from loaders.elements import DATA_ELEMENTS, DataElement
 from metrics.indicators import INDICATORS, INDICATORS_BY_ID, Indicator
 from metrics.targets import effective_targets, judge, judge_array, set_target, target_history
 from tests.builders import SPEC_INDICATOR_IDS as SPEC_IDS

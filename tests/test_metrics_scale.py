@@ -21,13 +21,13 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from loaders.config import load_config
-from loaders.ingest import ingest_bytes
+from core.config import load_config
+from loaders.store import ingest_bytes
 from loaders.schema import UNIT_LIST
-from loaders.storage import open_database
+from core.storage import open_database
 from loaders.units import load_unit_list_bytes
 from metrics import engine
-from metrics.elements import DATA_ELEMENTS
+from loaders.elements import DATA_ELEMENTS
 from metrics.indicators import INDICATORS
 from tests.builders import default_cells, info_values, write_workbook
 

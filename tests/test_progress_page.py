@@ -22,7 +22,7 @@ def test_several_files_show_a_progress_bar_ending_with_the_count(app, tmp_path):
 def test_a_rerun_reuses_the_previews_until_the_database_changes(app, tmp_path, monkeypatch):  # noqa: F811
     """Typing the uploader's name reruns the page: the files are not checked again (no bar, same result);
     confirming stores the valid file, which changes data_version, so nothing stale is reused."""
-    import loaders.ingest as ingest
+    import loaders.store as ingest
 
     calls = []
     real = ingest.preview_bytes
@@ -42,7 +42,7 @@ def test_a_rerun_reuses_the_previews_until_the_database_changes(app, tmp_path, m
 
 
 def test_upload_functions_report_each_file_before_it_is_processed(org_db, tmp_path):  # noqa: F811
-    from loaders.storage import open_database
+    from core.storage import open_database
     from ui.upload import preview_files, store_valid
 
     db = open_database(org_db)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from loaders.config import PROJECT_DIR
-from loaders.sample import META_KEY, SAMPLE_DIR, load_sample, read_manifest, sample_status
-from loaders.storage import open_database
+from core.config import PROJECT_DIR
+from ops.sample import META_KEY, SAMPLE_DIR, load_sample, read_manifest, sample_status
+from core.storage import open_database
 from tests import backends
 
 NAME_RE = re.compile(r"^(?P<unit>[A-Z0-9]+)_(?P<year>\d{4})_(?P<period>Q[1-4]|Y)(?:_v(?P<version>\d+))?$")

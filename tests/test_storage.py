@@ -7,9 +7,9 @@ import sys
 import duckdb
 import pytest
 
-from loaders import storage
-from loaders.errors import DashboardError
-from loaders.storage import MIGRATIONS, SCHEMA_VERSION, Database, open_database
+from core import storage
+from core.errors import DashboardError
+from core.storage import MIGRATIONS, SCHEMA_VERSION, Database, open_database
 
 PROJECT = storage.Path(storage.__file__).resolve().parent.parent
 
@@ -75,8 +75,8 @@ def test_second_process_gets_a_clear_message(tmp_path):
     path = tmp_path / "owned.duckdb"
     db = open_database(path)
     code = (
-        "from loaders.storage import open_database\n"
-        "from loaders.errors import DashboardError\n"
+        "from core.storage import open_database\n"
+        "from core.errors import DashboardError\n"
         f"try:\n    open_database({str(path)!r})\nexcept DashboardError as e:\n    print(e.message)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=60)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.storage import open_database
+from core.storage import open_database
 from tests import backends
 from tests.builders import info_values, write_workbook
 
@@ -28,8 +28,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 INSTANCE = r"""
 import json, sys, time
 from pathlib import Path
-from loaders.storage import open_database
-from loaders.ingest import ingest_bytes
+from core.storage import open_database
+from loaders.store import ingest_bytes
 from metrics.engine import compute
 url, folder, signals, me = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 db = open_database(url)
@@ -107,7 +107,7 @@ def test_two_processes_upload_at_once_and_both_see_everything(tmp_path):
         archived = {p.name for p in (tmp_path / "shared-archive").rglob("*.xlsx")}
         assert len(archived) == db.query_value("SELECT count(*) FROM archived_files") == 30
         # the shared journal (what `rebuild` replays) got every upload once, lines unbroken
-        from loaders.audit import read_journal
+        from core.audit import read_journal
 
         uploads = [e for e in read_journal(tmp_path / "shared-archive") if e.get("kind") == "upload"]
         assert len(uploads) == 30 and len({e["file_hash"] for e in uploads}) == 30

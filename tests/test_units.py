@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from loaders.errors import DashboardError, Issue
-from loaders.ingest import ingest_bytes
+from core.errors import DashboardError, Issue
+from loaders.store import ingest_bytes
 from loaders.units import MSG_CYCLE, MSG_NO_PARENT, MSG_REJECTED, MSG_ROOT_CODE, load_unit_list_bytes
 from loaders.validate import MSG_MISSING_SHEET
 from tests.builders import info_values, write_workbook

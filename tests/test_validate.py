@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from loaders import validate as VA
 from loaders import values as V
-from loaders.config import load_config
-from loaders.errors import Issue
+from core.config import load_config
+from core.errors import Issue
 from loaders.reader import RawWorkbook, read_workbook
 from loaders.schema import SHEETS
 from loaders.validate import validate_workbook
@@ -435,7 +435,7 @@ def test_any_grid_yields_issues_never_an_exception(grid, sheet_name):
 
 
 def test_reader_refuses_corrupt_bytes_in_vietnamese():
-    from loaders.errors import DashboardError
+    from core.errors import DashboardError
 
     with pytest.raises(DashboardError) as exc:
         read_workbook(b"PK\x03\x04 not really a zip", "hong.xlsx")
@@ -445,7 +445,7 @@ def test_reader_refuses_corrupt_bytes_in_vietnamese():
 def test_reader_refuses_a_sheet_with_a_far_away_cell(tmp_path):
     from openpyxl import Workbook
 
-    from loaders.errors import DashboardError
+    from core.errors import DashboardError
 
     wb = Workbook()
     wb.active.title = "Chi bộ"
@@ -469,7 +469,7 @@ def test_reader_keeps_leading_empty_rows_so_rows_are_excel_rows(tmp_path):
 def test_figure_above_its_thong_tin_total_warns_but_is_accepted(tmp_path, db):
     """People reached (130) above the staff total (120) is a plausibility warning on that row, not an error;
     equal totals and the members' reflections within the member total give nothing."""
-    from loaders.ingest import ingest_bytes
+    from loaders.store import ingest_bytes
     from tests.builders import info_values, write_workbook
 
     path = write_workbook(tmp_path / "DB01_2024_Q1.xlsx", info=info_values(member_total=30, staff_total=120),
@@ -487,7 +487,7 @@ def test_issues_past_the_cap_are_counted_and_still_reject(tmp_path, db):
     summary error, and the file is rejected (bounded memory for a workbook wrong in every row)."""
     import datetime as dt
 
-    from loaders.ingest import ingest_bytes
+    from loaders.store import ingest_bytes
     from loaders.validate import MAX_LISTED_ISSUES
     from tests.builders import info_values, write_workbook
 

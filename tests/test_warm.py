@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from loaders.storage import open_database
+from core.storage import open_database
 from tests.builders import sign_in
 from tests.test_cache import APP, compute_calls, org, shown_value, upload  # noqa: F401 — fixtures
 from ui import warm

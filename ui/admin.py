@@ -1,8 +1,8 @@
 """Callbacks of the Quản trị page (run before the page script, so the page shows their effect at once)."""
 from __future__ import annotations
 
-from loaders.errors import DashboardError
-from loaders.storage import Database
+from core.errors import DashboardError
+from core.storage import Database
 
 
 def save_target(db: Database, principal=None) -> None:
@@ -69,15 +69,15 @@ def audit_section(db: Database) -> None:
 
     import streamlit as st
 
-    from loaders.audit import ACTIONS, COLUMN_LABELS, list_events
-    from loaders.ingest import local_received_at
+    from core.audit import ACTIONS, COLUMN_LABELS, list_events
+    from core.clock import now_local
     from ui.page import table, table_downloads
 
     st.subheader("Nhật ký hoạt động")
     st.caption("Ai đã làm gì, lúc nào, từ đâu: nộp báo cáo, nạp danh sách đơn vị, đổi mục tiêu, tài khoản, "
                "đăng nhập, xuất dữ liệu, sao lưu. Nhật ký chỉ được ghi thêm, không sửa hay xóa được từ ứng dụng.")
     c1, c2, c3, c4 = st.columns([1, 1, 2, 2])
-    today = local_received_at(None).date()  # the log's times are local to the committee, not the server
+    today = now_local().date()  # the log's times are local to the committee, not the server
     since = c1.date_input("Từ ngày", value=today - dt.timedelta(days=30), format="DD/MM/YYYY", key="ad_audit_since")
     until = c2.date_input("Đến ngày", value=today, format="DD/MM/YYYY", key="ad_audit_until")
     action = c3.selectbox("Hành động", [None, *ACTIONS], format_func=lambda a: "Tất cả" if a is None else ACTIONS[a],
@@ -115,7 +115,7 @@ def add_user(db: Database, principal=None) -> None:
     """Callback of 'Tạo tài khoản': create the account from the form (the password is cleared after)."""
     import streamlit as st
 
-    from loaders import auth
+    from core import auth
     from ui import state as K
 
     ss = st.session_state
@@ -131,7 +131,7 @@ def save_user(db: Database, principal=None) -> None:
     """Callback of 'Lưu thay đổi': role, scope and active flag of the picked account."""
     import streamlit as st
 
-    from loaders import auth
+    from core import auth
     from ui import state as K
 
     ss = st.session_state
@@ -145,7 +145,7 @@ def reset_password(db: Database, principal=None) -> None:
     """Callback of 'Đặt lại mật khẩu' for the picked account (the typed password is cleared after)."""
     import streamlit as st
 
-    from loaders import auth
+    from core import auth
     from ui import state as K
 
     ss = st.session_state
@@ -159,7 +159,7 @@ def prefill_user(db: Database, principal=None) -> None:
     """Callback when another account is picked: start the edit form from its current role, scope, state."""
     import streamlit as st
 
-    from loaders import auth
+    from core import auth
     from ui import state as K
 
     ss = st.session_state
@@ -196,10 +196,10 @@ def _backup_now(db: Database, folder, actor: str | None) -> None:
     """Callback of 'Sao lưu ngay': write the backup, keep a message for the page."""
     import streamlit as st
 
-    from loaders.ingest import local_received_at
-    from loaders.maintenance import backup
+    from core.clock import now_local
+    from ops.maintenance import backup
 
-    out = folder / f"sao-luu-{local_received_at(None):%Y%m%d-%H%M%S}.tar.gz"
+    out = folder / f"sao-luu-{now_local():%Y%m%d-%H%M%S}.tar.gz"
     try:
         r = backup(db, out, actor=actor)
     except DashboardError as exc:

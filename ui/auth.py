@@ -11,10 +11,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from loaders import auth
-from loaders.config import PROJECT_DIR
-from loaders.errors import DashboardError
-from loaders.storage import Database
+from core import auth
+from core.config import PROJECT_DIR
+from core.errors import DashboardError
+from core.storage import Database
 from ui import state as K
 
 SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"

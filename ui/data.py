@@ -5,8 +5,8 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from loaders.config import resolve_db_path
-from loaders.storage import Database, open_database
+from core.config import resolve_db_path
+from core.storage import Database, open_database
 
 
 @st.cache_resource(show_spinner=False)
@@ -40,7 +40,7 @@ def shareable(fn: Callable, db: Database, kwargs: dict) -> dict:
     DashboardError as the function itself for a unit outside the principal's scope)."""
     if f"{fn.__module__}.{fn.__qualname__}" not in SCOPE_ONLY or kwargs.get("principal") is None:
         return kwargs
-    from loaders.auth import authorize_unit
+    from core.auth import authorize_unit
 
     out = dict(kwargs)
     out["unit"] = authorize_unit(db, out.pop("principal"), out.get("unit"))

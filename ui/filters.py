@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from loaders import history
-from loaders.auth import Principal
-from loaders.config import load_config
-from loaders.storage import Database
+from metrics import history
+from core import clock
+from core.auth import Principal
+from core.config import load_config
+from core.storage import Database
 from metrics import views
 from ui import state as K
 from ui.data import cached, cached_view
@@ -114,7 +115,7 @@ def render_filters(db: Database, principal: Principal | None = None) -> Filters:
         root = principal.scope_unit if principal.scope_unit in codes else (codes[0] if codes else org_root)
     st.session_state.pop(K.SCOPE_WARNING, None)
     data_years = cached(history.report_years, db)
-    today = history.today_local()
+    today = clock.today()
     years = views.year_options(data_years, today.year)
     _load_url_once(codes, root, years, views.default_year(data_years, today.year), all_codes)
     with st.sidebar:

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 import pandas as pd
 import streamlit as st
 
-from loaders.errors import DashboardError
+from core.errors import DashboardError
 from metrics import views
 from ui import state as K
 from ui.filters import Filters, exit_presentation
@@ -119,7 +119,7 @@ def download(label: str, make: Callable[[], bytes], file_name: str, mime: str, k
 
 def _audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
     """The generator with an `export` audit row recorded when the file is actually produced."""
-    from loaders.audit import audited
+    from core.audit import audited
     from ui.auth import current_principal
     from ui.data import get_db
 

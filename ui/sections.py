@@ -64,7 +64,7 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
     if st.session_state.get(state_key) not in ids:
         st.session_state[state_key] = ids[0]
     picked = st.selectbox("Xem chi tiết chỉ tiêu", ids, format_func=names.get, key=state_key)
-    from loaders.auth import VIEW_PERSONAL, can
+    from core.auth import VIEW_PERSONAL, can
 
     # names of persons only for roles allowed personal data (the engine blanks them for the others anyway)
     hide_names = views.is_personal(picked) and not can(f.principal, VIEW_PERSONAL)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from loaders import auth
-from loaders.errors import DashboardError
+from core import auth
+from core.errors import DashboardError
 from ui import auth as ui_auth, filters, state as K
 from ui.data import get_db, startup_problems
 from ui.page import apply_style

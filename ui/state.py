@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 # ---- sign-in (ui/auth.py)
-PRINCIPAL = "auth_principal"  # the signed-in loaders.auth.Principal (refreshed from the users table each run)
+PRINCIPAL = "auth_principal"  # the signed-in core.auth.Principal (refreshed from the users table each run)
 LOGIN_USER = "auth_login_user"
 LOGIN_PASSWORD = "auth_login_password"
 LOGIN_SUBMIT = "auth_login_submit"

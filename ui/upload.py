@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from loaders.errors import DashboardError, Issue
-from loaders.storage import Database
+from core.errors import DashboardError, Issue
+from core.storage import Database
 from ui.format import PERIOD_LABELS
 
 
@@ -37,7 +37,7 @@ def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None,
                   progress: Callable[[int, int, str], None] | None = None) -> list[Preview]:
     """Validate every file without storing anything; one unreadable file never stops the others.
     `progress(n, total, name)` is called before file n is checked."""
-    from loaders.ingest import preview_bytes
+    from loaders.store import preview_bytes
 
     out = []
     for n, (name, data) in enumerate(files, 1):
@@ -59,7 +59,7 @@ def store_valid(db: Database, previews: list[Preview], uploader: str | None, pri
 
     Files that were rejected or duplicate at preview are not sent again. `progress(n, total, name)` is
     called before valid file n is stored."""
-    from loaders.ingest import ingest_bytes
+    from loaders.store import ingest_bytes
 
     results = []
     valid = [p for p in previews if p.status == "valid"]
@@ -165,7 +165,7 @@ def confirm_upload(db: Database, principal=None) -> None:
     with _progress_bar(valid, "Đang lưu", "Đã lưu", keep=False) as step:
         stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER), principal, progress=step)
     st.session_state.pop(PREVIEW_CACHE, None)
-    from loaders.audit import record_upload
+    from core.audit import record_upload
 
     for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here
         if p.status in ("rejected", "duplicate"):

@@ -15,8 +15,8 @@ import os
 import threading
 from typing import Any, Callable
 
-from loaders import storage
-from loaders.errors import DashboardError
+from core import clock, storage
+from core.errors import DashboardError
 
 POLL_S = 2.0
 MAX_PAUSE_S = 120.0  # back-off ceiling while the database cannot be read
@@ -29,12 +29,12 @@ _lock = threading.Lock()
 def default_views(db) -> list[tuple[Callable, dict[str, Any]]]:
     """The engine calls the overview makes for the whole organisation with its default filters, with the
     exact keyword arguments the page passes (so they land on the same cache keys)."""
-    from loaders import history
+    from metrics import history
     from metrics import engine, views
     from ui.data import cached
 
     data_years = cached(history.report_years, db)
-    today = history.today_local()
+    today = clock.today()
     year = views.default_year(data_years, today.year)
     return [(engine.compute, {"year": int(y), "quarter": None, "unit": None, "as_of": today})
             for y in sorted(views.trend_years(data_years, year), reverse=True)]

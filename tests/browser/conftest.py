@@ -33,8 +33,8 @@ EXPECTED_VIEWS = ((2025, None, None), (2024, None, "DB01"), (2024, 2, "DB01"), (
 
 _EXPECT_SCRIPT = """
 import json, sys
-from loaders.storage import open_database
-from loaders.history import today_local
+from core.storage import open_database
+from core.clock import today as today_local
 from metrics.engine import compute
 db = open_database(sys.argv[1])
 out = {}

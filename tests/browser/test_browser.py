@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from loaders.config import load_config
+from core.config import load_config
 from tests.browser.helpers import (
     LONG,
     caption,
@@ -191,8 +191,8 @@ def _broken_workbook(tmp_path):
 
 
 def test_broken_workbook_lists_every_error_in_vietnamese(page, app, tmp_path):
-    from loaders.ingest import preview_bytes
-    from loaders.storage import open_database
+    from loaders.store import preview_bytes
+    from core.storage import open_database
 
     path = _broken_workbook(tmp_path)
     scratch = open_database(tmp_path / "scratch.duckdb")  # what the loader says, outside the app

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from loaders.config import load_config
+from core.config import load_config
 from tests import backends
 from tests.browser.conftest import PROJECT, _env, run_streamlit
 from tests.browser.helpers import grid_texts, open_app, settle, shot

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import duckdb
 
-from loaders.cli_args import Parser, UsageError
-from loaders.errors import DashboardError
+from cli.args import Parser, UsageError
+from core.errors import DashboardError
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -96,7 +96,7 @@ def render_table(js: dict) -> str:
     counts = {k: sum(1 for i in js["indicators"] if i["status"] == k) for k in STATUS_TEXT}
     lines += ["", "Tổng hợp: " + ", ".join(f"{STATUS_TEXT[k]} {n}" for k, n in counts.items() if n)]
     lines += ["", "Hoạt động" + (f" (quý {w['quarter']})" if w["quarter"] else "") + ":"]
-    from metrics.elements import ELEMENTS_BY_CODE
+    from loaders.elements import ELEMENTS_BY_CODE
 
     labels = {**{c: e.label for c, e in ELEMENTS_BY_CODE.items()}, **ACTIVITY_LABELS}
     lw = max(len(labels[k]) for k in js["activities"])
@@ -124,9 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        from loaders.auth import check_production
-        from loaders.cli import sign_in
-        from loaders.storage import open_database
+        from core.auth import check_production
+        from cli.loaders_cmd import sign_in
+        from core.storage import open_database
         from metrics.engine import compute
 
         db = open_database(args.db)

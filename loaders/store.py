@@ -12,22 +12,22 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo
 
-from loaders import audit
-from loaders.auth import UPLOAD, Principal, authorize_upload, require
-from loaders.config import load_config
-from loaders.errors import DashboardError, Issue
+from core import audit
+from core.clock import to_local
+from core.auth import UPLOAD, Principal, authorize_upload, require
+from core.config import load_config
+from core.errors import DashboardError, Issue
 from loaders.reader import read_workbook
 from loaders.schema import CELLS, INFO, MEETINGS
-from loaders.storage import Database, next_id
+from core.storage import Database, next_id
 from loaders.validate import ParsedWorkbook, validate_workbook
 
 MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
 MSG_UNREADABLE = "Không đọc được tệp: {reason}"
 MSG_ARCHIVE = "Không ghi được bản gốc vào thư mục lưu trữ {path} ({reason}); tệp chưa được lưu"
 
-# stored column order per data table (the DuckDB schema of loaders/storage.py)
+# stored column order per data table (the DuckDB schema of core/storage.py)
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "elements": ("code", "known", "value", "raw_value", "content", "note"),
     "cells": tuple(c.key for c in CELLS.columns),
@@ -151,16 +151,6 @@ def preview_bytes(db: Database, data: bytes, file_name: str, *, principal: Princ
 
 
 # ---------------------------------------------------------------- storing
-def local_received_at(received_at: dt.datetime | None) -> dt.datetime:
-    """A naive local time in the configured timezone (aware times are converted; None = now)."""
-    tz = ZoneInfo(load_config().timezone)
-    if received_at is None:
-        return dt.datetime.now(tz).replace(tzinfo=None, microsecond=0)
-    if received_at.tzinfo is not None:
-        return received_at.astimezone(tz).replace(tzinfo=None)
-    return received_at
-
-
 def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
                  uploader: str | None = None, principal: Principal | None = None,
                  units: dict[str, dict[str, Any]] | None = None) -> IngestResult:
@@ -173,7 +163,7 @@ def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.d
     if result.status != "valid":
         audit.record_upload(db, result, actor=actor)  # its own small write: no data table changes
         return result
-    when = local_received_at(received_at)
+    when = to_local(received_at)
     _store(db, data, file_name, result, when, uploader, actor)
     unit = result.parsed.unit if result.parsed else None
     if units is not None and result.status == "accepted" and unit and unit["is_new"]:

@@ -13,11 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loaders.auth import ensure_demo_accounts
-from loaders.config import PROJECT_DIR
-from loaders.errors import DashboardError
-from loaders.ingest import ingest_bytes, local_received_at
-from loaders.storage import Database
+from core.auth import ensure_demo_accounts
+from core.config import PROJECT_DIR
+from core.errors import DashboardError
+from core.clock import now_local
+from loaders.store import ingest_bytes
+from core.storage import Database
 from loaders.units import load_unit_list_bytes
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data"
@@ -97,7 +98,7 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
             summary["replaced"] += bool(result.replaced_previous)
     summary["message"] = MSG_LOADED.format(**summary) + (MSG_SKIPPED.format(**summary) if summary["skipped"] else "")
     if not summary["rejected"]:
-        record = {"loaded_at": local_received_at(None).isoformat(sep=" "), "files": summary["files"],
+        record = {"loaded_at": now_local().isoformat(sep=" "), "files": summary["files"],
                   "accepted": summary["accepted"], "skipped": summary["skipped"]}
         with db.transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, json.dumps(record)])

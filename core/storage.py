@@ -24,8 +24,8 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
-from loaders.config import is_postgres, load_config
-from loaders.errors import DashboardError
+from core.config import is_postgres, load_config
+from core.errors import DashboardError
 
 SCHEMA_VERSION = 2
 
@@ -384,7 +384,7 @@ _OPEN_LOCK = threading.Lock()
 
 def open_database(path: str | Path | None = None) -> Database:
     """The process-wide Database for a file (created with the schema, empty, if missing)."""
-    from loaders.config import resolve_db_path
+    from core.config import resolve_db_path
 
     target = path if path else resolve_db_path()
     if is_postgres(str(target)):

@@ -22,9 +22,10 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from loaders.config import CONFIG_ENV, PROJECT_DIR, load_config
-from loaders.errors import DashboardError
-from loaders.storage import UNITS_CTE
+from core.clock import now_local
+from core.config import CONFIG_ENV, PROJECT_DIR, load_config
+from core.errors import DashboardError
+from core.storage import UNITS_CTE
 
 # ---------------------------------------------------------------- roles and permissions (data)
 VIEW, UPLOAD, EXPORT = "view", "upload", "export"
@@ -198,15 +199,9 @@ def normalize_username(username: str) -> str:
     return name
 
 
-def _now() -> dt.datetime:
-    from loaders.ingest import local_received_at
-
-    return local_received_at(None)
-
-
 def _audit(target, actor: Principal | None, action: str, obj: str | None, detail: dict | None = None) -> None:
     """One audit row (`target`: a Database, or a cursor inside the change's own transaction)."""
-    from loaders.audit import record
+    from core.audit import record
 
     record(target, actor=actor.username if actor else None, action=action, object=obj, detail=detail)
 
@@ -238,7 +233,7 @@ def add_user(db, username: str, *, role: str, scope_unit: str | None, password: 
         _check_password(password, allow_default=is_demo)
     if get_user(db, name):
         raise DashboardError(f"Tài khoản “{name}” đã có.")
-    now = _now()
+    now = now_local()
     with db.transaction() as cur:
         cur.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)",
                     [name, (full_name or name).strip(), hash_password(password) if password else None, role,
@@ -266,7 +261,7 @@ def update_user(db, username: str, *, role: str | None = None, scope_unit: str |
                "active": row["active"] if active is None else bool(active)}
     with db.transaction() as cur:
         cur.execute("UPDATE users SET role = ?, scope_unit = ?, full_name = ?, email = ?, active = ?, updated_at = ? "
-                    "WHERE username = ?", [*changes.values(), _now(), row["username"]])
+                    "WHERE username = ?", [*changes.values(), now_local(), row["username"]])
         diff = {k: v for k, v in changes.items() if v != row[k]}
         _audit(cur, principal, "user_deactivated" if diff.get("active") is False else "user_changed",
                row["username"], diff)
@@ -282,7 +277,7 @@ def set_password(db, username: str, password: str, *, principal: Principal | Non
     _check_password(password)
     with db.transaction() as cur:
         cur.execute("UPDATE users SET password_hash = ?, is_demo = FALSE, updated_at = ? WHERE username = ?",
-                    [hash_password(password), _now(), row["username"]])
+                    [hash_password(password), now_local(), row["username"]])
         _audit(cur, principal, "user_changed", row["username"], {"password": "đã đổi"})
 
 

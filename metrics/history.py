@@ -9,36 +9,14 @@ import datetime as dt
 
 import pandas as pd
 
-from loaders.auth import Principal, authorize_unit, mask_personal
-from loaders.config import load_config
-from loaders.storage import Database, subtree_cte
+from core.auth import Principal, authorize_unit, mask_personal
+from core.clock import PERIODS, period_end, report_deadline, today
+from core.storage import Database, subtree_cte
 
-PERIODS = ("Q1", "Q2", "Q3", "Q4", "Y")
-REPORTING_KINDS = ("DBCS", "CBCS")
 # completeness status codes, in display order
 ON_TIME, LATE, MISSING, WAITING, NOT_DUE = "on_time", "late", "missing", "waiting", "not_due"
 
 _SCOPE_CTE = f"WITH RECURSIVE {subtree_cte('unit')}"
-
-
-def period_end(year: int, period: str) -> dt.date:
-    """Last day of a reporting period (Q1..Q4, Y = 31 December)."""
-    month = {"Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12, "Y": 12}[period]
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def report_deadline(year: int, period: str, deadline_days: int | None = None) -> dt.date:
-    """The last day a report of the period counts as on time (the whole day counts)."""
-    days = load_config().deadline_days if deadline_days is None else deadline_days
-    return period_end(year, period) + dt.timedelta(days=days)
-
-
-def today_local() -> dt.date:
-    """Today in the configured time zone (the default as-of date)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(load_config().timezone)).date()
 
 
 def units_frame(db: Database) -> pd.DataFrame:
@@ -97,7 +75,7 @@ def completeness(
     period, period_end, deadline, first_received, versions, status (on_time | late | missing |
     waiting (ended, deadline not passed) | not_due (period not ended))."""
     unit = authorize_unit(db, principal, unit)
-    as_of = as_of or today_local()
+    as_of = as_of or today()
     cte, where_u = _scope_filter(unit, "u.code")
     params: dict = {"year": year}
     if unit is not None:
@@ -151,7 +129,7 @@ def petition_register(
     its deadline at the as-of date) and late (resolved after its deadline). Petition numbers and summaries
     are blank for a principal without view_personal_data."""
     unit = authorize_unit(db, principal, unit)
-    as_of = as_of or today_local()
+    as_of = as_of or today()
     end = period_end(year, f"Q{quarter}") if quarter else dt.date(year, 12, 31)
     cte, where = _scope_filter(unit, "s.unit_code")
     # reports after the window do not change what was known at its end
@@ -187,7 +165,7 @@ def activities_by_unit(db: Database, *, year: int, quarter: int | None = None, u
     """Totals of every `sum` data element per reporting unit in scope (unit_code, unit_name, element,
     value): a quarter alone, or the full year (a unit's `Năm` report, when it has one, is its year)."""
     unit = authorize_unit(db, principal, unit)
-    from metrics.elements import DATA_ELEMENTS
+    from loaders.elements import DATA_ELEMENTS
 
     codes = [e.code for e in DATA_ELEMENTS if e.aggregation == "sum"]
     periods = [f"Q{quarter}"] if quarter else list(PERIODS)

@@ -24,9 +24,9 @@ from typing import Any
 
 import duckdb
 
-from loaders import audit, storage
-from loaders.errors import DashboardError
-from loaders.storage import SCHEMA_VERSION, Database, open_database
+from core import audit, storage
+from core.errors import DashboardError
+from core.storage import SCHEMA_VERSION, Database, open_database
 
 MSG_NO_JOURNAL = ("Không có nhật ký lưu trữ {path}: chỉ dựng lại được từ thư mục lưu trữ có tệp journal.jsonl "
                   "(các báo cáo nộp trước khi có nhật ký không được ghi vào đó)")
@@ -105,7 +105,7 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
     """Recreate a database at `target` by replaying the journal of `source` (an old database file, whose
     archive is used, or an archive folder; None = the default database's archive). Users and the audit
     log are copied from an old database that can still be read; the rebuilt file is compared with it."""
-    from loaders.config import resolve_db_path
+    from core.config import resolve_db_path
 
     started = time.monotonic()
     _refuse_postgres("rebuild", target)
@@ -149,7 +149,7 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
 
 
 def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult) -> None:
-    from loaders.ingest import ingest_bytes
+    from loaders.store import ingest_bytes
     from loaders.units import load_unit_list_bytes
 
     kind = entry.get("kind")
@@ -214,7 +214,7 @@ def _seed_from_old(path: Path) -> list[dict]:
 
 def _old_connection(path: Path):
     """A read-only view of the old database: this process's own connection if it has the file open."""
-    from loaders import storage
+    from core import storage
 
     opened = storage._OPEN.get(str(path.resolve()))
     if opened is not None:
@@ -386,7 +386,7 @@ def restore(backup_path: str | Path, db_path: str | Path, *, force: bool = False
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(p, dest)
                 n_files += p.suffix == ".xlsx"
-        from loaders import storage
+        from core import storage
 
         opened = storage._OPEN.get(str(db_path.resolve()))
         if opened is not None:  # forced over a file this process has open: close it first

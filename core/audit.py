@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from loaders.errors import DashboardError
+from core.clock import now_local
+from core.errors import DashboardError
 
 # action code -> Vietnamese label (the codes are stored; labels are shown)
 ACTIONS: dict[str, str] = {
@@ -51,12 +52,6 @@ _INSERT = ("INSERT INTO audit_log (id, at_time, actor, action, object, detail_js
            "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM audit_log), ?, ?, ?, ?, ?, ?)")  # writers are serialised
 
 
-def _now() -> dt.datetime:
-    from loaders.ingest import local_received_at  # lazily: ingest imports this module
-
-    return local_received_at(None)
-
-
 JOURNAL_NAME = "journal.jsonl"
 
 # set while `rebuild` replays the journal: the replay must not log or journal its own steps again
@@ -84,7 +79,7 @@ def record(target, *, actor: str | None, action: str, object: str | None = None,
         return
     origin = origin or current_origin()
     actor = (actor or "").strip() or ("web:?" if origin.startswith("web") else default_actor())
-    params = [_now(), actor, action, object,
+    params = [now_local(), actor, action, object,
               None if detail is None else json.dumps(detail, ensure_ascii=False, default=str), origin]
     if hasattr(target, "transaction"):
         # one autocommitted INSERT under the write lock, without bumping data_version: an audit row

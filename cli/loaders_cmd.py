@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from loaders.cli_args import Parser, UsageError
-from loaders.errors import DashboardError, Issue
+from cli.args import Parser, UsageError
+from core.errors import DashboardError, Issue
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 PASSWORD_ENV = "DASHBOARD_PASSWORD"
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _users_parser(sub) -> None:
     """`users add|list|passwd|deactivate`: accounts (the local operator acts as administrator)."""
-    from loaders.auth import ROLES
+    from core.auth import ROLES
 
     us = sub.add_parser("users", help="quản lý tài khoản người dùng")
     acts = us.add_subparsers(dest="users_command", metavar="VIỆC", parser_class=Parser)
@@ -114,9 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # ---------------------------------------------------------------- commands
 def _open(args, *, production_check: bool = True):
-    from loaders.auth import check_production
-    from loaders.config import resolve_db_path
-    from loaders.storage import open_database
+    from core.auth import check_production
+    from core.config import resolve_db_path
+    from core.storage import open_database
 
     path = resolve_db_path(getattr(args, "db", None))
     try:
@@ -135,7 +135,7 @@ def sign_in(db, username: str | None):
         return None
     import os
 
-    from loaders.auth import authenticate
+    from core.auth import authenticate
 
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
@@ -179,7 +179,7 @@ def cmd_units(args) -> int:
 
 def cmd_ingest(args) -> int:
     """Ingest files and folders; 0 when every file is accepted or a duplicate, else 1."""
-    from loaders.ingest import expand_paths, ingest_paths
+    from loaders.store import expand_paths, ingest_paths
 
     received_at = parse_received_at(args.received_at)
     db = _open(args)
@@ -210,8 +210,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    """Load the sample organisation (helper module loaders.sample)."""
-    from loaders.sample import load_sample
+    """Load the sample organisation (helper module ops.sample)."""
+    from ops.sample import load_sample
 
     db = _open(args)
     outcome = load_sample(db)
@@ -234,7 +234,7 @@ def _read_new_password(args) -> str:
 
 def cmd_users(args) -> int:
     """Accounts: add, list, passwd, deactivate (the local operator is the administrator)."""
-    from loaders import auth
+    from core import auth
 
     if not args.users_command:
         raise UsageError("thiếu việc cần làm (add, list, passwd hoặc deactivate)")
@@ -294,7 +294,7 @@ def _maintenance_parsers(sub) -> None:
 
 def cmd_audit(args) -> int:
     """Print the audit log, newest first (a table, or JSON with --json)."""
-    from loaders.audit import list_events
+    from core.audit import list_events
 
     events = list_events(_open(args, production_check=False), since=args.since, until=args.until,
                          actor=args.actor, action=args.action, limit=args.limit)
@@ -315,8 +315,8 @@ def cmd_audit(args) -> int:
 
 def cmd_rebuild(args) -> int:
     """Recreate a database from the archive journal; exit 1 when some entry could not be replayed."""
-    from loaders.config import resolve_db_path
-    from loaders.maintenance import rebuild
+    from core.config import resolve_db_path
+    from ops.maintenance import rebuild
 
     result = rebuild(resolve_db_path(args.db), args.source, force=args.force)
     if args.json:
@@ -330,7 +330,7 @@ def cmd_rebuild(args) -> int:
 
 def cmd_backup(args) -> int:
     """Write a consistent backup (database + archive) to OUT.tar.gz."""
-    from loaders.maintenance import backup
+    from ops.maintenance import backup
 
     result = backup(_open(args, production_check=False), args.out)
     if args.json:
@@ -343,7 +343,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     """Restore a backup to --db PATH (refuses an existing database without --force)."""
-    from loaders.maintenance import restore
+    from ops.maintenance import restore
 
     result = restore(args.backup, args.db, force=args.force)
     if args.json:
