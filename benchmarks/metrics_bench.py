@@ -275,7 +275,8 @@ def page_child(path: str, year: int) -> int:
     from streamlit.testing.v1 import AppTest
 
     import plotly.graph_objects  # noqa: F401  (imported before timing: the first render should not pay them)
-    from metrics import engine, export, views  # noqa: F401
+    from metrics import engine, export  # noqa: F401
+    from ui.views import overview  # noqa: F401
     from tests.builders import sign_in
     from ui import charts, data, filters, page, sections, shell  # noqa: F401
 

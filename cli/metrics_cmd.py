@@ -16,15 +16,10 @@ import duckdb
 
 from cli.args import Parser, UsageError
 from core.errors import DashboardError
+from core.text import STATUS, fmt_auto, fmt_date, fmt_target, fmt_value, status_label
+from metrics.indicators import ACTIVITIES_BY_CODE, short_code
 
 EXIT_OK, EXIT_USAGE = 0, 2
-
-STATUS_TEXT = {"met": "Đạt", "not_met": "Chưa đạt", "exceeded": "Vượt", "no_data": "Không có dữ liệu",
-               "no_target": "Không đánh giá"}
-OP_TEXT = {">": ">", ">=": "≥", "=": "=", "<=": "≤", "<": "<"}
-ACTIVITY_LABELS = {"DON_THU_NHAN": "Số đơn thư nhận", "DON_THU_QUA_HAN": "Số đơn thư quá hạn chưa giải quyết",
-                   "DON_THU_SO_NGAY_TB": "Số ngày giải quyết đơn thư trung bình"}
-
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m metrics`."""
@@ -42,33 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def fmt_number(x, decimals: int = 1) -> str:
-    """Vietnamese number format: 1.234,5 (thousands '.', decimal ','); '—' for missing."""
-    if x is None:
-        return "—"
-    if isinstance(x, int) or float(x).is_integer():
-        return f"{int(round(float(x))):,}".replace(",", ".")
-    text = f"{float(x):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def fmt_value(x, unit: str) -> str:
-    """A value with its unit for the table ('87,5%', '6 người')."""
-    if x is None:
-        return "—"
-    return f"{fmt_number(x)}%" if unit == "%" else f"{fmt_number(x)} {unit}"
-
-
-def fmt_target(t: dict | None, unit: str) -> str:
-    """'= 100%', '5–10 người', '—'."""
-    if t is None:
-        return "—"
-    suffix = "%" if unit == "%" else f" {unit}"
-    if t["op"] == "range":
-        return f"{fmt_number(t['min'])}–{fmt_number(t['max'])}{suffix}"
-    return f"{OP_TEXT[t['op']]} {fmt_number(t['value'])}{suffix}"
-
-
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -77,31 +45,28 @@ def render_table(js: dict) -> str:
     """The readable Vietnamese table of a report (the JSON object of interfaces.md)."""
     w = js["window"]
     period = f"lũy kế đến hết quý {w['quarter']} năm {w['year']}" if w["quarter"] else f"năm {w['year']}"
-    as_of = dt.date.fromisoformat(w["as_of"]).strftime("%d/%m/%Y")
+    as_of = fmt_date(w["as_of"])
     s = js["scope"]
     lines = [f"{s['name']} ({s['unit']}) — {period}, tính đến ngày {as_of}", ""]
     head = ("Mã", "Chỉ tiêu", "Kết quả", "Tử số/Mẫu số", "Mục tiêu", "Đánh giá", "Chưa đạt")
     rows = []
     for i in js["indicators"]:
-        frac = ("—" if i["numerator"] is None else fmt_number(i["numerator"])
-                if i["denominator"] is None else f"{fmt_number(i['numerator'])}/{fmt_number(i['denominator'])}")
+        frac = ("—" if i["numerator"] is None else fmt_auto(i["numerator"])
+                if i["denominator"] is None else f"{fmt_auto(i['numerator'])}/{fmt_auto(i['denominator'])}")
         behind = ", ".join(i["behind"][:5]) + (f" (+{len(i['behind']) - 5})" if len(i["behind"]) > 5 else "")
-        rows.append((i["id"][:3], _cut(i["name"], 58), fmt_value(i["value"], i["unit"]), frac,
-                     fmt_target(i["target"], i["unit"]), STATUS_TEXT[i["status"]], behind))
+        rows.append((short_code(i["id"]), _cut(i["name"], 58), fmt_value(i["value"], i["unit"]), frac,
+                     fmt_target(i["target"], i["unit"]), status_label(i["status"]), behind))
     widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
     fmt = "  ".join(f"{{:{'>' if k in (2, 3) else '<'}{widths[k]}}}" for k in range(len(head)))
     lines.append(fmt.format(*head).rstrip())
     lines.append("  ".join("-" * wd for wd in widths))
     lines += [fmt.format(*r).rstrip() for r in rows]
-    counts = {k: sum(1 for i in js["indicators"] if i["status"] == k) for k in STATUS_TEXT}
-    lines += ["", "Tổng hợp: " + ", ".join(f"{STATUS_TEXT[k]} {n}" for k, n in counts.items() if n)]
+    counts = {k: sum(1 for i in js["indicators"] if i["status"] == k) for k in STATUS}
+    lines += ["", "Tổng hợp: " + ", ".join(f"{status_label(k)} {n}" for k, n in counts.items() if n)]
     lines += ["", "Hoạt động" + (f" (quý {w['quarter']})" if w["quarter"] else "") + ":"]
-    from loaders.elements import ELEMENTS_BY_CODE
-
-    labels = {**{c: e.label for c, e in ELEMENTS_BY_CODE.items()}, **ACTIVITY_LABELS}
-    lw = max(len(labels[k]) for k in js["activities"])
+    lw = max(len(ACTIVITIES_BY_CODE[k].label) for k in js["activities"])
     for k, v in js["activities"].items():
-        lines.append(f"  {labels[k]:<{lw}}  {fmt_number(v):>12}")
+        lines.append(f"  {ACTIVITIES_BY_CODE[k].label:<{lw}}  {fmt_auto(v):>12}")
     return "\n".join(lines)
 
 

@@ -14,7 +14,6 @@ import getpass
 import json
 import os
 import socket
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -236,32 +235,22 @@ def cli_origin() -> str:
     return "cli@" + (socket.gethostname() or "?")
 
 
+# Where an action comes from is known to the interface that runs it, not to this module: the web interface
+# registers a function answering "web@<client address>" while one of its script runs is active (and None
+# elsewhere); with none registered, or none answering, the action comes from the command line.
+_ORIGIN_PROVIDERS: list[Callable[[], str | None]] = []
+
+
+def register_origin(provider: Callable[[], str | None]) -> None:
+    """Let an interface say where the current action comes from (None: not one of its actions)."""
+    if provider not in _ORIGIN_PROVIDERS:
+        _ORIGIN_PROVIDERS.append(provider)
+
+
 def current_origin() -> str:
-    """web@… inside a Streamlit script run, else cli@host."""
-    if "streamlit" not in sys.modules:  # not imported: no script run; don't pay its import on every CLI run
-        return cli_origin()
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        if get_script_run_ctx(suppress_warning=True) is not None:
-            return web_origin()
-    except Exception:  # streamlit missing or changed: we are not in a web request then
-        pass
+    """The first registered interface's answer, else cli@host."""
+    for provider in _ORIGIN_PROVIDERS:
+        origin = provider()
+        if origin:
+            return origin
     return cli_origin()
-
-
-def web_origin() -> str:
-    """Where a web action comes from: "web@<client address>" when Streamlit exposes it, else "web"."""
-    try:
-        import streamlit as st
-
-        ip = st.context.ip_address
-    except Exception:  # outside a script run, or an older Streamlit: the address is simply unknown
-        ip = None
-    return f"web@{ip}" if ip else "web"
-
-
-def detail_of(row: dict[str, Any]) -> dict:
-    """The parsed detail JSON of one listed event ({} when there is none)."""
-    text = row.get("detail_json")
-    return json.loads(text) if isinstance(text, str) and text else {}

@@ -9,7 +9,6 @@ Passwords are argon2id hashes (salted, slow); a password is never stored or logg
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import tomllib
@@ -284,6 +283,11 @@ def set_password(db, username: str, password: str, *, principal: Principal | Non
 def deactivate_user(db, username: str, *, principal: Principal | None = None) -> None:
     """Lock an account (it can no longer sign in; its history stays)."""
     update_user(db, username, active=False, principal=principal)
+
+
+def has_accounts(db) -> bool:
+    """True once any account exists (an empty database shows how to create the first administrator)."""
+    return bool(db.query_value("SELECT count(*) FROM users"))
 
 
 def list_users(db, *, principal: Principal | None = None) -> pd.DataFrame:

@@ -382,6 +382,26 @@ _OPEN: dict[str, Database] = {}
 _OPEN_LOCK = threading.Lock()
 
 
+def read_meta(db: "Database", key: str) -> str | None:
+    """A value of the `meta` table (None when unset)."""
+    return db.query_value("SELECT value FROM meta WHERE key = ?", [key])
+
+
+def write_meta(cur, key: str, value: str) -> None:
+    """Set a value of the `meta` table inside an open write transaction."""
+    cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def stored_hashes(db: "Database") -> set[str]:
+    """The SHA-256 of every stored submission's original file."""
+    return {h for (h,) in db.query_rows("SELECT file_hash FROM submissions")}
+
+
+def is_open(db: "Database") -> bool:
+    """True while `db` is the process's open Database for its target (not closed meanwhile)."""
+    return _OPEN.get(db.key) is db
+
+
 def open_database(path: str | Path | None = None) -> Database:
     """The process-wide Database for a file (created with the schema, empty, if missing)."""
     from core.config import resolve_db_path

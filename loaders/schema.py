@@ -6,7 +6,7 @@ the first label of each enum member is the canonical Vietnamese text shown to us
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # ---------------------------------------------------------------- enumerations

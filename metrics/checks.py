@@ -53,8 +53,6 @@ def check_elements_exist(inds: Sequence[Indicator], elements: Sequence[DataEleme
     out = []
     for ind in inds:
         refs = set(ind.elements)
-        if "element" in ind.params:
-            refs.add(ind.params["element"])
         out += [f"Chỉ tiêu {ind.id}: phần tử dữ liệu {c!r} không có trong loaders/elements.py"
                 for c in sorted(refs - codes)]
     return out

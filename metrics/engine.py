@@ -28,7 +28,7 @@ from core.config import load_config
 from core.auth import Principal, authorize_unit, mask_personal
 from core.errors import DashboardError
 from loaders.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
-from metrics.indicators import BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
+from metrics.indicators import ACTIVITIES_BY_CODE, BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
 from core.clock import PERIOD_RANK_SQL, report_deadline
 from metrics.scope import Scope, Window, make_window, resolve_scope
 from metrics.targets import declared_target, effective_targets, judge, judge_array
@@ -106,36 +106,36 @@ PET_DETAIL = ("p.petition_no, p.kind, p.received_date, p.deadline, p.resolved_da
 def h_unit_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Units counted whose element value passes the declared test."""
     p = ind.params
-    value = ctx.win.quarters_ended if p["value"] == "ended_quarters" else p["value"]
-    test = f"COALESCE(e.v, 0) {OPS[p['op']]} {_lit(value)}"
+    value = ctx.win.quarters_ended if p.value == "ended_quarters" else p.value
+    test = f"COALESCE(e.v, 0) {OPS[p.op]} {_lit(value)}"
     return f"""
         SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label, e.v AS figure,
                CASE WHEN {test} THEN 1 ELSE 0 END AS num, 1 AS den, {test} AS ok,
                u.unit_code AS behind_key, u.submission_id, u.period
-        FROM ucount u LEFT JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}"""
+        FROM ucount u LEFT JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p.element)}"""
 
 
 def h_unit_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Σ element / Σ report field over units counted that reported both, the field > 0 (empty is not zero)."""
     p = ind.params
-    den = {"staff_total": "u.staff_total", "member_total": "u.member_total"}[p["den_field"]]
+    den = {"staff_total": "u.staff_total", "member_total": "u.member_total"}[p.den_field]
     return f"""
         SELECT {ctx.grp('u')} AS grp, u.unit_code, u.unit_code AS item, NULL AS label,
                CASE WHEN {den} > 0 THEN 100.0 * e.v / {den} END AS figure,
                e.v AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, u.submission_id, u.period
-        FROM ucount u JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p['element'])}
+        FROM ucount u JOIN elem e ON e.unit_code = u.unit_code AND e.code = {_lit(p.element)}
         WHERE e.v IS NOT NULL AND {den} > 0"""
 
 
 def _cell_items(ind: Indicator, ctx: Ctx, den: str) -> str:
     p = ind.params
-    test = _pred("c", p["test"], CELL_COLUMNS)
+    test = _pred("c", p.test, CELL_COLUMNS)
     return f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                CASE WHEN {test} THEN 1 ELSE 0 END AS figure, CASE WHEN {test} THEN 1 ELSE 0 END AS num,
                {den} AS den, {test} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id,
                {CELL_DETAIL}
-        FROM cellx c WHERE {_where('c', p['where'], CELL_COLUMNS)}"""
+        FROM cellx c WHERE {_where('c', p.where, CELL_COLUMNS)}"""
 
 
 def h_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -151,17 +151,17 @@ def h_cell_count(ind: Indicator, ctx: Ctx) -> str:
 def h_cell_sum_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Σ numerator columns / Σ denominator columns over cells that reported a numerator column."""
     p = ind.params
-    for col in (*p["num"], *p["den"]):
+    for col in (*p.num, *p.den):
         if col not in CELL_COLUMNS:
             raise ValueError(col)
-    num = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["num"])
-    den = " + ".join(f"COALESCE(c.{c}, 0)" for c in p["den"])
-    reported = " OR ".join(f"c.{c} IS NOT NULL" for c in p["num"])
+    num = " + ".join(f"COALESCE(c.{c}, 0)" for c in p.num)
+    den = " + ".join(f"COALESCE(c.{c}, 0)" for c in p.den)
+    reported = " OR ".join(f"c.{c} IS NOT NULL" for c in p.num)
     return f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
                CASE WHEN ({den}) > 0 THEN 100.0 * ({num}) / ({den}) END AS figure,
                {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, c.submission_id, {CELL_DETAIL}
-        FROM cellx c WHERE ({reported}) AND {_where('c', p['where'], CELL_COLUMNS)}"""
+        FROM cellx c WHERE ({reported}) AND {_where('c', p.where, CELL_COLUMNS)}"""
 
 
 def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
@@ -169,8 +169,8 @@ def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
     figure is the number of ended months (quarters) with one. Windows start in January, so the ended
     months are 1..n: bits 1..n of the cell's month mask."""
     p = ind.params
-    need = ctx.win.months_ended if p["every"] == "month" else ctx.win.quarters_ended
-    mask = "m.month_mask" if p["every"] == "month" else "m.quarter_mask"
+    need = ctx.win.months_ended if p.every == "month" else ctx.win.quarters_ended
+    mask = "m.month_mask" if p.every == "month" else "m.quarter_mask"
     have = f"COALESCE(bit_count({mask} & {(1 << (need + 1)) - 2}), 0)"
     return f"""
         SELECT {ctx.grp('c')} AS grp, c.unit_code, c.unit_code || '/' || c.cell_code AS item, c.cell_name AS label,
@@ -178,21 +178,21 @@ def h_meeting_cell_ratio(ind: Indicator, ctx: Ctx) -> str:
                {have} >= {need} AS ok, c.unit_code || '/' || c.cell_code AS behind_key, c.submission_id,
                {CELL_DETAIL}
         FROM cellx c LEFT JOIN mtg_cell m
-          ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code AND m.kind = {_lit(p['meeting_kind'])}"""
+          ON m.unit_code = c.unit_code AND m.cell_code = c.cell_code AND m.kind = {_lit(p.meeting_kind)}"""
 
 
 def h_meeting_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Σ num / Σ den over the window's deduplicated meetings of the kind (ideological: meetings with it
     on the agenda / meetings), summed per cell: the items are cells with their own rate."""
     p = ind.params
-    num = {"attended": "m.attended", "ideological": "m.ideological"}[p["num"]]
-    den = {"required": "m.required", None: "m.meetings"}[p["den"]]
+    num = {"attended": "m.attended", "ideological": "m.ideological"}[p.num]
+    den = {"required": "m.required", None: "m.meetings"}[p.den]
     return f"""
         SELECT {ctx.grp('m')} AS grp, m.unit_code, m.unit_code || '/' || m.cell_code AS item, NULL AS label,
                CASE WHEN {den} > 0 THEN 100.0 * {num} / {den} END AS figure,
                {num} AS num, {den} AS den, TRUE AS ok, NULL AS behind_key, m.submission_id, m.cell_code,
                m.meetings, m.first_meeting, m.last_meeting
-        FROM mtg_cell m WHERE m.kind = {_lit(p['meeting_kind'])}"""
+        FROM mtg_cell m WHERE m.kind = {_lit(p.meeting_kind)}"""
 
 
 def h_person_count(ind: Indicator, ctx: Ctx) -> str:
@@ -203,7 +203,7 @@ def h_person_count(ind: Indicator, ctx: Ctx) -> str:
                min(t.full_name) AS label, 1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key,
                max(t.submission_id) AS submission_id, min(t.full_name) AS full_name, t.birth_date,
                any_value(t.level) AS level
-        FROM persons t WHERE t.level = {_lit(ind.params['level'])}
+        FROM persons t WHERE t.level = {_lit(ind.params.level)}
         GROUP BY 1, t.name_key, t.birth_date"""
 
 
@@ -225,13 +225,13 @@ def h_petition_count(ind: Indicator, ctx: Ctx) -> str:
     return f"""
         SELECT {ctx.grp('p')} AS grp, p.unit_code, p.unit_code || '/' || p.petition_no AS item, p.summary AS label,
                1 AS figure, 1 AS num, NULL AS den, TRUE AS ok, NULL AS behind_key, p.submission_id, {PET_DETAIL}
-        FROM pet p WHERE {_pred('p', ind.params['where'], PETITION_COLUMNS)}"""
+        FROM pet p WHERE {_pred('p', ind.params.where, PETITION_COLUMNS)}"""
 
 
 def h_report_ratio(ind: Indicator, ctx: Ctx) -> str:
     """Expected (unit, period) reports received (or received on time: first accepted upload's date on or
     before the deadline day); for timeliness, a missing report counts only once its deadline has passed."""
-    if ind.params["test"] == "received":
+    if ind.params.test == "received":
         test, keep = "f.first_at IS NOT NULL", "TRUE"
     else:
         test = "COALESCE(f.first_at::DATE <= e.deadline, FALSE)"
@@ -260,14 +260,14 @@ HANDLERS: dict[str, Callable[[Indicator, Ctx], str]] = {
 # kinds whose value is a count of items (value = Σ num, no denominator)
 COUNT_KINDS = frozenset({"cell_count", "person_count", "petition_count"})
 # kinds that judge every ended month/quarter: no ended period means nothing to judge yet
-PERIODIC_KINDS = {"meeting_cell_ratio": lambda p, w: w.months_ended if p["every"] == "month" else w.quarters_ended}
+PERIODIC_KINDS = {"meeting_cell_ratio": lambda p, w: w.months_ended if p.every == "month" else w.quarters_ended}
 
 
 def _no_periods(ind: Indicator, win: Window) -> bool:
     """True when the indicator needs ended months/quarters and the window has none yet."""
     if ind.kind in PERIODIC_KINDS:
         return PERIODIC_KINDS[ind.kind](ind.params, win) == 0
-    return ind.params.get("value") == "ended_quarters" and win.quarters_ended == 0
+    return getattr(ind.params, "value", None) == "ended_quarters" and win.quarters_ended == 0
 
 
 # ------------------------------------------------------------------ base CTEs
@@ -590,25 +590,14 @@ def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.d
     return {q: _activities_from(rows) for q, rows in by_q.items()}
 
 
-def _indicator_table(win: Window, targets: dict, is_root: bool) -> str:
-    """VALUES rows (iid, ord, is_count, count_needs_items, periods_ok, op, tv, tmin, tmax): what the
-    per-unit query needs to turn sums into values and statuses in SQL."""
+def _indicator_table(win: Window) -> str:
+    """VALUES rows (iid, ord, is_count, count_needs_items, periods_ok): what the per-unit query needs to
+    turn sums into values in SQL (statuses are judged afterwards by metrics.targets, like everywhere)."""
     rows = []
     for k, ind in enumerate(INDICATORS):
-        t = _target_for(ind, targets, is_root, win.year) or {}
         rows.append("(" + ", ".join(_lit(v) for v in (
-            ind.id, k, ind.kind in COUNT_KINDS, ind.kind == "cell_count", not _no_periods(ind, win),
-            t.get("op"), float(t["value"]) if "value" in t else None,
-            float(t["min"]) if "min" in t else None, float(t["max"]) if "max" in t else None)) + ")")
-    return ("(SELECT * REPLACE (op::VARCHAR AS op, tv::DOUBLE AS tv, tmin::DOUBLE AS tmin, tmax::DOUBLE AS tmax) "
-            f"FROM (VALUES {', '.join(rows)}) t(iid, ord, is_count, count_needs_items, periods_ok, op, tv, tmin, tmax))")
-
-
-# `judge` in SQL, over the column `value` and the target columns of _indicator_table
-STATUS_SQL = """CASE WHEN op IS NULL THEN 'no_target' WHEN value IS NULL OR isnan(value) THEN 'no_data'
-    WHEN op = 'range' THEN CASE WHEN value < tmin THEN 'not_met' WHEN value > tmax THEN 'exceeded' ELSE 'met' END
-    WHEN (op = '=' AND value = tv) OR (op = '>' AND value > tv) OR (op = '>=' AND value >= tv)
-      OR (op = '<' AND value < tv) OR (op = '<=' AND value <= tv) THEN 'met' ELSE 'not_met' END"""
+            ind.id, k, ind.kind in COUNT_KINDS, ind.kind == "cell_count", not _no_periods(ind, win))) + ")")
+    return f"(SELECT * FROM (VALUES {', '.join(rows)}) t(iid, ord, is_count, count_needs_items, periods_ok))"
 
 
 def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | None = None,
@@ -627,7 +616,7 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
         g AS (SELECT iid, grp, sum(num) AS num, sum(den) AS den, count(*) AS n FROM items GROUP BY ALL),
         nu AS (SELECT grp, count(*) AS n FROM ucount GROUP BY grp),
         us AS (SELECT DISTINCT grp FROM g UNION SELECT grp FROM nu),
-        ind AS {_indicator_table(win, effective_targets(db, year), False)},
+        ind AS {_indicator_table(win)},
         v AS (
             SELECT us.grp, ind.*, g.num, g.den, COALESCE(g.n, 0) AS n,
                    CASE WHEN ind.is_count THEN
@@ -638,14 +627,20 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
             LEFT JOIN nu ON nu.grp = us.grp)
         SELECT v.grp AS unit_code, un.name AS unit_name, v.iid AS indicator_id, v.value,
                CASE WHEN is_count THEN value WHEN n > 0 THEN num END AS numerator,
-               CASE WHEN NOT is_count AND n > 0 THEN den END AS denominator,
-               {STATUS_SQL} AS status
+               CASE WHEN NOT is_count AND n > 0 THEN den END AS denominator
         FROM v LEFT JOIN units un ON un.code = v.grp
         ORDER BY v.grp, v.ord"""
     # through Arrow: 4× faster than .df() for the ~26 × units rows of a large organisation
     df = db.cursor().sql(sql, params=_params(sql, win, code)).to_arrow_table().to_pandas()
     for col in ("value", "numerator", "denominator"):
         df[col] = df[col].astype(float)
+    targets = effective_targets(db, year)
+    status = np.full(len(df), "no_target", dtype=object)
+    values = df["value"].to_numpy(dtype=float, na_value=np.nan)
+    for iid, rows in df.groupby("indicator_id", sort=False).indices.items():
+        target = _target_for(INDICATORS_BY_ID[iid], targets, False, year)
+        status[rows] = judge_array(values[rows], target)
+    df["status"] = status
     return df
 
 
@@ -701,13 +696,11 @@ def activities_by_period(db, *, year: int, unit: str | None = None,
     element, label, period (Q1..Q4), value — for trend charts."""
     unit = authorize_unit(db, principal, unit)
     scope = resolve_scope(db, unit)
-    labels = {e.code: e.label for e in DATA_ELEMENTS}
-    labels.update({"DON_THU_NHAN": "Số đơn thư nhận", "DON_THU_QUA_HAN": "Số đơn thư quá hạn chưa giải quyết",
-                   "DON_THU_SO_NGAY_TB": "Số ngày giải quyết trung bình"})
     as_of = as_of or make_window(year).as_of
     rows = []
     for q, acts in _activities_by_quarter(db, make_window(year).year, (1, 2, 3, 4), as_of, scope).items():
-        rows += [{"element": k, "label": labels[k], "period": f"Q{q}", "value": v} for k, v in acts.items()]
+        rows += [{"element": k, "label": ACTIVITIES_BY_CODE[k].label, "period": f"Q{q}", "value": v}
+                 for k, v in acts.items()]
     return pd.DataFrame(rows, columns=["element", "label", "period", "value"])
 
 

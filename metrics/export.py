@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from core.text import PERIOD_LABELS, QUARTER_LABELS, STATUS, fmt_date, fmt_target, fmt_value, status_label
 from metrics.indicators import GROUPS, INDICATORS_BY_ID
 
 # ---------------------------------------------------------------- declarations
@@ -28,13 +29,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # XML 1.0 forbids these; the loader may have kept them from a hand-typed cell
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-STATUS_LABELS: dict[str, str] = {
-    "met": "Đạt",
-    "exceeded": "Vượt",
-    "not_met": "Chưa đạt",
-    "no_data": "Không có dữ liệu",
-    "no_target": "Không đặt chỉ tiêu",
-}
 # fill (background) and font colour per status, hex RGB without '#'
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "met": ("C6EFCE", "006100"),
@@ -43,9 +37,6 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "no_data": ("EDEDED", "595959"),
     "no_target": ("FFFFFF", "595959"),
 }
-
-PERIOD_NAMES = {"Q1": "Quý I", "Q2": "Quý II", "Q3": "Quý III", "Q4": "Quý IV", "Y": "Năm"}
-QUARTER_NAMES = {1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
 
 SCORECARD_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Mã chỉ tiêu", 26),
@@ -132,55 +123,10 @@ def window_text(report: Any) -> str:
     win = _report_json(report).get("window") or {}
     text = f"Năm {win.get('year')}"
     if win.get("quarter"):
-        text += f", lũy kế đến hết {QUARTER_NAMES.get(int(win['quarter']), win['quarter'])}"
+        text += f", lũy kế đến hết {QUARTER_LABELS.get(int(win['quarter']), win['quarter'])}"
     if win.get("as_of"):
-        text += f" — số liệu tính đến ngày {_vn_date(win['as_of'])}"
+        text += f" — số liệu tính đến ngày {fmt_date(win['as_of'])}"
     return text
-
-
-def target_text(target: dict | None, unit: str) -> str:
-    """Vietnamese text of a target: '100%', '> 80%', '≥ 85%', '5–10 người', or '—'."""
-    if not target or not target.get("op"):
-        return "—"
-    suffix = "%" if unit == "%" else (f" {unit}" if unit else "")
-    if target["op"] == "range":
-        return f"{_num(target.get('min'))}–{_num(target.get('max'))}{suffix}"
-    # "=" is left out: "100%" reads as the target, and a leading "=" would be a formula in Excel
-    op = {">=": "≥ ", "<=": "≤ ", "=": "", ">": "> ", "<": "< "}.get(target["op"], target["op"] + " ")
-    return f"{op}{_num(target.get('value'))}{suffix}"
-
-
-def value_text(value: float | None, unit: str) -> str:
-    """A value rounded for display in Vietnamese style: '87,5%', '1.234 người'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit == "%":
-        return f"{_vn_number(value, 1)}%"
-    digits = 0 if float(value).is_integer() else 1
-    return f"{_vn_number(value, digits)}" + (f" {unit}" if unit else "")
-
-
-def _num(x: Any) -> str:
-    if x is None:
-        return "?"
-    return _vn_number(x, 0 if float(x).is_integer() else 1)
-
-
-def _vn_number(x: float, digits: int) -> str:
-    """1234.5 -> '1.234,5' (Vietnamese separators)."""
-    s = f"{float(x):,.{digits}f}"
-    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-
-
-def _vn_date(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
 
 
 def _behind_label(code: str, names: dict[str, str]) -> str:
@@ -220,7 +166,7 @@ def scorecard_xlsx(report: Any, *, title: str, names: dict[str, str] | None = No
     for i, ind in enumerate(inds, start=header_row + 1):
         row = [
             ind.id, ind.name, ind.unit, _number(ind.value), _number(ind.numerator),
-            _number(ind.denominator), target_text(ind.target, ind.unit), STATUS_LABELS.get(ind.status, ind.status),
+            _number(ind.denominator), fmt_target(ind.target, ind.unit), status_label(ind.status),
             _behind_text(ind.behind, names) or None,
         ]
         for j, v in enumerate(row, start=1):
@@ -354,36 +300,6 @@ def _csv_value(v: Any) -> Any:
 
 
 # ---------------------------------------------------------------- PowerPoint meeting pack
-# Short labels for chart axes and slide tables, readable on a projector (full names are in the Excel).
-SHORT_NAMES: dict[str, str] = {
-    "I01": "Tổ chức đảng quán triệt Nghị quyết",
-    "I02": "Người được quán triệt Nghị quyết",
-    "I03": "Cấp ủy thực hiện Quy chế dân chủ",
-    "I04": "Chi bộ triển khai mô hình 4 tốt",
-    "I05": "Cấp ủy có quy định tiếp dân",
-    "I06": "Đơn vị tổ chức Hội nghị NLĐ",
-    "I07": "Cử đi học Cao cấp LLCT",
-    "I08": "Cử đi học Trung cấp LLCT",
-    "I09": "Đơn thư giải quyết đúng hạn",
-    "I10": "Đơn thư vượt cấp",
-    "I11": "Chi bộ cơ sở HTTNV trở lên",
-    "I12": "Chi bộ trực thuộc HTTNV trở lên",
-    "I13": "Chi bộ không hoàn thành NV",
-    "I14": "Đảng viên HTTNV trở lên",
-    "I15": "Đảng viên HTXSNV",
-    "I16": "Sinh hoạt định kỳ hằng tháng",
-    "I17": "Đảng viên dự sinh hoạt",
-    "I18": "ĐV góp ý từ 6 kỳ/năm",
-    "I19": "Sinh hoạt chuyên đề hằng quý",
-    "I20": "Đơn vị tổ chức đối thoại",
-    "I21": "Góp ý xây dựng Đảng hằng quý",
-    "I22": "Đảng viên có bài thu hoạch",
-    "I23": "Có kế hoạch công tác tư tưởng",
-    "I24": "Sinh hoạt có nội dung tư tưởng",
-    "I25": "Báo cáo đã nộp",
-    "I26": "Báo cáo nộp đúng hạn",
-}
-
 PPT_FONT = "Arial"  # has every Vietnamese glyph on Windows, macOS and LibreOffice
 PPT_RED = "A50E1E"
 PPT_DARK = "1F2D3D"
@@ -397,8 +313,9 @@ LINE_HEIGHT = 0.27  # inches per 14 pt line, cell margins included once per row 
 
 
 def short_name(ind_id: str, name: str = "") -> str:
-    """The projector label of an indicator (its full name when none is declared)."""
-    return SHORT_NAMES.get(ind_id[:3], name or ind_id)
+    """The projector label of an indicator (its declared short name; the full name when unknown)."""
+    ind = INDICATORS_BY_ID.get(ind_id)
+    return ind.short if ind else (name or ind_id)
 
 
 def meeting_pack_pptx(db, *, year: int, quarter: int | None = None, unit: str | None = None,
@@ -415,7 +332,10 @@ def meeting_pack_pptx(db, *, year: int, quarter: int | None = None, unit: str | 
 
 def unit_names(db) -> dict[str, str]:
     """Unit code -> name from the unit table."""
-    return {code: name for code, name in db.query_rows("SELECT code, name FROM units")}
+    from metrics.history import units_frame
+
+    units = units_frame(db)
+    return dict(zip(units["code"], units["name"]))
 
 
 def completeness_rows(db, report: Any, principal=None) -> list[dict]:
@@ -428,7 +348,7 @@ def completeness_rows(db, report: Any, principal=None) -> list[dict]:
     as_of = dt.date.fromisoformat(str(win["as_of"])[:10]) if win.get("as_of") else None
     long = completeness(db, year=int(win["year"]), unit=None if scope.get("is_root") else scope.get("unit"),
                         as_of=as_of, principal=principal)
-    periods = [f"Q{q}" for q in range(1, int(win["quarter"]) + 1)] if win.get("quarter") else [*PERIOD_NAMES]
+    periods = [f"Q{q}" for q in range(1, int(win["quarter"]) + 1)] if win.get("quarter") else [*PERIOD_LABELS]
     rows = []
     for period in periods:
         part = long[(long["period"] == period) & (long["status"] != "not_due")]
@@ -436,7 +356,7 @@ def completeness_rows(db, report: Any, principal=None) -> list[dict]:
             continue
         status = part["status"].tolist()
         rows.append({
-            "period": period, "label": PERIOD_NAMES[period], "expected": len(part),
+            "period": period, "label": PERIOD_LABELS[period], "expected": len(part),
             "received": sum(s in ("on_time", "late") for s in status),
             "on_time": status.count("on_time"),
             "missing": sorted(part.loc[part["status"].isin(["missing", "waiting"]), "unit_code"].astype(str)),
@@ -485,13 +405,13 @@ def _title_slide(prs, report: Any, made_on: dt.date) -> None:
           color="FFFFFF")
     _text(slide, 0.6, 3.8, 12.1, 0.8, scope_text(report), size=28, bold=True, color="FFFFFF")
     _text(slide, 0.6, 4.6, 12.1, 1.2, window_text(report), size=22, color="FFFFFF")
-    _text(slide, 0.6, 6.5, 12.1, 0.6, f"Ngày lập: {_vn_date(made_on)}", size=18, color="F2F2F2")
+    _text(slide, 0.6, 6.5, 12.1, 0.6, f"Ngày lập: {fmt_date(made_on)}", size=18, color="F2F2F2")
 
 
 def _summary_slides(prs, report: Any, inds: list[_Ind], names: dict[str, str]) -> None:
-    counts = {s: sum(1 for i in inds if i.status == s) for s in STATUS_LABELS}
+    counts = {s: sum(1 for i in inds if i.status == s) for s in STATUS}
     missed = [i for i in inds if i.status == "not_met"]
-    rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
+    rows = [[short_name(i.id, i.name), fmt_value(i.value, i.unit), fmt_target(i.target, i.unit),
              _behind_text(i.behind, names, limit=3) or "—"] for i in missed]
     pages = _paginate(rows, first=SUMMARY_FIRST_HEIGHT, rest=SUMMARY_REST_HEIGHT) or [[]]
     for n, page in enumerate(pages):
@@ -584,8 +504,8 @@ def _group_slide(prs, report: Any, label: str, members: list[_Ind], names: dict[
         _text(slide, 0.3, 1.3 + max(3.0, height) + 0.1, 6.9, 0.5,
               "Biểu đồ: các chỉ tiêu tính theo tỷ lệ %; các chỉ tiêu đếm số lượng xem ở bảng bên phải.",
               size=12, color=PPT_GREY)
-    rows = [[short_name(i.id, i.name), value_text(i.value, i.unit), target_text(i.target, i.unit),
-             STATUS_LABELS.get(i.status, i.status)] for i in members]
+    rows = [[short_name(i.id, i.name), fmt_value(i.value, i.unit), fmt_target(i.target, i.unit),
+             status_label(i.status)] for i in members]
     table = _table(slide, 7.35, 1.3, 5.7, ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá"], rows,
                    [2.4, 1.05, 1.05, 1.2], size=13 if len(members) > 6 else 15)
     for r, ind in enumerate(members, start=1):
@@ -614,7 +534,7 @@ def _completeness_slide(prs, report: Any, inds: list[_Ind], completeness: list[d
         fill, font = STATUS_COLOURS.get(ind.status, ("FFFFFF", "000000"))
         x = 0.5 + k * 3.2
         _rect(slide, x, 1.3, 3.0, 1.6, fill)
-        _text(slide, x, 1.35, 3.0, 0.9, value_text(ind.value, ind.unit), size=36, bold=True, color=font,
+        _text(slide, x, 1.35, 3.0, 0.9, fmt_value(ind.value, ind.unit), size=36, bold=True, color=font,
               align="center")
         _text(slide, x, 2.25, 3.0, 0.6, short_name(ind.id, ind.name), size=16, color=font, align="center")
     if not completeness:

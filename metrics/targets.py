@@ -16,8 +16,6 @@ from metrics.indicators import INDICATORS, INDICATORS_BY_ID
 
 TARGET_OPS = (">", ">=", "=", "<=", "<", "range")
 STATUSES = ("met", "not_met", "exceeded", "no_data", "no_target")
-STATUS_LABELS = {"met": "Đạt", "not_met": "Chưa đạt", "exceeded": "Vượt", "no_data": "Không có dữ liệu",
-                 "no_target": "Không đánh giá"}
 
 
 def _is_number(x) -> bool:
@@ -143,18 +141,7 @@ def target_history(db) -> pd.DataFrame:
 def judge(value, target: dict | None) -> str:
     """met / not_met / exceeded (only above the top of a range) / no_data / no_target; unrounded values.
     A missing target wins over missing data (the indicator is not judged in this view at all)."""
-    if target is None:
-        return "no_target"
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no_data"
-    op = target["op"]
-    if op == "range":
-        if value < target["min"]:
-            return "not_met"
-        return "exceeded" if value > target["max"] else "met"
-    t = target["value"]
-    ok = {">": value > t, ">=": value >= t, "=": value == t, "<=": value <= t, "<": value < t}[op]
-    return "met" if ok else "not_met"
+    return str(judge_array(np.array([np.nan if value is None else value], dtype=float), target)[0])
 
 
 def judge_array(values: np.ndarray, target: dict | None) -> np.ndarray:

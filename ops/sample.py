@@ -18,7 +18,7 @@ from core.config import PROJECT_DIR
 from core.errors import DashboardError
 from core.clock import now_local
 from loaders.store import ingest_bytes
-from core.storage import Database
+from core.storage import Database, read_meta, stored_hashes, write_meta
 from loaders.units import load_unit_list_bytes
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data"
@@ -34,7 +34,7 @@ MSG_REJECTED = "Tệp mẫu {file} bị từ chối ({n} lỗi) — đây là l�
 
 def sample_status(db: Database) -> dict[str, Any] | None:
     """The record of an earlier sample load in this database, or None."""
-    raw = db.query_value("SELECT value FROM meta WHERE key = ?", [META_KEY])
+    raw = read_meta(db, META_KEY)
     return json.loads(raw) if raw else None
 
 
@@ -68,7 +68,7 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
     manifest = read_manifest(base)
     unit_result = load_unit_list_bytes(db, units_path.read_bytes(), units_path.name)
     demo_accounts = ensure_demo_accounts(db)  # documented in README; refused in production
-    stored = {h for (h,) in db.query_rows("SELECT file_hash FROM submissions")}
+    stored = stored_hashes(db)
     summary: dict[str, Any] = {
         "status": "loaded", "units_added": len(unit_result.added), "units_updated": len(unit_result.updated),
         "units": len(unit_result.added) + len(unit_result.updated) + len(unit_result.unchanged),
@@ -101,7 +101,7 @@ def load_sample(db: Database, sample_dir: str | Path | None = None, *, strict: b
         record = {"loaded_at": now_local().isoformat(sep=" "), "files": summary["files"],
                   "accepted": summary["accepted"], "skipped": summary["skipped"]}
         with db.transaction() as cur:
-            cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [META_KEY, json.dumps(record)])
+            write_meta(cur, META_KEY, json.dumps(record))
     return summary
 
 

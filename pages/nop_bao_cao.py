@@ -3,7 +3,7 @@ import streamlit as st
 
 from metrics import history
 from core.auth import UPLOAD, can
-from metrics import views
+from ui.views import detail, submissions
 from ui import charts, state as K
 from ui.data import cached, cached_view, get_db
 from ui.filters import current
@@ -37,7 +37,7 @@ with shown_errors():
             box = st.container(border=True)
             box.markdown(describe(p))
             if p.errors or p.warnings:
-                box.dataframe(views.issues_table(p.errors + p.warnings), hide_index=True,
+                box.dataframe(submissions.issues_table(p.errors + p.warnings), hide_index=True,
                               key=f"up_issues_{round_no}_{p.digest[:12]}",
                               column_config={"Nội dung": st.column_config.TextColumn(width="large")})
         valid = [p for p in previews if p.status == "valid"]
@@ -51,7 +51,7 @@ with shown_errors():
     st.subheader(f"{next(step)}. Tình hình nộp báo cáo năm {f.year}")
     window = dict(year=f.year, unit=f.scope_unit, as_of=f.as_of, principal=f.principal)
     long = cached(history.completeness, db, **window)
-    counts = cached_view(views.completeness_counts, history.completeness, db, **window)
+    counts = cached_view(submissions.completeness_counts, history.completeness, db, **window)
     cols = st.columns(4)
     for col, (code, label) in zip(cols, [("on_time", "Đúng hạn"), ("late", "Nộp muộn"),
                                          ("missing", "Chưa nộp (quá hạn)"), ("waiting", "Chưa nộp (còn hạn)")]):
@@ -59,18 +59,18 @@ with shown_errors():
     if long.empty:
         st.info("Chưa có đơn vị nào trong danh sách phải nộp báo cáo.")
     else:
-        shown, left_out = cached_view(views.worst_completeness, history.completeness, db, **window)
+        shown, left_out = cached_view(submissions.worst_completeness, history.completeness, db, **window)
         chart(charts.completeness_heatmap(shown, f"{counts['late']} báo cáo nộp muộn, {counts['missing']} "
                                           f"báo cáo chưa nộp năm {f.year}", big=f.present), key="up_matrix_chart")
         if left_out:
-            st.caption(f"Biểu đồ chỉ hiện {views.MAX_CHART_ROWS} đơn vị thiếu báo cáo nhiều nhất; "
+            st.caption(f"Biểu đồ chỉ hiện {detail.MAX_CHART_ROWS} đơn vị thiếu báo cáo nhiều nhất; "
                        f"{left_out} đơn vị khác có trong bảng dưới đây.")
-        matrix = cached_view(views.completeness_matrix, history.completeness, db, **window)
+        matrix = cached_view(submissions.completeness_matrix, history.completeness, db, **window)
         table(matrix, key="up_matrix_table")
         table_downloads(matrix, f"Tình hình nộp báo cáo {f.year}", "matrix", what="tình hình nộp")
 
     st.subheader(f"{next(step)}. Lịch sử nộp báo cáo")
-    hist = cached_view(views.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year,
+    hist = cached_view(submissions.history_table, history.submission_history, db, unit=f.scope_unit, year=f.year,
                        principal=f.principal)
     if hist.empty:
         st.info(f"Chưa có báo cáo nào được nộp cho năm {f.year}.")

@@ -3,7 +3,7 @@ Each section shows only for a role holding its permission; the functions behind 
 import streamlit as st
 
 from metrics import history
-from metrics import views
+from ui.views import administration, submissions
 from metrics.indicators import INDICATORS
 from ui import state as K
 from ui.data import cached, get_db
@@ -79,13 +79,13 @@ if auth.can(me, auth.MANAGE_UNITS):
         if error is not None:
             st.error(error.message, icon="🚫")
             if error.issues:
-                table(views.issues_table(error.issues), key="ad_units_issues")
+                table(submissions.issues_table(error.issues), key="ad_units_issues")
         result = st.session_state.get(K.AD_UNITS_RESULT)
         if result is not None:
-            st.success(views.unit_list_summary(result))
+            st.success(administration.unit_list_summary(result))
             if result.warnings:
-                table(views.issues_table(result.warnings), key="ad_units_warnings")
-    units = views.units_table(cached(history.units_frame, db))
+                table(submissions.issues_table(result.warnings), key="ad_units_warnings")
+    units = administration.units_table(cached(history.units_frame, db))
     table(units, key="ad_units_table")
     table_downloads(units, "Danh sách đơn vị", "ad_units")
 
@@ -95,7 +95,7 @@ if auth.can(me, auth.MANAGE_TARGETS):
         from metrics import targets
 
         effective = cached(targets.effective_targets, db, year=f.year)
-        table(views.targets_table(effective), key="ad_targets_table")
+        table(administration.targets_table(effective), key="ad_targets_table")
 
         st.markdown("**Điều chỉnh mục tiêu** (áp dụng từ năm đã chọn trở đi; ghi lại người và thời điểm thay đổi)")
         ids = [i.id for i in INDICATORS]
@@ -108,9 +108,9 @@ if auth.can(me, auth.MANAGE_TARGETS):
         c1.selectbox("Chỉ tiêu", ids, format_func=labels.get, key=K.AD_T_INDICATOR, on_change=prefill_target, args=(db,))
         c2.number_input("Áp dụng từ năm", min_value=2000, max_value=2100, step=1, key=K.AD_T_YEAR,
                         on_change=prefill_target, args=(db,))
-        ops = list(views.TARGET_OPS)
+        ops = list(administration.TARGET_OPS)
         c3, c4, c5, c6 = st.columns(4)
-        op = c3.selectbox("Loại mục tiêu", ops, format_func=views.TARGET_OPS.get, key=K.AD_T_OP)
+        op = c3.selectbox("Loại mục tiêu", ops, format_func=administration.TARGET_OPS.get, key=K.AD_T_OP)
         c4.number_input("Giá trị", min_value=0.0, step=1.0, key=K.AD_T_VALUE, disabled=op in ("range", "none"))
         c5.number_input("Từ", min_value=0.0, step=1.0, key=K.AD_T_MIN, disabled=op != "range")
         c6.number_input("Đến", min_value=0.0, step=1.0, key=K.AD_T_MAX, disabled=op != "range")
@@ -125,7 +125,7 @@ if auth.can(me, auth.MANAGE_TARGETS):
     with shown_errors():
         from metrics import targets
 
-        hist = views.target_history_table(cached(targets.target_history, db))
+        hist = administration.target_history_table(cached(targets.target_history, db))
         if hist.empty:
             st.info("Chưa có mục tiêu nào được điều chỉnh; đang dùng mục tiêu mặc định theo văn bản gốc.")
         else:

@@ -3,11 +3,11 @@ import streamlit as st
 
 from metrics import history
 
-from metrics import views
+from ui.views import overview, scorecard
 from ui import charts, state as K
 from ui.data import cached, get_db
 from ui.filters import current
-from ui.format import fmt_status, window_label
+from core.text import fmt_status, window_label
 from ui.page import chart, download, export_module, header, shown_errors, slug, table
 from ui.sections import behind_expanders, drilldown, scorecard_columns, yearly_rows
 
@@ -22,9 +22,9 @@ with shown_errors():
         st.info("Chưa có báo cáo nào trong cơ sở dữ liệu. Hãy tải mẫu báo cáo và nộp báo cáo của các đơn vị.")
         st.page_link("pages/nop_bao_cao.py", label="Đến trang Nộp báo cáo", icon=":material/upload_file:")
     report = cached(engine.compute, db, **f.engine_kwargs())
-    rows = views.indicator_rows(report)
-    counts = views.status_counts(rows)
-    headline = views.scorecard_headline(rows, window_label(f.year, f.quarter))
+    rows = scorecard.indicator_rows(report)
+    counts = scorecard.status_counts(rows)
+    headline = overview.scorecard_headline(rows, window_label(f.year, f.quarter))
     st.subheader(headline)
     cols = st.columns(5)
     for col, (code, label) in zip(cols, [("met", "Đạt"), ("exceeded", "Vượt"), ("not_met", "Chưa đạt"),
@@ -39,16 +39,16 @@ with shown_errors():
 
     left, right = st.columns([1, 2])
     with left:
-        chart(charts.status_counts_bar(counts, views.counts_title(counts), big=f.present), key="ov_status_chart")
+        chart(charts.status_counts_bar(counts, overview.counts_title(counts), big=f.present), key="ov_status_chart")
     with right:
         pct = [r for r in rows if r["unit"] == "%" and r["status"] in ("met", "not_met", "exceeded")]
         if pct:
             worst = sorted(pct, key=lambda r: (r["status"] != "not_met", r["value"] if r["value"] is not None else 0))[:8]
-            chart(charts.value_vs_target(views.value_vs_target(worst), "Các tỷ lệ thấp nhất so với mục tiêu",
+            chart(charts.value_vs_target(scorecard.value_vs_target(worst), "Các tỷ lệ thấp nhất so với mục tiêu",
                                          unit="%", big=f.present), key="ov_worst_chart")
 
     st.subheader("Bảng chỉ tiêu")
-    score = views.scorecard_table(rows, f.unit_names)
+    score = overview.scorecard_table(rows, f.unit_names)
     if export is not None:
         name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
         row = st.container(horizontal=True)
@@ -61,21 +61,21 @@ with shown_errors():
     behind_expanders(rows, f, "ov")
 
     st.subheader("So với các năm trước")
-    years = views.trend_years(cached(history.report_years, db), f.year)
+    years = scorecard.trend_years(cached(history.report_years, db), f.year)
     rows_by_year = yearly_rows(db, f, years)
-    by_year = views.status_by_year(rows_by_year)
+    by_year = overview.status_by_year(rows_by_year)
     t1, t2 = st.columns(2)
     with t1:
-        chart(charts.status_by_year(by_year, views.status_by_year_title(by_year), big=f.present), key="ov_years_chart")
+        chart(charts.status_by_year(by_year, overview.status_by_year_title(by_year), big=f.present), key="ov_years_chart")
     with t2:
         ids = [r["id"] for r in rows]
         names = {r["id"]: f"{r['id'].split('_', 1)[0]} — {r['name']}" for r in rows}
         if st.session_state.get(K.OV_TREND) not in ids:
             st.session_state[K.OV_TREND] = ids[0]
         picked = st.selectbox("Chỉ tiêu xem xu hướng", ids, format_func=names.get, key=K.OV_TREND)
-        series, target, unit = views.trend_series(rows_by_year, picked, rows)
-        chart(charts.trend(series, views.trend_title(series, names[picked], unit), unit=unit,
-                           target_low=views.target_low(target), target_high=views.target_high(target),
+        series, target, unit = scorecard.trend_series(rows_by_year, picked, rows)
+        chart(charts.trend(series, scorecard.trend_title(series, names[picked], unit), unit=unit,
+                           target_low=scorecard.target_low(target), target_high=scorecard.target_high(target),
                            big=f.present), key="ov_trend_chart")
 
     st.subheader("Chi tiết một chỉ tiêu")

@@ -26,7 +26,8 @@ from core.errors import DashboardError
 from loaders.store import ingest_bytes, ingest_paths, preview_bytes
 from core.storage import open_database
 from loaders.units import load_unit_list_bytes
-from metrics import engine, export, targets, views
+from metrics import engine, export, targets
+from ui.views import detail, petitions
 from tests.builders import sign_in
 from tests.test_app_smoke import APP, build_org, texts, unit_list_bytes, workbook_bytes
 from ui import state as K
@@ -224,17 +225,17 @@ def test_leadership_sees_counts_without_names_in_drilldown_and_exports(db, lanhd
     reg_hidden = history.petition_register(db, year=2024, principal=lanhdao)
     assert len(reg_full) == len(reg_hidden) and SECRET_SUMMARY in set(reg_full["summary"])
     assert reg_hidden["summary"].isna().all() and reg_hidden["petition_no"].isna().all()
-    assert views.petition_summary(reg_hidden) == views.petition_summary(reg_full)  # the counts are the same
+    assert petitions.petition_summary(reg_hidden) == petitions.petition_summary(reg_full)  # the counts are the same
 
     def xlsx_text(df) -> str:
         wb = load_workbook(io.BytesIO(export.table_xlsx(df, title="t")))
         return " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
 
-    assert "Nguyễn Văn" in xlsx_text(views.drilldown_table(full))
-    assert "Nguyễn Văn" not in xlsx_text(views.drilldown_table(hidden))
-    assert SECRET_SUMMARY in xlsx_text(views.petition_table(reg_full))
-    assert SECRET_SUMMARY not in xlsx_text(views.petition_table(reg_hidden))
-    assert "DB01-2024-07" not in xlsx_text(views.petition_table(reg_hidden))
+    assert "Nguyễn Văn" in xlsx_text(detail.drilldown_table(full))
+    assert "Nguyễn Văn" not in xlsx_text(detail.drilldown_table(hidden))
+    assert SECRET_SUMMARY in xlsx_text(petitions.petition_table(reg_full))
+    assert SECRET_SUMMARY not in xlsx_text(petitions.petition_table(reg_hidden))
+    assert "DB01-2024-07" not in xlsx_text(petitions.petition_table(reg_hidden))
 
 
 def test_leadership_petition_page_shows_no_summary(org, monkeypatch):

@@ -374,7 +374,7 @@ def test_activities_by_unit_annual_report_wins(org_db):
 # ------------------------------------------------------------------ pure helpers behind the pages
 def test_vietnamese_number_and_target_formats():
     """1.234,5 style numbers, percentages, targets and statuses as the pages print them."""
-    from ui.format import fmt_number, fmt_percent, fmt_status, fmt_target, fmt_value
+    from core.text import fmt_number, fmt_percent, fmt_status, fmt_target, fmt_value
 
     assert fmt_number(1234567.26, 1) == "1.234.567,3" and fmt_number(12000) == "12.000"
     assert fmt_number(1234.5, 1) == "1.234,5" and fmt_number(None) == "—"
@@ -389,7 +389,7 @@ def test_unit_options_tree_order_cycles_and_orphans():
     """Tree labels indent by depth; a parent cycle or an unknown parent never hangs or drops a unit."""
     import pandas as pd
 
-    from metrics.views import scope_codes, unit_options
+    from ui.views.unit_tree import scope_codes, unit_options
 
     units = pd.DataFrame([
         ("ROOT", "Đảng bộ Khối", "ROOT", None, None), ("A", "Đảng bộ A", "DBCT", "ROOT", None),
@@ -410,7 +410,7 @@ def test_drilldown_table_hides_personal_data_and_translates_codes():
     """Names and birth dates of trainees never reach the table; stored codes are shown in Vietnamese."""
     import pandas as pd
 
-    from metrics.views import drilldown_table
+    from ui.views.detail import drilldown_table
 
     detail = pd.DataFrame({"unit_code": ["DB01"], "unit_name": ["Đảng bộ A"], "full_name": ["Nguyễn Văn A"],
                            "birth_date": [pd.Timestamp("1980-01-02")], "level": ["CAO_CAP"], "meets": [None],

@@ -225,7 +225,7 @@ def test_empty_database_pages_do_not_crash(tmp_path, monkeypatch):
 def test_activity_cards_show_the_engine_totals(app, org_db):
     """The Tuyên giáo cards print the engine's activity totals in Vietnamese number format."""
     from metrics.engine import compute
-    from ui.format import fmt_auto
+    from core.text import fmt_auto
 
     at = open_page(app, "pages/tuyen_giao.py")
     acts = compute(open_database(org_db), year=2024).activities

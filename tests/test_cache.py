@@ -24,7 +24,7 @@ from core.storage import open_database
 from loaders.units import load_unit_list_bytes
 from metrics import engine
 from tests.builders import info_values, sign_in, write_workbook
-from ui.format import fmt_value
+from core.text import fmt_value
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 AS_OF = dt.date(2025, 3, 1)

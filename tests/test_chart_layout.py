@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics import views
+from ui.views import scorecard
 from ui import charts
 
 LONG = "Tỷ lệ đảng viên đóng góp ý kiến trong sinh hoạt từ 6 kỳ/năm trở lên ở mọi chi bộ trực thuộc"
@@ -29,7 +29,7 @@ def labels_trace(fig):
 
 
 def test_value_labels_sit_right_of_both_bar_and_target_mark():
-    df = views.value_vs_target(rows())
+    df = scorecard.value_vs_target(rows())
     for big in (False, True):
         fig = charts.value_vs_target(df, "Các tỷ lệ", unit="%", big=big)
         text = labels_trace(fig)
@@ -41,7 +41,7 @@ def test_value_labels_sit_right_of_both_bar_and_target_mark():
 
 
 def test_axis_labels_are_short_and_the_hover_has_the_full_name():
-    df = views.value_vs_target(rows())
+    df = scorecard.value_vs_target(rows())
     fig = charts.value_vs_target(df, "Các tỷ lệ", unit="%")
     bars = [t for t in fig.data if t.type == "bar"]
     shown = [y for t in bars for y in t.y]

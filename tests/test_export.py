@@ -17,15 +17,13 @@ from pptx import Presentation
 from metrics.export import (
     FORMULA_TRIGGERS,
     GROUPS,
-    STATUS_LABELS,
     neutralise,
     pack_from_report,
     scorecard_xlsx,
     table_csv,
     table_xlsx,
-    target_text,
-    value_text,
 )
+from core.text import STATUS, fmt_target, fmt_value
 from tests.builders import SPEC_INDICATOR_IDS as INDICATOR_IDS
 
 INJECTIONS = ['=HYPERLINK("http://evil.example","Bấm vào đây")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
@@ -177,12 +175,12 @@ def test_scorecard_lists_every_indicator_with_vietnamese_status_and_neutralised_
 
 
 def test_display_texts_are_vietnamese():
-    assert value_text(87.456, "%") == "87,5%"
-    assert value_text(1234, "người") == "1.234 người"
-    assert value_text(None, "%") == "—"
-    assert target_text({"op": ">=", "value": 85}, "%") == "≥ 85%"
-    assert target_text(None, "%") == "—"
-    assert set(STATUS_LABELS.values()) == {"Đạt", "Vượt", "Chưa đạt", "Không có dữ liệu", "Không đặt chỉ tiêu"}
+    assert fmt_value(87.456, "%") == "87,5%"
+    assert fmt_value(1234, "người") == "1.234 người"
+    assert fmt_value(None, "%") == "—"
+    assert fmt_target({"op": ">=", "value": 85}, "%") == "≥ 85%"
+    assert fmt_target(None, "%") == "—"
+    assert {label for label, _ in STATUS.values()} == {"Đạt", "Vượt", "Chưa đạt", "Không có dữ liệu", "Không đặt chỉ tiêu"}
 
 
 # ---------------------------------------------------------------- meeting pack from a report

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.metrics_cmd import fmt_number, main
+from cli.metrics_cmd import main
+from core.text import fmt_auto
 from metrics.indicators import INDICATORS
 from tests.metric_fixtures import Org, cell, petition
 
@@ -117,7 +118,7 @@ def test_missing_database_is_created_empty(tmp_path, capsys):
 @pytest.mark.parametrize("x, text", [(1234.5, "1.234,5"), (1234, "1.234"), (0.26, "0,3"), (100.0, "100"),
                                      (None, "—"), (1234567.891, "1.234.567,9")])
 def test_vietnamese_number_format(x, text):
-    assert fmt_number(x) == text
+    assert fmt_auto(x) == text
 
 
 def test_help_is_vietnamese_and_exits_0():

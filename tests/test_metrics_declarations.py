@@ -15,7 +15,7 @@ import pytest
 from core.errors import DashboardError
 from metrics import checks, engine
 from loaders.elements import DATA_ELEMENTS, DataElement
-from metrics.indicators import INDICATORS, INDICATORS_BY_ID, Indicator
+from metrics.indicators import INDICATORS, INDICATORS_BY_ID, CellRatio, Indicator, UnitRatio
 from metrics.targets import effective_targets, judge, judge_array, set_target, target_history
 from tests.builders import SPEC_INDICATOR_IDS as SPEC_IDS
 from tests.metric_fixtures import Org, cell, indicator, meeting, monthly, petition, trainee
@@ -33,6 +33,12 @@ def test_real_declarations_pass_every_check():
     assert checks.run_checks() == []
 
 
+@dataclasses.dataclass(frozen=True)
+class UnitMagic:
+    """Parameters of a kind the engine does not know."""
+    KIND = "unit_magic"
+
+
 def _replace(idx: int, **changes) -> tuple[Indicator, ...]:
     inds = list(INDICATORS)
     inds[idx] = dataclasses.replace(inds[idx], **changes)
@@ -43,14 +49,14 @@ def _replace(idx: int, **changes) -> tuple[Indicator, ...]:
     (lambda: INDICATORS + (INDICATORS[0],), "trùng"),
     (lambda: _replace(2, id="I03-qcdc"), "không đúng mẫu"),
     (lambda: _replace(2, id="I09_QCDC"), "không khớp vị trí"),
-    (lambda: _replace(0, params={"element": "KHONG_CO", "op": "=", "value": 1}), "KHONG_CO"),
+    (lambda: _replace(0, params=UnitRatio("KHONG_CO", "=", 1)), "KHONG_CO"),
     (lambda: _replace(0, target={"op": "≈", "value": 100}), "không hợp lệ"),
     (lambda: _replace(6, target={"op": "range", "min": 10, "max": 5}), "lớn hơn max"),
     (lambda: _replace(0, target={"op": "=", "value": "100"}), "phải là số"),
     (lambda: _replace(0, target={"op": "=", "value": 150}), "ngoài miền"),
     (lambda: _replace(0, sources=("999_khong_co.txt",)), "999_khong_co.txt"),
-    (lambda: _replace(0, kind="unit_magic"), "không có bộ xử lý"),
-    (lambda: _replace(3, params={"where": (), "test": ("password", "=", True)}), "tham số không hợp lệ"),
+    (lambda: _replace(0, params=UnitMagic()), "không có bộ xử lý"),
+    (lambda: _replace(3, params=CellRatio(("password", "=", True))), "tham số không hợp lệ"),
     (lambda: _replace(6, unit="%"), "không hợp với loại"),
     (lambda: _replace(0, group="Nhóm lạ"), "nhóm"),
 ])
@@ -128,8 +134,8 @@ def org(tmp_path_factory) -> Org:
 
 
 def test_adding_an_indicator_of_an_existing_kind_is_one_declaration(org, monkeypatch):
-    new = Indicator("I27_TIEP_DAN", "Tỷ lệ đơn vị có tổ chức tiếp dân", "%", "unit_ratio",
-                    {"element": "TIEP_DAN", "op": ">=", "value": 1}, {"op": "=", "value": 100},
+    new = Indicator("I27_TIEP_DAN", "Tỷ lệ đơn vị có tổ chức tiếp dân", "Đơn vị tổ chức tiếp dân", "%",
+                    UnitRatio("TIEP_DAN", ">=", 1), {"op": "=", "value": 100},
                     ("004_95172dd7090c906d.txt",), "Tuyên giáo – Dân vận", "Số đơn vị có TIEP_DAN ≥ 1 / số đơn vị")
     assert checks.run_checks(INDICATORS + (new,)) == []
     monkeypatch.setattr(engine, "INDICATORS", INDICATORS + (new,))

@@ -11,7 +11,7 @@ from core.storage import open_database
 from tests.builders import sign_in
 from tests.test_cache import APP, compute_calls, org, shown_value, upload  # noqa: F401 — fixtures
 from ui import warm
-from ui.format import fmt_value
+from core.text import fmt_value
 
 
 def _signed_in(org_path: Path, username: str) -> AppTest:

@@ -10,7 +10,9 @@ def save_target(db: Database, principal=None) -> None:
     import streamlit as st
 
     from metrics import targets
-    from metrics.views import fmt_target, indicator_unit, target_from_form
+    from core.text import fmt_target
+    from ui.views.scorecard import indicator_unit
+    from ui.views.administration import target_from_form
     from ui import state as K
 
     ss = st.session_state
@@ -50,7 +52,7 @@ def prefill_target(db: Database) -> None:
     import streamlit as st
 
     from metrics import targets
-    from metrics.views import target_form_values
+    from ui.views.administration import target_form_values
     from ui import state as K
 
     ss = st.session_state

@@ -11,13 +11,30 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import auth
+from core import audit, auth
 from core.config import PROJECT_DIR
 from core.errors import DashboardError
 from core.storage import Database
 from ui import state as K
 
 SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
+
+
+def web_origin() -> str | None:
+    """Where a web action comes from, "web@<client address>" ("web" when Streamlit does not expose the
+    address), while a script run of this session is active; None outside one (the audit then says cli)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    try:
+        ip = st.context.ip_address
+    except Exception:  # an older Streamlit or no client connection (AppTest): the address is unknown
+        ip = None
+    return f"web@{ip}" if ip else "web"
+
+
+audit.register_origin(web_origin)
 
 
 def oidc_providers(path: Path | str = SECRETS) -> list[str | None]:
@@ -116,7 +133,7 @@ def login_page(db: Database) -> None:
         label = "Đăng nhập bằng tài khoản tổ chức" + (f" ({provider})" if provider else "")
         if st.button(label, key=f"{K.LOGIN_OIDC}_{provider or 'default'}"):
             st.login(provider) if provider else st.login()
-    if not db.query_value("SELECT count(*) FROM users"):
+    if not auth.has_accounts(db):
         st.info("Cơ sở dữ liệu này chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên bằng lệnh: "
                 "`python -m loaders users add admin --role admin --name \"Quản trị\"` "
                 "(hoặc nạp dữ liệu mẫu: `python -m loaders sample`, có sẵn tài khoản dùng thử).")

@@ -1,14 +1,15 @@
 """Plotly chart builders: a title that states the message, axis units, target lines and bands,
 Vietnamese number format (separators ',.'), a colour-blind-safe palette, large fonts for the projector.
 
-Every builder takes plain data (from metrics.views) and returns a go.Figure; nothing here reads the DB.
+Every builder takes plain data (from ui/views) and returns a go.Figure; nothing here reads the DB.
 """
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.format import COLORS, SERIES, STATUS, STATUS_ORDER, TARGET_COLOR, fmt_status
+from core.text import STATUS, STATUS_ORDER, fmt_status
+from ui.theme import COLORS, SERIES, TARGET_COLOR
 
 # Okabe–Ito blue on time, orange late, sky blue still within the deadline, grey not due; missing is a dark
 # red rather than Okabe–Ito vermillion, which deuteranopes barely tell from the orange (ΔE ≈ 18 against
@@ -248,8 +249,8 @@ def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big:
 
 def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
     """Units × periods: đúng hạn / nộp muộn / chưa nộp, with text marks so colour is not the only cue."""
-    from ui.format import PERIOD_LABELS
-    from metrics.views import COMPLETENESS_LABELS
+    from core.text import PERIOD_LABELS
+    from ui.views.submissions import COMPLETENESS_LABELS
 
     order = list(COMPLETENESS_COLORS)
     wide = long.pivot(index="unit_name", columns="period", values="status").reindex(columns=list(PERIOD_LABELS))

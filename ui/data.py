@@ -11,11 +11,7 @@ from core.storage import Database, open_database
 
 @st.cache_resource(show_spinner=False)
 def _database(target: str) -> Database:
-    from ui import warm
-
-    db = open_database(target)
-    warm.start(db)  # the overview of the whole organisation is recomputed in the background after changes
-    return db
+    return open_database(target)
 
 
 def get_db() -> Database:

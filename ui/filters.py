@@ -16,10 +16,10 @@ from core import clock
 from core.auth import Principal
 from core.config import load_config
 from core.storage import Database
-from metrics import views
+from ui.views import unit_tree
 from ui import state as K
 from ui.data import cached, cached_view
-from ui.format import QUARTER_LABELS
+from core.text import QUARTER_LABELS
 
 QUARTERS = (0, 1, 2, 3, 4)  # 0 = Cả năm (a radio cannot hold None reliably)
 
@@ -110,14 +110,14 @@ def render_filters(db: Database, principal: Principal | None = None) -> Filters:
     all_codes = frozenset(codes)
     root = org_root
     if principal is not None and principal.scope_unit != org_root:
-        allowed = cached_view(views.scope_codes, history.units_frame, db, principal.scope_unit)
+        allowed = cached_view(unit_tree.scope_codes, history.units_frame, db, principal.scope_unit)
         codes = [c for c in codes if c in allowed]
         root = principal.scope_unit if principal.scope_unit in codes else (codes[0] if codes else org_root)
     st.session_state.pop(K.SCOPE_WARNING, None)
     data_years = cached(history.report_years, db)
     today = clock.today()
-    years = views.year_options(data_years, today.year)
-    _load_url_once(codes, root, years, views.default_year(data_years, today.year), all_codes)
+    years = unit_tree.year_options(data_years, today.year)
+    _load_url_once(codes, root, years, unit_tree.default_year(data_years, today.year), all_codes)
     with st.sidebar:
         st.selectbox("Đơn vị", codes, format_func=lambda c: labels.get(c, c), key=K.UNIT,
                      help="Gõ tên hoặc mã đơn vị để tìm. Chọn một đơn vị là xem đơn vị đó và các đơn vị trực thuộc.")
@@ -137,9 +137,9 @@ def render_filters(db: Database, principal: Principal | None = None) -> Filters:
 def unit_options(db) -> tuple[dict, list[str], dict]:
     """The unit picker's labels, codes in tree order and name map, derived once per data version (the
     tree walk and the name map cost real time at 50,000 units; ui/warm.py prepares them after changes)."""
-    return (cached_view(views.option_labels, history.units_frame, db),
-            cached_view(views.option_codes, history.units_frame, db),
-            cached_view(views.unit_name_map, history.units_frame, db))
+    return (cached_view(unit_tree.option_labels, history.units_frame, db),
+            cached_view(unit_tree.option_codes, history.units_frame, db),
+            cached_view(unit_tree.unit_name_map, history.units_frame, db))
 
 
 def current() -> Filters:

@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import DashboardError
-from metrics import views
+from ui.views import submissions
 from ui import state as K
 from ui.filters import Filters, exit_presentation
-from ui.format import window_label
+from core.text import window_label
 
 _PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
@@ -55,7 +55,7 @@ def shown_errors() -> Iterator[None]:
     except DashboardError as exc:
         st.error(exc.message, icon="🚫")
         if exc.issues:
-            st.dataframe(views.issues_table(exc.issues), hide_index=True)
+            st.dataframe(submissions.issues_table(exc.issues), hide_index=True)
 
 
 def chart(fig, key: str, *, toolbar: bool = False) -> None:

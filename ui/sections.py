@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import views
+from ui.views import detail, overview, scorecard
 from ui import charts
 from ui.data import cached, cached_view
 from ui.filters import Filters
-from ui.format import fmt_status, window_label
+from core.text import fmt_status, window_label
 from ui.page import chart, table, table_downloads
 
 
 def scorecard_columns() -> dict:
-    """Column widths of the scorecard table (views.scorecard_table) that fit a 1600 px screen with the sidebar:
+    """Column widths of the scorecard table (overview.scorecard_table) that fit a 1600 px screen with the sidebar:
     the long texts get the room, 'Chưa đạt' is not pushed off the right edge."""
     text = st.column_config.TextColumn
     return {
@@ -30,15 +30,15 @@ def indicator_charts(rows: list[dict], f: Filters, title: str, key: str) -> None
     """Value-vs-target bars: percentages in one chart, counts (người, đơn, chi bộ) one chart per unit."""
     pct = [r for r in rows if r["unit"] == "%"]
     if pct:
-        df = views.value_vs_target(pct)
+        df = scorecard.value_vs_target(pct)
         not_met = sum(1 for r in pct if r["status"] == "not_met")
         chart(charts.value_vs_target(df, f"{title}: {not_met}/{len(pct)} tỷ lệ chưa đạt {window_label(f.year, f.quarter)}",
                                      unit="%", big=f.present), key=f"{key}_pct")
     for unit in sorted({r["unit"] for r in rows if r["unit"] != "%"}):
         part = [r for r in rows if r["unit"] == unit]
-        df = views.value_vs_target(part)
+        df = scorecard.value_vs_target(part)
         chart(charts.value_vs_target(df, f"{title}: kết quả so với mục tiêu ({unit})", unit=unit, big=f.present),
-              key=f"{key}_{views.short_name(unit)}")
+              key=f"{key}_{scorecard.short_name(unit)}")
 
 
 def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
@@ -50,9 +50,9 @@ def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
     for r in shown:
         n = len(r["behind"])
         what = "chi bộ" if "/" in r["behind"][0] else "đơn vị"
-        with st.expander(f"{fmt_status(r['status'])} · {r['id'].split('_', 1)[0]} {views.short_name(r['name'], 70)}"
+        with st.expander(f"{fmt_status(r['status'])} · {r['id'].split('_', 1)[0]} {scorecard.short_name(r['name'], 70)}"
                          f" — {n} {what} chưa đạt", key=f"{key}_behind_{r['id']}"):
-            table(views.behind_table(r["behind"], f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
+            table(scorecard.behind_table(r["behind"], f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
 
 
 def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> None:
@@ -67,8 +67,8 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
     from core.auth import VIEW_PERSONAL, can
 
     # names of persons only for roles allowed personal data (the engine blanks them for the others anyway)
-    hide_names = views.is_personal(picked) and not can(f.principal, VIEW_PERSONAL)
-    shown = cached_view(views.drilldown_table, engine.drilldown, db, None, hide_names,
+    hide_names = scorecard.is_personal(picked) and not can(f.principal, VIEW_PERSONAL)
+    shown = cached_view(detail.drilldown_table, engine.drilldown, db, None, hide_names,
                         indicator_id=picked, **f.engine_kwargs())
     if shown.empty:
         st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")
@@ -84,7 +84,7 @@ def indicator_group(db, report_rows: list[dict], groups: list[str], f: Filters, 
         st.info("Không có chỉ tiêu nào thuộc nhóm này.")
         return
     indicator_charts(rows, f, title, key)
-    table(views.scorecard_table(rows, f.unit_names), key=f"{key}_score", column_config=scorecard_columns())
+    table(overview.scorecard_table(rows, f.unit_names), key=f"{key}_score", column_config=scorecard_columns())
     behind_expanders(rows, f, key)
     st.subheader("Chi tiết theo đơn vị và báo cáo")
     drilldown(db, rows, f, key, f"{key}_detail")
@@ -95,6 +95,6 @@ def yearly_rows(db, f: Filters, years: list[int]) -> dict[int, list[dict]]:
     from metrics import engine
 
     unit = f.engine_kwargs()["unit"]
-    return {y: views.indicator_rows(cached(engine.compute, db, year=y, quarter=None, unit=unit, as_of=f.as_of,
+    return {y: scorecard.indicator_rows(cached(engine.compute, db, year=y, quarter=None, unit=unit, as_of=f.as_of,
                                            principal=f.principal))
             for y in years}

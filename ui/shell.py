@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import auth
 from core.errors import DashboardError
-from ui import auth as ui_auth, filters, state as K
+from ui import auth as ui_auth, filters, state as K, warm
 from ui.data import get_db, startup_problems
 from ui.page import apply_style
 
@@ -21,6 +21,7 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
     shared filters and account box; return the pages this user may open and the chosen view (filters)."""
     try:
         db = get_db()
+        warm.start(db)  # the whole organisation's overview is recomputed in the background after changes
         auth.check_production(db)  # a production start refuses documented default accounts
     except DashboardError as exc:
         st.error(exc.message, icon="🚫")

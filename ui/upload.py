@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from core.errors import DashboardError, Issue
 from core.storage import Database
-from ui.format import PERIOD_LABELS
+from core.text import PERIOD_LABELS
 
 
 @dataclass

@@ -17,6 +17,10 @@ from typing import Any, Callable
 
 from core import clock, storage
 from core.errors import DashboardError
+from metrics import engine, history
+from ui.views import scorecard, unit_tree
+from ui.data import cached
+from ui.filters import unit_options
 
 POLL_S = 2.0
 MAX_PAUSE_S = 120.0  # back-off ceiling while the database cannot be read
@@ -29,23 +33,16 @@ _lock = threading.Lock()
 def default_views(db) -> list[tuple[Callable, dict[str, Any]]]:
     """The engine calls the overview makes for the whole organisation with its default filters, with the
     exact keyword arguments the page passes (so they land on the same cache keys)."""
-    from metrics import history
-    from metrics import engine, views
-    from ui.data import cached
-
     data_years = cached(history.report_years, db)
     today = clock.today()
-    year = views.default_year(data_years, today.year)
+    year = unit_tree.default_year(data_years, today.year)
     return [(engine.compute, {"year": int(y), "quarter": None, "unit": None, "as_of": today})
-            for y in sorted(views.trend_years(data_years, year), reverse=True)]
+            for y in sorted(scorecard.trend_years(data_years, year), reverse=True)]
 
 
 def warm_once(db) -> list[Any]:
     """Compute the default views through ui.data.cached; returns their results (already cached ones are
     returned from the cache without recomputing)."""
-    from ui.data import cached
-    from ui.filters import unit_options
-
     unit_options(db)  # the sidebar's unit picker, the same call as every page's
     return [cached(fn, db, **kwargs) for fn, kwargs in default_views(db)]
 
@@ -97,7 +94,7 @@ def _run(db, stop_event: threading.Event) -> None:
     last = None
     pause = POLL_S
     while not stop_event.is_set():
-        if storage._OPEN.get(db.key) is not db:  # the database was closed: nothing left to warm
+        if not storage.is_open(db):  # the database was closed: nothing left to warm
             return
         try:
             version = db.data_version  # read before computing: a write meanwhile triggers another round
@@ -106,7 +103,7 @@ def _run(db, stop_event: threading.Event) -> None:
                 last = version
             pause = POLL_S
         except Exception as exc:  # noqa: BLE001 — logged, never taking a page down
-            if storage._OPEN.get(db.key) is not db:
+            if not storage.is_open(db):
                 return
             # a server that went away fails every poll: log once per back-off step, not every 2 s
             if isinstance(exc, DashboardError):
