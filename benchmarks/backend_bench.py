@@ -83,7 +83,8 @@ def sample_part(pg_url: str, work: Path, runs: int) -> list[tuple]:
 def synthetic_part(pg_server, n_units: int, runs: int) -> dict:
     """Build (or reuse) metrics_bench's synthetic DuckDB file, copy it into a new PostgreSQL database, time both."""
     from benchmarks.metrics_bench import ensure_built, pick_units
-    from core.storage import DATA_TABLES, Database, open_database
+    from core.storage import Database, open_database
+    from core.tables import DATA_TABLES
     from metrics.engine import compute
 
     path = Path(f"/tmp/metrics_bench_{n_units}.duckdb")  # metrics_bench's file: built once for both

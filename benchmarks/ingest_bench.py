@@ -286,7 +286,8 @@ def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | 
     (ingest._insert_rows, what ingest uses), medians of `rounds`, one transaction each incl. COMMIT."""
     try:
         from core.config import load_config
-        from loaders.store import TABLE_COLUMNS, _insert_rows, _insert_values
+        from core.tables import DATA_COLUMNS
+from loaders.store import _insert_rows, _insert_values
         from loaders.reader import read_workbook
         from core.storage import open_database
         from loaders.validate import validate_workbook
@@ -302,7 +303,7 @@ def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | 
                 sid += 1
                 t = time.perf_counter()
                 with db.transaction() as cur:
-                    for table, cols in TABLE_COLUMNS.items():
+                    for table, cols in DATA_COLUMNS.items():
                         rows = parsed.tables.get(table) or []
                         if not rows:
                             continue
@@ -316,7 +317,7 @@ def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | 
     finally:
         db.close()
     out = {k: statistics.median(v) for k, v in times.items()}
-    out["rows"] = sum(len(parsed.tables.get(t) or []) for t in TABLE_COLUMNS)
+    out["rows"] = sum(len(parsed.tables.get(t) or []) for t in DATA_COLUMNS)
     return out
 
 

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,157 +27,31 @@ import pandas as pd
 
 from core.config import is_postgres, load_config
 from core.errors import DashboardError
+from core.tables import SCHEMA_VERSION, migration
 
-SCHEMA_VERSION = 2
+# version -> statements that bring the schema from version-1 to version, derived from core/tables.py
+MIGRATIONS: dict[int, list[str]] = {v: migration(v) for v in range(1, SCHEMA_VERSION + 1)}
 
-# version -> statements that bring the schema from version-1 to version
-MIGRATIONS: dict[int, list[str]] = {
-    1: [
-        """CREATE TABLE units (
-            code VARCHAR PRIMARY KEY,
-            name VARCHAR NOT NULL,
-            kind VARCHAR NOT NULL,            -- ROOT | DBCT | DBCS | CBCS
-            parent_code VARCHAR,              -- NULL only for the root
-            inactive_from INTEGER,            -- first year the unit no longer reports
-            source VARCHAR NOT NULL,          -- config | unit_list | workbook
-            updated_at TIMESTAMP NOT NULL
-        )""",
-        """CREATE TABLE archived_files (
-            file_hash VARCHAR PRIMARY KEY,    -- sha256 of the original bytes
-            file_name VARCHAR NOT NULL,
-            size BIGINT NOT NULL,
-            path VARCHAR NOT NULL,            -- relative to the archive dir
-            stored_at TIMESTAMP NOT NULL
-        )""",
-        "CREATE SEQUENCE submission_id_seq START 1",
-        """CREATE TABLE submissions (
-            id BIGINT PRIMARY KEY,
-            unit_code VARCHAR NOT NULL,
-            year INTEGER NOT NULL,
-            period VARCHAR NOT NULL,          -- Q1 | Q2 | Q3 | Q4 | Y
-            version INTEGER NOT NULL,         -- 1, 2, ... per (unit, year, period)
-            file_name VARCHAR NOT NULL,
-            file_hash VARCHAR NOT NULL,
-            uploader VARCHAR,
-            received_at TIMESTAMP NOT NULL,
-            status VARCHAR NOT NULL,          -- current | replaced
-            replaced_by BIGINT,
-            unit_name VARCHAR,                -- as written in the workbook
-            unit_kind VARCHAR,
-            parent_code VARCHAR,
-            report_date DATE,
-            preparer VARCHAR,
-            member_total INTEGER,
-            staff_total INTEGER,
-            warnings_json VARCHAR
-        )""",
-        """CREATE TABLE elements (
-            submission_id BIGINT NOT NULL,
-            excel_row INTEGER NOT NULL,
-            code VARCHAR NOT NULL,            -- normalised (upper-case) code
-            known BOOLEAN NOT NULL,           -- false: not in the catalogue, kept but unused
-            value DOUBLE,                     -- NULL = not reported; yes/no stored as 1/0
-            raw_value VARCHAR,
-            content VARCHAR,
-            note VARCHAR
-        )""",
-        """CREATE TABLE cells (
-            submission_id BIGINT NOT NULL,
-            excel_row INTEGER NOT NULL,
-            cell_code VARCHAR NOT NULL,
-            cell_name VARCHAR NOT NULL,
-            cell_kind VARCHAR NOT NULL,       -- CBCS | CBTT
-            members INTEGER NOT NULL,
-            rating VARCHAR,                   -- HTXSNV | HTTNV | HTNV | KHTNV (annual only)
-            dv_xuat_sac INTEGER,
-            dv_tot INTEGER,
-            dv_hoan_thanh INTEGER,
-            dv_khong_hoan_thanh INTEGER,
-            dv_gop_y_6 INTEGER,
-            mo_hinh_4_tot BOOLEAN
-        )""",
-        """CREATE TABLE meetings (
-            submission_id BIGINT NOT NULL,
-            excel_row INTEGER NOT NULL,
-            cell_code VARCHAR NOT NULL,
-            meeting_date DATE NOT NULL,
-            kind VARCHAR NOT NULL,            -- DINH_KY | CHUYEN_DE
-            required INTEGER NOT NULL,
-            attended INTEGER NOT NULL,
-            ideological BOOLEAN,
-            topic VARCHAR
-        )""",
-        """CREATE TABLE trainees (
-            submission_id BIGINT NOT NULL,
-            excel_row INTEGER NOT NULL,
-            full_name VARCHAR NOT NULL,
-            name_key VARCHAR NOT NULL,        -- normalised name for identity across reports
-            birth_date DATE NOT NULL,
-            cell_code VARCHAR,
-            level VARCHAR NOT NULL,           -- CAO_CAP | TRUNG_CAP | SO_CAP
-            year_sent INTEGER NOT NULL,
-            mode VARCHAR,
-            institution VARCHAR
-        )""",
-        """CREATE TABLE petitions (
-            submission_id BIGINT NOT NULL,
-            excel_row INTEGER NOT NULL,
-            petition_no VARCHAR NOT NULL,
-            petition_key VARCHAR NOT NULL,    -- normalised number for identity across reports
-            received_date DATE NOT NULL,
-            kind VARCHAR NOT NULL,            -- KHIEU_NAI | TO_CAO | KIEN_NGHI
-            over_level BOOLEAN NOT NULL,
-            in_competence BOOLEAN NOT NULL,
-            deadline DATE NOT NULL,           -- defaulted to received + petition_deadline_days
-            resolved_date DATE,
-            status VARCHAR NOT NULL,          -- DA_GIAI_QUYET | DANG_GIAI_QUYET | CHUYEN_DON | LUU_DON
-            summary VARCHAR
-        )""",
-        """CREATE TABLE target_overrides (
-            indicator_id VARCHAR NOT NULL,
-            year INTEGER NOT NULL,
-            op VARCHAR,                       -- > >= = <= < range; NULL = no target
-            value DOUBLE,
-            min DOUBLE,
-            max DOUBLE,
-            changed_by VARCHAR NOT NULL,
-            changed_at TIMESTAMP NOT NULL     -- the latest row per (indicator, year) is in force
-        )""",
-        "CREATE INDEX submissions_key ON submissions (unit_code, year, period)",
-        "CREATE INDEX elements_sub ON elements (submission_id)",
-        "CREATE INDEX cells_sub ON cells (submission_id)",
-        "CREATE INDEX meetings_sub ON meetings (submission_id)",
-        "CREATE INDEX trainees_sub ON trainees (submission_id)",
-        "CREATE INDEX petitions_sub ON petitions (submission_id)",
-    ],
-    2: [
-        """CREATE TABLE users (
-            username VARCHAR PRIMARY KEY,     -- folded login name
-            full_name VARCHAR NOT NULL,
-            password_hash VARCHAR,            -- argon2id; NULL for accounts that sign in through OIDC only
-            role VARCHAR NOT NULL,            -- admin | lanh_dao | van_phong | don_vi
-            scope_unit VARCHAR NOT NULL,      -- the unit this user sees (and everything below it)
-            email VARCHAR,                    -- matched against the OIDC identity when configured
-            active BOOLEAN NOT NULL,
-            is_demo BOOLEAN NOT NULL,         -- demo accounts of the sample organisation
-            created_at TIMESTAMP NOT NULL,
-            updated_at TIMESTAMP NOT NULL
-        )""",
-        "CREATE SEQUENCE audit_id_seq START 1",
-        """CREATE TABLE audit_log (
-            id BIGINT PRIMARY KEY,
-            at_time TIMESTAMP NOT NULL,       -- local time, like received_at
-            actor VARCHAR NOT NULL,           -- username, or os:<user> for the command line
-            action VARCHAR NOT NULL,          -- upload_accepted | upload_rejected | upload_duplicate | ...
-            object VARCHAR,                   -- what it acted on: file name, unit code, indicator/year, username
-            detail_json VARCHAR,              -- what changed, as JSON
-            origin VARCHAR                    -- where from: cli@host, web@client address
-        )""",
-        "CREATE INDEX audit_at ON audit_log (at_time)",
-    ],
-}
 
-DATA_TABLES = ("elements", "cells", "meetings", "trainees", "petitions")
+@dataclass(frozen=True)
+class Backend:
+    """What a kind of database can do; code asks these questions instead of comparing backend names."""
+
+    name: str  # "duckdb" | "postgres"
+    shared: bool  # several processes write to it at once (writers take a cross-process lock)
+    file_backup: bool  # `backup`, `restore` and `rebuild` work on it (a DuckDB file; PostgreSQL: pg_dump)
+    list_submission_ids: bool  # queries list a scope's submission ids: the extension pushes a literal list
+    # to the server, never a join; on a file the list only costs (measured: metrics/scope.py)
+
+
+DUCKDB = Backend("duckdb", shared=False, file_backup=True, list_submission_ids=False)
+POSTGRES = Backend("postgres", shared=True, file_backup=False, list_submission_ids=True)
+
+
+def backend_of(target: object) -> Backend:
+    """The backend a database target selects: a postgresql:// URL, else a DuckDB file."""
+    return POSTGRES if is_postgres(target) else DUCKDB
+
 
 # Every recursive walk of the unit tree reads this materialised copy, never `units` itself: with DuckDB's
 # postgres extension a table scanned inside a recursive step yields rows on the first iteration only, so
@@ -211,11 +86,11 @@ class Database:
     transaction for writes."""
 
     def __init__(self, target: str | Path):
-        self.backend = "postgres" if is_postgres(target) else "duckdb"
+        self.backend = backend_of(target)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._pg_lock_con = None
-        if self.backend == "postgres":
+        if self.backend.shared:
             self.dsn = str(target)
             self.path = None
             self.name = display_target(self.dsn)
@@ -242,7 +117,7 @@ class Database:
 
     def _new_cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._con.cursor()
-        if self.backend == "postgres":
+        if self.backend is POSTGRES:
             cur.execute(f"USE {PG_CATALOG}")  # USE is per connection; every cursor starts on the memory catalog
         return cur
 
@@ -348,7 +223,7 @@ class Database:
 
     def _migrate(self) -> None:
         with self.transaction() as cur:
-            if self.backend == "postgres":
+            if self.backend is POSTGRES:
                 cur.execute("CALL pg_clear_cache()")  # another instance may have migrated since we attached
             cur.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
             cur.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
@@ -361,8 +236,6 @@ class Database:
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version]:
-                    if self.backend == "postgres" and stmt.startswith("CREATE SEQUENCE"):
-                        continue  # ids come from next_id(); the extension cannot create sequences
                     cur.execute(stmt)
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]

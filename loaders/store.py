@@ -19,24 +19,14 @@ from core.auth import UPLOAD, Principal, authorize_upload, require
 from core.config import load_config
 from core.errors import DashboardError, Issue
 from loaders.reader import read_workbook
-from loaders.schema import CELLS, INFO, MEETINGS
+from loaders.schema import INFO
 from core.storage import Database, next_id
+from core.tables import DATA_COLUMNS
 from loaders.validate import ParsedWorkbook, validate_workbook
 
 MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
 MSG_UNREADABLE = "Không đọc được tệp: {reason}"
 MSG_ARCHIVE = "Không ghi được bản gốc vào thư mục lưu trữ {path} ({reason}); tệp chưa được lưu"
-
-# stored column order per data table (the DuckDB schema of core/storage.py)
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "elements": ("code", "known", "value", "raw_value", "content", "note"),
-    "cells": tuple(c.key for c in CELLS.columns),
-    "meetings": tuple(c.key for c in MEETINGS.columns),
-    "trainees": ("full_name", "name_key", "birth_date", "cell_code", "level", "year_sent", "mode", "institution"),
-    "petitions": ("petition_no", "petition_key", "received_date", "kind", "over_level", "in_competence",
-                  "deadline", "resolved_date", "status", "summary"),
-}
-
 
 @dataclass
 class IngestResult:
@@ -203,7 +193,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
              info.get("unit_name"), info.get("unit_kind"), info.get("parent_code"), info.get("report_date"),
              info.get("preparer"), info.get("member_total"), info.get("staff_total"),
              json.dumps([w.to_json() for w in result.warnings], ensure_ascii=False)])
-        for table, cols in TABLE_COLUMNS.items():
+        for table, cols in DATA_COLUMNS.items():
             rows = parsed.tables.get(table) or []
             if rows:
                 _insert_parsed(cur, table, new_id, cols, rows)

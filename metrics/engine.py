@@ -30,7 +30,7 @@ from core.errors import DashboardError
 from loaders.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
 from metrics.indicators import ACTIVITIES_BY_CODE, BEHIND_KINDS, INDICATORS, INDICATORS_BY_ID, Indicator
 from core.clock import PERIOD_RANK_SQL, report_deadline
-from metrics.scope import Scope, Window, make_window, resolve_scope
+from metrics.scope import Scope, Window, make_window, must_report_sql, resolve_scope
 from metrics.targets import declared_target, effective_targets, judge, judge_array
 
 ITEM_COLUMNS = ("grp", "unit_code", "item", "label", "figure", "num", "den", "ok", "behind_key", "submission_id")
@@ -376,7 +376,7 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
         WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
     expected AS MATERIALIZED (
         SELECT u.code AS unit_code, p.period, p.deadline FROM units u CROSS JOIN {exp_values}
-        WHERE u.kind IN ('DBCS', 'CBCS') AND (u.inactive_from IS NULL OR u.inactive_from > $year)
+        WHERE {must_report_sql('u')}
           AND {scope.filter('u.code')}),
     firsts AS MATERIALIZED (
         SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id

@@ -12,6 +12,7 @@ import pandas as pd
 from core.auth import Principal, authorize_unit, mask_personal
 from core.clock import PERIODS, period_end, report_deadline, today
 from core.storage import Database, subtree_cte
+from metrics.scope import must_report_sql
 
 # completeness status codes, in display order
 ON_TIME, LATE, MISSING, WAITING, NOT_DUE = "on_time", "late", "missing", "waiting", "not_due"
@@ -83,7 +84,7 @@ def completeness(
     units = db.query_df(
         f"""{cte}
         SELECT u.code AS unit_code, u.name AS unit_name FROM units u
-        WHERE ((u.kind IN ('DBCS', 'CBCS') AND (u.inactive_from IS NULL OR u.inactive_from > $year))
+        WHERE ({must_report_sql('u')}
                OR u.code IN (SELECT unit_code FROM submissions WHERE year = $year))
               AND u.kind <> 'ROOT' {where_u}
         ORDER BY u.code""",

@@ -12,7 +12,14 @@ from core.config import load_config
 from core.errors import DashboardError
 from core.storage import UNITS_CTE, subtree_cte
 
-EXPECTED_KINDS = ("DBCS", "CBCS")
+EXPECTED_KINDS = ("DBCS", "CBCS")  # the kinds of unit that report (a committee above them does not)
+
+
+def must_report_sql(alias: str, year: str = "$year") -> str:
+    """The one rule of who must report, as an SQL predicate over a `units` row: a unit of a reporting kind
+    that is active in the year."""
+    kinds = ", ".join(_quote(k) for k in EXPECTED_KINDS)
+    return f"({alias}.kind IN ({kinds}) AND ({alias}.inactive_from IS NULL OR {alias}.inactive_from > {year}))"
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,9 @@ class Scope:
     def rows_of(self, column: str) -> str:
         """An extra ` AND column IN (ids)` for a data table's submission_id, or "" when not listed. A join
         on submissions is never pushed to a PostgreSQL server by DuckDB's extension, which then reads the
-        whole table; a literal list is pushed (LIST_SUBMISSIONS_ON says on which backends)."""
+        whole table; a literal list is pushed (the backend's `list_submission_ids` says where it pays: on
+        PostgreSQL it saves reading whole tables over the wire; on a DuckDB file, which already skips row groups
+        by unit, it made one unit 0.12 → 0.18 s at 50,000 units)."""
         if not self.sub_ids:
             return ""
         return f" AND {column} IN ({', '.join(str(int(i)) for i in self.sub_ids)})"
@@ -133,12 +142,6 @@ class Scope:
 # beyond this many current submissions a scope is filtered by its join alone (a list this long costs
 # more to send and test than it saves; an intermediate committee of ~100 units × 5 years stays below)
 MAX_LISTED_SUBMISSIONS = 5000
-# where the list pays: on PostgreSQL it saves reading whole tables over the wire (one unit at 5,000 units:
-# 0.96 → 0.31 s); on a DuckDB file, which already skips row groups by unit, it made one unit 0.12 → 0.18 s
-# and a 101-unit committee 0.12 → 0.32 s at 50,000 units (testing every row against the list)
-LIST_SUBMISSIONS_ON = ("postgres",)
-
-
 def _quote(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -150,7 +153,7 @@ def resolve_scope(db, unit: str | None) -> Scope:
         return Scope(code, name, True, None)
     rows = db.query_rows(f"WITH RECURSIVE {scope_cte(False)} SELECT code FROM scope ORDER BY code", {"scope": code})
     scope = Scope(code, name, False, tuple(r[0] for r in rows))
-    if getattr(db, "backend", "duckdb") not in LIST_SUBMISSIONS_ON:
+    if not db.backend.list_submission_ids:
         return scope
     # resolved on every call, never cached: an upload changes which submissions are current
     ids = db.query_rows(f"SELECT id FROM submissions WHERE status = 'current' AND {scope.filter('unit_code')} "

@@ -288,7 +288,7 @@ MSG_POSTGRES = (
 
 
 def _refuse_postgres(command: str, target) -> None:
-    if storage.is_postgres(str(target)):
+    if not storage.backend_of(str(target)).file_backup:
         raise DashboardError(MSG_POSTGRES.format(command=command, target=storage.display_target(str(target))))
 
 

@@ -1,14 +1,14 @@
 """Tổng quan: the scorecard of every indicator against its target, who is behind, trends, drill-down."""
 import streamlit as st
 
-from metrics import history
+from metrics import export, history
 
 from ui.views import overview, scorecard
 from ui import charts, state as K
 from ui.data import cached, get_db
 from ui.filters import current
 from core.text import fmt_status, window_label
-from ui.page import chart, download, export_module, header, shown_errors, slug, table
+from ui.page import chart, download, header, shown_errors, slug, table
 from ui.sections import behind_expanders, drilldown, scorecard_columns, yearly_rows
 
 f = current()
@@ -31,11 +31,10 @@ with shown_errors():
                                          ("no_data", "Không có dữ liệu"), ("no_target", "Không đặt chỉ tiêu")]):
         col.metric(fmt_status(code), counts[code], border=True)
 
-    export = export_module()
-    if export is not None:  # the meeting pack covers the whole page; each table's exports sit by the table
-        download("Tài liệu họp (PowerPoint)", lambda: export.meeting_pack_pptx(db, **f.engine_kwargs()),
-                 f"{slug('tai-lieu-hop ' + f.unit)}-{f.year}.pptx",
-                 "application/vnd.openxmlformats-officedocument.presentationml.presentation", "ov_pack")
+    # the meeting pack covers the whole page; each table's exports sit by the table
+    download("Tài liệu họp (PowerPoint)", lambda: export.meeting_pack_pptx(db, **f.engine_kwargs()),
+             f"{slug('tai-lieu-hop ' + f.unit)}-{f.year}.pptx",
+             "application/vnd.openxmlformats-officedocument.presentationml.presentation", "ov_pack")
 
     left, right = st.columns([1, 2])
     with left:
@@ -49,13 +48,11 @@ with shown_errors():
 
     st.subheader("Bảng chỉ tiêu")
     score = overview.scorecard_table(rows, f.unit_names)
-    if export is not None:
-        name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
-        row = st.container(horizontal=True)
-        with row:
-            download("Bảng chỉ tiêu (Excel)", lambda: export.scorecard_xlsx(report, title=headline, names=f.unit_names),
-                     f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ov_scorecard")
-            download("Bảng chỉ tiêu (CSV)", lambda: export.table_csv(score), f"{name}.csv", "text/csv", "ov_score_csv")
+    name = slug(f"chi-tieu {f.unit} {window_label(f.year, f.quarter)}")
+    with st.container(horizontal=True):
+        download("Bảng chỉ tiêu (Excel)", lambda: export.scorecard_xlsx(report, title=headline, names=f.unit_names),
+                 f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ov_scorecard")
+        download("Bảng chỉ tiêu (CSV)", lambda: export.table_csv(score), f"{name}.csv", "text/csv", "ov_score_csv")
     table(score, key="ov_scorecard_table", height=min(36 * (len(score) + 1) + 4, 980), present=f.present,
           column_config=scorecard_columns())
     behind_expanders(rows, f, "ov")

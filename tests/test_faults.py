@@ -27,9 +27,11 @@ from pathlib import Path
 import pytest
 
 from core.config import PROJECT_DIR, load_config
-from loaders.store import TABLE_COLUMNS, load_units
+from core.tables import DATA_COLUMNS
+from loaders.store import load_units
 from loaders.reader import read_workbook
-from core.storage import DATA_TABLES, open_database
+from core.storage import open_database
+from core.tables import DATA_TABLES
 from loaders.validate import validate_workbook
 
 SAMPLE = PROJECT_DIR / "sample_data"
@@ -94,7 +96,7 @@ def _expected_rows(digest: str, data: bytes, name: str, units: dict) -> dict[str
     if digest not in _PARSED:
         parsed = validate_workbook(read_workbook(data, name), units=units, config=load_config())
         assert not parsed.errors, f"{name}: an archived original must be valid"
-        _PARSED[digest] = {t: sorted(r["excel_row"] for r in parsed.tables.get(t) or []) for t in TABLE_COLUMNS}
+        _PARSED[digest] = {t: sorted(r["excel_row"] for r in parsed.tables.get(t) or []) for t in DATA_COLUMNS}
     return _PARSED[digest]
 
 
@@ -117,7 +119,7 @@ def _check_consistent(db_path: Path, archive: Path) -> int:
             assert orphans == 0, table
         # every submission has all its sheet rows, exactly those of the archived original
         stored: dict[tuple[str, int], list[int]] = {}
-        for table in TABLE_COLUMNS:
+        for table in DATA_COLUMNS:
             for sid, rows in db.query_rows(f"SELECT submission_id, list(excel_row ORDER BY excel_row) FROM {table} "
                                            "GROUP BY submission_id"):
                 stored[(table, sid)] = list(rows)

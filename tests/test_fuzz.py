@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from core.errors import DashboardError, Issue
-from loaders.store import TABLE_COLUMNS, ingest_bytes, preview_bytes
+from core.tables import DATA_COLUMNS
+from loaders.store import ingest_bytes, preview_bytes
 from tests.builders import default_cells, info_values, write_workbook
 
 FUZZ = settings(deadline=None, derandomize=True, database=None,
@@ -63,7 +64,7 @@ def _vietnamese(issue: Issue) -> None:
 
 
 def _counts(db) -> dict[str, int]:
-    return {t: db.query_value(f"SELECT count(*) FROM {t}") for t in ("submissions", "archived_files", *TABLE_COLUMNS)}
+    return {t: db.query_value(f"SELECT count(*) FROM {t}") for t in ("submissions", "archived_files", *DATA_COLUMNS)}
 
 
 def check_outcome(state, data: bytes, name: str = "fuzz.xlsx") -> str:
@@ -100,7 +101,7 @@ def check_outcome(state, data: bytes, name: str = "fuzz.xlsx") -> str:
         return status
     assert preview is not None and preview.status == "valid"
     assert after["submissions"] == before["submissions"] + 1
-    for table in TABLE_COLUMNS:
+    for table in DATA_COLUMNS:
         got = db.query_value(f"SELECT count(*) FROM {table} WHERE submission_id = ?", [result.submission_id])
         assert got == len(result.parsed.tables.get(table) or []), table
     current = db.query_rows("SELECT count(*) FROM submissions WHERE status = 'current' "

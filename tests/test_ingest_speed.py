@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from loaders.gate import MAX_CELLS_PER_SHEET, _ExtentBound, _SheetExtent, check_upload
-from loaders.store import TABLE_COLUMNS, _insert_rows, ingest_bytes
+from core.tables import DATA_COLUMNS
+from loaders.store import _insert_rows, ingest_bytes
 from tests.builders import info_values, write_workbook
 from tests.test_fuzz import FUZZ, sheet_xml
 
@@ -97,7 +98,7 @@ def test_gate_limit_is_exact_at_the_boundary(good):
 
 # ---------------------------------------------------------------- storing
 def _rows(db, table: str, sid: int) -> list[tuple]:
-    cols = ", ".join(("excel_row",) + TABLE_COLUMNS[table])
+    cols = ", ".join(("excel_row",) + DATA_COLUMNS[table])
     return db.query_rows(f"SELECT {cols} FROM {table} WHERE submission_id = ? ORDER BY excel_row", [sid])
 
 
@@ -108,7 +109,7 @@ def test_bulk_insert_stores_exactly_the_parsed_rows(db, tmp_path):
     data = write_workbook(tmp_path / "DB01.xlsx", meetings=meetings, elements={"DOI_THOAI": 3}).read_bytes()
     result = ingest_bytes(db, data, "DB01.xlsx")
     assert result.status == "accepted", [i.message for i in result.errors]
-    for table, cols in TABLE_COLUMNS.items():
+    for table, cols in DATA_COLUMNS.items():
         expected = [tuple([r["excel_row"], *(r.get(c) for c in cols)]) for r in result.parsed.tables[table]]
         assert _rows(db, table, result.submission_id) == expected, table
     assert len(_rows(db, "meetings", result.submission_id)) == 25
@@ -116,7 +117,7 @@ def test_bulk_insert_stores_exactly_the_parsed_rows(db, tmp_path):
 
 def test_column_pyarrow_cannot_type_goes_in_through_bound_parameters(db):
     """A text column holding a number and a string cannot become one Arrow array; DuckDB casts instead."""
-    cols = ("submission_id", "excel_row") + TABLE_COLUMNS["elements"]
+    cols = ("submission_id", "excel_row") + DATA_COLUMNS["elements"]
     rows = [[900, 3, "A", True, 1.0, "1", "x", None], [900, 4, "B", False, None, 2, "y", "z"]]
     with db.transaction() as cur:
         _insert_rows(cur, "elements", cols, rows)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import psutil
 
-from loaders.store import TABLE_COLUMNS, ingest_bytes
+from core.tables import DATA_COLUMNS
+from loaders.store import ingest_bytes
 from tests.builders import default_cells, info_values, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,7 @@ def test_deadline_rush_many_threads_and_a_second_process(db, db_path, tmp_path):
 
     # every submission has all its rows
     for r in accepted:
-        for table in TABLE_COLUMNS:
+        for table in DATA_COLUMNS:
             expected = len(r.parsed.tables.get(table) or [])
             got = db.query_value(f"SELECT count(*) FROM {table} WHERE submission_id = ?", [r.submission_id])
             assert got == expected, (r.file, table, got, expected)

@@ -11,6 +11,8 @@ small size, written into a real DuckDB file.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import importlib.util
 import io
@@ -207,7 +209,8 @@ def test_listing_the_scopes_submissions_changes_no_figure(bench_db, monkeypatch,
     and drill-down rows must be the same."""
     from metrics import scope as scope_mod
 
-    monkeypatch.setattr(scope_mod, "LIST_SUBMISSIONS_ON", ("postgres", "duckdb"))  # on PostgreSQL by default
+    # on PostgreSQL by default; here on the DuckDB file
+    monkeypatch.setattr(bench_db, "backend", dataclasses.replace(bench_db.backend, list_submission_ids=True))
     unit = bench_db.query_value(f"SELECT min(code) FROM units WHERE code LIKE '{unit_kind}%' AND kind <> 'ROOT'")
     listed = scope_mod.resolve_scope(bench_db, unit)
     assert listed.sub_ids and len(listed.sub_ids) > 3  # the list is really in use for this scope

@@ -83,3 +83,30 @@ def test_second_process_gets_a_clear_message(tmp_path):
     assert "tệp đang được một tiến trình khác sử dụng" in out.stdout
     assert "Traceback" not in out.stderr
     db.close()
+
+
+def test_the_declared_tables_make_the_schema_and_the_loader_columns(tmp_path):
+    """core/tables.py is the one place a column is written: a fresh database has exactly the declared
+    columns, in order, and every sheet the loader stores maps onto a data table's declared columns."""
+    from core.tables import DATA_COLUMNS, TABLES
+    from loaders.schema import CELLS, MEETINGS
+
+    db = open_database(tmp_path / "fresh.duckdb")
+    for table in TABLES:
+        got = [r[0] for r in db.query_rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table.name])]
+        assert got == list(table.column_names), table.name
+    db.close()
+    assert DATA_COLUMNS["cells"] == tuple(c.key for c in CELLS.columns)
+    assert DATA_COLUMNS["meetings"] == tuple(c.key for c in MEETINGS.columns)
+
+
+def test_a_column_added_later_must_allow_null():
+    """ALTER TABLE … ADD COLUMN cannot fill NOT NULL into old rows: such a declaration is refused."""
+    from core.tables import TABLES
+
+    for table in TABLES:
+        for col in table.columns:
+            if col.since > table.since:
+                assert "NOT NULL" not in col.type and "PRIMARY KEY" not in col.type, (table.name, col.name)

@@ -1,20 +1,26 @@
 """Callbacks of the Quản trị page (run before the page script, so the page shows their effect at once)."""
 from __future__ import annotations
 
+import streamlit as st
+
+from core import auth
+from core.audit import ACTIONS, COLUMN_LABELS, list_events
+from core.clock import now_local
 from core.errors import DashboardError
 from core.storage import Database
+from core.text import fmt_number, fmt_target
+from loaders.units import load_unit_list_bytes
+from metrics import targets
+from metrics.indicators import short_code
+from ops.maintenance import backup
+from ui import state as K
+from ui.page import table, table_downloads
+from ui.views.administration import target_form_values, target_from_form
+from ui.views.scorecard import indicator_unit
 
 
 def save_target(db: Database, principal=None) -> None:
     """Callback of 'Lưu mục tiêu' on Quản trị: record the override (who/when), or keep the error to show."""
-    import streamlit as st
-
-    from metrics import targets
-    from core.text import fmt_target
-    from ui.views.scorecard import indicator_unit
-    from ui.views.administration import target_from_form
-    from ui import state as K
-
     ss = st.session_state
     picked, year = ss[K.AD_T_INDICATOR], int(ss[K.AD_T_YEAR])
     target = target_from_form(ss[K.AD_T_OP], ss.get(K.AD_T_VALUE), ss.get(K.AD_T_MIN), ss.get(K.AD_T_MAX))
@@ -24,18 +30,13 @@ def save_target(db: Database, principal=None) -> None:
     except DashboardError as exc:
         ss[K.AD_T_ERROR] = exc.message
         return
-    ss[K.AD_T_MESSAGE] = (f"Đã lưu mục tiêu {picked.split('_', 1)[0]} từ năm {year}: "
+    ss[K.AD_T_MESSAGE] = (f"Đã lưu mục tiêu {short_code(picked)} từ năm {year}: "
                           f"{fmt_target(target, indicator_unit(picked))}")
 
 
 def load_units(db: Database, principal=None) -> None:
     """Callback of 'Nạp danh sách đơn vị': load the chosen unit-list file; keep the result or the error
     (with every issue) for the page to show. Running first lets the sidebar list the new units at once."""
-    import streamlit as st
-
-    from loaders.units import load_unit_list_bytes
-    from ui import state as K
-
     ss = st.session_state
     chosen = ss.get(K.AD_UNITS_FILE)
     ss[K.AD_UNITS_RESULT] = ss[K.AD_UNITS_ERROR] = None
@@ -49,12 +50,6 @@ def load_units(db: Database, principal=None) -> None:
 
 def prefill_target(db: Database) -> None:
     """Callback when the indicator or year changes: start the form from the target in force that year."""
-    import streamlit as st
-
-    from metrics import targets
-    from ui.views.administration import target_form_values
-    from ui import state as K
-
     ss = st.session_state
     year = int(ss.get(K.AD_T_YEAR) or 0)
     if not 2000 <= year <= 2100 or ss.get(K.AD_T_INDICATOR) is None:
@@ -68,12 +63,6 @@ def audit_section(db: Database) -> None:
     """'Nhật ký hoạt động': the audit log, newest first, filtered by time, action and person (read only:
     the application offers no way to change or delete an entry)."""
     import datetime as dt
-
-    import streamlit as st
-
-    from core.audit import ACTIONS, COLUMN_LABELS, list_events
-    from core.clock import now_local
-    from ui.page import table, table_downloads
 
     st.subheader("Nhật ký hoạt động")
     st.caption("Ai đã làm gì, lúc nào, từ đâu: nộp báo cáo, nạp danh sách đơn vị, đổi mục tiêu, tài khoản, "
@@ -99,10 +88,6 @@ def audit_section(db: Database) -> None:
 # ---------------------------------------------------------------- accounts (admin)
 def _user_result(fn, message: str) -> None:
     """Run an account change; keep its message or its error for the page."""
-    import streamlit as st
-
-    from ui import state as K
-
     ss = st.session_state
     ss[K.AD_U_ERROR] = ss[K.AD_U_MESSAGE] = None
     try:
@@ -115,11 +100,6 @@ def _user_result(fn, message: str) -> None:
 
 def add_user(db: Database, principal=None) -> None:
     """Callback of 'Tạo tài khoản': create the account from the form (the password is cleared after)."""
-    import streamlit as st
-
-    from core import auth
-    from ui import state as K
-
     ss = st.session_state
     name = (ss.get(K.AD_U_NAME) or "").strip().lower()
     _user_result(lambda: auth.add_user(db, name, role=ss.get(K.AD_U_ROLE), scope_unit=ss.get(K.AD_U_UNIT),
@@ -131,11 +111,6 @@ def add_user(db: Database, principal=None) -> None:
 
 def save_user(db: Database, principal=None) -> None:
     """Callback of 'Lưu thay đổi': role, scope and active flag of the picked account."""
-    import streamlit as st
-
-    from core import auth
-    from ui import state as K
-
     ss = st.session_state
     name = ss.get(K.AD_U_PICK)
     _user_result(lambda: auth.update_user(db, name, role=ss.get(K.AD_U_EDIT_ROLE), scope_unit=ss.get(K.AD_U_EDIT_UNIT),
@@ -145,11 +120,6 @@ def save_user(db: Database, principal=None) -> None:
 
 def reset_password(db: Database, principal=None) -> None:
     """Callback of 'Đặt lại mật khẩu' for the picked account (the typed password is cleared after)."""
-    import streamlit as st
-
-    from core import auth
-    from ui import state as K
-
     ss = st.session_state
     name = ss.get(K.AD_U_PICK)
     _user_result(lambda: auth.set_password(db, name, ss.get(K.AD_U_NEW_PASSWORD) or "", principal=principal),
@@ -159,11 +129,6 @@ def reset_password(db: Database, principal=None) -> None:
 
 def prefill_user(db: Database, principal=None) -> None:
     """Callback when another account is picked: start the edit form from its current role, scope, state."""
-    import streamlit as st
-
-    from core import auth
-    from ui import state as K
-
     ss = st.session_state
     row = auth.get_user(db, ss.get(K.AD_U_PICK) or "")
     if row is not None:
@@ -174,38 +139,31 @@ def prefill_user(db: Database, principal=None) -> None:
 def backup_section(db: Database, actor: str | None = None) -> None:
     """'Sao lưu': a consistent backup of the running database and its archive, written on the server
     (the command line cannot back up a database the dashboard holds open)."""
-    import streamlit as st
-
     st.subheader("Sao lưu")
-    if db.path is None:  # a PostgreSQL store: the server's own tools back it up
+    if not db.backend.file_backup:  # a PostgreSQL store: the server's own tools back it up
         st.info(f"Dữ liệu nằm trên máy chủ PostgreSQL {db.name}. Sao lưu bằng pg_dump cùng thư mục lưu trữ tệp "
                 f"gốc {db.archive_dir}; xem docs/deployment-postgresql.md.")
         return
     folder = db.path.parent / "backups"
     st.caption(f"Sao lưu cơ sở dữ liệu và toàn bộ tệp gốc vào thư mục {folder} trên máy chủ. Phục hồi bằng lệnh "
                "python -m loaders restore TỆP.tar.gz --db ĐƯỜNG_DẪN (khi ứng dụng đã dừng).")
-    st.button("Sao lưu ngay", key="ad_backup", on_click=_backup_now, args=(db, folder, actor))
-    message = st.session_state.get("ad_backup_message")
-    if message:
-        (st.error if message.startswith("Không") else st.success)(message)
+    st.button("Sao lưu ngay", key=K.AD_BACKUP, on_click=_backup_now, args=(db, folder, actor))
+    outcome = st.session_state.get(K.AD_BACKUP_RESULT)
+    if outcome:  # (succeeded, message): the callback says which, the text does not decide
+        (st.success if outcome[0] else st.error)(outcome[1])
     done = sorted(folder.glob("*.tar.gz"), reverse=True)[:10] if folder.is_dir() else []
     if done:
-        sizes = [f"{p.stat().st_size / 1_048_576:.1f}".replace(".", ",") for p in done]  # Vietnamese decimal comma
+        sizes = [fmt_number(p.stat().st_size / 1_048_576, 1) for p in done]
         st.caption("Các bản sao lưu gần nhất: " + "; ".join(f"{p.name} ({mb} MB)" for p, mb in zip(done, sizes)))
 
 
 def _backup_now(db: Database, folder, actor: str | None) -> None:
     """Callback of 'Sao lưu ngay': write the backup, keep a message for the page."""
-    import streamlit as st
-
-    from core.clock import now_local
-    from ops.maintenance import backup
-
     out = folder / f"sao-luu-{now_local():%Y%m%d-%H%M%S}.tar.gz"
     try:
         r = backup(db, out, actor=actor)
     except DashboardError as exc:
-        st.session_state["ad_backup_message"] = exc.message
+        st.session_state[K.AD_BACKUP_RESULT] = (False, exc.message)
         return
-    st.session_state["ad_backup_message"] = (f"Đã sao lưu {r.counts['submissions']} báo cáo và {r.archive_files} "
-                                             f"tệp gốc vào {out.name}.")
+    st.session_state[K.AD_BACKUP_RESULT] = (True, f"Đã sao lưu {r.counts['submissions']} báo cáo và "
+                                                  f"{r.archive_files} tệp gốc vào {out.name}.")

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import DashboardError
+from metrics import export
 from ui.views import submissions
 from ui import state as K
 from ui.filters import Filters, exit_presentation
@@ -84,20 +85,10 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", bare).strip("-").lower() or "bang"
 
 
-def export_module():
-    """helper U2's metrics.export, or None while it does not exist (the buttons are then left out)."""
-    try:
-        from metrics import export
-    except ImportError:
-        return None
-    return export
-
-
 def table_downloads(df: pd.DataFrame, title: str, key: str, what: str | None = None) -> None:
     """'Tải <what> (Excel)' and 'Tải <what> (CSV)' buttons for a table, side by side (generated only when
     clicked); without `what` the labels are 'Tải Excel' and 'Tải CSV'."""
-    export = export_module()
-    if export is None or df is None:
+    if df is None:
         return
     name = slug(title)
     xlsx_label, csv_label = (f"Tải {what} (Excel)", f"Tải {what} (CSV)") if what else ("Tải Excel", "Tải CSV")

@@ -82,6 +82,8 @@ AD_U_NEW_PASSWORD = "ad_u_new_password"
 AD_U_RESET = "ad_u_reset"
 AD_U_MESSAGE = "ad_u_message"
 AD_U_ERROR = "ad_u_error"
+AD_BACKUP = "ad_backup"
+AD_BACKUP_RESULT = "ad_backup_result"  # (succeeded, message) of the last "Sao lưu ngay"
 
 # ---- downloads (one key per button; built with download_key())
 DL_PREFIX = "dl_"
