@@ -15,11 +15,13 @@ STATUS: dict[str, tuple[str, str]] = {
     "met": ("Đạt", "✓"),
     "exceeded": ("Vượt", "▲"),
     "not_met": ("Chưa đạt", "✗"),
+    "in_progress": ("Đang thực hiện", "◐"),  # an annual target before the year is over (indicators v1.1)
     "no_data": ("Không có dữ liệu", "○"),
     "no_target": ("Không đặt chỉ tiêu", "–"),
 }
-STATUS_ORDER = ("not_met", "met", "exceeded", "no_data", "no_target")
-JUDGED = ("met", "exceeded", "not_met")  # statuses that judge a figure against its target
+STATUS_ORDER = ("not_met", "in_progress", "met", "exceeded", "no_data", "no_target")
+JUDGED = ("met", "exceeded", "not_met", "in_progress")  # statuses that judge a figure against its target
+REACHED = ("met", "exceeded")  # statuses of a target reached
 
 QUARTER_LABELS = {None: "Cả năm", 1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
 PERIOD_LABELS = {"Q1": "Quý I", "Q2": "Quý II", "Q3": "Quý III", "Q4": "Quý IV", "Y": "Năm"}

@@ -309,8 +309,9 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     agg(code, aggregation) AS (VALUES {agg}),
     subs AS MATERIALIZED (
         SELECT s.id, s.unit_code, s.year, s.period, s.received_at, s.member_total, s.staff_total, {rank} AS prank
-        FROM submissions s WHERE s.status = 'current' AND {scope.filter('s.unit_code')}),
-    win AS MATERIALIZED (SELECT * FROM subs WHERE year = $year AND period IN {periods}),
+        FROM submissions s WHERE s.status = 'current' AND s.year = $year AND {scope.filter('s.unit_code')}),
+    -- the window's reports: every figure of the window comes from these and no other (indicators v1.1)
+    win AS MATERIALIZED (SELECT * FROM subs WHERE period IN {periods}),
     used AS MATERIALIZED (
         SELECT * FROM win w WHERE w.period = 'Y'
            OR NOT EXISTS (SELECT 1 FROM win y WHERE y.unit_code = w.unit_code AND y.period = 'Y')),
@@ -340,7 +341,7 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     mtg_rows AS NOT MATERIALIZED (
         SELECT s.unit_code, s.id AS sid, s.year, s.prank, m.cell_code, m.meeting_date, m.kind, m.required,
                m.attended, m.ideological, m.excel_row
-        FROM subs s JOIN meetings m ON m.submission_id = s.id
+        FROM win s JOIN meetings m ON m.submission_id = s.id
         WHERE m.meeting_date BETWEEN $start AND $end_asof{scope.rows_of('m.submission_id')}),
     mtg_once AS MATERIALIZED (
         SELECT unit_code, cell_code, kind, {MTG_AGGREGATES.format(date="meeting_date", sid="sid")},
@@ -361,17 +362,17 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
         GROUP BY unit_code, cell_code, kind),
     persons AS MATERIALIZED (
         SELECT s.unit_code, s.id AS submission_id, t.full_name, t.name_key, t.birth_date, t.level
-        FROM subs s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year{scope.rows_of('t.submission_id')}),
+        FROM win s JOIN trainees t ON t.submission_id = s.id WHERE t.year_sent = $year{scope.rows_of('t.submission_id')}),
     pet AS MATERIALIZED (
         SELECT * EXCLUDE (rn) FROM (
             SELECT s.unit_code, s.id AS submission_id, p.petition_no, p.petition_key, p.received_date, p.kind,
                    p.over_level, p.in_competence, p.deadline, p.resolved_date, p.status, {summary},
                    row_number() OVER (PARTITION BY s.unit_code, p.petition_key
-                                      ORDER BY s.year DESC, s.prank DESC, s.received_at DESC, s.id DESC) AS rn
-            FROM subs s JOIN petitions p ON p.submission_id = s.id
+                                      ORDER BY s.prank DESC, s.received_at DESC, s.id DESC) AS rn
+            FROM win s JOIN petitions p ON p.submission_id = s.id
             -- only petitions some report dates in the window: the others cannot count here
             WHERE (s.unit_code, p.petition_key) IN (
-                SELECT (s2.unit_code, p2.petition_key) FROM subs s2 JOIN petitions p2 ON p2.submission_id = s2.id
+                SELECT (s2.unit_code, p2.petition_key) FROM win s2 JOIN petitions p2 ON p2.submission_id = s2.id
                 WHERE p2.received_date BETWEEN $start AND $end_asof{scope.rows_of('p2.submission_id')}){scope.rows_of('p.submission_id')})
         WHERE rn = 1 AND received_date BETWEEN $start AND $end_asof),
     expected AS MATERIALIZED (
@@ -509,7 +510,7 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
         num, den, n, behind_text, n_behind = rows.get(ind.id, (None, None, 0, None, 0))
         value, numerator, denominator = _value(ind, num, den, int(n or 0), n_units, win)
         target = _target_for(ind, targets, is_root, year)
-        status = judge(value, target)
+        status = judge(value, target, provisional=ind.annual and not win.year_complete)
         show_behind = ind.kind in BEHIND_KINDS and value is not None
         results.append(IndicatorResult(ind.id, ind.name, ind.unit, value, numerator, denominator, target,
                                        status, _split_behind(behind_text, n_behind) if show_behind else [],
@@ -563,9 +564,10 @@ def _activities_from(rows: dict) -> dict:
 
 
 def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.date, scope: Scope) -> dict:
-    """{quarter: activities of that quarter alone} in one query: element totals of the quarter's reports,
-    petitions (latest row per petition, deduplicated over the year) by the quarter they were received in.
-    Same figures as one window per quarter: a petition's latest row dates it in exactly one quarter."""
+    """{quarter: activities of that quarter alone} in one query: element totals of the quarter's reports;
+    petitions received in the quarter, each in its row of the latest report of the year-to-date window
+    through that quarter (Q1..Qq: a later quarter's report does not move an earlier quarter's figures).
+    The same figures as `compute(quarter=q)` gives for each quarter."""
     win = make_window(year, None, as_of)
     periods = _lit(tuple(f"Q{q}" for q in quarters))
     sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False)},
@@ -573,9 +575,21 @@ def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.d
             SELECT g.period, g.code, g.total FROM (
                 SELECT s.period, e.code, sum(e.value) AS total
                 FROM subs s JOIN elements e ON e.submission_id = s.id AND e.known{scope.rows_of('e.submission_id')}
-                WHERE s.year = $year AND s.period IN {periods} GROUP BY s.period, e.code) g
+                WHERE s.period IN {periods} GROUP BY s.period, e.code) g
             JOIN agg a ON a.code = g.code AND a.aggregation = 'sum'),
-        qpet AS (SELECT *, 'Q' || quarter(received_date) AS period FROM pet)
+        qs(q) AS (VALUES {', '.join(f'({int(q)})' for q in quarters)}),
+        qpet AS (
+            SELECT * EXCLUDE (rn) FROM (
+                SELECT 'Q' || q.q AS period, q.q, s.unit_code, p.received_date, p.deadline, p.resolved_date,
+                       p.status,
+                       row_number() OVER (PARTITION BY q.q, s.unit_code, p.petition_key
+                                          ORDER BY s.prank DESC, s.received_at DESC, s.id DESC) AS rn
+                FROM qs q JOIN subs s ON s.prank <= q.q
+                JOIN petitions p ON p.submission_id = s.id{scope.rows_of('p.submission_id')}
+                WHERE (s.unit_code, p.petition_key) IN (
+                    SELECT (s2.unit_code, p2.petition_key) FROM subs s2 JOIN petitions p2 ON p2.submission_id = s2.id
+                    WHERE p2.received_date BETWEEN $start AND $end_asof{scope.rows_of('p2.submission_id')}))
+            WHERE rn = 1 AND quarter(received_date) = q AND received_date BETWEEN $start AND $end_asof)
         SELECT 'A:' || code, period, total FROM qelem
         UNION ALL SELECT 'A:DON_THU_NHAN', period, count(*) FROM qpet GROUP BY period
         UNION ALL SELECT 'A:DON_THU_QUA_HAN', period, count(*) FROM qpet p
@@ -638,8 +652,10 @@ def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | No
     status = np.full(len(df), "no_target", dtype=object)
     values = df["value"].to_numpy(dtype=float, na_value=np.nan)
     for iid, rows in df.groupby("indicator_id", sort=False).indices.items():
-        target = _target_for(INDICATORS_BY_ID[iid], targets, False, year)
-        status[rows] = judge_array(values[rows], target)
+        ind = INDICATORS_BY_ID[iid]
+        target = _target_for(ind, targets, False, year)
+        provisional = ind.annual and not win.year_complete
+        status[rows] = judge_array(values[rows], target, provisional=provisional)
     df["status"] = status
     return df
 

@@ -34,6 +34,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "met": ("C6EFCE", "006100"),
     "exceeded": ("BDD7EE", "1F4E79"),
     "not_met": ("FFC7CE", "9C0006"),
+    "in_progress": ("FFF2CC", "7F6000"),
     "no_data": ("EDEDED", "595959"),
     "no_target": ("FFFFFF", "595959"),
 }
@@ -421,7 +422,8 @@ def _summary_slides(prs, report: Any, inds: list[_Ind], names: dict[str, str]) -
         if n == 0:
             tiles = [
                 ("Đạt", counts["met"], "met"), ("Vượt", counts["exceeded"], "exceeded"),
-                ("Chưa đạt", counts["not_met"], "not_met"), ("Không có dữ liệu", counts["no_data"], "no_data"),
+                ("Chưa đạt", counts["not_met"], "not_met"), ("Đang thực hiện", counts["in_progress"], "in_progress"),
+                ("Không có dữ liệu", counts["no_data"], "no_data"),
                 ("Không đặt chỉ tiêu", counts["no_target"], "no_target"),
             ]
             w = 12.3 / len(tiles)

@@ -148,6 +148,8 @@ class Indicator:
     root_only: bool = False  # target judged only for the root scope; narrower scopes get no_target
     target_from: int | None = None  # default target applies from this year on; before: no_target
     notes: str = ""  # edge rules shown in docs/indicators.md
+    # the target is reached over a whole year: before the year is over a value short of it is in_progress
+    annual: bool = False
 
     @property
     def kind(self) -> str:
@@ -204,17 +206,17 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("I06_HN_NGUOI_LAO_DONG", "Đơn vị tổ chức Hội nghị NLĐ",
        "Tỷ lệ đơn vị tổ chức Hội nghị người lao động hằng năm", PCT,
        UnitRatio("HN_NLD", ">=", 1), EQ100, [S000], G_TUYEN_GIAO,
-       "Số đơn vị có HN_NLD ≥ 1 / số đơn vị có báo cáo trong kỳ"),
+       "Số đơn vị có HN_NLD ≥ 1 / số đơn vị có báo cáo trong kỳ", annual=True),
     _i("I07_CAO_CAP_LLCT", "Cử đi học Cao cấp LLCT",
        "Số đảng viên được cử đi học Cao cấp lý luận chính trị trong năm", "người",
        PersonCount("CAO_CAP"), {"op": "range", "min": 5, "max": 10}, [S000], G_LLCT,
        "Số người (họ tên, ngày sinh, trình độ) khác nhau, trình độ Cao cấp, Năm cử đi học = năm xem",
-       root_only=True),
+       root_only=True, annual=True),
     _i("I08_TRUNG_CAP_LLCT", "Cử đi học Trung cấp LLCT",
        "Số đảng viên được cử đi học Trung cấp lý luận chính trị trong năm", "người",
        PersonCount("TRUNG_CAP"), {"op": "range", "min": 10, "max": 20}, [S000], G_LLCT,
        "Số người (họ tên, ngày sinh, trình độ) khác nhau, trình độ Trung cấp, Năm cử đi học = năm xem",
-       root_only=True),
+       root_only=True, annual=True),
     _i("I09_DON_THU_DUNG_HAN", "Đơn thư giải quyết đúng hạn",
        "Tỷ lệ đơn thư được giải quyết kịp thời, đúng quy định", PCT,
        PetitionRatio(), EQ100, [S000], G_DON_THU,
@@ -270,7 +272,7 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("I20_DOI_THOAI", "Đơn vị tổ chức đối thoại",
        "Tỷ lệ đơn vị tổ chức đối thoại ít nhất một lần một năm", PCT,
        UnitRatio("DOI_THOAI", ">=", 1), EQ100, [S000, S002], G_TUYEN_GIAO,
-       "Số đơn vị có DOI_THOAI ≥ 1 trong kỳ / số đơn vị có báo cáo trong kỳ"),
+       "Số đơn vị có DOI_THOAI ≥ 1 trong kỳ / số đơn vị có báo cáo trong kỳ", annual=True),
     _i("I21_GOP_Y_HANG_QUY", "Góp ý xây dựng Đảng hằng quý",
        "Tỷ lệ đơn vị tổ chức góp ý xây dựng Đảng định kỳ 3 tháng/lần", PCT,
        UnitRatio("GOP_Y_XD_DANG", ">=", "ended_quarters"), EQ100, [S000],

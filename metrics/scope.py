@@ -42,6 +42,12 @@ class Window:
         return min(self.end, self.as_of)
 
     @property
+    def year_complete(self) -> bool:
+        """True when the window reaches the year's last quarter and the year has ended at the as-of date
+        (annual targets are judged only then; before, a value short of them is in_progress)."""
+        return self.quarter in (None, 4) and self.as_of >= dt.date(self.year, 12, 31)
+
+    @property
     def full_year(self) -> bool:
         """True when the window is the whole year (annual reports used)."""
         return self.quarter is None

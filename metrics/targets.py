@@ -15,7 +15,6 @@ from core.errors import DashboardError
 from metrics.indicators import INDICATORS, INDICATORS_BY_ID
 
 TARGET_OPS = (">", ">=", "=", "<=", "<", "range")
-STATUSES = ("met", "not_met", "exceeded", "no_data", "no_target")
 
 
 def _is_number(x) -> bool:
@@ -138,25 +137,30 @@ def target_history(db) -> pd.DataFrame:
     return db.query_df("SELECT * FROM target_overrides ORDER BY changed_at DESC, indicator_id")
 
 
-def judge(value, target: dict | None) -> str:
-    """met / not_met / exceeded (only above the top of a range) / no_data / no_target; unrounded values.
-    A missing target wins over missing data (the indicator is not judged in this view at all)."""
-    return str(judge_array(np.array([np.nan if value is None else value], dtype=float), target)[0])
+def judge(value, target: dict | None, *, provisional: bool = False) -> str:
+    """met / not_met / exceeded (only above the top of a range) / in_progress / no_data / no_target, on the
+    unrounded value. A missing target wins over missing data (the indicator is not judged in this view).
+    `provisional`: an annual target in a window before the year's end, where a value short of the target is
+    in_progress rather than not_met (indicators v1.1)."""
+    return str(judge_array(np.array([np.nan if value is None else value], dtype=float), target,
+                           provisional=provisional)[0])
 
 
-def judge_array(values: np.ndarray, target: dict | None) -> np.ndarray:
-    """`judge` for a float array (NaN = no data), vectorised for the units × indicators table."""
+def judge_array(values: np.ndarray, target: dict | None, *, provisional: bool = False) -> np.ndarray:
+    """`judge` for a float array (NaN = no data), vectorised for the units × indicators table: the one
+    place a figure is judged against its target."""
     values = np.asarray(values, dtype=float)
     if target is None:
         return np.full(len(values), "no_target", dtype=object)
     nan = np.isnan(values)
+    short = "in_progress" if provisional else "not_met"
     op = target["op"]
     with np.errstate(invalid="ignore"):
         if op == "range":
-            out = np.where(values < target["min"], "not_met",
+            out = np.where(values < target["min"], short,
                            np.where(values > target["max"], "exceeded", "met"))
         else:
             t = target["value"]
             ok = {">": values > t, ">=": values >= t, "=": values == t, "<=": values <= t, "<": values < t}[op]
-            out = np.where(ok, "met", "not_met")
+            out = np.where(ok, "met", short)
     return np.where(nan, "no_data", out).astype(object)

@@ -7,7 +7,7 @@ from ui.views import overview, scorecard
 from ui import charts, state as K
 from ui.data import cached, get_db
 from ui.filters import current
-from core.text import fmt_status, window_label
+from core.text import JUDGED, fmt_status, window_label
 from ui.page import chart, download, header, shown_errors, slug, table
 from ui.sections import behind_expanders, drilldown, scorecard_columns, yearly_rows
 
@@ -26,9 +26,9 @@ with shown_errors():
     counts = scorecard.status_counts(rows)
     headline = overview.scorecard_headline(rows, window_label(f.year, f.quarter))
     st.subheader(headline)
-    cols = st.columns(5)
-    for col, (code, label) in zip(cols, [("met", "Đạt"), ("exceeded", "Vượt"), ("not_met", "Chưa đạt"),
-                                         ("no_data", "Không có dữ liệu"), ("no_target", "Không đặt chỉ tiêu")]):
+    shown = [s for s in ("met", "exceeded", "not_met", "in_progress", "no_data", "no_target")
+             if counts[s] or s != "in_progress"]
+    for col, code in zip(st.columns(len(shown)), shown):
         col.metric(fmt_status(code), counts[code], border=True)
 
     # the meeting pack covers the whole page; each table's exports sit by the table
@@ -40,7 +40,7 @@ with shown_errors():
     with left:
         chart(charts.status_counts_bar(counts, overview.counts_title(counts), big=f.present), key="ov_status_chart")
     with right:
-        pct = [r for r in rows if r["unit"] == "%" and r["status"] in ("met", "not_met", "exceeded")]
+        pct = [r for r in rows if r["unit"] == "%" and r["status"] in JUDGED]
         if pct:
             worst = sorted(pct, key=lambda r: (r["status"] != "not_met", r["value"] if r["value"] is not None else 0))[:8]
             chart(charts.value_vs_target(scorecard.value_vs_target(worst), "Các tỷ lệ thấp nhất so với mục tiêu",

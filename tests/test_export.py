@@ -180,7 +180,8 @@ def test_display_texts_are_vietnamese():
     assert fmt_value(None, "%") == "—"
     assert fmt_target({"op": ">=", "value": 85}, "%") == "≥ 85%"
     assert fmt_target(None, "%") == "—"
-    assert {label for label, _ in STATUS.values()} == {"Đạt", "Vượt", "Chưa đạt", "Không có dữ liệu", "Không đặt chỉ tiêu"}
+    assert {label for label, _ in STATUS.values()} == {"Đạt", "Vượt", "Chưa đạt", "Đang thực hiện", "Không có dữ liệu",
+                                                     "Không đặt chỉ tiêu"}
 
 
 # ---------------------------------------------------------------- meeting pack from a report

@@ -181,8 +181,9 @@ def test_i20_dialogue_nam_value_zero_wins(year_root):
 
 
 def test_i20_quarter_window_sums_quarters(org):
-    # --quarter 1: DB01 1 yes; DB02 0 no; CB02 1 yes → 2/3 behind DB02.
-    check(org.ind("I20_DOI_THOAI", 2024, quarter=1, as_of=AS_OF), status="not_met", value=pct(2, 3),
+    # --quarter 1: DB01 1 yes; DB02 0 no; CB02 1 yes → 2/3 behind DB02. An annual target in a window
+    # before the year's end: short of it is "đang thực hiện", not "chưa đạt" (indicators v1.1).
+    check(org.ind("I20_DOI_THOAI", 2024, quarter=1, as_of=AS_OF), status="in_progress", value=pct(2, 3),
           numerator=2, denominator=3, behind=["DB02"])
     # --quarter 2: DB01 1+0; DB02 0+1; CB02 1 + 0 (Q2 v2; the replaced v1 said 5) → all ≥ 1 → 3/3 met.
     check(org.ind("I20_DOI_THOAI", 2024, quarter=2, as_of=AS_OF), status="met", value=100.0, numerator=3,
@@ -317,3 +318,14 @@ def test_compute_by_unit_agrees_with_compute_per_unit(org, quarter):
     assert {"DB01", "DB02", "CB01", "CB02", "CB03"} <= listed
     assert "CB04" not in listed  # inactive in 2024, never reported in 2024
     assert bad == []
+
+
+def test_annual_target_is_judged_once_the_year_is_over(org):
+    # I06 full year 2024, 3/4 behind DB02 (test_i06_workers_conference): as of 30/06/2025 the year is over →
+    # "chưa đạt". As of 31/12/2024 the year has ended (a period ends on its last day, as everywhere) → judged;
+    # as of 30/12/2024 the year is not over → "đang thực hiện", the behind list kept.
+    check(org.ind("I06_HN_NGUOI_LAO_DONG", 2024, as_of=dt.date(2024, 12, 31)), status="not_met", value=75.0)
+    check(org.ind("I06_HN_NGUOI_LAO_DONG", 2024, as_of=dt.date(2024, 12, 30)), status="in_progress",
+          value=75.0, behind=["DB02"])
+    # A non-annual target (I01) is never in progress: Q1 and before the year's end it is plainly judged.
+    assert org.ind("I01_QUAN_TRIET_TO_CHUC", 2024, quarter=1, as_of=AS_OF)["status"] == "not_met"

@@ -114,21 +114,36 @@ def test_i24_ideological_content(year_root):
           denominator=36, behind=[])
 
 
-def test_quarter_window_counts_meetings_by_their_date(org):
+def test_quarter_window_counts_only_the_windows_reports(org):
     js = org.compute(2024, quarter=3, as_of=AS_OF)
     # Months Jan–Sep. Cells counted: latest reports in the window (Q3): M1, M2-A, M2-B.
-    # M1's September meeting came in the Q4 report but is dated 30/09 → counts → M1 met; M2-B lacks May.
-    check(indicator(js, "I16_SH_DINH_KY"), status="not_met", value=pct(2, 3), numerator=2, denominator=3,
-          behind=["M2/M2-B"])
-    # Quarters Q1–Q3: M2-A has Chuyên đề in each → 3/3 met.
+    # M1's September meeting (30/09) is first listed in the Q4 report, which is not one of the window's
+    # reports (indicators v1.1): M1 lacks September in Q1–Q3; M2-B lacks May → 1/3.
+    check(indicator(js, "I16_SH_DINH_KY"), status="not_met", value=pct(1, 3), numerator=1, denominator=3,
+          behind=["M1/M1", "M2/M2-B"])
+    # Quarters Q1–Q3: M1, M2-A, M2-B each have a Chuyên đề in every quarter → 3/3 met.
     check(indicator(js, "I19_SH_CHUYEN_DE"), status="met", value=100.0, numerator=3, denominator=3, behind=[])
 
 
+def test_a_later_report_moves_only_windows_that_include_it(org):
+    # Q1–Q4 takes the Q4 report in: M1's 30/09 meeting counts there and M1 has every month → 2/3.
+    js = org.compute(2024, quarter=4, as_of=AS_OF)
+    check(indicator(js, "I16_SH_DINH_KY"), status="not_met", value=pct(2, 3), numerator=2, denominator=3,
+          behind=["M2/M2-B"])
+
+
 def test_i17_quarter_one(org):
-    # Q1 Định kỳ: M1 3 × 10/10; M2-A Jan, Feb 9 + 29/03 (later row, from the Q2 report) 9 = 27/30;
-    # M2-B 3 × 8 = 24/30 → 81/90 = 90 % → not_met.
-    check(org.ind("I17_DU_SINH_HOAT", 2024, quarter=1, as_of=AS_OF), status="not_met", value=90.0,
-          numerator=81, denominator=90)
+    # Q1 Định kỳ, the Q1 reports only: M1 3 × 10/10; M2-A Jan, Feb 9 + 29/03 as the Q1 report has it (dự 5;
+    # the Q2 report's row, dự 9, is outside the window) = 23/30; M2-B 3 × 8 = 24/30 → 77/90 → not_met.
+    check(org.ind("I17_DU_SINH_HOAT", 2024, quarter=1, as_of=AS_OF), status="not_met", value=pct(77, 90),
+          numerator=77, denominator=90)
+
+
+def test_i17_first_half_takes_the_later_row(org):
+    # Q1–Q2: 29/03 of M2-A is listed by both of the window's reports; the later (Q2) row wins: dự 9.
+    # M1 6 × 10 = 60/60; M2-A 6 × 9 = 54/60; M2-B 6 × 8 = 48/60 → 162/180 = 90 % → "> 90 %" not met.
+    check(org.ind("I17_DU_SINH_HOAT", 2024, quarter=2, as_of=AS_OF), status="not_met", value=90.0,
+          numerator=162, denominator=180)
 
 
 def test_scope_single_cell_unit(org):

@@ -4,7 +4,8 @@ Organisation E, all units directly under the root: T1, T2 (Đảng bộ cơ sở
 theory courses; P1 (Đảng bộ cơ sở), P2, P3 (Chi bộ cơ sở) keep petition registers.
 
 Training (person = name folded, birth date, level; counted once, in Năm cử đi học):
-    2020  Z listed in T1's 2021 Q1 report with Năm cử đi học 2020                → I07(2020) = 1
+    2020  Z listed only in T1's 2021 Q1 report with Năm cử đi học 2020: counted in no window (a 2020
+          window has only 2020's reports, and 2021 is not the year sent; indicators v1.1)
     2021  T1 Năm: p0…p3 Cao cấp                                                 → I07(2021) = 4  not_met
     2022  T1 Q2: p4 p5; T1 Năm: p4 p5 p6; T2 Năm: p6 (typed "  LÊ   VĂN  p6 " style, upper case, extra
           spaces), p7, p9; p8 Trung cấp; p4 again as Trung cấp (another level: another identity)
@@ -120,9 +121,17 @@ def test_i07_advanced_course_range_target(org, year, count, status):
           numerator=count, denominator=None, behind=[], target={"op": "range", "min": 5, "max": 10})
 
 
-def test_i07_counts_in_the_year_sent_not_the_report_year(org):
-    # Z is listed in a 2021 report but was sent in 2020: 2020 has one person (below 5 → not_met).
-    check(org.ind("I07_CAO_CAP_LLCT", 2020, as_of=D(2021, 6, 30)), status="not_met", value=1)
+def test_a_trainee_counts_only_when_a_windows_report_lists_them_in_the_year_sent(org):
+    # Z is listed only in a 2021 report but was sent in 2020: no 2020 report lists Z, so 2020 has nobody
+    # (and no report at all: no_data); 2021 counts p0…p3 only (Z was not sent in 2021).
+    check(org.ind("I07_CAO_CAP_LLCT", 2020, as_of=D(2021, 6, 30)), status="no_data", value=None)
+    check(org.ind("I07_CAO_CAP_LLCT", 2021, as_of=D(2022, 6, 30)), status="not_met", value=4)
+
+
+def test_a_trainee_listed_later_does_not_move_an_earlier_window(org):
+    # 2024 Q1–Q2: T1's Q2 v2 lists p20 only (v1's p31 was replaced); the Năm report's p21…p30 are outside
+    # the window → 1 person. The year is not over: below the 5–10 range is "đang thực hiện".
+    check(org.ind("I07_CAO_CAP_LLCT", 2024, quarter=2, as_of=D(2025, 6, 30)), status="in_progress", value=1)
 
 
 @pytest.mark.parametrize("year, count, status", [(2023, 9, "not_met"), (2024, 10, "met")])
@@ -197,6 +206,21 @@ def test_petition_activities_received_and_mean_days(org):
 ])
 def test_petition_activities_overdue_still_pending(org, as_of, overdue):
     assert org.compute(2026, as_of=as_of)["activities"]["DON_THU_QUA_HAN"] == overdue
+
+
+def test_a_petitions_state_in_a_window_is_its_row_in_the_windows_latest_report(org):
+    # Q1 2026 window: only P1's Q1 report speaks for A1…A5. A2 (deadline 01/03) and A3 (deadline 19/04) are
+    # pending there; the Q2 report that resolves them is outside the window. As of 20/07 both deadlines have
+    # passed → counted, not on time. In competence: A1 A2 A3 A5 → on time A1 A5 = 2/4.
+    check(org.ind("I09_DON_THU_DUNG_HAN", 2026, quarter=1, as_of=AS_OF), status="not_met", value=50.0,
+          numerator=2, denominator=4)
+    # Q1–Q2: the Q2 rows win: A2 late, A3 on time; A6 pending past 31/05; A7 not yet due → 5/7 as the year.
+    check(org.ind("I09_DON_THU_DUNG_HAN", 2026, quarter=2, as_of=AS_OF), status="not_met", value=pct(5, 7),
+          numerator=5, denominator=7)
+    # The quarter's activities follow the same rows: Q1 alone has A2 and A3 overdue (still pending in Q1's
+    # report); Q2 alone: A6 only.
+    assert org.compute(2026, quarter=1, as_of=AS_OF)["activities"]["DON_THU_QUA_HAN"] == 2
+    assert org.compute(2026, quarter=2, as_of=AS_OF)["activities"]["DON_THU_QUA_HAN"] == 1
 
 
 def test_petitions_received_per_single_quarter(org):

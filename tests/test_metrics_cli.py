@@ -49,7 +49,7 @@ def test_json_is_the_interfaces_object(db_file):
     assert [i["id"] for i in js["indicators"]] == [i.id for i in INDICATORS]
     for i in js["indicators"]:
         assert list(i) == INDICATOR_KEYS, i["id"]
-        assert i["status"] in {"met", "not_met", "exceeded", "no_data", "no_target"}
+        assert i["status"] in {"met", "not_met", "exceeded", "in_progress", "no_data", "no_target"}
         assert (i["value"] is None) == (i["status"] == "no_data") or i["status"] == "no_target"
         assert (i["target"] is None) == (i["status"] == "no_target")
     i01 = js["indicators"][0]

@@ -6,6 +6,7 @@ COLORS = {
     "met": "#0072B2",
     "exceeded": "#009E73",
     "not_met": "#E69F00",
+    "in_progress": "#CC79A7",  # neither the orange of "not met" nor the green/blue of "met"
     "no_data": "#BBBBBB",
     "no_target": "#999999",
 }

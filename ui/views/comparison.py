@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.text import fmt_auto, fmt_number, fmt_target, fmt_value, status_label
+from core.text import JUDGED, REACHED, fmt_auto, fmt_number, fmt_target, fmt_value, status_label
 from metrics.indicators import INDICATORS_BY_ID, short_code
 from ui.views.detail import MAX_CHART_ROWS
 from ui.views.scorecard import short_name, target_high, target_low
@@ -39,10 +39,10 @@ def heatmap_title(by_unit: pd.DataFrame, ids: list[str], window: str) -> str:
 def unit_ranking(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str]) -> pd.DataFrame:
     """Units ranked by the share of their judged indicators met (đạt or vượt): rank, unit, met, judged, pct."""
     df = by_unit[by_unit["indicator_id"].isin(ids)]
-    judged = df[df["status"].isin(["met", "exceeded", "not_met"])]
+    judged = df[df["status"].isin(JUDGED)]
     if judged.empty:
         return pd.DataFrame(columns=["Hạng", "Mã đơn vị", "Đơn vị", "Đạt", "Đánh giá", "Tỷ lệ đạt (%)"])
-    g = judged.assign(ok=judged["status"].isin(["met", "exceeded"])).groupby("unit_code")
+    g = judged.assign(ok=judged["status"].isin(REACHED)).groupby("unit_code")
     out = pd.DataFrame({"met": g["ok"].sum(), "judged": g["ok"].count(), "name": g["unit_name"].first()}).reset_index()
     out["pct"] = 100.0 * out["met"] / out["judged"]
     out = out.sort_values(["pct", "met", "unit_code"], ascending=[False, False, True]).reset_index(drop=True)
@@ -85,7 +85,7 @@ def units_vs_target(one: pd.DataFrame, target: dict | None) -> pd.DataFrame:
 
 def indicator_units_title(one: pd.DataFrame, name: str) -> str:
     """'I03 — …: 2/5 đơn vị chưa đạt'."""
-    judged = one[one["status"].isin(["met", "exceeded", "not_met"])]
+    judged = one[one["status"].isin(JUDGED)]
     short = short_name(name.split(" — ", 1)[-1], 60)
     if judged.empty:
         return f"{short}: {len(one)} đơn vị có số liệu"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.text import fmt_status, fmt_target, fmt_value, status_label
+from core.text import JUDGED, fmt_status, fmt_target, fmt_value, status_label
 from metrics.indicators import short_code
 from ui.views.scorecard import behind_text, status_counts
 
@@ -13,17 +13,20 @@ from ui.views.scorecard import behind_text, status_counts
 def scorecard_headline(rows: list[dict], window: str) -> str:
     """The message of the scorecard: '3/24 chỉ tiêu chưa đạt năm 2024'."""
     counts = status_counts(rows)
-    judged = counts["met"] + counts["exceeded"] + counts["not_met"]
+    judged = sum(counts[s] for s in JUDGED)
+    going = f", {counts['in_progress']} đang thực hiện" if counts["in_progress"] else ""
     if judged == 0:
         return f"Chưa có chỉ tiêu nào đủ dữ liệu để đánh giá {window}"
     if counts["not_met"] == 0:
+        if counts["in_progress"]:
+            return f"Không chỉ tiêu nào chưa đạt {window}{going}"
         return f"Tất cả {judged} chỉ tiêu có dữ liệu đều đạt {window}"
-    return f"{counts['not_met']}/{judged} chỉ tiêu chưa đạt {window}"
+    return f"{counts['not_met']}/{judged} chỉ tiêu chưa đạt {window}{going}"
 
 
 def counts_title(counts: dict[str, int]) -> str:
     """'Đạt 10 · Vượt 1 · Chưa đạt 14' (statuses with at least one indicator)."""
-    parts = [f"{status_label(s)} {n}" for s, n in counts.items() if n and s in ("met", "exceeded", "not_met")]
+    parts = [f"{status_label(s)} {n}" for s, n in counts.items() if n and s in JUDGED]
     return " · ".join(parts) or "Chưa có chỉ tiêu nào được đánh giá"
 
 
