@@ -380,7 +380,8 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
         WHERE {must_report_sql('u')}
           AND {scope.filter('u.code')}),
     firsts AS MATERIALIZED (
-        SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id
+        SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id,
+               count(*)::INTEGER AS versions
         FROM submissions s WHERE s.year = $year AND {scope.filter('s.unit_code')} GROUP BY ALL)"""
 
 
@@ -401,6 +402,20 @@ def _params(sql: str, win: Window, scope_code: str) -> dict:
 def _item_union(inds: tuple[Indicator, ...], ctx: Ctx) -> str:
     return "\nUNION ALL\n".join(f"SELECT {_lit(i.id)} AS iid, * FROM ({_items(HANDLERS[i.kind](i, ctx))})"
                                  for i in inds)
+
+
+def window_query(db, select: str, *, year: int, quarter: int | None = None, unit: str | None = None,
+                 as_of: dt.date | None = None, single_quarter: bool = False,
+                 principal: Principal | None = None) -> pd.DataFrame:
+    """Run `select` over the engine's own CTEs for a scope and window (the window's reports `win`, `used`,
+    per-unit elements `elem`, petitions' states `pet`, expected reports `expected`, first receipts `firsts`,
+    the scope `scope`), so registers and page headlines count exactly what the indicators count.
+    Parameters $year, $as_of, $start, $end_asof are bound; the principal is authorised first."""
+    unit = authorize_unit(db, principal, unit)
+    win = make_window(year, quarter, as_of, single_quarter=single_quarter)
+    scope = resolve_scope(db, unit)
+    sql = f"WITH RECURSIVE {_base_sql(win, scope, scope.code)}\n{select}"
+    return db.query_df(sql, _params(sql, win, scope.code))
 
 
 # ------------------------------------------------------------------ results

@@ -12,6 +12,7 @@ import pandas as pd
 from core.auth import Principal, authorize_unit, mask_personal
 from core.clock import PERIODS, period_end, report_deadline, today
 from core.storage import Database, subtree_cte
+from metrics.engine import PENDING, SUM_ELEMENTS, window_query
 from metrics.scope import must_report_sql
 
 # completeness status codes, in display order
@@ -72,29 +73,19 @@ def completeness(
     deadline_days: int | None = None,
     principal: Principal | None = None,
 ) -> pd.DataFrame:
-    """One row per (expected or reporting unit in scope, period of the year): unit_code, unit_name,
-    period, period_end, deadline, first_received, versions, status (on_time | late | missing |
-    waiting (ended, deadline not passed) | not_due (period not ended))."""
-    unit = authorize_unit(db, principal, unit)
+    """One row per (unit in scope that must report or did report in the year, period of the year):
+    unit_code, unit_name, period, period_end, deadline, first_received, versions, status (on_time | late |
+    missing | waiting (ended, deadline not passed) | not_due (period not ended)). Built on the engine's
+    `firsts` and its rule of who must report, so the counts are I25/I26's."""
     as_of = as_of or today()
-    cte, where_u = _scope_filter(unit, "u.code")
-    params: dict = {"year": year}
-    if unit is not None:
-        params["unit"] = unit
-    units = db.query_df(
-        f"""{cte}
-        SELECT u.code AS unit_code, u.name AS unit_name FROM units u
-        WHERE ({must_report_sql('u')}
-               OR u.code IN (SELECT unit_code FROM submissions WHERE year = $year))
-              AND u.kind <> 'ROOT' {where_u}
-        ORDER BY u.code""",
-        params,
-    )
-    firsts = db.query_df(
-        """SELECT unit_code, period, min(received_at) AS first_received, count(*)::INTEGER AS versions
-           FROM submissions WHERE year = $year GROUP BY unit_code, period""",
-        {"year": year},
-    )
+    found = window_query(db, f"""
+        SELECT u.code AS unit_code, u.name AS unit_name, f.period, f.first_at AS first_received, f.versions
+        FROM units u LEFT JOIN firsts f ON f.unit_code = u.code
+        WHERE ({must_report_sql('u')} OR u.code IN (SELECT unit_code FROM firsts))
+          AND u.kind <> 'ROOT' AND u.code IN (SELECT code FROM scope)
+        ORDER BY u.code""", year=year, unit=unit, as_of=as_of, principal=principal)
+    units = found[["unit_code", "unit_name"]].drop_duplicates()
+    firsts = found.dropna(subset=["period"])[["unit_code", "period", "first_received", "versions"]]
     grid = units.merge(pd.DataFrame({"period": list(PERIODS)}), how="cross")
     grid = grid.merge(firsts, on=["unit_code", "period"], how="left")
     grid["period_end"] = [period_end(year, p) for p in grid["period"]]
@@ -104,7 +95,7 @@ def completeness(
         _status(end, deadline, received, as_of)
         for end, deadline, received in zip(grid["period_end"], grid["deadline"], grid["first_received"])
     ]
-    return grid
+    return grid.reset_index(drop=True)
 
 
 def _status(end: dt.date, deadline: dt.date, received, as_of: dt.date) -> str:
@@ -124,67 +115,39 @@ def petition_register(
     as_of: dt.date | None = None,
     principal: Principal | None = None,
 ) -> pd.DataFrame:
-    """The current state of every petition received in the window (year, or year to date through the
-    quarter) in scope: the row of the latest report (latest period, then latest upload) of each
-    (unit, petition number). Adds age_days (to resolution, else to the as-of date), overdue (pending past
-    its deadline at the as-of date) and late (resolved after its deadline). Petition numbers and summaries
-    are blank for a principal without view_personal_data."""
-    unit = authorize_unit(db, principal, unit)
+    """Every petition received in the window (year, or year to date through the quarter) in scope, as the
+    engine sees it: its row in the latest of the window's reports (indicators v1.1), at the as-of date (a
+    resolution dated after it is not yet known: still pending). Adds age_days (to resolution, else to the
+    as-of date), overdue (pending past its deadline: DON_THU_QUA_HAN) and late (resolved after its
+    deadline). Petition numbers and summaries are blank for a principal without view_personal_data."""
     as_of = as_of or today()
-    end = period_end(year, f"Q{quarter}") if quarter else dt.date(year, 12, 31)
-    cte, where = _scope_filter(unit, "s.unit_code")
-    # reports after the window do not change what was known at its end
-    params: dict = {"start": dt.date(year, 1, 1), "end": min(end, as_of), "as_of": as_of, "year": year,
-                    "max_rank": quarter or 5}
-    if unit is not None:
-        params["unit"] = unit
-    return mask_personal(db.query_df(
-        f"""{cte}
-        SELECT * EXCLUDE (rn) FROM (
-            SELECT s.unit_code, coalesce(u.name, s.unit_name) AS unit_name, p.petition_no, p.received_date,
-                   p.kind, p.over_level, p.in_competence, p.deadline, p.resolved_date, p.status, p.summary,
-                   (coalesce(p.resolved_date, $as_of::DATE) - p.received_date)::INTEGER AS age_days,
-                   (p.resolved_date IS NULL AND p.status = 'DANG_GIAI_QUYET' AND p.deadline < $as_of::DATE) AS overdue,
-                   (p.resolved_date IS NOT NULL AND p.resolved_date > p.deadline) AS late,
-                   s.file_name, s.received_at,
-                   row_number() OVER (PARTITION BY s.unit_code, p.petition_key
-                       ORDER BY s.year DESC,
-                                CASE s.period WHEN 'Y' THEN 5 ELSE right(s.period, 1)::INTEGER END DESC,
-                                s.received_at DESC, s.id DESC) AS rn
-            FROM petitions p JOIN submissions s ON s.id = p.submission_id AND s.status = 'current'
-            LEFT JOIN units u ON u.code = s.unit_code
-            WHERE (s.year < $year OR (s.year = $year AND
-                   CASE s.period WHEN 'Y' THEN 5 ELSE right(s.period, 1)::INTEGER END <= $max_rank)) {where}
-        ) WHERE rn = 1 AND received_date BETWEEN $start AND $end
-        ORDER BY received_date, unit_code, petition_no""",
-        params,
-    ), principal)
+    known = "(p.resolved_date IS NOT NULL AND p.resolved_date <= $as_of)"
+    df = window_query(db, f"""
+        SELECT p.unit_code, coalesce(u.name, p.unit_code) AS unit_name, p.petition_no, p.received_date, p.kind,
+               p.over_level, p.in_competence, p.deadline,
+               CASE WHEN {known} THEN p.resolved_date END AS resolved_date,
+               CASE WHEN p.resolved_date > $as_of THEN 'DANG_GIAI_QUYET' ELSE p.status END AS status, p.summary,
+               ((CASE WHEN {known} THEN p.resolved_date ELSE $as_of::DATE END) - p.received_date)::INTEGER
+                   AS age_days,
+               ({PENDING} AND p.deadline < $as_of) AS overdue,
+               ({known} AND p.resolved_date > p.deadline) AS late,
+               s.file_name, s.received_at
+        FROM pet p LEFT JOIN units u ON u.code = p.unit_code LEFT JOIN submissions s ON s.id = p.submission_id
+        ORDER BY p.received_date, p.unit_code, p.petition_no""",
+        year=year, quarter=quarter, unit=unit, as_of=as_of, principal=principal)
+    return mask_personal(df, principal)
 
 
 def activities_by_unit(db: Database, *, year: int, quarter: int | None = None, unit: str | None = None,
-                       principal: Principal | None = None) -> pd.DataFrame:
+                       as_of: dt.date | None = None, principal: Principal | None = None) -> pd.DataFrame:
     """Totals of every `sum` data element per reporting unit in scope (unit_code, unit_name, element,
-    value): a quarter alone, or the full year (a unit's `Năm` report, when it has one, is its year)."""
-    unit = authorize_unit(db, principal, unit)
-    from loaders.elements import DATA_ELEMENTS
-
-    codes = [e.code for e in DATA_ELEMENTS if e.aggregation == "sum"]
-    periods = [f"Q{quarter}"] if quarter else list(PERIODS)
-    cte, where = _scope_filter(unit, "s.unit_code")
-    params: dict = {"year": year, "periods": periods, "codes": codes}
-    if unit is not None:
-        params["unit"] = unit
-    head = f"{cte}," if cte else "WITH"
-    return db.query_df(
-        f"""{head} win AS (SELECT s.* FROM submissions s
-                  WHERE s.status = 'current' AND s.year = $year AND list_contains($periods, s.period) {where}),
-        used AS (SELECT * FROM win w WHERE w.period = 'Y'
-                 OR NOT EXISTS (SELECT 1 FROM win y WHERE y.unit_code = w.unit_code AND y.period = 'Y'))
-        SELECT u.unit_code, coalesce(un.name, any_value(u.unit_name)) AS unit_name, e.code AS element,
-               sum(e.value) AS value
-        FROM used u JOIN elements e ON e.submission_id = u.id AND e.known AND list_contains($codes, e.code)
-        LEFT JOIN units un ON un.code = u.unit_code
-        GROUP BY u.unit_code, un.name, e.code
-        ORDER BY u.unit_code, e.code""",
-        params,
-    )
+    value): a quarter alone, or the full year (a unit's `Năm` report, when it has one, is its year) — the
+    engine's own per-unit element values, so the units add up to the activities."""
+    codes = ", ".join(f"'{c}'" for c in SUM_ELEMENTS)
+    return window_query(db, f"""
+        SELECT e.unit_code, coalesce(u.name, e.unit_code) AS unit_name, e.code AS element, e.v AS value
+        FROM elem e LEFT JOIN units u ON u.code = e.unit_code
+        WHERE e.code IN ({codes})
+        ORDER BY e.unit_code, e.code""",
+        year=year, quarter=quarter, unit=unit, as_of=as_of, single_quarter=quarter is not None,
+        principal=principal)
