@@ -68,12 +68,12 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
     elems = ", ".join(f"({i}, '{e.code}', '{e.type}')" for i, e in enumerate(DATA_ELEMENTS))
     years = ", ".join(f"({y})" for y in YEARS)
     step("units", f"""
-        INSERT INTO units
+        INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at)
         SELECT 'TT' || lpad(i::VARCHAR, 5, '0'), 'Đảng bộ cấp trên ' || i, 'DBCT',
                CASE WHEN i > {n_tt} / 2 THEN 'TT' || lpad((i - {n_tt} // 2)::VARCHAR, 5, '0') ELSE '{root}' END,
                NULL, 'unit_list', TIMESTAMP '2021-01-01'
         FROM range(1, {n_tt} + 1) t(i);
-        INSERT INTO units
+        INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at)
         SELECT 'U' || lpad(i::VARCHAR, 6, '0'), 'Đơn vị ' || i,
                CASE WHEN i % 2 = 0 THEN 'DBCS' ELSE 'CBCS' END,
                CASE WHEN i % 10 < 3 THEN 'TT' || lpad((1 + i % {n_tt})::VARCHAR, 5, '0') ELSE '{root}' END,

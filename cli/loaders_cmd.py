@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--db", metavar="PATH")
     i.add_argument("--received-at", metavar="ISO_DATETIME")
     i.add_argument("--uploader", metavar="NAME")
+    i.add_argument("--add-units", action="store_true",
+                   help="chấp nhận mã đơn vị chưa có trong danh sách là đơn vị mới (quyền quản trị)")
     i.add_argument("--json", action="store_true")
     i.add_argument("--progress", action="store_true",
                    help="hiện tiến độ trên stderr (mặc định: chỉ khi stderr là cửa sổ dòng lệnh)")
@@ -195,7 +197,7 @@ def cmd_ingest(args) -> int:
     # (10 % of a 200-file batch's time, measured)
     gc.freeze()
     results = ingest_paths(db, files, received_at=received_at, uploader=uploader, progress=progress,
-                           principal=principal, keep_parsed=False)
+                           principal=principal, keep_parsed=False, add_units=args.add_units)
     if progress:
         progress.done(len(results))
     if args.json:

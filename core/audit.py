@@ -153,7 +153,8 @@ def _seed_entries(db) -> list[dict]:
     open transaction is not seen, its entry follows): the units, every submission in order, overrides."""
     subs = db.query_rows("SELECT file_hash, file_name, uploader, received_at FROM submissions ORDER BY id")
     overrides = db.query_rows("SELECT * FROM target_overrides ORDER BY changed_at")
-    units = db.query_rows("SELECT code, name, kind, parent_code, inactive_from, source FROM units "
+    units = db.query_rows("SELECT code, name, kind, parent_code, inactive_from, source, active_from, merged_into "
+                          "FROM units "
                           "WHERE source <> 'config' ORDER BY code")
     if not (subs or overrides or units):
         return []

@@ -245,7 +245,8 @@ class Database:
         cfg = load_config()
         with self.transaction() as cur:
             cur.execute(
-                """INSERT INTO units VALUES (?, ?, 'ROOT', NULL, NULL, 'config', now()::TIMESTAMP)
+                """INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at)
+                   VALUES (?, ?, 'ROOT', NULL, NULL, 'config', now()::TIMESTAMP)
                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = 'ROOT', parent_code = NULL""",
                 [cfg.root_code, cfg.root_name],
             )

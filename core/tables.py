@@ -55,6 +55,8 @@ TABLES: tuple[Table, ...] = (
         Col("inactive_from", "INTEGER", "first year the unit no longer reports"),
         Col("source", "VARCHAR NOT NULL", "config | unit_list | workbook"),
         Col("updated_at", "TIMESTAMP NOT NULL"),
+        Col("active_from", "INTEGER", "first year the unit reports (never expected before it)", since=3),
+        Col("merged_into", "VARCHAR", "set when an administrator merged this unit into another", since=3),
     )),
     Table("archived_files", (
         Col("file_hash", "VARCHAR PRIMARY KEY", "sha256 of the original bytes"),
@@ -73,7 +75,7 @@ TABLES: tuple[Table, ...] = (
         Col("file_hash", "VARCHAR NOT NULL"),
         Col("uploader", "VARCHAR"),
         Col("received_at", "TIMESTAMP NOT NULL"),
-        Col("status", "VARCHAR NOT NULL", "current | replaced"),
+        Col("status", "VARCHAR NOT NULL", "current | replaced | withdrawn (by an administrator)"),
         Col("replaced_by", "BIGINT"),
         Col("unit_name", "VARCHAR", "as written in the workbook"),
         Col("unit_kind", "VARCHAR"),
@@ -167,6 +169,17 @@ TABLES: tuple[Table, ...] = (
         Col("detail_json", "VARCHAR", "what changed, as JSON"),
         Col("origin", "VARCHAR", "where from: cli@host, web@client address"),
     ), indexes=(("audit_at", "at_time", 2),), since=2),
+    Table("unit_changes", (
+        Col("id", "BIGINT PRIMARY KEY"),
+        Col("kind", "VARCHAR NOT NULL", "merge | withdraw"),
+        Col("object", "VARCHAR NOT NULL", "FROM->INTO for a merge, the submission id for a withdrawal"),
+        Col("detail_json", "VARCHAR NOT NULL", "what the change touched, as it was before: enough to undo it"),
+        Col("reason", "VARCHAR"),
+        Col("done_by", "VARCHAR NOT NULL"),
+        Col("done_at", "TIMESTAMP NOT NULL"),
+        Col("undone_by", "VARCHAR"),
+        Col("undone_at", "TIMESTAMP"),
+    ), since=3),
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

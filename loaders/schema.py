@@ -285,6 +285,7 @@ UNIT_LIST = Sheet(
         Column("kind", "Loại hình", "enum", required=True, enum="unit_list_kind", width=24),
         Column("parent_code", "Mã đơn vị cấp trên", "code"),
         Column("inactive_from", "Ngừng hoạt động từ năm", "year", min=2000, max=2100),
+        Column("active_from", "Hoạt động từ năm", "year", min=2000, max=2100),
     ),
     rules=(Rule("unique", ("code",), message="Mã đơn vị bị trùng"),),
 )

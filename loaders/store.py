@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from core import audit
 from core.clock import to_local
-from core.auth import UPLOAD, Principal, authorize_upload, require
+from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, require
 from core.config import load_config
 from core.errors import DashboardError, Issue
 from loaders.reader import read_workbook
@@ -44,6 +44,8 @@ class IngestResult:
     warnings: list[Issue] = field(default_factory=list)
     file_hash: str | None = None
     parsed: ParsedWorkbook | None = field(default=None, repr=False)
+    # the unknown unit the workbook names (code, name, kind, parent_code): an administrator may accept it
+    proposed_unit: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,8 +66,9 @@ class IngestResult:
 # ---------------------------------------------------------------- analysis (no writes)
 def load_units(db: Database) -> dict[str, dict[str, Any]]:
     """Every unit in the database keyed by code (name, kind, parent_code, inactive_from)."""
-    rows = db.query_rows("SELECT code, name, kind, parent_code, inactive_from FROM units")
-    return {r[0]: {"name": r[1], "kind": r[2], "parent_code": r[3], "inactive_from": r[4]} for r in rows}
+    rows = db.query_rows("SELECT code, name, kind, parent_code, inactive_from, active_from, merged_into FROM units")
+    return {r[0]: {"name": r[1], "kind": r[2], "parent_code": r[3], "inactive_from": r[4], "active_from": r[5],
+                   "merged_into": r[6]} for r in rows}
 
 
 def _current(cur_or_db, unit: str, year: int, period: str) -> tuple[int, str] | None:
@@ -89,12 +92,16 @@ def _current_and_next_version(cur, unit: str, year: int, period: str) -> tuple[t
 
 
 def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | None = None, *,
-             units: dict[str, dict[str, Any]] | None = None, check_current: bool = True) -> IngestResult:
+             units: dict[str, dict[str, Any]] | None = None, check_current: bool = True,
+             add_units: bool = False) -> IngestResult:
     """Gate, read and validate; status valid | rejected | duplicate; nothing is written. A principal without
     the upload permission is refused (DashboardError); a workbook of a unit outside its scope is rejected.
     `units` saves reading the unit table (a batch reads it once); without `check_current` a duplicate is
-    left to the check under the write lock in `_store`."""
+    left to the check under the write lock in `_store`. `add_units`: an unknown unit code is accepted as a
+    new unit (needs manage_units: only an administrator decides that a unit exists)."""
     require(principal, UPLOAD)
+    if add_units:
+        require(principal, MANAGE_UNITS)
     config = load_config()
     digest = hashlib.sha256(data).hexdigest()
     result = IngestResult(file=file_name, status="rejected", file_hash=digest)
@@ -110,8 +117,10 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
     except DashboardError as exc:
         result.errors = exc.issues or [Issue(None, None, None, file_name, exc.message)]
         return result
-    parsed = validate_workbook(raw, units=load_units(db) if units is None else units, config=config)
+    parsed = validate_workbook(raw, units=load_units(db) if units is None else units, config=config,
+                               allow_new_units=add_units)
     result.parsed = parsed
+    result.proposed_unit = parsed.proposed_unit
     result.unit, result.year, result.period = (parsed.info.get(k) for k in ("unit_code", "year", "period"))
     result.errors = [i for i in gate_issues if i.severity == "error"] + parsed.errors
     result.warnings = [i for i in gate_issues if i.severity != "error"] + parsed.warnings
@@ -135,20 +144,22 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
     return result
 
 
-def preview_bytes(db: Database, data: bytes, file_name: str, *, principal: Principal | None = None) -> IngestResult:
+def preview_bytes(db: Database, data: bytes, file_name: str, *, principal: Principal | None = None,
+                  add_units: bool = False) -> IngestResult:
     """Everything ingest does except storing: status valid | rejected | duplicate (for the upload page)."""
-    return _analyse(db, data, file_name, principal)
+    return _analyse(db, data, file_name, principal, add_units=add_units)
 
 
 # ---------------------------------------------------------------- storing
 def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
                  uploader: str | None = None, principal: Principal | None = None,
-                 units: dict[str, dict[str, Any]] | None = None) -> IngestResult:
+                 units: dict[str, dict[str, Any]] | None = None, add_units: bool = False) -> IngestResult:
     """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate).
     With a principal: it needs the upload permission and the workbook's unit must be in its scope.
-    `units`: the unit table as `load_units` returns it, for batches (kept current with the units stored)."""
+    `units`: the unit table as `load_units` returns it, for batches (kept current with the units stored).
+    `add_units`: accept an unknown unit code as a new unit (administrators only)."""
     # the duplicate check runs once, under the write lock in _store, not also before it
-    result = _analyse(db, data, file_name, principal, units=units, check_current=False)
+    result = _analyse(db, data, file_name, principal, units=units, check_current=False, add_units=add_units)
     actor = getattr(principal, "username", None) or uploader  # the audit names the account when there is one
     if result.status != "valid":
         audit.record_upload(db, result, actor=actor)  # its own small write: no data table changes
@@ -157,8 +168,8 @@ def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.d
     _store(db, data, file_name, result, when, uploader, actor)
     unit = result.parsed.unit if result.parsed else None
     if units is not None and result.status == "accepted" and unit and unit["is_new"]:
-        units.setdefault(unit["code"], {"name": unit["name"], "kind": unit["kind"],
-                                        "parent_code": unit["parent_code"], "inactive_from": None})
+        units.setdefault(unit["code"], {"name": unit["name"], "kind": unit["kind"], "parent_code": unit["parent_code"],
+                                        "inactive_from": None, "active_from": result.year, "merged_into": None})
     return result
 
 
@@ -178,9 +189,12 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
             return
         new_id = next_id(cur, "submissions")
         if unit["is_new"]:
+            # under the write lock: a concurrent upload may have created the unit meanwhile; it then stays
+            # as that one made it, and this report is still stored under its own code
             cur.execute(
-                "INSERT INTO units VALUES (?, ?, ?, ?, NULL, 'workbook', ?) ON CONFLICT (code) DO NOTHING",
-                [unit["code"], unit["name"], unit["kind"], unit["parent_code"], when])
+                """INSERT INTO units (code, name, kind, parent_code, source, active_from, updated_at)
+                   SELECT ?, ?, ?, ?, 'workbook', ?, ? WHERE NOT EXISTS (SELECT 1 FROM units WHERE code = ?)""",
+                [unit["code"], unit["name"], unit["kind"], unit["parent_code"], info["year"], when, unit["code"]])
         if current:
             cur.execute("UPDATE submissions SET status = 'replaced', replaced_by = ? WHERE id = ?",
                         [new_id, current[0]])
@@ -305,7 +319,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.datetime | None = None,
                  uploader: str | None = None,
                  progress: Callable[[int, int, Path], None] | None = None,
-                 principal: Principal | None = None, keep_parsed: bool = True) -> list[IngestResult]:
+                 principal: Principal | None = None, keep_parsed: bool = True,
+                 add_units: bool = False) -> list[IngestResult]:
     """Ingest files and folders, one transaction per file; one bad file never stops the others.
     keep_parsed=False drops each result's parsed rows once the file is done (a long batch then holds only
     statuses and issues, and Python's garbage collector does not rescan every stored row)."""
@@ -328,7 +343,7 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
             continue
         try:
             results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader,
-                                        principal=principal, units=units))
+                                        principal=principal, units=units, add_units=add_units))
             if not keep_parsed:
                 results[-1].parsed = None
         except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch

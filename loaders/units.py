@@ -25,6 +25,7 @@ MSG_ROOT_CODE = "Mã đơn vị trùng với mã Đảng ủy cấp trên"
 MSG_NO_PARENT = "Mã đơn vị cấp trên không có trong danh sách đơn vị"
 MSG_CYCLE = "Quan hệ cấp trên bị vòng lặp: {path}"
 MSG_PARENT_IS_CELL = "Đơn vị cấp trên là Chi bộ cơ sở, không thể có đơn vị trực thuộc"
+MSG_STOP_BEFORE_START = "Năm ngừng hoạt động phải sau năm bắt đầu hoạt động ({start})"
 
 
 @dataclass
@@ -58,6 +59,11 @@ def parse_unit_list(db: Database, data: bytes, file_name: str) -> tuple[list[dic
         issues.append(Issue(UNIT_LIST.name, None, None, None, MSG_EMPTY))
         return [], issues
     _check_tree(rows, load_units(db), config.root_code, issues)
+    for r in rows:
+        start, stop = r.get("active_from"), r.get("inactive_from")
+        if start is not None and stop is not None and stop <= start:
+            issues.append(Issue(UNIT_LIST.name, r["excel_row"], "Ngừng hoạt động từ năm", stop,
+                                MSG_STOP_BEFORE_START.format(start=start)))
     return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows], issues
 
 
@@ -115,9 +121,9 @@ def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal
     now = now_local()
     with db.transaction() as cur:
         existing = {r[0]: r[1:] for r in cur.execute(
-            "SELECT code, name, kind, parent_code, inactive_from FROM units").fetchall()}
+            "SELECT code, name, kind, parent_code, inactive_from, active_from FROM units").fetchall()}
         for r in rows:
-            new = (r["name"], r["kind"], r.get("parent_code") or root, r.get("inactive_from"))
+            new = (r["name"], r["kind"], r.get("parent_code") or root, r.get("inactive_from"), r.get("active_from"))
             old = existing.get(r["code"])
             if old is None:
                 result.added.append(r["code"])
@@ -129,10 +135,11 @@ def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal
                 if old[3] is None and new[3] is not None:
                     result.deactivated.append(r["code"])
             cur.execute(
-                """INSERT INTO units VALUES (?, ?, ?, ?, ?, 'unit_list', ?)
+                """INSERT INTO units (code, name, kind, parent_code, inactive_from, active_from, source, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 'unit_list', ?)
                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                    parent_code = excluded.parent_code, inactive_from = excluded.inactive_from,
-                   source = 'unit_list', updated_at = excluded.updated_at""",
+                   active_from = excluded.active_from, source = 'unit_list', updated_at = excluded.updated_at""",
                 [r["code"], *new, now])
         audit.record(cur, actor=actor, action="unit_list_loaded", object=file_name,
                      detail={"file_hash": digest, "added": len(result.added), "updated": len(result.updated),

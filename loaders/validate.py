@@ -37,7 +37,13 @@ MSG_FORMULA = ("Ô {ref} có công thức nhưng không có giá trị đã tín
                "LibreOffice, lưu lại rồi tải lên")
 MSG_MEETING_OUTSIDE = "Ngày sinh hoạt nằm ngoài kỳ báo cáo; buổi sinh hoạt được tính vào kỳ của ngày đó"
 MSG_CBCS_ONE_CELL = "Chi bộ cơ sở phải có đúng một dòng trong sheet Chi bộ (chính chi bộ đó); đang có {n} dòng"
-MSG_NEW_UNIT = "Mã đơn vị chưa có trong danh sách đơn vị: đơn vị mới, được thêm từ báo cáo này"
+MSG_NEW_UNIT = ("Mã đơn vị chưa có trong danh sách đơn vị: quản trị hệ thống đã chấp nhận đây là đơn vị mới, "
+                "được thêm từ báo cáo này")
+MSG_UNKNOWN_UNIT = ("Mã đơn vị không có trong danh sách đơn vị{hint}. Hãy sửa Mã đơn vị rồi nộp lại; nếu đây "
+                    "thật là đơn vị mới, quản trị hệ thống thêm vào danh sách đơn vị hoặc chấp nhận đơn vị mới "
+                    "khi nộp báo cáo này")
+MSG_MERGED_UNIT = "Đơn vị này đã được hợp nhất vào đơn vị {into}; hãy dùng Mã đơn vị {into}"
+MSG_NOT_YET_ACTIVE = "Đơn vị chỉ hoạt động từ năm {year} theo danh sách đơn vị"
 MSG_UNIT_MISMATCH = "Khác với danh sách đơn vị ('{expected}'); dùng thông tin trong danh sách đơn vị"
 MSG_UNKNOWN_PARENT = ("Mã đơn vị cấp trên không có trong danh sách đơn vị; đơn vị được đặt trực thuộc "
                       "Đảng ủy cấp trên")
@@ -56,6 +62,8 @@ class ParsedWorkbook:
     tables: dict[str, list[dict[str, Any]]]
     issues: list[Issue]
     unit: dict[str, Any] | None = None  # effective unit: code, name, kind, parent_code, is_new
+    # an unknown unit the workbook describes (code, name, kind, parent_code): what an administrator may accept
+    proposed_unit: dict[str, Any] | None = None
     info_rows: dict[str, int] | None = None  # Excel row of each `Thông tin` label (later checks cite it)
 
     @property
@@ -476,7 +484,8 @@ def _finish_petitions(rows, issues, info, config):
 
 # ---------------------------------------------------------------- unit reconciliation
 def _reconcile_unit(info: dict[str, Any], label_rows: dict[str, int], units: dict[str, dict], config,
-                    issues: list[Issue]) -> dict[str, Any] | None:
+                    issues: list[Issue], allow_new: bool = False,
+                    proposed: dict[str, Any] | None = None) -> dict[str, Any] | None:
     code = info.get("unit_code")
     if code is None:
         return None
@@ -484,6 +493,10 @@ def _reconcile_unit(info: dict[str, Any], label_rows: dict[str, int], units: dic
     listed = units.get(code)
     if code == config.root_code or (listed and listed.get("kind") == "ROOT"):
         issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code, MSG_ROOT_UNIT))
+        return None
+    if listed is not None and listed.get("merged_into"):
+        issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code,
+                             MSG_MERGED_UNIT.format(into=listed["merged_into"])))
         return None
     if listed is not None:
         checks = (
@@ -497,13 +510,21 @@ def _reconcile_unit(info: dict[str, Any], label_rows: dict[str, int], units: dic
                 col = INFO.column(key)
                 issues.append(_issue(INFO.name, label_rows.get(key), col.header, info.get("_raw", {}).get(key, got),
                                      MSG_UNIT_MISMATCH.format(expected=show(expected)), "warning"))
-        stop, year = listed.get("inactive_from"), info.get("year")
+        stop, start, year = listed.get("inactive_from"), listed.get("active_from"), info.get("year")
         if stop is not None and year is not None and year >= stop:
             issues.append(_issue(INFO.name, label_rows.get("year"), INFO.column("year").header, year,
                                  MSG_INACTIVE_UNIT.format(year=stop), "warning"))
+        if start is not None and year is not None and year < start:
+            issues.append(_issue(INFO.name, label_rows.get("year"), INFO.column("year").header, year,
+                                 MSG_NOT_YET_ACTIVE.format(year=start), "warning"))
         return {"code": code, "name": listed.get("name"), "kind": listed.get("kind"),
                 "parent_code": listed.get("parent_code") or config.root_code, "is_new": False}
-    issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code, MSG_NEW_UNIT, "warning"))
+    if not allow_new:
+        hint = _closest_unit(code, info.get("unit_name"), units, config.root_code)
+        issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code,
+                             MSG_UNKNOWN_UNIT.format(hint=f"; có phải {hint}?" if hint else "")))
+    else:
+        issues.append(_issue(INFO.name, row, INFO.column("unit_code").header, code, MSG_NEW_UNIT, "warning"))
     parent = info.get("parent_code") or config.root_code
     if parent != config.root_code and parent not in units:
         issues.append(_issue(INFO.name, label_rows.get("parent_code"), INFO.column("parent_code").header,
@@ -511,8 +532,28 @@ def _reconcile_unit(info: dict[str, Any], label_rows: dict[str, int], units: dic
         parent = config.root_code
     if info.get("unit_name") is None or info.get("unit_kind") is None:
         return None
-    return {"code": code, "name": info["unit_name"], "kind": info["unit_kind"], "parent_code": parent,
-            "is_new": True}
+    new = {"code": code, "name": info["unit_name"], "kind": info["unit_kind"], "parent_code": parent,
+           "is_new": True}
+    if proposed is not None:
+        proposed.update({k: new[k] for k in ("code", "name", "kind", "parent_code")})
+    return new if allow_new else None
+
+
+def _closest_unit(code: str, name: str | None, units: dict[str, dict], root: str) -> str | None:
+    """'“DB02” (Đảng bộ Công ty Hai)': the known unit whose code, else whose name, is closest to what the
+    workbook says (a typo in the code is the usual cause); None when nothing is close."""
+    import difflib
+
+    known = {c: u for c, u in units.items() if c != root and u.get("kind") != "ROOT" and not u.get("merged_into")}
+    if not known:
+        return None
+    by_code = difflib.get_close_matches(code.upper(), list(known), n=1, cutoff=0.6)
+    pick = by_code[0] if by_code else None
+    if pick is None and name:
+        folded = {keys(u.get("name") or "")[0]: c for c, u in known.items()}
+        by_name = difflib.get_close_matches(keys(name)[0], list(folded), n=1, cutoff=0.6)
+        pick = folded[by_name[0]] if by_name else None
+    return f"“{pick}” ({known[pick].get('name')})" if pick else None
 
 
 def _kind_label(kind: str) -> str:
@@ -595,8 +636,11 @@ class IssueList(list):
                                  MSG_MORE_WARNINGS.format(n=self.dropped["warning"]), "warning"))
 
 
-def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> ParsedWorkbook:
-    """Apply every rule of template-v1.md to a read workbook and collect every issue (lazy validation)."""
+def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config,
+                      allow_new_units: bool = False) -> ParsedWorkbook:
+    """Apply every rule of template-v1.md to a read workbook and collect every issue (lazy validation).
+    An unknown `Mã đơn vị` is an error naming the closest known unit, unless `allow_new_units` (an
+    administrator accepted it as a new unit)."""
     issues = IssueList()
     found = match_sheets(raw, SHEETS, issues)
     formulas = _uncached_formulas(raw)
@@ -629,7 +673,9 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
             _finish_petitions(rows, issues, info, config)
         apply_rules(sheet, rows, issues, tables)
     _check_ceilings(tables.get("elements") or [], info, issues)
-    unit = _reconcile_unit(info, label_rows, units, config, issues) if "info" in found else None
+    proposed: dict[str, Any] = {}
+    unit = _reconcile_unit(info, label_rows, units, config, issues, allow_new_units, proposed) \
+        if "info" in found else None
     cells = tables.get("cells")
     if unit and unit["kind"] == "CBCS" and cells is not None and len(cells) != 1:
         issues.append(_issue(CELLS.name, None, None, len(cells), MSG_CBCS_ONE_CELL.format(n=len(cells))))
@@ -638,7 +684,8 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config) -> Pa
     issues.close()
     clean = {k: _public_rows(rows or []) for k, rows in tables.items()}
     info = {k: v for k, v in info.items() if not k.startswith("_")}
-    return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit, info_rows=label_rows)
+    return ParsedWorkbook(info=info, tables=clean, issues=issues, unit=unit, info_rows=label_rows,
+                          proposed_unit=proposed or None)
 
 
 def _check_ceilings(rows: list[dict[str, Any]], info: dict[str, Any], issues: list[Issue]) -> None:

@@ -17,9 +17,10 @@ EXPECTED_KINDS = ("DBCS", "CBCS")  # the kinds of unit that report (a committee 
 
 def must_report_sql(alias: str, year: str = "$year") -> str:
     """The one rule of who must report, as an SQL predicate over a `units` row: a unit of a reporting kind
-    that is active in the year."""
+    that is active in the year (started, not stopped, not merged into another)."""
     kinds = ", ".join(_quote(k) for k in EXPECTED_KINDS)
-    return f"({alias}.kind IN ({kinds}) AND ({alias}.inactive_from IS NULL OR {alias}.inactive_from > {year}))"
+    return (f"({alias}.kind IN ({kinds}) AND ({alias}.inactive_from IS NULL OR {alias}.inactive_from > {year})"
+            f" AND ({alias}.active_from IS NULL OR {alias}.active_from <= {year}) AND {alias}.merged_into IS NULL)")
 
 
 @dataclass(frozen=True)

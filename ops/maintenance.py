@@ -155,11 +155,15 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
     kind = entry.get("kind")
     if kind == "units_snapshot":  # the units a database held when its journal began
         with db.transaction() as cur:
-            for row in entry["rows"]:
-                cur.execute("""INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
+            for row in entry["rows"]:  # 6 fields before schema 3, then active_from and merged_into
+                row = (list(row) + [None, None])[:8]
+                cur.execute("""INSERT INTO units (code, name, kind, parent_code, inactive_from, source, active_from,
+                                                  merged_into, updated_at)
+                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
                                ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                                parent_code = excluded.parent_code, inactive_from = excluded.inactive_from,
-                               source = excluded.source""", row)
+                               source = excluded.source, active_from = excluded.active_from,
+                               merged_into = excluded.merged_into""", row)
         return
     if kind == "target":
         with db.transaction() as cur:

@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from loaders.schema import ENUMS, INFO, SHEETS_BY_KEY
+from loaders.schema import ENUMS, INFO, SHEETS_BY_KEY, UNIT_LIST
 
 # The indicator ids of indicators-v1.md, in id order, typed from the spec (not read from the declarations).
 SPEC_INDICATOR_IDS = [
@@ -127,3 +127,27 @@ def sign_in(at, db_path=None, username: str = "admin"):
         acc = next(a for a in DEMO_ACCOUNTS if a["username"] == username)
         at.session_state[K.PRINCIPAL] = Principal(username, acc["role"], acc["scope_unit"] or load_config().root_code)
     return at
+
+
+def unit_list_bytes(units: list[tuple[str, str]] | tuple = (), **kinds: Any) -> bytes:
+    """A unit-list workbook (sheet `Đơn vị`) written by openpyxl: (code, kind label) pairs, each named
+    "Đảng bộ <code>" like info_values' default and placed directly under the root."""
+    import io
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = UNIT_LIST.name
+    ws.append([c.header for c in UNIT_LIST.columns[:4]])
+    for code, kind in units:
+        ws.append([code, f"Đảng bộ {code}", kind, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def register_units(db, *codes: str, kind: str = "Đảng bộ cơ sở") -> None:
+    """Put units in the unit list through the real loader: a report of a unit not in the list is rejected
+    (template-v1.md v1.1), so tests name the units their workbooks report for."""
+    from loaders.units import load_unit_list_bytes
+
+    load_unit_list_bytes(db, unit_list_bytes([(c, kind) for c in codes]), "don_vi.xlsx")

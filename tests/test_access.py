@@ -172,13 +172,20 @@ def test_upload_for_another_unit_is_rejected_and_stores_nothing(own_db, tmp_path
 
 
 def test_upload_of_a_new_unit_is_judged_by_its_parent(own_db, tmp_path, donvi):
-    """A unit not yet in the list: the DB01 user may not create it under DB02 (or under the root)."""
-    from tests.builders import info_values, write_workbook
+    """A unit not yet in the list: the DB01 user cannot create it at all (only an administrator accepts a new
+    unit), and an administrator whose scope is DB01 cannot create it under DB02."""
+    from core.auth import Principal
+    from tests.builders import default_cells, info_values, write_workbook
 
     db = open_database(own_db)
     path = tmp_path / "new.xlsx"
-    write_workbook(path, info=info_values("DB77", 2024, "Q1", parent_code="DB02"))
+    write_workbook(path, info=info_values("DB77", 2024, "Q1", parent_code="DB02"), cells=default_cells("DB77"))
     r = ingest_bytes(db, path.read_bytes(), "new.xlsx", principal=donvi)
+    assert r.status == "rejected" and any("không có trong danh sách đơn vị" in i.message for i in r.errors)
+    with pytest.raises(DashboardError, match="quản lý danh sách đơn vị"):
+        ingest_bytes(db, path.read_bytes(), "new.xlsx", principal=donvi, add_units=True)
+    scoped_admin = Principal("ad_db01", "admin", "DB01")
+    r = ingest_bytes(db, path.read_bytes(), "new.xlsx", principal=scoped_admin, add_units=True)
     assert r.status == "rejected" and any("không có quyền nộp" in i.message for i in r.errors)
     assert db.query_value("SELECT count(*) FROM units WHERE code = 'DB77'") == 0
 

@@ -12,7 +12,7 @@ from core.errors import DashboardError
 from loaders.store import ingest_bytes
 from loaders.units import load_unit_list_bytes
 from metrics import targets
-from tests.builders import info_values, write_workbook
+from tests.builders import register_units, info_values, write_workbook
 from tests.test_units import BASE, unit_list
 
 
@@ -55,13 +55,14 @@ def test_audit_rows_do_not_invalidate_cached_figures(db):
 
 
 def test_uploads_accepted_replaced_duplicate_rejected(db, tmp_path):
+    register_units(db, "DB01")
     first = write_workbook(tmp_path / "a.xlsx", info=info_values()).read_bytes()
     second = write_workbook(tmp_path / "b.xlsx", info=info_values(), elements={"DOI_THOAI": 2}).read_bytes()
     assert ingest_bytes(db, first, "a.xlsx", uploader="Lan").status == "accepted"
     assert ingest_bytes(db, second, "b.xlsx", uploader="Minh").status == "accepted"
     assert ingest_bytes(db, second, "b.xlsx", uploader="Minh").status == "duplicate"
     assert ingest_bytes(db, b"junk", "c.xlsx", uploader="Hoa").status == "rejected"
-    assert [r[:3] for r in events(db)] == [
+    assert [r[:3] for r in events(db) if r[1] != "unit_list_loaded"] == [
         ("Lan", "upload_accepted", "a.xlsx"), ("Minh", "upload_accepted", "b.xlsx"),
         ("Minh", "submission_replaced", "DB01/2024/Q1"), ("Minh", "upload_duplicate", "b.xlsx"),
         ("Hoa", "upload_rejected", "c.xlsx")]
@@ -78,11 +79,12 @@ def test_failed_store_leaves_no_audit_row(db, tmp_path, monkeypatch):
     def broken(*a, **k):
         raise OSError(28, "No space left on device")
 
+    register_units(db, "DB01")
     monkeypatch.setattr(ingest, "archive_bytes", broken)
     data = write_workbook(tmp_path / "a.xlsx", info=info_values()).read_bytes()
     with pytest.raises(DashboardError):
         ingest_bytes(db, data, "a.xlsx", uploader="Lan")
-    assert events(db) == [] and db.query_value("SELECT count(*) FROM submissions") == 0
+    assert [e for e in events(db) if e[1] != "unit_list_loaded"] == [] and db.query_value("SELECT count(*) FROM submissions") == 0
 
 
 def test_unit_list_loaded_and_rejected(db, tmp_path):
@@ -150,7 +152,8 @@ def test_journal_skips_a_torn_last_line(tmp_path):
 def test_cli_audit_table_and_json(db_path, tmp_path, capsys):
     data = write_workbook(tmp_path / "a.xlsx", info=info_values()).read_bytes()
     (tmp_path / "a.xlsx").write_bytes(data)
-    assert main(["ingest", str(tmp_path / "a.xlsx"), "--db", str(db_path), "--uploader", "Lan"]) == 0
+    # an empty database: the operator accepts the report's unit as a new unit
+    assert main(["ingest", str(tmp_path / "a.xlsx"), "--db", str(db_path), "--uploader", "Lan", "--add-units"]) == 0
     capsys.readouterr()
     assert main(["audit", "--db", str(db_path), "--json", "--action", "upload_accepted",
                  "--since", "2000-01-01"]) == 0

@@ -31,7 +31,7 @@ def _not_production(monkeypatch):
 def units_db(db):
     """The empty database plus one unit DB01 under the root, and the demo accounts."""
     with db.transaction() as cur:
-        cur.execute("INSERT INTO units VALUES ('DB01', 'Đảng bộ A', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
+        cur.execute("INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at) VALUES ('DB01', 'Đảng bộ A', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
     auth.ensure_demo_accounts(db)
     return db
 

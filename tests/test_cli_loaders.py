@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.builders import info_values, write_workbook
+from tests.builders import default_cells, register_units, info_values, write_workbook
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,16 @@ def query(db_path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+def listed(db_path: Path, *codes: str) -> Path:
+    """A database file whose unit list has these units (loaded in-process, then closed for the command)."""
+    from core.storage import open_database
+
+    db = open_database(db_path)
+    register_units(db, *codes)
+    db.close()
+    return db_path
+
+
 @pytest.fixture
 def files(tmp_path):
     good = write_workbook(tmp_path / "DB01_2024_Q1.xlsx", elements={"DOI_THOAI": 5, "ABC": 1})
@@ -44,7 +54,7 @@ def files(tmp_path):
 
 def test_ingest_json_accepted_and_rejected_exit_1(tmp_path, files):
     good, bad = files
-    db = tmp_path / "cli.duckdb"
+    db = listed(tmp_path / "cli.duckdb", "DB01", "DB02")
     p = run("ingest", good, bad, "--db", db, "--json", "--received-at", "2024-04-10T09:30:00", "--uploader", "vp")
     assert p.returncode == 1, p.stderr
     out = json.loads(p.stdout)
@@ -64,7 +74,7 @@ def test_ingest_json_accepted_and_rejected_exit_1(tmp_path, files):
 
 def test_duplicate_exits_0_and_text_summary_is_vietnamese(tmp_path, files):
     good, _ = files
-    db = tmp_path / "cli.duckdb"
+    db = listed(tmp_path / "cli.duckdb", "DB01")
     first = run("ingest", good, "--db", db)
     assert first.returncode == 0, first.stderr
     assert "DB01_2024_Q1.xlsx: ĐÃ NHẬN — đơn vị DB01, năm 2024, kỳ Q1, phiên bản 1" in first.stdout
@@ -89,7 +99,8 @@ def test_folder_with_progress_on_stderr(tmp_path):
     folder.mkdir(parents=True)
     for code in ("DB01", "DB02", "DB03"):
         write_workbook(folder / f"{code}.xlsx", info=info_values(unit=code))
-    p = run("ingest", tmp_path / "in", "--db", tmp_path / "cli.duckdb", "--json", "--progress")
+    p = run("ingest", tmp_path / "in", "--db", listed(tmp_path / "cli.duckdb", "DB01", "DB02", "DB03"), "--json",
+            "--progress")
     assert p.returncode == 0, p.stderr
     assert [f["unit"] for f in json.loads(p.stdout)["files"]] == ["DB01", "DB02", "DB03"]
     steps = [s.strip() for s in p.stderr.splitlines() if s.strip()]  # text mode reads each \r as a newline
@@ -103,7 +114,7 @@ def test_no_progress_line_when_stderr_is_not_a_terminal(tmp_path):
     folder.mkdir()
     for code in ("DB01", "DB02"):
         write_workbook(folder / f"{code}.xlsx", info=info_values(unit=code))
-    p = run("ingest", folder, "--db", tmp_path / "cli.duckdb")
+    p = run("ingest", folder, "--db", listed(tmp_path / "cli.duckdb", "DB01", "DB02"))
     assert p.returncode == 0, p.stderr
     assert "Đang nhận" not in p.stderr and "Đang nhận" not in p.stdout
     assert "Tổng cộng 2 tệp: 2 đã nhận, 0 trùng, 0 bị từ chối." in p.stdout
@@ -111,10 +122,26 @@ def test_no_progress_line_when_stderr_is_not_a_terminal(tmp_path):
 
 def test_database_from_environment(tmp_path, files):
     good, _ = files
-    db = tmp_path / "env.duckdb"
+    db = listed(tmp_path / "env.duckdb", "DB01")
     p = run("ingest", good, env_extra={"DASHBOARD_DB": str(db)})
     assert p.returncode == 0, p.stderr
     assert query(db, "SELECT count(*) FROM submissions") == [(1,)]
+
+
+def test_unknown_unit_exits_1_with_a_suggestion_and_add_units_accepts_it(tmp_path):
+    """A DB2 typo in a 2026 file must not create a unit (it once lowered 2025's I25 and named an innocent
+    unit as behind): exit 1 naming the closest code; the operator's --add-units accepts it as new."""
+    db = listed(tmp_path / "cli.duckdb", "DB02")
+    typo = write_workbook(tmp_path / "DB2_2026_Q1.xlsx", info=info_values(unit="DB2", year=2026),
+                          cells=default_cells("DB2"))
+    p = run("ingest", typo, "--db", db, "--json")
+    assert p.returncode == 1, p.stderr
+    (f,) = json.loads(p.stdout)["files"]
+    assert f["status"] == "rejected" and f["errors"][0]["value"] == "DB2" and "“DB02”" in f["errors"][0]["message"]
+    assert query(db, "SELECT count(*) FROM units WHERE code = 'DB2'") == [(0,)]
+    ok = run("ingest", typo, "--db", db, "--json", "--add-units")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert query(db, "SELECT name, active_from FROM units WHERE code = 'DB2'") == [("Đảng bộ DB2", 2026)]
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -295,7 +295,8 @@ def _as_literal_text(path):
 
 @pytest.fixture(scope="module")
 def loaded_db(tmp_path_factory):
-    """Two units whose names, cell names and petition texts are formula-injection strings, ingested for real."""
+    """Two units whose names, cell names and petition texts are formula-injection strings, ingested for real
+    (the operator accepts them as new units, names taken from the workbooks)."""
     from loaders.store import ingest_bytes
     from core.storage import open_database
     from tests.builders import info_values, write_workbook
@@ -318,7 +319,7 @@ def loaded_db(tmp_path_factory):
                             "kind": "Kiến nghị", "status": "Đang giải quyết", "summary": INJECTIONS[3 + k]}],
             )
             result = ingest_bytes(db, _as_literal_text(path).read_bytes(), path.name,
-                                  received_at=dt.datetime(2024, month, 5, 9, 0))
+                                  received_at=dt.datetime(2024, month, 5, 9, 0), add_units=True)
             assert result.status == "accepted", [e.to_json() for e in result.errors]
     yield db
     db.close()

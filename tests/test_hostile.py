@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 
 from loaders.store import ingest_bytes, preview_bytes
 from metrics.export import table_csv, table_xlsx
-from tests.builders import default_cells, info_values, write_workbook
+from tests.builders import default_cells, info_values, register_units, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 TIME_BOUND_S = 15.0  # generous for 2 loaded cores; the cases take well under 2 s
@@ -42,6 +42,13 @@ SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/s
 
 
 # ---------------------------------------------------------------- builders
+@pytest.fixture
+def db(db):
+    """The fresh database with DB01, the unit of these workbooks, in the unit list."""
+    register_units(db, "DB01")
+    return db
+
+
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> bytes:
     """A valid v1 workbook (openpyxl) with one meeting row in `Sinh hoạt` (sheet4)."""
@@ -158,7 +165,12 @@ def assert_nothing_stored(db_or_path) -> None:
         for table in ("elements", "cells", "meetings", "trainees", "petitions"):
             assert db.query_value(f"SELECT count(*) FROM {table}") == 0, table
         archive = db.archive_dir
-        assert not archive.exists() or not [p for p in archive.rglob("*") if p.is_file()]
+        # the unit list loaded before the upload (its bytes and journal line) is all the archive may hold
+        from core.audit import JOURNAL_NAME, read_journal
+
+        lists = {e["file_hash"] for e in read_journal(archive) if e.get("kind") == "unit_list"}
+        stored = [p for p in archive.rglob("*") if p.is_file()] if archive.exists() else []
+        assert [p for p in stored if p.name != JOURNAL_NAME and p.stem not in lists] == []
     finally:
         if isinstance(db_or_path, Path):
             db.close()
@@ -190,6 +202,8 @@ from core.storage import open_database
 
 data = Path(sys.argv[1]).read_bytes()
 db = open_database(Path(sys.argv[2]))
+from tests.builders import register_units
+register_units(db, "DB01")
 proc = psutil.Process()
 cap = proc.memory_info().vms + int(sys.argv[4])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

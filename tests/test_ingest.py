@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from loaders.store import ingest_bytes, ingest_paths, preview_bytes
-from loaders.validate import MSG_NEW_UNIT
-from tests.builders import info_values, write_workbook
+from tests.builders import register_units, info_values, write_workbook
+
+
+@pytest.fixture
+def db(db):
+    """The fresh database with the units these workbooks report for already in the unit list (a report of an
+    unknown unit is rejected, template-v1.md v1.1)."""
+    register_units(db, "DB01", "DB02", "DB03")
+    return db
 
 TABLES = ("units", "submissions", "archived_files", "elements", "cells", "meetings", "trainees", "petitions")
 
@@ -39,9 +46,7 @@ def test_accepted_file_is_stored_whole(db, tmp_path):
     when = dt.datetime(2024, 4, 10, 9, 30)
     r = ingest_bytes(db, data, "DB01_2024_Q1.xlsx", received_at=when, uploader="vanphong")
     assert r.to_json() == {"file": "DB01_2024_Q1.xlsx", "status": "accepted", "unit": "DB01", "year": 2024,
-                           "period": "Q1", "replaced_previous": False, "errors": [], "warnings": [
-                               {"sheet": "Thông tin", "row": 2, "column": "Mã đơn vị", "value": "DB01",
-                                "message": MSG_NEW_UNIT}]}
+                           "period": "Q1", "replaced_previous": False, "errors": [], "warnings": []}
     assert r.version == 1 and r.submission_id is not None
     sub = db.query_df("SELECT * FROM submissions").iloc[0]
     digest = hashlib.sha256(data).hexdigest()
@@ -49,7 +54,7 @@ def test_accepted_file_is_stored_whole(db, tmp_path):
                                                                                           "current")
     assert (sub["file_hash"], sub["uploader"], sub["received_at"].to_pydatetime()) == (digest, "vanphong", when)
     assert (sub["member_total"], sub["staff_total"], sub["unit_kind"]) == (30, 120, "DBCS")
-    assert json.loads(sub["warnings_json"])[0]["message"] == MSG_NEW_UNIT
+    assert json.loads(sub["warnings_json"]) == []
     counts = {t: db.query_value(f"SELECT count(*) FROM {t} WHERE submission_id = ?", [r.submission_id])
               for t in ("elements", "cells", "meetings", "trainees", "petitions")}
     assert counts == {"elements": 3, "cells": 2, "meetings": 1, "trainees": 1, "petitions": 1}
@@ -58,7 +63,7 @@ def test_accepted_file_is_stored_whole(db, tmp_path):
     assert db.query_rows("SELECT name_key, level FROM trainees") == [("tran thi binh", "TRUNG_CAP")]
     assert db.query_rows("SELECT deadline, in_competence FROM petitions") == [(dt.date(2024, 3, 11), True)]
     assert db.query_rows("SELECT code, name, kind, parent_code, source FROM units WHERE code = 'DB01'") == [
-        ("DB01", "Đảng bộ DB01", "DBCS", "ROOT", "workbook")]
+        ("DB01", "Đảng bộ DB01", "DBCS", "ROOT", "unit_list")]
     path = db.query_value("SELECT path FROM archived_files WHERE file_hash = ?", [digest])
     assert (Path(db.archive_dir) / path).read_bytes() == data
     assert path == f"{digest[:2]}/{digest}.xlsx"
@@ -131,8 +136,7 @@ def test_rejected_json_names_the_cell(db, tmp_path):
     assert r.to_json() == {"file": "DB02_2024_Q1.xlsx", "status": "rejected", "unit": "DB01", "year": 2024,
                            "period": "Q1", "errors": [{"sheet": "Đơn thư", "row": 3, "column": "Ngày nhận",
                                                        "value": "31/02/2024", "message": "Ngày không hợp lệ"}],
-                           "warnings": [{"sheet": "Thông tin", "row": 2, "column": "Mã đơn vị", "value": "DB01",
-                                         "message": MSG_NEW_UNIT}]}
+                           "warnings": []}
 
 
 def test_preview_never_writes(db, tmp_path):
@@ -234,3 +238,25 @@ def test_unwritable_archive_rolls_back_and_is_reported(db, tmp_path, monkeypatch
     assert r.status == "rejected"
     assert r.errors[0].message.startswith(f"Không ghi được bản gốc vào thư mục lưu trữ {blocker}")
     assert dump(db) == before
+
+
+def test_unknown_unit_is_rejected_and_an_administrator_can_accept_it(db, tmp_path):
+    """A typo in Mã đơn vị (DB2 for DB02) creates nothing; only manage_units may accept a new unit."""
+    from core.auth import Principal
+    from core.errors import DashboardError
+
+    data = workbook(tmp_path, info=info_values(unit="DB2"), meetings=[])
+    units_before = db.query_value("SELECT count(*) FROM units")
+    r = ingest_bytes(db, data, "DB2_2024_Q1.xlsx")
+    assert r.status == "rejected" and "“DB02”" in r.errors[0].message and r.errors[0].value == "DB2"
+    assert r.proposed_unit == {"code": "DB2", "name": "Đảng bộ DB2", "kind": "DBCS", "parent_code": "ROOT"}
+    assert db.query_value("SELECT count(*) FROM units") == units_before
+    assert db.query_value("SELECT count(*) FROM submissions") == 0
+    office = Principal("vanphong", "van_phong", "ROOT")
+    with pytest.raises(DashboardError, match="quản lý danh sách đơn vị"):
+        ingest_bytes(db, data, "DB2_2024_Q1.xlsx", principal=office, add_units=True)
+    admin = Principal("admin", "admin", "ROOT")
+    r = ingest_bytes(db, data, "DB2_2024_Q1.xlsx", principal=admin, add_units=True)
+    assert r.status == "accepted", r.errors
+    assert db.query_rows("SELECT name, source, active_from FROM units WHERE code = 'DB2'") == [
+        ("Đảng bộ DB2", "workbook", 2024)]

@@ -13,8 +13,16 @@ from hypothesis import given, settings, strategies as st
 from loaders.gate import MAX_CELLS_PER_SHEET, _ExtentBound, _SheetExtent, check_upload
 from core.tables import DATA_COLUMNS
 from loaders.store import _insert_rows, ingest_bytes
-from tests.builders import info_values, write_workbook
+from tests.builders import register_units, info_values, write_workbook
 from tests.test_fuzz import FUZZ, sheet_xml
+
+
+@pytest.fixture
+def db(db):
+    """The fresh database with the units these workbooks report for already in the unit list (a report of an
+    unknown unit is rejected, template-v1.md v1.1)."""
+    register_units(db, "DB01", "DB02")
+    return db
 
 SHEET_PART = "xl/worksheets/sheet4.xml"  # `Sinh hoạt` in the builder's workbook
 
@@ -137,7 +145,7 @@ def test_batch_reads_units_once_and_knows_the_units_it_adds(db, tmp_path):
     first = write_workbook(folder / "1_DBA1.xlsx", info=info_values(unit="DBA1"))
     write_workbook(folder / "2_DBB2.xlsx", info=info_values(unit="DBB2", parent_code="DBA1"))
     (folder / "copy" / "3_DBA1.xlsx").write_bytes(first.read_bytes())
-    results = ingest_paths(db, [folder])
+    results = ingest_paths(db, [folder], add_units=True)  # the operator accepts both as new units
     assert [(r.file, r.status) for r in results] == [
         ("1_DBA1.xlsx", "accepted"), ("2_DBB2.xlsx", "accepted"), ("3_DBA1.xlsx", "duplicate")]
     assert MSG_UNKNOWN_PARENT not in [w.message for w in results[1].warnings]

@@ -24,7 +24,7 @@ import psutil
 
 from core.tables import DATA_COLUMNS
 from loaders.store import ingest_bytes
-from tests.builders import default_cells, info_values, write_workbook
+from tests.builders import default_cells, info_values, register_units, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = 24
@@ -90,6 +90,7 @@ class _Peak:
 
 
 def test_deadline_rush_many_threads_and_a_second_process(db, db_path, tmp_path):
+    register_units(db, *[f"LD{i:02d}" for i in range(16)], *[f"RS{i}" for i in range(3)], "DUP1")
     corpus = _corpus(tmp_path)
     go = threading.Event()  # every worker starts at once (more files than threads: queued ones follow)
 

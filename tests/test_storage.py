@@ -64,7 +64,7 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
     version = db.data_version
     with pytest.raises(RuntimeError):
         with db.transaction() as cur:
-            cur.execute("INSERT INTO units VALUES ('X1', 'X', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
+            cur.execute("INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at) VALUES ('X1', 'X', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)")
             raise RuntimeError("fault in the middle of a write")
     assert db.query_value("SELECT count(*) FROM units WHERE code = 'X1'") == 0
     assert db.data_version == version

@@ -129,7 +129,9 @@ def test_missing_sheet_and_headers_in_other_order(db, tmp_path):
 
 def test_workbook_unit_is_then_adopted_by_the_list(db, tmp_path):
     data = write_workbook(tmp_path / "r.xlsx", info=info_values(unit="DB07")).read_bytes()
-    assert ingest_bytes(db, data, "r.xlsx").status == "accepted"
+    assert ingest_bytes(db, data, "r.xlsx").status == "rejected"  # unknown: nothing created
+    assert units(db) == []
+    assert ingest_bytes(db, data, "r.xlsx", add_units=True).status == "accepted"  # the operator accepts it
     assert units(db) == [("DB07", "Đảng bộ DB07", "DBCS", "ROOT", None, "workbook")]
     r = load_unit_list_bytes(db, unit_list(tmp_path / "u.xlsx", [["DB07", "Đảng bộ Công ty G", "Đảng bộ cơ sở",
                                                                   None, None]]), "u.xlsx")

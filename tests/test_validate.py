@@ -24,9 +24,9 @@ NEW_UNIT = Issue("Thông tin", 2, "Mã đơn vị", "DB01", VA.MSG_NEW_UNIT, "wa
 LISTED = {"DB01": {"name": "Đảng bộ DB01", "kind": "DBCS", "parent_code": "ROOT"}}
 
 
-def parse(path: Path, units: dict | None = None):
+def parse(path: Path, units: dict | None = None, allow_new: bool = False):
     return validate_workbook(read_workbook(path.read_bytes(), path.name), units=LISTED if units is None else units,
-                             config=load_config())
+                             config=load_config(), allow_new_units=allow_new)
 
 
 def edit(path: Path, fn: Callable) -> Path:
@@ -213,7 +213,7 @@ def test_info_shifted_to_later_columns(tmp_path):
      "Giá trị không có trong danh sách: Quý I, Quý II, Quý III, Quý IV, Năm"),
 ])
 def test_value_errors_are_exact(tmp_path, sheet_kw, sheet, row, column, value, message):
-    pw = parse(build(tmp_path, **sheet_kw), units={})
+    pw = parse(build(tmp_path, **sheet_kw))
     assert Issue(sheet, row, column, value, message) in pw.errors
     assert len(pw.errors) == 1, pw.errors
 
@@ -362,14 +362,38 @@ def test_lazy_validation_reports_every_error_at_once(tmp_path):
 
 
 # ---------------------------------------------------------------- the unit
-def test_new_unit_is_a_warning_and_taken_from_the_workbook(tmp_path):
-    pw = parse(build(tmp_path), units={})
+def test_unknown_unit_is_rejected_naming_the_closest_known_unit(tmp_path):
+    """A typo in Mã đơn vị (DB2 for DB02) must not create a unit: the file is rejected, and the message
+    suggests the known unit whose code (else name) is closest (template-v1.md v1.1)."""
+    units = {"DB02": {"name": "Đảng bộ Công ty Hai", "kind": "DBCS", "parent_code": "ROOT"},
+             "CB09": {"name": "Chi bộ Công ty Chín", "kind": "CBCS", "parent_code": "ROOT"}}
+    pw = parse(build(tmp_path, info=info_values(unit="DB2")), units=units)
+    hint = "; có phải “DB02” (Đảng bộ Công ty Hai)?"
+    assert pw.errors == [Issue("Thông tin", 2, "Mã đơn vị", "DB2", VA.MSG_UNKNOWN_UNIT.format(hint=hint))]
+    assert pw.unit is None
+    assert pw.proposed_unit == {"code": "DB2", "name": "Đảng bộ DB2", "kind": "DBCS", "parent_code": "ROOT"}
+    # a code like none, but the name of a known unit: the name decides the suggestion
+    by_name = parse(build(tmp_path, info=info_values(unit="XYZ123", unit_name="Chi bộ Công ty Chín")), units=units)
+    assert "“CB09” (Chi bộ Công ty Chín)" in by_name.errors[0].message
+    # nothing close: no suggestion, still rejected
+    alone = parse(build(tmp_path, info=info_values(unit="QQQQ77", unit_name="Khác hẳn")), units=units)
+    assert alone.errors[0].message == VA.MSG_UNKNOWN_UNIT.format(hint="")
+
+
+def test_new_unit_accepted_by_an_administrator_is_a_warning_and_taken_from_the_workbook(tmp_path):
+    pw = parse(build(tmp_path), units={}, allow_new=True)
     assert pw.issues == [NEW_UNIT]
     assert pw.unit == {"code": "DB01", "name": "Đảng bộ DB01", "kind": "DBCS", "parent_code": "ROOT", "is_new": True}
 
 
+def test_report_of_a_merged_unit_is_rejected_naming_the_unit_it_became(tmp_path):
+    units = {"DB01": dict(LISTED["DB01"], merged_into="DB02"), "DB02": LISTED["DB01"]}
+    pw = parse(build(tmp_path), units=units)
+    assert pw.errors == [Issue("Thông tin", 2, "Mã đơn vị", "DB01", VA.MSG_MERGED_UNIT.format(into="DB02"))]
+
+
 def test_new_unit_with_unknown_parent_goes_under_root(tmp_path):
-    pw = parse(build(tmp_path, info=info_values(parent_code="DBCT9")), units={})
+    pw = parse(build(tmp_path, info=info_values(parent_code="DBCT9")), units={}, allow_new=True)
     assert Issue("Thông tin", 5, "Mã đơn vị cấp trên", "DBCT9", VA.MSG_UNKNOWN_PARENT, "warning") in pw.warnings
     assert pw.unit["parent_code"] == "ROOT"
 
@@ -400,10 +424,10 @@ def test_report_of_an_inactive_unit_warns(tmp_path):
 
 def test_grassroots_cell_must_have_exactly_one_row(tmp_path):
     info = info_values(unit="CB07", unit_kind="Chi bộ cơ sở")
-    pw = parse(build(tmp_path, info=info), units={})
+    pw = parse(build(tmp_path, info=info), units={}, allow_new=True)
     assert pw.errors == [Issue("Chi bộ", None, None, 2, VA.MSG_CBCS_ONE_CELL.format(n=2))]
     one = [{"cell_code": "CB07", "cell_name": "Chi bộ CB07", "cell_kind": "Chi bộ cơ sở", "members": 9}]
-    assert parse(build(tmp_path, info=info, cells=one), units={}).errors == []
+    assert parse(build(tmp_path, info=info, cells=one), units={}, allow_new=True).errors == []
 
 
 def test_root_code_cannot_report(tmp_path):
@@ -470,8 +494,9 @@ def test_figure_above_its_thong_tin_total_warns_but_is_accepted(tmp_path, db):
     """People reached (130) above the staff total (120) is a plausibility warning on that row, not an error;
     equal totals and the members' reflections within the member total give nothing."""
     from loaders.store import ingest_bytes
-    from tests.builders import info_values, write_workbook
+    from tests.builders import info_values, register_units, write_workbook
 
+    register_units(db, "DB01")
     path = write_workbook(tmp_path / "DB01_2024_Q1.xlsx", info=info_values(member_total=30, staff_total=120),
                           elements={"NGUOI_QUAN_TRIET": 130, "DV_THU_HOACH": 30})
     result = ingest_bytes(db, path.read_bytes(), path.name)
@@ -489,8 +514,9 @@ def test_issues_past_the_cap_are_counted_and_still_reject(tmp_path, db):
 
     from loaders.store import ingest_bytes
     from loaders.validate import MAX_LISTED_ISSUES
-    from tests.builders import info_values, write_workbook
+    from tests.builders import info_values, register_units, write_workbook
 
+    register_units(db, "DB01")
     meetings = [{"cell_code": "DB01-CB1", "meeting_date": dt.date(2024, 1, 1) + dt.timedelta(days=i % 90),
                  "kind": "Định kỳ", "required": 10, "attended": 11} for i in range(1200)]
     path = write_workbook(tmp_path / "DB01_2024_Q1.xlsx", info=info_values(), meetings=meetings)
