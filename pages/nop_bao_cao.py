@@ -2,13 +2,13 @@
 import streamlit as st
 
 from metrics import history
-from core.auth import UPLOAD, can
+from core.auth import MANAGE_UNITS, UPLOAD, can
 from ui.views import detail, submissions
 from ui import charts, state as K
 from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.page import chart, download, header, shown_errors, table, table_downloads
-from ui.upload import confirm_upload, describe, page_previews
+from ui.upload import accepted_new_units, confirm_upload, describe, page_previews
 
 f = current()
 db = get_db()
@@ -32,10 +32,15 @@ with shown_errors():
             st.session_state.setdefault(K.UP_UPLOADER, f.principal.full_name)
         st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
         files = [(u.name, u.getvalue()) for u in uploaded or []]
-        previews = page_previews(db, files, f.principal) if files else []
+        previews = page_previews(db, files, f.principal, new_units=accepted_new_units()) if files else []
         for p in previews:
             box = st.container(border=True)
             box.markdown(describe(p))
+            if (p.only_unknown_unit or p.add_units) and can(f.principal, MANAGE_UNITS):
+                u = p.proposed_unit or {}
+                box.checkbox(f"Chấp nhận “{u.get('code')} — {u.get('name')}” là đơn vị mới (thêm vào danh sách "
+                             "đơn vị khi lưu)", key=f"{K.UP_NEW_UNIT}{p.digest}",
+                             help="Chỉ chọn khi đây thật là một đơn vị mới, không phải mã gõ nhầm.")
             if p.errors or p.warnings:
                 box.dataframe(submissions.issues_table(p.errors + p.warnings), hide_index=True,
                               key=f"up_issues_{round_no}_{p.digest[:12]}",

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
-from tests.test_app_smoke import (build_org, cells_for, elements, open_page, signed_in_app, texts,
+from tests.test_app_smoke import (APP, build_org, cells_for, elements, open_page, signed_in_app, texts,
                                   workbook_bytes)
 from ui import state as K
 
@@ -234,6 +234,40 @@ def test_upload_previews_every_error_and_stores_only_on_confirm(app, org_db, tmp
     assert matrix.loc[matrix["Mã đơn vị"] == "DB02", "Quý II"].iloc[0] != "✗ Chưa nộp"
 
 
+def test_unknown_unit_needs_an_administrator_to_accept_it(app, org_db, tmp_path):
+    """A workbook of an unknown unit (DB2, a typo of DB02) is rejected with the closest unit named; the
+    administrator sees a box to accept it as a new unit, and only then can store it; the office does not."""
+    from tests.builders import default_cells, sign_in
+
+    def unknown(code: str) -> bytes:
+        path = tmp_path / f"{code}.xlsx"
+        write_workbook(path, info=info_values(code, 2024, "Q2"), cells=default_cells(code))
+        return path.read_bytes()
+
+    typo = unknown("DB2")
+    at = open_page(app, "pages/nop_bao_cao.py")
+    at.file_uploader(key=f"{K.UP_FILES}_0").set_value(("DB2_2024_Q2.xlsx", typo, XLSX)).run()
+    assert not at.exception
+    issues = frame_with(at, "Trang tính", "Dòng", "Cột", "Giá trị", "Nội dung")
+    assert list(issues["Giá trị"]) == ["DB2"] and "“DB02”" in issues["Nội dung"].iloc[0]
+    assert at.button(key=K.UP_CONFIRM).disabled
+    box = next(c for c in at.checkbox if c.key.startswith(K.UP_NEW_UNIT))
+    box.check().run()
+    assert "✓ Hợp lệ, sẵn sàng lưu" in texts(at) and not at.button(key=K.UP_CONFIRM).disabled
+    at.button(key=K.UP_CONFIRM).click().run()
+    assert not at.exception
+    db = open_database(org_db)
+    assert db.query_rows("SELECT name, source FROM units WHERE code = 'DB2'") == [("Đảng bộ DB2", "workbook")]
+    assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB2'") == 1
+    # the office (upload, but no manage_units) is not offered the box
+    office = sign_in(AppTest.from_file(str(APP), default_timeout=60), org_db, "vanphong")
+    office.query_params["year"] = "2024"
+    at = open_page(office, "pages/nop_bao_cao.py")
+    at.file_uploader(key=f"{K.UP_FILES}_0").set_value(("DB3_2024_Q2.xlsx", unknown("DB3"), XLSX)).run()
+    assert "✗ Bị từ chối" in texts(at)
+    assert not [c for c in at.checkbox if c.key.startswith(K.UP_NEW_UNIT)]
+
+
 def test_upload_identical_file_is_a_duplicate(app, org_db):
     """Re-uploading the exact bytes of a stored report is reported as a duplicate; nothing to confirm."""
     db = open_database(org_db)
@@ -419,3 +453,23 @@ def test_drilldown_table_hides_personal_data_and_translates_codes():
     assert "Họ và tên" not in shown.columns and "Ngày sinh" not in shown.columns and "birth_date" not in shown.columns
     assert shown["Trình độ"].iloc[0] == "Cao cấp" and shown["Thời điểm nhận"].iloc[0] == "05/04/2024 09:30"
     assert shown["Vượt cấp"].iloc[0] == "Có" and shown["Đạt"].iloc[0] == "—"
+
+
+def test_two_units_sharing_a_name_stay_two(app, org_db):
+    """Units are keyed by code: when DB04 is renamed to DB02's name, Nộp báo cáo (which once crashed on a
+    pivot by name) and the comparison heatmap (which merged them) show both, told apart by their codes."""
+    import json
+
+    from loaders.units import load_unit_list_bytes
+    from tests.test_app_smoke import UNITS, unit_list_bytes
+
+    same = [(c, "Đảng bộ Công ty Cấp thoát nước" if c == "DB04" else n, k, p) for c, n, k, p in UNITS]
+    load_unit_list_bytes(open_database(org_db), unit_list_bytes(same), "don_vi.xlsx")
+    for page in ("pages/nop_bao_cao.py", "pages/so_sanh.py"):
+        at = open_page(app, page)
+        assert not at.exception, page
+        labels = set()
+        for chart in at.get("plotly_chart"):
+            for trace in json.loads(chart.proto.spec).get("data", []):
+                labels.update(str(y) for y in trace.get("y") or [])
+        assert {"Đảng bộ Công ty Cấp thoát nước (DB02)", "Đảng bộ Công ty Cấp thoát nước (DB04)"} <= labels, page

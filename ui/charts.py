@@ -251,14 +251,17 @@ def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -
     """Units × periods: đúng hạn / nộp muộn / chưa nộp, with text marks so colour is not the only cue."""
     from core.text import PERIOD_LABELS
     from ui.views.submissions import COMPLETENESS_LABELS
+    from ui.views.unit_tree import unique_labels
 
     order = list(COMPLETENESS_COLORS)
-    wide = long.pivot(index="unit_name", columns="period", values="status").reindex(columns=list(PERIOD_LABELS))
+    labels = unique_labels(long["unit_code"], long["unit_name"])  # keyed by code: two units may share a name
+    wide = long.pivot(index="unit_code", columns="period", values="status").reindex(columns=list(PERIOD_LABELS))
     z = wide.apply(lambda col: col.map(lambda s: order.index(s) if s in order else None)).to_numpy(dtype=float)
     marks = wide.apply(lambda col: col.map(lambda s: COMPLETENESS_TEXT.get(s, ""))).to_numpy()
     hover = wide.apply(lambda col: col.map(lambda s: COMPLETENESS_LABELS.get(s, ""))).to_numpy()
     trace = dict(
-        z=z, x=[PERIOD_LABELS[p] for p in wide.columns], y=list(wide.index), text=marks, texttemplate="%{text}",
+        z=z, x=[PERIOD_LABELS[p] for p in wide.columns], y=[labels[c] for c in wide.index], text=marks,
+        texttemplate="%{text}",
         textfont={"size": 16 if big else 13}, customdata=hover,
         hovertemplate="%{y} — %{x}: %{customdata}<extra></extra>",
     )

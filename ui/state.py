@@ -40,6 +40,7 @@ UP_CONFIRM = "up_confirm"
 UP_CANCEL = "up_cancel"
 UP_RESULTS = "up_results"  # results of the last confirmed batch
 UP_UPLOADER = "up_uploader"
+UP_NEW_UNIT = "up_new_unit_"  # + file digest: an administrator accepts the file's unknown unit as new
 UP_HISTORY_UNIT = "up_history_unit"
 UP_MATRIX_YEAR = "up_matrix_year"
 

@@ -26,6 +26,14 @@ class Preview:
     period: str | None
     errors: list[Issue]
     warnings: list[Issue]
+    proposed_unit: dict | None = None  # the unknown unit the file names (an administrator may accept it)
+    add_units: bool = False  # checked with its unknown unit accepted as a new unit
+
+    @property
+    def only_unknown_unit(self) -> bool:
+        """True when the one thing wrong is a unit not yet in the list (accepting it would make it valid)."""
+        return (self.status == "rejected" and self.proposed_unit is not None and len(self.errors) == 1
+                and self.errors[0].column == "Mã đơn vị")
 
     @property
     def digest(self) -> str:
@@ -34,22 +42,26 @@ class Preview:
 
 
 def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None,
-                  progress: Callable[[int, int, str], None] | None = None) -> list[Preview]:
+                  progress: Callable[[int, int, str], None] | None = None,
+                  new_units: frozenset[str] = frozenset()) -> list[Preview]:
     """Validate every file without storing anything; one unreadable file never stops the others.
-    `progress(n, total, name)` is called before file n is checked."""
+    `progress(n, total, name)` is called before file n is checked. `new_units`: digests of the files whose
+    unknown unit the (administrator) principal accepted as a new unit."""
     from loaders.store import preview_bytes
 
     out = []
     for n, (name, data) in enumerate(files, 1):
         if progress:
             progress(n, len(files), name)
+        add = hashlib.sha256(data).hexdigest() in new_units
         try:
-            r = preview_bytes(db, data, name, principal=principal)
+            r = preview_bytes(db, data, name, principal=principal, add_units=add)
         except DashboardError as exc:
             out.append(Preview(name, data, "rejected", None, None, None,
                                exc.issues or [Issue(None, None, None, name, exc.message)], []))
             continue
-        out.append(Preview(name, data, r.status, r.unit, r.year, r.period, list(r.errors), list(r.warnings)))
+        out.append(Preview(name, data, r.status, r.unit, r.year, r.period, list(r.errors), list(r.warnings),
+                           r.proposed_unit, add))
     return out
 
 
@@ -67,7 +79,8 @@ def store_valid(db: Database, previews: list[Preview], uploader: str | None, pri
         if progress:
             progress(n, len(valid), p.name)
         try:
-            results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal))
+            results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal,
+                                        add_units=p.add_units))
         except DashboardError as exc:
             results.append(_failed(p, exc))
     return results
@@ -107,7 +120,7 @@ PREVIEW_CACHE = "up_preview_cache"
 
 
 def page_previews(db: Database, files: list[tuple[str, bytes]], principal=None, *,
-                  keep_bar: bool = True) -> list[Preview]:
+                  keep_bar: bool = True, new_units: frozenset[str] = frozenset()) -> list[Preview]:
     """preview_files for the page: a progress bar while several files are checked, and each file checked
     once per database state (previews are reused across reruns until data_version or the account changes,
     so a rerun never shows a status older than the last upload). keep_bar: leave the finished bar shown."""
@@ -118,11 +131,14 @@ def page_previews(db: Database, files: list[tuple[str, bytes]], principal=None, 
     if not cache or cache["stamp"] != stamp:
         cache = {"stamp": stamp, "items": {}}
     items = cache["items"]
-    keyed = [((name, hashlib.sha256(data).hexdigest()), name, data) for name, data in files]
+    keyed = []
+    for name, data in files:
+        digest = hashlib.sha256(data).hexdigest()
+        keyed.append(((name, digest, digest in new_units), name, data))
     todo = [(name, data) for key, name, data in keyed if key not in items]
     with _progress_bar(len(todo), "Đang kiểm tra", "Đã kiểm tra", keep=keep_bar) as step:
-        for p in preview_files(db, todo, principal, progress=step):
-            items[(p.name, p.digest)] = p
+        for p in preview_files(db, todo, principal, progress=step, new_units=new_units):
+            items[(p.name, p.digest, p.add_units)] = p
     cache["items"] = {key: items[key] for key, _, _ in keyed}  # files no longer chosen are dropped
     st.session_state[PREVIEW_CACHE] = cache
     return [items[key] for key, _, _ in keyed]
@@ -159,7 +175,8 @@ def confirm_upload(db: Database, principal=None) -> None:
 
     round_no = st.session_state.get(K.UP_ROUND, 0)
     chosen = st.session_state.get(f"{K.UP_FILES}_{round_no}") or []
-    previews = page_previews(db, [(u.name, u.getvalue()) for u in chosen], principal, keep_bar=False)
+    previews = page_previews(db, [(u.name, u.getvalue()) for u in chosen], principal, keep_bar=False,
+                             new_units=accepted_new_units())
     valid = sum(p.status == "valid" for p in previews)
     # a callback's elements go above the page, so this bar is removed once the files are stored
     with _progress_bar(valid, "Đang lưu", "Đã lưu", keep=False) as step:
@@ -174,3 +191,13 @@ def confirm_upload(db: Database, principal=None) -> None:
     st.session_state[K.UP_RESULTS] = stored + [p for p in previews if p.status != "valid"]
     st.session_state[K.UP_ROUND] = round_no + 1
 
+
+
+def accepted_new_units() -> frozenset[str]:
+    """Digests of the chosen files whose unknown unit an administrator ticked "accept as a new unit"."""
+    import streamlit as st
+
+    from ui import state as K
+
+    return frozenset(k[len(K.UP_NEW_UNIT):] for k, v in st.session_state.items()
+                     if isinstance(k, str) and k.startswith(K.UP_NEW_UNIT) and v)

@@ -8,6 +8,7 @@ import pandas as pd
 from core.text import JUDGED, REACHED, fmt_auto, fmt_number, fmt_target, fmt_value, status_label
 from metrics.indicators import INDICATORS_BY_ID, short_code
 from ui.views.detail import MAX_CHART_ROWS
+from ui.views.unit_tree import unique_labels
 from ui.views.scorecard import short_name, target_high, target_low
 
 
@@ -16,7 +17,7 @@ def unit_matrix(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str
     df = by_unit[by_unit["indicator_id"].isin(ids)]
     if df.empty:
         return pd.DataFrame(), pd.DataFrame()
-    names = {c: f"{unit_names.get(c) or n or c}" for c, n in zip(df["unit_code"], df["unit_name"])}
+    names = {**unique_labels(df["unit_code"], df["unit_name"]), **unit_names}  # rows keyed by code
     df = df.assign(row=[names[c] for c in df["unit_code"]], col=[short_code(i) for i in df["indicator_id"]],
                    text=[fmt_value(v, INDICATORS_BY_ID[i].unit) if i in INDICATORS_BY_ID else fmt_auto(v)
                          for v, i in zip(df["value"], df["indicator_id"])])
@@ -31,9 +32,11 @@ def heatmap_title(by_unit: pd.DataFrame, ids: list[str], window: str) -> str:
     df = by_unit[by_unit["indicator_id"].isin(ids) & (by_unit["status"] == "not_met")]
     if df.empty:
         return f"Không đơn vị nào có chỉ tiêu chưa đạt — {window}"
-    counts = df.groupby("unit_name")["indicator_id"].count().sort_values(ascending=False)
+    counts = df.groupby("unit_code")["indicator_id"].count().sort_values(ascending=False, kind="stable")
+    names = unique_labels(df["unit_code"], df["unit_name"])
     units = df["unit_code"].nunique()
-    return f"{units} đơn vị có chỉ tiêu chưa đạt; nhiều nhất: {counts.index[0]} ({int(counts.iloc[0])}) — {window}"
+    return (f"{units} đơn vị có chỉ tiêu chưa đạt; nhiều nhất: {names[counts.index[0]]} ({int(counts.iloc[0])})"
+            f" — {window}")
 
 
 def unit_ranking(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str]) -> pd.DataFrame:

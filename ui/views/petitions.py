@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.text import fmt_auto, fmt_datetime
+from ui.views.unit_tree import unique_labels
 
 
 PETITION_KIND = {"KHIEU_NAI": "Khiếu nại", "TO_CAO": "Tố cáo", "KIEN_NGHI": "Kiến nghị, phản ánh"}
@@ -43,7 +44,11 @@ def petition_summary(register: pd.DataFrame) -> dict[str, int]:
 def petitions_by(register: pd.DataFrame, column: str) -> pd.DataFrame:
     """Counts by `kind` or `unit_name` and state (đúng hạn / muộn / quá hạn / đang giải quyết …)."""
     label = {"kind": "Loại đơn", "unit_name": "Đơn vị"}[column]
-    keys = [PETITION_KIND.get(v, v) for v in register[column]] if column == "kind" else register[column].tolist()
+    if column == "kind":
+        keys = [PETITION_KIND.get(v, v) for v in register[column]]
+    else:  # by code, shown by a label no two units share
+        names = unique_labels(register["unit_code"], register["unit_name"])
+        keys = [names[c] for c in register["unit_code"]]
     df = pd.DataFrame({label: keys, "Tình trạng": [_petition_state(r) for r in register.itertuples(index=False)]})
     out = df.groupby([label, "Tình trạng"], sort=False).size().reset_index(name="Số đơn")
     return out.sort_values([label, "Tình trạng"]).reset_index(drop=True)
@@ -63,8 +68,9 @@ def overdue_petitions(register: pd.DataFrame) -> pd.DataFrame:
 
 def petition_table(register: pd.DataFrame) -> pd.DataFrame:
     """The petition register for display (Vietnamese headers, dates dd/mm/yyyy)."""
+    names = unique_labels(register["unit_code"], register["unit_name"])
     return pd.DataFrame({
-        "Đơn vị": register["unit_name"].tolist(),
+        "Đơn vị": [names[c] for c in register["unit_code"]],
         "Số hiệu đơn": register["petition_no"].tolist(),
         "Loại đơn": [PETITION_KIND.get(k, k) for k in register["kind"]],
         "Ngày nhận": [fmt_datetime(d) for d in register["received_date"]],

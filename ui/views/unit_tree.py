@@ -61,8 +61,18 @@ def option_codes(units: pd.DataFrame) -> list[str]:
 
 
 def unit_name_map(units: pd.DataFrame) -> dict[str, str]:
-    """Code → unit name."""
-    return {str(c): str(n) for c, n in zip(units["code"], units["name"])}
+    """Code → the label a unit is shown by: its name, or "name (code)" where two units share a name (units
+    are keyed by code everywhere; a label must never merge two of them)."""
+    return unique_labels(units["code"], units["name"])
+
+
+def unique_labels(codes: Iterable, names: Iterable) -> dict[str, str]:
+    """Code → name, with the code added to every name that more than one code carries."""
+    pairs = {str(c): str(n) if not _missing(n) and str(n).strip() else str(c) for c, n in zip(codes, names)}
+    counts: dict[str, int] = {}
+    for name in pairs.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {c: f"{n} ({c})" if counts[n] > 1 else n for c, n in pairs.items()}
 
 
 def scope_codes(units: pd.DataFrame, unit: str) -> set[str]:
