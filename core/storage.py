@@ -112,8 +112,13 @@ class Database:
         try:
             self._migrate()
             self._ensure_root()
-            if replayed:
-                self.checkpoint()
+            if replayed:  # write the replayed changes into the file now, so queries read checkpointed storage
+                try:
+                    self._con.execute("CHECKPOINT")
+                except duckdb.Error as exc:
+                    if is_corruption(exc):
+                        raise
+                    # busy (another connection of this process) or no room: it stays in the WAL, as before
         except duckdb.Error as exc:  # a damaged block is often found only when the first table is read
             self._con.close()
             if self._pg_lock_con is not None:
