@@ -91,6 +91,7 @@ class Database:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._pg_lock_con = None
+        replayed = False
         if self.backend.shared:
             self.dsn = str(target)
             self.path = None
@@ -267,10 +268,10 @@ class Database:
 
     def close(self) -> None:
         """Checkpoint and close the connection (tests and the CLI; the app keeps it for the process
-        lifetime). The checkpoint leaves the next process a file without a WAL to replay: DuckDB 1.5.5
-        served rows of a replayed WAL that `WHERE submission_id = …` did not find (README, "Security and
-        data safety"), and a process that never closes (the CLI's frozen garbage collector kept the
-        connection alive past exit) left every write to the next one's replay."""
+        lifetime). The checkpoint leaves the next process a file without a WAL to replay: rows of a new
+        report were reported invisible to `WHERE submission_id = …` after a replay under DuckDB 1.5.5
+        (docs/decisions.md, Storage), and a process that never closed (the CLI's frozen garbage collector
+        kept the connection alive past exit) left every write to the next one's replay."""
         _OPEN.pop(self.key, None)
         if not self.backend.shared:
             try:
