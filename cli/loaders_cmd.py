@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import duckdb
+
 from cli.args import Parser, UsageError
 from core.errors import DashboardError, Issue
 
@@ -98,11 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     parser = build_parser()
+    from core.storage import closing_new_databases
+
+    args = None
     try:
         args = parser.parse_args(argv)
         if not args.command:
             raise UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
-        return COMMANDS[args.command](args)
+        # every database the command opened is checkpointed and closed before the process exits, so the
+        # next process reads the file itself rather than replaying this one's WAL (core.storage.Database.close)
+        with closing_new_databases():
+            return COMMANDS[args.command](args)
     except UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
         print(f"Lỗi cách dùng: {exc}", file=sys.stderr)
@@ -112,6 +120,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         for issue in exc.issues:
             print("  " + format_issue(issue), file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, duckdb.Error) as exc:  # what no command foresaw still gets a sentence, not a traceback
+        print(system_error_message(exc, getattr(args, "db", None)), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def system_error_message(exc: BaseException, db: str | None = None) -> str:
+    """A Vietnamese line for an operating-system or database error no command turned into its own message:
+    a full disk, a damaged database file (`db`, else the default one), or the system's reason."""
+    from core.config import resolve_db_path
+    from core.errors import disk_full_error, is_disk_full
+    from core.storage import describe_error, is_corruption
+
+    if is_disk_full(exc):
+        return disk_full_error("dữ liệu", "lệnh đã dừng; phần đã lưu trước đó vẫn nguyên vẹn").message
+    if isinstance(exc, duckdb.Error) and is_corruption(exc):
+        return describe_error(resolve_db_path(db), exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"Lỗi hệ thống tệp{where}: {exc.strerror or exc}"
+    return f"Lỗi cơ sở dữ liệu: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
 
 
 # ---------------------------------------------------------------- commands
@@ -150,12 +178,37 @@ def sign_in(db, username: str | None):
 
 def cmd_template(args) -> int:
     """Write the blank standard workbook."""
-    from loaders.template import write_template
+    from loaders.template import template_bytes
 
     out = Path(args.out)
-    write_template(out)
+    write_file(out, template_bytes(), "mẫu báo cáo")
     print(f"Đã ghi mẫu báo cáo: {out}")
     return EXIT_OK
+
+
+def write_file(out: Path, data: bytes, what: str) -> None:
+    """Write a file the command produces whole or not at all (a temporary file beside it, then a rename):
+    a full disk leaves no truncated workbook behind, only the Vietnamese message."""
+    import os
+    import tempfile
+
+    from core.errors import disk_full_error, is_disk_full
+
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full_error(f"{what} {out}", "chưa ghi được tệp nào") from None
+        raise DashboardError(f"Không ghi được {what} {out}: {exc.strerror or exc}") from None
 
 
 def cmd_units(args) -> int:

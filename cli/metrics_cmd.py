@@ -105,8 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DashboardError as exc:
         print(f"Lỗi: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    except duckdb.Error as exc:
-        print(f"Lỗi: không đọc được cơ sở dữ liệu: {exc}", file=sys.stderr)
+    except duckdb.Error as exc:  # e.g. a block found damaged only now, while reading
+        from core.config import resolve_db_path
+        from core.storage import describe_error
+
+        print(f"Lỗi: {describe_error(resolve_db_path(args.db), exc)}", file=sys.stderr)
         return EXIT_USAGE
     js = report.to_json()
     text = json.dumps(js, ensure_ascii=False, indent=2) if args.json else render_table(js)
@@ -115,4 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing to report
         sys.stdout = None
+    except OSError as exc:  # stdout redirected into a file on a full disk
+        from core.errors import disk_full_error, is_disk_full
+
+        sys.stdout = None  # the interpreter's own flush at exit would fail the same way
+        message = (disk_full_error("kết quả", "tệp kết quả không đầy đủ, hãy chạy lại lệnh").message
+                   if is_disk_full(exc) else f"Không ghi được kết quả: {exc.strerror or exc}")
+        print(f"Lỗi: {message}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK

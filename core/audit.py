@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import errno
 import getpass
 import json
 import os
 import socket
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -129,21 +131,63 @@ def audited(make: Callable[[], bytes], db, *, object: str, actor: str | None = N
 def journal(target, entry: dict) -> None:
     """Append one line to the archive's journal.jsonl (fsynced): the history rebuild replays. `target` is
     the Database (its archive folder; a journal started on a database that already holds data first gets
-    that data as seed lines, so the journal always covers everything) or an archive folder."""
+    that data as seed lines, so the journal always covers everything) or an archive folder.
+
+    Written inside an open write transaction of the Database, the line is *pending* (it carries a `txn`
+    id) and a `{"kind": "committed", "txn": …}` line follows only once that transaction has committed:
+    a process killed, or a disk found full, between the line and the COMMIT leaves a pending line that
+    `rebuild` does not replay (ops.maintenance.committed_entries)."""
     if _QUIET.get():
         return
     path = Path(getattr(target, "archive_dir", target)) / JOURNAL_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
+    if hasattr(target, "on_commit"):
+        txn = uuid.uuid4().hex
+        if target.on_commit(lambda: _mark_committed(path, txn)):
+            entry = {**entry, "txn": txn}
     entries = [entry]
     if hasattr(target, "archive_dir") and not path.exists():
         entries = _seed_entries(target) + entries
+    # markers an earlier full disk kept from being written go first: their transactions committed before
+    late = _UNMARKED.get(str(path), [])
+    _append(path, [{"kind": "committed", "txn": t} for t in late] + entries)
+    if late:
+        del _UNMARKED[str(path)][:len(late)]
+
+
+# commit markers that could not be written (no room on the disk right after the COMMIT), per journal
+# file: the next journal line written by this process carries them first
+_UNMARKED: dict[str, list[str]] = {}
+
+
+def _mark_committed(path: Path, txn: str) -> None:
+    """Write the commit marker of a pending line (run by the Database right after the COMMIT)."""
+    try:
+        _append(path, [{"kind": "committed", "txn": txn}])
+    except OSError:  # the change is stored; its marker waits for the next line (or rebuild asks the old database)
+        _UNMARKED.setdefault(str(path), []).append(txn)
+
+
+def _append(path: Path, entries: list[dict]) -> None:
+    """Append whole lines or nothing: one write() on an O_APPEND descriptor, fsynced; a short or failed
+    write (a full disk) is cut back to the previous end, so no torn line is left for the next line to be
+    glued to (a crash mid-write can still leave a torn last line, which read_journal skips)."""
     data = b"".join((json.dumps(e, ensure_ascii=False, default=str, sort_keys=True) + "\n").encode("utf-8")
                     for e in entries)
-    # one write() on an O_APPEND descriptor: a crash leaves whole lines, at worst a torn last line
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
+        end = os.fstat(fd).st_size  # writers are serialised, so nothing else appends meanwhile
+        try:
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            os.fsync(fd)
+        except OSError:
+            try:
+                os.ftruncate(fd, end)
+            except OSError:  # noqa: S110 — nothing more can be done; read_journal skips a torn line
+                pass
+            raise
     finally:
         os.close(fd)
 

@@ -20,13 +20,14 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import duckdb
 import pandas as pd
 
 from core.config import is_postgres, load_config
-from core.errors import DashboardError
+from core.errors import DashboardError, disk_full_error, is_disk_full
 from core.tables import SCHEMA_VERSION, migration
 
 # version -> statements that bring the schema from version-1 to version, derived from core/tables.py
@@ -90,6 +91,7 @@ class Database:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._pg_lock_con = None
+        replayed = False
         if self.backend.shared:
             self.dsn = str(target)
             self.path = None
@@ -101,14 +103,30 @@ class Database:
             self.path = Path(target)
             self.name = str(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # a WAL left beside the file means the last process did not close it (a crash, a kill, or an
+            # older program): DuckDB replays it into memory on connect and keeps serving the replayed state
+            replayed = wal_path(self.path).is_file()
             try:
                 self._con = duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                raise DashboardError(_open_message(self.path, exc)) from None
             except duckdb.Error as exc:
-                raise DashboardError(f"Không mở được cơ sở dữ liệu {self.path}: {exc}") from None
-        self._migrate()
-        self._ensure_root()
+                raise DashboardError(_open_message(self.path, self.archive_dir, exc)) from None
+        try:
+            self._migrate()
+            self._ensure_root()
+            if replayed:  # write the replayed changes into the file now, so queries read checkpointed storage
+                try:
+                    self._con.execute("CHECKPOINT")
+                except duckdb.Error as exc:
+                    if is_corruption(exc):
+                        raise
+                    # busy (another connection of this process) or no room: it stays in the WAL, as before
+        except duckdb.Error as exc:  # a damaged block is often found only when the first table is read
+            self._con.close()
+            if self._pg_lock_con is not None:
+                self._pg_lock_con.close()
+            if self.backend.shared:
+                raise _server_error("Lỗi khi đọc", self.dsn, exc) from None
+            raise DashboardError(_open_message(self.path, self.archive_dir, exc)) from None
 
     @property
     def key(self) -> str:
@@ -167,19 +185,58 @@ class Database:
         changes_figures=False for writes no figure depends on (an audit row), so caches stay valid."""
         with self._write_lock, self._cross_process_lock():
             cur = self._new_cursor()
-            cur.execute("BEGIN TRANSACTION")
+            outer = getattr(self._local, "after_commit", None)
+            self._local.after_commit = after = []
             try:
-                yield cur
-                if changes_figures:
-                    cur.execute(_BUMP_VERSION)
-            except BaseException:
+                cur.execute("BEGIN TRANSACTION")
                 try:
-                    cur.execute("ROLLBACK")
+                    yield cur
+                    if changes_figures:
+                        cur.execute(_BUMP_VERSION)
+                except BaseException:
+                    try:
+                        cur.execute("ROLLBACK")
+                    finally:
+                        cur.close()
+                    raise
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.Error as exc:
+                    # DuckDB has already rolled back a failed COMMIT (e.g. no room for its WAL): nothing of
+                    # the transaction is stored, and the database stays usable once there is room again
+                    try:
+                        cur.execute("ROLLBACK")
+                    except duckdb.Error:
+                        pass
+                    if is_disk_full(exc):
+                        raise disk_full_error(f"cơ sở dữ liệu {self.name}", "không có thay đổi nào được lưu") from None
+                    raise
                 finally:
                     cur.close()
-                raise
-            cur.execute("COMMIT")
-            cur.close()
+            finally:
+                self._local.after_commit = outer
+            for action in after:  # only after a successful COMMIT (see on_commit)
+                action()
+
+    def on_commit(self, action) -> bool:
+        """Run `action` right after this thread's open write transaction commits (never if it rolls back);
+        False when no write transaction is open in this thread (the caller's change is then already final).
+        The journal uses it to mark a change committed only once it really is."""
+        after = getattr(self._local, "after_commit", None)
+        if after is None:
+            return False
+        after.append(action)
+        return True
+
+    def checkpoint(self) -> None:
+        """Write every committed change into the DuckDB file itself and empty its WAL (nothing on
+        PostgreSQL). Raises DashboardError when DuckDB cannot do it (see `_checkpoint_error`)."""
+        if self.backend.shared:
+            return
+        try:
+            self.cursor().execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            raise _checkpoint_error(self.name, exc) from None
 
     @contextmanager
     def _cross_process_lock(self) -> Iterator[None]:
@@ -210,8 +267,17 @@ class Database:
                 pass
 
     def close(self) -> None:
-        """Close the connection (tests and the CLI; the app keeps it for the process lifetime)."""
+        """Checkpoint and close the connection (tests and the CLI; the app keeps it for the process
+        lifetime). The checkpoint leaves the next process a file without a WAL to replay: rows of a new
+        report were reported invisible to `WHERE submission_id = …` after a replay under DuckDB 1.5.5
+        (docs/decisions.md, Storage), and a process that never closed (the CLI's frozen garbage collector
+        kept the connection alive past exit) left every write to the next one's replay."""
         _OPEN.pop(self.key, None)
+        if not self.backend.shared:
+            try:
+                self._con.execute("CHECKPOINT")
+            except duckdb.Error:  # e.g. no room on the disk: the WAL stays and is replayed, as after a crash
+                pass
         self._con.close()
         if self._pg_lock_con is not None:
             self._pg_lock_con.close()
@@ -221,8 +287,11 @@ class Database:
         """The schema version recorded in the file."""
         return int(self.query_value("SELECT value FROM meta WHERE key = 'schema_version'") or 0)
 
+    # Opening raises data_version only when it changed something a figure can depend on (a migration
+    # ran, the root unit was created or renamed): on PostgreSQL every instance keys its caches on that
+    # counter, so an instance merely starting must not empty all of them.
     def _migrate(self) -> None:
-        with self.transaction() as cur:
+        with self.transaction(changes_figures=False) as cur:
             if self.backend is POSTGRES:
                 cur.execute("CALL pg_clear_cache()")  # another instance may have migrated since we attached
             cur.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -240,16 +309,27 @@ class Database:
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
                 )
+            if current < SCHEMA_VERSION:
+                cur.execute(_BUMP_VERSION)
 
     def _ensure_root(self) -> None:
         cfg = load_config()
-        with self.transaction() as cur:
+        wanted = (cfg.root_name, "ROOT", None)
+        # read first: an unchanged root needs no write transaction at all
+        rows = self.query_rows("SELECT name, kind, parent_code FROM units WHERE code = ?", [cfg.root_code])
+        if rows and tuple(rows[0]) == wanted:
+            return
+        with self.transaction(changes_figures=False) as cur:
+            row = cur.execute("SELECT name, kind, parent_code FROM units WHERE code = ?", [cfg.root_code]).fetchone()
+            if row is not None and tuple(row) == wanted:  # another instance set it meanwhile
+                return
             cur.execute(
                 """INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at)
                    VALUES (?, ?, 'ROOT', NULL, NULL, 'config', now()::TIMESTAMP)
                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = 'ROOT', parent_code = NULL""",
                 [cfg.root_code, cfg.root_name],
             )
+            cur.execute(_BUMP_VERSION)
 
 
 _OPEN: dict[str, Database] = {}
@@ -378,11 +458,93 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _open_message(path: Path, exc: Exception) -> str:
-    text = str(exc)
-    if "lock" in text.lower():
-        return (
-            f"Không mở được cơ sở dữ liệu {path}: tệp đang được một tiến trình khác sử dụng "
-            "(ví dụ ứng dụng bảng điều khiển đang chạy). Hãy dừng tiến trình đó hoặc dùng --db với tệp khác."
-        )
-    return f"Không mở được cơ sở dữ liệu {path}: {text}"
+# DuckDB's words for another process holding the file (its advisory lock), matched as phrases: a bare
+# "lock" also matched "block" in "checksum … in block at location 4096", so a damaged file was reported
+# as one in use
+_LOCK_TEXTS = ("could not set lock", "conflicting lock")
+# DuckDB's words for a file (or its WAL) that is damaged or not a database at all
+_CORRUPT_TEXTS = ("not a valid duckdb database", "corrupt", "checksum", "could not read enough bytes",
+                  "failure while replaying wal", "serialization error")
+
+MSG_IN_USE = ("Không mở được cơ sở dữ liệu {path}: tệp đang được một tiến trình khác sử dụng "
+              "(ví dụ ứng dụng bảng điều khiển đang chạy). Hãy dừng tiến trình đó hoặc dùng --db với tệp khác.")
+MSG_CORRUPT = ("Tệp cơ sở dữ liệu {path} bị hỏng (dữ liệu trong tệp không khớp mã kiểm tra hoặc không phải tệp "
+               "cơ sở dữ liệu), không dùng được nữa. Hãy phục hồi từ bản sao lưu gần nhất "
+               "(python -m loaders restore SAO_LUU.tar.gz --db {path} --force) hoặc dựng lại từ các tệp gốc "
+               "(python -m loaders rebuild --db TỆP_MỚI.duckdb --from {archive}). Giữ lại tệp hỏng cho đến khi "
+               "đã phục hồi xong.")
+MSG_OPEN_OTHER = "Không mở được cơ sở dữ liệu {path}: {reason}"
+MSG_BUSY_CHECKPOINT = ("Cơ sở dữ liệu {name} đang bận (các thao tác đọc và ghi khác chưa xong), chưa ghi được "
+                       "bản chụp nhất quán. Hãy thử lại sau ít phút.")
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """True when a DuckDB error says the file or its WAL is damaged (checksums, truncation, not a database)."""
+    text = str(exc).lower()
+    return any(t in text for t in _CORRUPT_TEXTS)
+
+
+def describe_error(path: str | Path, exc: BaseException) -> str:
+    """A Vietnamese message for a DuckDB error met while opening or reading a database file: in use by
+    another process, damaged (with how to recover), no room on the disk, or the first line otherwise."""
+    if is_postgres(str(path)):
+        return _server_error("Lỗi khi đọc", str(path), exc).message
+    return _open_message(Path(path), _archive_of(Path(path)), exc)
+
+
+def _archive_of(path: Path) -> Path:
+    return Database.archive_dir.fget(SimpleNamespace(path=path))
+
+
+def _open_message(path: Path, archive: Path, exc: BaseException) -> str:
+    text = str(exc).lower()
+    if any(t in text for t in _LOCK_TEXTS):
+        return MSG_IN_USE.format(path=path)
+    if is_corruption(exc):
+        return MSG_CORRUPT.format(path=path, archive=archive)
+    if is_disk_full(exc):
+        return disk_full_error(f"cơ sở dữ liệu {path}", "chưa mở được tệp").message
+    reason = _first_line(exc)
+    for prefix in ("IO Error: ", "Invalid Input Error: ", "Permission Error: "):
+        reason = reason.removeprefix(prefix)
+    return MSG_OPEN_OTHER.format(path=path, reason=reason)
+
+
+class BusyCheckpoint(DashboardError):
+    """CHECKPOINT refused because other transactions are still in flight: worth waiting for."""
+
+
+def is_busy_checkpoint(exc: BaseException) -> bool:
+    """True for the refusal a short wait can cure (see ops.maintenance._checkpoint_waiting)."""
+    return isinstance(exc, BusyCheckpoint)
+
+
+def _checkpoint_error(name: str, exc: BaseException) -> DashboardError:
+    """A failed CHECKPOINT in Vietnamese: no room, damaged file, or still busy (see Database.checkpoint)."""
+    if is_disk_full(exc):
+        return disk_full_error(f"cơ sở dữ liệu {name}", "dữ liệu đã lưu vẫn an toàn trong nhật ký ghi của tệp")
+    if is_corruption(exc):
+        return DashboardError(MSG_CORRUPT.format(path=name, archive=_archive_of(Path(name))))
+    if "cannot checkpoint" in str(exc).lower():
+        return BusyCheckpoint(MSG_BUSY_CHECKPOINT.format(name=name))
+    return DashboardError(f"Không ghi được dữ liệu vào tệp cơ sở dữ liệu {name}: {_first_line(exc)}")
+
+
+@contextmanager
+def closing_new_databases() -> Iterator[None]:
+    """Close (and so checkpoint), on leaving the block, every database opened inside it that was not open
+    before: a command-line run leaves no write only in the WAL for the next process to replay."""
+    before = set(_OPEN)
+    try:
+        yield
+    finally:
+        for key in [k for k in list(_OPEN) if k not in before]:
+            db = _OPEN.get(key)
+            if db is not None:
+                db.close()
+
+
+def wal_path(path: str | Path) -> Path:
+    """The write-ahead log DuckDB keeps beside a database file."""
+    path = Path(path)
+    return path.with_name(path.name + ".wal")

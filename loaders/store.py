@@ -17,7 +17,7 @@ from core import audit
 from core.clock import to_local
 from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, require
 from core.config import load_config
-from core.errors import DashboardError, Issue
+from core.errors import DashboardError, Issue, disk_full_error, is_disk_full
 from loaders.reader import read_workbook
 from loaders.schema import INFO
 from core.storage import Database, next_id
@@ -224,11 +224,14 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         audit.record_upload(cur, result, actor=actor)  # commits (or rolls back) with the data
         try:  # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
             archive_bytes(db.archive_dir, digest, data)
-            # the journal line (what `rebuild` replays) is written just before COMMIT, like the bytes
+            # the journal line (what `rebuild` replays) is written just before COMMIT as *pending*; its
+            # commit marker follows the COMMIT (core.audit.journal), so a cut-short commit is never replayed
             audit.journal(db, {"kind": "upload", "file_hash": digest, "file_name": file_name,
                                "uploader": uploader, "received_at": when.isoformat(sep=" ")})
         except OSError as exc:
             result.status = "rejected"
+            if is_disk_full(exc):
+                raise disk_full_error(f"bản gốc vào thư mục lưu trữ {db.archive_dir}", "tệp chưa được lưu") from None
             raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
 
 

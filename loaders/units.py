@@ -11,7 +11,7 @@ from typing import Any
 
 from core import audit
 from core.config import load_config
-from core.errors import DashboardError, Issue
+from core.errors import DashboardError, Issue, disk_full_error, is_disk_full
 from core.clock import now_local
 from loaders.store import MSG_ARCHIVE, archive_bytes, load_units
 from loaders.reader import read_workbook
@@ -150,6 +150,9 @@ def load_unit_list_bytes(db: Database, data: bytes, file_name: str, *, principal
             audit.journal(db, {"kind": "unit_list", "file_hash": digest, "file_name": file_name,
                                "actor": actor, "at": now.isoformat(sep=" ")})
         except OSError as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(f"danh sách đơn vị vào thư mục lưu trữ {db.archive_dir}",
+                                      "danh sách chưa được nạp") from None
             raise DashboardError(MSG_ARCHIVE.format(path=db.archive_dir, reason=exc.strerror or exc)) from None
     return result
 

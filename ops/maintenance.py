@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from core import audit, storage
-from core.errors import DashboardError
+from core.errors import DashboardError, disk_full_error, is_disk_full
 from core.storage import SCHEMA_VERSION, Database, open_database
 
 MSG_NO_JOURNAL = ("Không có nhật ký lưu trữ {path}: chỉ dựng lại được từ thư mục lưu trữ có tệp journal.jsonl "
@@ -82,6 +82,10 @@ class RebuildResult:
     copied_users: int = 0
     copied_audit: int = 0
     mismatches: list[str] | None = None  # None: no old database to compare with
+    # journal lines of changes whose COMMIT was cut short (a kill, a full disk), not replayed: file names
+    # (or what the line was) — confirmed absent from the old database, or unconfirmable without one
+    uncommitted: list[str] = field(default_factory=list)
+    uncommitted_confirmed: bool = True  # False: no readable old database said whether they committed
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +102,13 @@ class RebuildResult:
         if self.mismatches is not None:
             text += (" Khớp hoàn toàn với cơ sở dữ liệu cũ." if not self.mismatches else
                      f" Khác cơ sở dữ liệu cũ ở {len(self.mismatches)} điểm.")
+        if self.uncommitted:
+            names = ", ".join(self.uncommitted[:10]) + (" …" if len(self.uncommitted) > 10 else "")
+            text += (f" Bỏ qua {len(self.uncommitted)} lần ghi bị ngắt trước khi lưu xong (không có trong cơ sở "
+                     f"dữ liệu cũ): {names}." if self.uncommitted_confirmed else
+                     f" Bỏ qua {len(self.uncommitted)} lần ghi không có dấu xác nhận đã lưu (bị ngắt khi đang lưu; "
+                     f"không có cơ sở dữ liệu cũ để đối chiếu): {names}. Nếu tệp nào trong số đó thực sự đã được "
+                     "nhận, hãy nộp lại tệp đó.")
         return text
 
 
@@ -125,12 +136,15 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
         entries = _seed_from_old(old_db)
     if not entries:
         raise DashboardError(MSG_NO_JOURNAL.format(path=src_archive / audit.JOURNAL_NAME))
+    result = RebuildResult(target=str(target), source_archive=str(src_archive))
+    entries, skipped, confirmed = committed_entries(entries, old_db)
+    result.uncommitted = [_entry_label(e) for e in skipped]
+    result.uncommitted_confirmed = confirmed
     if target.exists():
         if not force:
             raise DashboardError(MSG_TARGET_EXISTS.format(path=target))
         _remove_db(target)
     db = open_database(target)
-    result = RebuildResult(target=str(target), source_archive=str(src_archive))
     with audit.suppressed():  # replaying history: no new audit rows or journal lines per step
         for entry in entries:
             _replay(db, src_archive, entry, result)
@@ -146,6 +160,68 @@ def rebuild(target: str | Path, source: str | Path | None = None, *, force: bool
                  detail={k: v for k, v in result.to_json().items() if k != "mismatches"}
                  | {"mismatches": len(result.mismatches or [])})
     return result
+
+
+def committed_entries(entries: list[dict], old_db: Path | None) -> tuple[list[dict], list[dict], bool]:
+    """(the journal entries to replay, in order and without their commit bookkeeping; the pending ones
+    left out; whether an old database confirmed those were never committed).
+
+    A line written inside a transaction carries a `txn` id and counts once its `committed` marker follows
+    (core.audit.journal). A pending line without a marker is a change whose COMMIT was cut short — or,
+    in the instant between the COMMIT and the marker, one that did commit: a readable old database
+    decides (the upload, override or unit list is in it, or not); without one the line is left out and
+    named, since replaying it could bring back an upload the database never had. Lines without a `txn`
+    (journals of older versions, seed lines) are replayed as before."""
+    marked = {e.get("txn") for e in entries if e.get("kind") == "committed"}
+    pending = [e for e in entries if e.get("kind") != "committed" and e.get("txn") and e["txn"] not in marked]
+    stored: set[str] = set()
+    confirmed = False
+    if pending and old_db is not None:
+        try:
+            con, owned = _old_connection(old_db)
+        except duckdb.Error:
+            con = None
+        if con is not None:
+            try:
+                stored = {e["txn"] for e in pending if _in_old(con, e)}
+                confirmed = True
+            except duckdb.Error:  # a damaged old database cannot confirm anything
+                stored, confirmed = set(), False
+            finally:
+                if owned:
+                    con.close()
+    keep, skipped = [], []
+    for e in entries:
+        if e.get("kind") == "committed":
+            continue
+        if e.get("txn") and e["txn"] not in marked and e["txn"] not in stored:
+            skipped.append(e)
+            continue
+        keep.append({k: v for k, v in e.items() if k != "txn"})
+    return keep, skipped, confirmed
+
+
+def _in_old(con, entry: dict) -> bool:
+    """Whether the old database holds the change of a pending journal line (see committed_entries)."""
+    kind = entry.get("kind")
+    if kind == "upload":
+        return bool(con.execute("SELECT count(*) FROM submissions WHERE file_hash = ? AND received_at = ?",
+                                [entry.get("file_hash"), dt.datetime.fromisoformat(entry["received_at"])]).fetchone()[0])
+    if kind == "target":
+        row = entry["row"]
+        return bool(con.execute("SELECT count(*) FROM target_overrides WHERE indicator_id = ? AND year = ? "
+                                "AND changed_at = ?", [row[0], row[1], dt.datetime.fromisoformat(row[7])]).fetchone()[0])
+    if kind == "unit_list":  # the load's audit row names the list's hash (loading the same list twice is idempotent)
+        return bool(con.execute("SELECT count(*) FROM audit_log WHERE action = 'unit_list_loaded' "
+                                "AND contains(detail_json, ?)", [str(entry.get("file_hash"))]).fetchone()[0])
+    return False
+
+
+def _entry_label(entry: dict) -> str:
+    """What a journal line is about, for a person: the file name, or indicator/year of a target."""
+    if entry.get("kind") == "target":
+        return f"mục tiêu {entry['row'][0]}/{entry['row'][1]}"
+    return str(entry.get("file_name") or entry.get("file_hash") or "?")
 
 
 def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult) -> None:
@@ -307,7 +383,7 @@ def backup(db: Database, out: str | Path, *, actor: str | None = None) -> Backup
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         with db._write_lock:  # the app's writers wait; readers go on
-            db.cursor().execute("CHECKPOINT")
+            _checkpoint_waiting(db)
             counts = _counts(db)
             n_files = 0
             with tarfile.open(tmp, "w:gz", compresslevel=6) as tar:
@@ -330,11 +406,40 @@ def backup(db: Database, out: str | Path, *, actor: str | None = None) -> Backup
         os.replace(tmp, out)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full_error(f"bản sao lưu {out}", "chưa ghi được bản sao lưu, tệp dở dang đã được xóa") from None
         raise DashboardError(f"Không ghi được bản sao lưu {out}: {exc.strerror or exc}") from None
     result = BackupResult(str(out), str(db.path), n_files, counts, round(time.monotonic() - started, 2))
-    audit.record(db, actor=actor, action="backup", object=str(out),
-                 detail={"archive_files": n_files, "counts": counts, "bytes": out.stat().st_size})
+    try:
+        audit.record(db, actor=actor, action="backup", object=str(out),
+                     detail={"archive_files": n_files, "counts": counts, "bytes": out.stat().st_size})
+    except DashboardError as exc:  # e.g. the backup itself took the last free space: it is whole, say so
+        raise DashboardError(f"Đã ghi bản sao lưu {out}, nhưng chưa ghi được vào nhật ký hoạt động: "
+                             f"{exc.message}") from None
     return result
+
+
+# how long `backup` waits for the transactions in flight to finish before it gives up (seconds)
+BACKUP_WAIT_SECONDS = 60.0
+
+
+def _checkpoint_waiting(db: Database, wait: float | None = None) -> None:
+    """CHECKPOINT, retried until it succeeds or `wait` seconds have passed (the caller holds the write lock,
+    so no new write starts meanwhile). DuckDB refuses a CHECKPOINT ("other write transactions active")
+    while a reader that began before the last commit still runs — those commits cannot be cleaned up
+    yet — so "Sao lưu ngay" during uploads and page loads failed with DuckDB's raw message; readers
+    finish in well under a second, so a short wait serialises the backup behind them."""
+    deadline = time.monotonic() + (BACKUP_WAIT_SECONDS if wait is None else wait)
+    pause = 0.02
+    while True:
+        try:
+            db.checkpoint()
+            return
+        except DashboardError as exc:
+            if not storage.is_busy_checkpoint(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def _read_backup(path: Path, into: Path) -> dict:

@@ -97,7 +97,8 @@ def test_unit_list_loaded_and_rejected(db, tmp_path):
     assert loaded["added"] == 3
     # the list's bytes are archived and journaled so that a rebuild can replay it
     journal = audit.read_journal(db.archive_dir)
-    assert [e["kind"] for e in journal] == ["unit_list"]
+    # written inside the transaction as pending, then marked committed after the COMMIT
+    assert [e["kind"] for e in journal] == ["unit_list", "committed"] and journal[1]["txn"] == journal[0]["txn"]
     assert (db.archive_dir / journal[0]["file_hash"][:2] / f"{journal[0]['file_hash']}.xlsx").is_file()
 
 
@@ -109,8 +110,9 @@ def test_target_change_records_before_and_after(db):
     assert (actor, action, obj) == ("Bí thư Nguyễn An", "target_changed", f"{iid}/2025")
     detail = json.loads(db.query_value("SELECT detail_json FROM audit_log"))
     assert detail == {"before": before, "after": None, "changed_by": "Bí thư Nguyễn An"}
-    (entry,) = audit.read_journal(db.archive_dir)
+    entry, mark = audit.read_journal(db.archive_dir)
     assert entry["kind"] == "target" and entry["row"][:3] == [iid, 2025, None]
+    assert mark == {"kind": "committed", "txn": entry["txn"]}
 
 
 def test_list_events_filters(db):

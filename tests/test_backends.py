@@ -172,3 +172,58 @@ def test_every_walk_of_the_unit_tree_reaches_the_bottom(tmp_path):
     tree = scope.unit_tree(db).set_index("code")
     assert tree.loc["DB01", "depth"] == 3 and tree.loc["DB01", "path"].endswith("TT1/TT2/DB01")
     assert compute(db, year=2024, unit="TT1").activities["DOI_THOAI"] == 5
+
+
+# ------------------------------------------------------------------ opening is not a figure-changing write
+def test_opening_the_database_leaves_data_version_alone(db_path, tmp_path, monkeypatch):
+    """Issue 10, item 6: every instance keys its caches on data_version, so merely opening the database
+    (another instance starting, a command-line run, a reopen) must not raise it; a real change at open
+    (the root unit renamed in the configuration) still does, once."""
+    first = Database(db_path)  # a new database: the migration created the schema and the root
+    created = first.data_version
+    first.close()
+    again = Database(db_path)  # another process/instance opening the same database
+    other = Database(db_path)
+    try:
+        assert again.data_version == other.data_version == created
+        cfg = tmp_path / "dashboard.toml"
+        cfg.write_text('[root]\ncode = "ROOT"\nname = "Đảng bộ đổi tên"\n', encoding="utf-8")
+        monkeypatch.setenv("DASHBOARD_CONFIG", str(cfg))
+        load_config.cache_clear()
+        renamed = Database(db_path)
+        try:
+            assert renamed.data_version == created + 1
+            assert renamed.query_value("SELECT name FROM units WHERE code = 'ROOT'") == "Đảng bộ đổi tên"
+            once_more = Database(db_path)  # and opening once more changes nothing
+            assert once_more.data_version == created + 1
+            once_more.close()
+        finally:
+            renamed.close()
+    finally:
+        load_config.cache_clear()
+        again.close()
+        other.close()
+
+
+def test_a_migration_at_open_raises_data_version(tmp_path):
+    """The one other change opening makes: an older schema brought forward (the figures' source may
+    differ), so the caches of a version-1 file are not kept."""
+    import duckdb
+
+    if backends.POSTGRES:
+        pytest.skip("a schema-1 database is built here as a DuckDB file")
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for stmt in storage.MIGRATIONS[1]:
+        con.execute(stmt)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('data_version', '7')")
+    con.close()
+    db = Database(path)
+    try:
+        assert db.schema_version() == storage.SCHEMA_VERSION and db.data_version == 8 + 1  # migration, new root
+    finally:
+        db.close()
+    reopened = Database(path)
+    assert reopened.data_version == 9
+    reopened.close()

@@ -2,10 +2,12 @@
 completes the batch with every file stored exactly once.
 
 A real subprocess ingests the sample organisation's workbooks; the test watches the archive's journal
-(one line per file, written just before its COMMIT) and kills the process at several moments: while it
-starts (imports, schema creation), right after a journal line (between the line and the COMMIT), and a
+(per file a pending line written just before its COMMIT and a commit marker after it) and kills the
+process at several moments: while it starts (imports, schema creation), right after a journal line, and a
 little later (mid-validation or mid-insert of the next file). After each kill the database is reopened and
-checked against the archived originals read through the loader's own validate step.
+checked against the archived originals read through the loader's own validate step; the rebuild must
+bring back exactly what committed, with the old database and without it. Two more tests kill an ingest
+at the exact moments on either side of a COMMIT (issue 10).
 
 The older version DB02_2025_Q2.xlsx is left out of the batch: re-sending a replaced version after its
 successor is, by decision (docs/decisions.md), a new version, so a re-run over a folder holding both
@@ -27,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from core.config import PROJECT_DIR, load_config
+from core.audit import read_journal
 from core.tables import DATA_COLUMNS
 from loaders.store import load_units
 from loaders.reader import read_workbook
@@ -86,6 +89,15 @@ def _ingest_and_kill(folder: Path, db_path: Path, archive: Path, moment: tuple) 
             proc.wait()
     return {"moment": f"{kind} {amount} +{delay:.3f}s", "killed": code == -signal.SIGKILL,
             "journal": _journal_lines(archive), "seconds": round(time.monotonic() - started, 2)}
+
+
+def _submission_keys(db_path: Path) -> list[tuple]:
+    """(file hash, received at, uploader) of every submission of a database file."""
+    db = open_database(db_path)
+    try:
+        return db.query_rows("SELECT file_hash, received_at, uploader FROM submissions ORDER BY ALL")
+    finally:
+        db.close()
 
 
 _PARSED: dict[str, dict] = {}
@@ -168,15 +180,116 @@ def test_kill_mid_ingest_keeps_the_database_consistent(tmp_path, capsys):
     finally:
         db.close()
     assert names == sorted(p.name for p in batch) and hashes == []  # every file exactly once
-    # the journal, with the lines of commits cut short, still rebuilds exactly this database
+    # the journal, with the pending lines of commits cut short, still rebuilds exactly this database: a
+    # line without its commit marker is replayed only when the old database holds that upload
     rebuilt = _run("rebuild", "--db", str(tmp_path / "rebuilt.duckdb"), "--from", str(db_path), "--json")
     assert rebuilt.returncode == 0, rebuilt.stdout[-2000:] + rebuilt.stderr[-2000:]
     figures = json.loads(rebuilt.stdout)
-    cut_short = _journal_lines(archive) - 1 - len(batch)  # lines beyond the unit list and one per file
-    assert figures["mismatches"] == [] and figures["uploads"] == len(batch) and figures["duplicates"] == cut_short
+    upload_lines = [e for e in read_journal(archive) if e["kind"] == "upload"]
+    cut_short = len(upload_lines) - len(batch)  # lines of uploads killed between the line and the COMMIT
+    assert figures["mismatches"] == [] and figures["uploads"] == len(batch) and figures["duplicates"] == 0
+    assert len(figures["uncommitted"]) == cut_short and figures["uncommitted_confirmed"]
+    # with the old database lost, the archive and journal alone bring back nothing it never had
+    alone = _run("rebuild", "--db", str(tmp_path / "alone.duckdb"), "--from", str(archive), "--json")
+    assert alone.returncode == 0, alone.stdout[-2000:] + alone.stderr[-2000:]
+    assert set(_submission_keys(tmp_path / "alone.duckdb")) <= set(_submission_keys(db_path))
+    assert json.loads(alone.stdout)["uploads"] + len(json.loads(alone.stdout)["uncommitted"]) - cut_short == len(batch)
     with capsys.disabled():
         print(f"\n[faults] {len(batch)} workbooks, {len(killed)} kills, {cut_short} journal lines of commits cut "
               f"short, rebuilt in {figures['seconds']} s; {time.monotonic() - started:.1f} s in all:")
         for o in log:
             print(f"[faults]   {o['moment']:<22} killed={o['killed']!s:<5} after {o['seconds']:>5.2f} s, "
                   f"journal {o['journal']:>3}, consistent with {o['submissions']:>3} submissions")
+
+
+# ------------------------------------------------------------------ a kill at an exact moment (issue 10, item 2)
+# The child runs `python -m loaders ingest` and SIGKILLs itself at the n-th "after_line" (an upload's
+# journal line written and fsynced, its COMMIT not yet run) or "before_marker" (the COMMIT done, the
+# line that marks it committed not yet written): the two sides of a cut-short commit, hit exactly.
+KILL_CHILD = r"""
+import os, signal, sys
+moment, nth = os.environ["KILL_AT"].split(":")
+nth, seen = int(nth), [0]
+real_write, real_fsync = os.write, os.fsync
+
+def journal_fd(fd):
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}").endswith("journal.jsonl")
+    except OSError:
+        return False
+
+def write(fd, data):
+    if moment == "before_marker" and b'"committed"' in data and journal_fd(fd):
+        seen[0] += 1
+        if seen[0] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real_write(fd, data)
+
+def fsync(fd):
+    real_fsync(fd)
+    if moment == "after_line" and journal_fd(fd):
+        with open(f"/proc/self/fd/{fd}", "rb") as fh:
+            last = fh.read().splitlines()[-1]
+        if b'"upload"' in last:
+            seen[0] += 1
+            if seen[0] == nth:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+os.write, os.fsync = write, fsync
+from cli.loaders_cmd import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+EXACT = ["DB01_2024_Q1.xlsx", "DB01_2024_Q2.xlsx", "DB02_2024_Q1.xlsx"]
+
+
+def _killed_at(tmp_path: Path, moment: str) -> tuple[Path, Path, Path]:
+    """A database with the unit list, then an ingest of three files killed at the second file's moment."""
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for name in EXACT:
+        shutil.copy(next(SAMPLE.rglob(name)), folder / name)
+    db_path, archive = tmp_path / "exact.duckdb", tmp_path / "exact-archive"
+    assert _run("units", str(SAMPLE / "units.xlsx"), "--db", str(db_path)).returncode == 0
+    env = _env() | {"KILL_AT": f"{moment}:2"}
+    proc = subprocess.run([sys.executable, "-c", KILL_CHILD, "ingest", str(folder), "--db", str(db_path)],
+                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    return folder, db_path, archive
+
+
+def test_a_kill_between_the_journal_line_and_the_commit_is_not_rebuilt(tmp_path):
+    """The upload never committed: the database lacks it, and no rebuild brings it back — not with the
+    old database to ask, and not from the archive and journal alone (the old database lost)."""
+    folder, db_path, archive = _killed_at(tmp_path, "after_line")
+    stored = _submission_keys(db_path)
+    assert len(stored) == 1  # the first file; the second was killed before its COMMIT
+    with_old = _run("rebuild", "--db", str(tmp_path / "a.duckdb"), "--from", str(db_path), "--json")
+    figures = json.loads(with_old.stdout)
+    assert with_old.returncode == 0 and figures["uploads"] == 1 and figures["mismatches"] == []
+    assert figures["uncommitted"] == [EXACT[1]] and figures["uncommitted_confirmed"]
+    shutil.move(db_path, tmp_path / "lost.duckdb")  # only the archive and its journal remain
+    alone = _run("rebuild", "--db", str(tmp_path / "b.duckdb"), "--from", str(archive), "--json")
+    assert alone.returncode == 0, alone.stdout[-2000:] + alone.stderr[-2000:]
+    assert _submission_keys(tmp_path / "b.duckdb") == stored
+    # the re-run stores the file for real; the cut-short line still is not replayed beside it
+    shutil.move(tmp_path / "lost.duckdb", db_path)
+    assert _run("ingest", str(folder), "--db", str(db_path)).returncode == 0
+    again = _run("rebuild", "--db", str(tmp_path / "c.duckdb"), "--from", str(archive), "--json")
+    assert json.loads(again.stdout)["uploads"] == 3 and json.loads(again.stdout)["duplicates"] == 0
+    assert _submission_keys(tmp_path / "c.duckdb") == _submission_keys(db_path)
+
+
+def test_a_kill_after_the_commit_before_its_marker_is_rebuilt_from_the_old_database(tmp_path):
+    """The upload committed but its marker was never written: the old database confirms it, so the
+    rebuild keeps it; without the old database it is named (to be re-sent), not silently replayed."""
+    _, db_path, archive = _killed_at(tmp_path, "before_marker")
+    stored = _submission_keys(db_path)
+    assert len(stored) == 2
+    with_old = _run("rebuild", "--db", str(tmp_path / "a.duckdb"), "--from", str(db_path), "--json")
+    figures = json.loads(with_old.stdout)
+    assert with_old.returncode == 0 and figures["uploads"] == 2 and figures["mismatches"] == []
+    assert figures["uncommitted"] == []
+    assert _submission_keys(tmp_path / "a.duckdb") == stored
+    alone = _run("rebuild", "--db", str(tmp_path / "b.duckdb"), "--from", str(archive))
+    assert alone.returncode == 0 and EXACT[1] in alone.stdout and "nộp lại" in alone.stdout
