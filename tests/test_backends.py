@@ -88,7 +88,7 @@ def test_a_second_instance_sees_an_upload_at_once_through_data_version(tmp_path)
         before_version = other.data_version
         before = compute(other, year=2024).to_json()
         wb = write_workbook(tmp_path / "a.xlsx", info=info_values(unit="DB07"), elements={"DOI_THOAI": 42})
-        assert ingest_bytes(one, wb.read_bytes(), "a.xlsx").status == "accepted"
+        assert ingest_bytes(one, wb.read_bytes(), "a.xlsx", add_units=True).status == "accepted"
         assert other.data_version > before_version  # its caches key on this: none can stay stale
         after = compute(other, year=2024).to_json()
         assert before != after
@@ -143,7 +143,7 @@ def test_a_dropped_lock_connection_is_reopened_and_the_upload_still_lands(tmp_pa
         with psycopg.connect(backends.server().base_url, autocommit=True) as admin:
             assert admin.execute("SELECT pg_terminate_backend(%s)", [lock_pid]).fetchone()[0]
         wb = write_workbook(tmp_path / "a.xlsx", info=info_values(unit="DB05"))
-        assert ingest_bytes(db, wb.read_bytes(), "a.xlsx").status == "accepted"
+        assert ingest_bytes(db, wb.read_bytes(), "a.xlsx", add_units=True).status == "accepted"
         assert db._pg_lock_con.info.backend_pid != lock_pid
         assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB05'") == 1
     finally:

@@ -95,7 +95,7 @@ def test_late_and_missing_are_far_apart_also_for_deuteranopes():
 
 
 def test_completeness_cells_carry_a_symbol_not_only_a_colour():
-    long = pd.DataFrame({"unit_name": ["A"] * 5, "period": ["Q1", "Q2", "Q3", "Q4", "Y"],
+    long = pd.DataFrame({"unit_code": ["A"] * 5, "unit_name": ["A"] * 5, "period": ["Q1", "Q2", "Q3", "Q4", "Y"],
                          "status": ["on_time", "late", "missing", "waiting", "not_due"]})
     fig = charts.completeness_heatmap(long, "x")
     cells = list(fig.data[0].text[0])

@@ -101,7 +101,7 @@ def test_a_wal_left_by_a_killed_process_is_checkpointed_when_the_file_is_opened(
     code = ("import os, sys\nsys.path.insert(0, %r)\nfrom core.storage import open_database\n"
             "db = open_database(%r)\n"
             "with db.transaction() as cur:\n"
-            "    cur.execute(\"INSERT INTO units VALUES ('X1', 'Đảng bộ X', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)\")\n"
+            "    cur.execute(\"INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at) VALUES ('X1', 'Đảng bộ X', 'DBCS', 'ROOT', NULL, 'unit_list', now()::TIMESTAMP)\")\n"
             "os._exit(0)\n") % (str(PROJECT), str(path))
     subprocess.run([sys.executable, "-c", code], check=True, env=_env(), timeout=120)
     assert wal_path(path).exists()
@@ -119,7 +119,8 @@ def _damaged_copy(tmp_path: Path, offset: int) -> Path:
     path = tmp_path / f"hong-{offset}.duckdb"
     db = open_database(path)
     with db.transaction() as cur:
-        cur.execute("INSERT INTO units SELECT 'U' || i, 'Đơn vị ' || i, 'DBCS', 'ROOT', NULL, 'unit_list', "
+        cur.execute("INSERT INTO units (code, name, kind, parent_code, inactive_from, source, updated_at) "
+                    "SELECT 'U' || i, 'Đơn vị ' || i, 'DBCS', 'ROOT', NULL, 'unit_list', "
                     "now()::TIMESTAMP FROM range(20000) t(i)")
     db.close()
     data = bytearray(path.read_bytes())
@@ -292,7 +293,7 @@ def test_an_upload_on_a_full_disk_stores_nothing_and_says_so(small_disk, stage):
     before = _state(db, db.archive_dir)
     with filled(small_disk):
         with pytest.raises(DashboardError) as err:
-            ingest_bytes(db, data, WORKBOOK.name)
+            ingest_bytes(db, data, WORKBOOK.name, add_units=stage == "journal")
         assert err.value.message.startswith("Hết dung lượng đĩa"), err.value.message
         after = _state(db, db.archive_dir)
     if stage == "commit":  # the pending journal line stays, without its commit marker
@@ -301,7 +302,7 @@ def test_an_upload_on_a_full_disk_stores_nothing_and_says_so(small_disk, stage):
         assert pending["kind"] == "upload" and pending["txn"]
     else:
         assert after == before
-    r = ingest_bytes(db, data, WORKBOOK.name)
+    r = ingest_bytes(db, data, WORKBOOK.name, add_units=stage == "journal")
     assert r.status == "accepted" and len(_submissions(db)) == 1
     entries, skipped, _ = committed_entries(audit.read_journal(db.archive_dir), None)
     assert [e["kind"] for e in entries if e["kind"] == "upload"] == ["upload"]

@@ -35,7 +35,7 @@ url, folder, signals, me = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sy
 db = open_database(url)
 while not (signals / "start").exists():
     time.sleep(0.005)
-statuses = [ingest_bytes(db, p.read_bytes(), p.name, uploader=me).status for p in sorted(folder.glob("*.xlsx"))]
+statuses = [ingest_bytes(db, p.read_bytes(), p.name, uploader=me, add_units=True).status for p in sorted(folder.glob("*.xlsx"))]
 (signals / f"done-{me}").touch()
 while len(list(signals.glob("done-*"))) < 2:
     time.sleep(0.01)
