@@ -129,8 +129,8 @@ def petition_register(
                CASE WHEN p.resolved_date > $as_of THEN 'DANG_GIAI_QUYET' ELSE p.status END AS status, p.summary,
                ((CASE WHEN {known} THEN p.resolved_date ELSE $as_of::DATE END) - p.received_date)::INTEGER
                    AS age_days,
-               ({PENDING} AND p.deadline < $as_of) AS overdue,
-               ({known} AND p.resolved_date > p.deadline) AS late,
+               coalesce({PENDING} AND p.deadline < $as_of, FALSE) AS overdue,
+               coalesce({known} AND p.resolved_date > p.deadline, FALSE) AS late,
                s.file_name, s.received_at
         FROM pet p LEFT JOIN units u ON u.code = p.unit_code LEFT JOIN submissions s ON s.id = p.submission_id
         ORDER BY p.received_date, p.unit_code, p.petition_no""",

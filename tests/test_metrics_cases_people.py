@@ -248,3 +248,18 @@ def test_i26_first_accepted_upload_in_local_time(org, unit, on_time, behind):
     check(indicator(js, "I25_NOP_BAO_CAO"), status="met", value=100.0, numerator=2, denominator=2, behind=[])
     check(indicator(js, "I26_NOP_DUNG_HAN"), status="met" if on_time == 2 else "not_met",
           value=pct(on_time, 2), numerator=on_time, denominator=2, behind=behind)
+
+
+def test_the_register_is_the_engines_petitions(org):
+    """metrics.history.petition_register lists the engine's own rows: the same count and overdue count as
+    the activities, and a transferred petition without a resolution date (A4) is plainly not overdue (no
+    unknown value for a page to trip on)."""
+    from metrics.history import petition_register
+
+    reg = petition_register(org.db, year=2026, as_of=AS_OF)
+    act = org.compute(2026, as_of=AS_OF)["activities"]
+    assert len(reg) == act["DON_THU_NHAN"] == 9
+    assert reg["overdue"].tolist().count(True) == act["DON_THU_QUA_HAN"] == 1
+    assert reg["overdue"].isna().sum() == 0 and reg["late"].isna().sum() == 0
+    a4 = reg[reg["petition_no"] == "A4"].iloc[0]
+    assert (a4["overdue"], a4["late"], a4["status"]) == (False, False, "CHUYEN_DON")

@@ -197,6 +197,10 @@ def test_broken_workbook_lists_every_error_in_vietnamese(page, app, tmp_path):
     path = _broken_workbook(tmp_path)
     scratch = open_database(tmp_path / "scratch.duckdb")  # what the loader says, outside the app
     try:
+        from loaders.units import load_unit_list_path
+        from ops.sample import SAMPLE_DIR
+
+        load_unit_list_path(scratch, SAMPLE_DIR / "units.xlsx")  # the app's unit list
         errors = preview_bytes(scratch, path.read_bytes(), path.name).errors
     finally:
         scratch.close()
