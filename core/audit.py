@@ -43,6 +43,9 @@ ACTIONS: dict[str, str] = {
     "rebuild": "Dựng lại cơ sở dữ liệu từ lưu trữ",
     "backup": "Sao lưu",
     "restore": "Phục hồi từ bản sao lưu",
+    "report_withdrawn": "Rút báo cáo đã nộp",
+    "units_merged": "Hợp nhất đơn vị",
+    "change_undone": "Hoàn tác thay đổi",
 }
 
 COLUMN_LABELS = {"id": "STT", "at_time": "Thời gian", "actor": "Người thực hiện", "action": "Mã hành động",

@@ -29,8 +29,9 @@ from core.storage import UNITS_CTE
 # ---------------------------------------------------------------- roles and permissions (data)
 VIEW, UPLOAD, EXPORT = "view", "upload", "export"
 MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS = "manage_units", "manage_targets", "manage_users"
+MANAGE_REPORTS = "manage_reports"  # withdraw a stored report (and undo it)
 VIEW_PERSONAL = "view_personal_data"
-PERMISSIONS = (VIEW, UPLOAD, EXPORT, MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS, VIEW_PERSONAL)
+PERMISSIONS = (VIEW, UPLOAD, EXPORT, MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS, MANAGE_REPORTS, VIEW_PERSONAL)
 
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
@@ -42,7 +43,7 @@ ROLE_LABELS = {"admin": "Quản trị hệ thống", "lanh_dao": "Lãnh đạo",
                "don_vi": "Cán bộ đơn vị"}
 PERMISSION_TEXT = {
     VIEW: "xem số liệu", UPLOAD: "nộp báo cáo", EXPORT: "tải xuống", MANAGE_UNITS: "quản lý danh sách đơn vị",
-    MANAGE_TARGETS: "đặt chỉ tiêu", MANAGE_USERS: "quản lý tài khoản", VIEW_PERSONAL: "xem dữ liệu cá nhân",
+    MANAGE_TARGETS: "đặt chỉ tiêu", MANAGE_USERS: "quản lý tài khoản", MANAGE_REPORTS: "rút báo cáo đã nộp", VIEW_PERSONAL: "xem dữ liệu cá nhân",
 }
 # columns holding personal data (names, birth dates, petition numbers and summaries): blanked for roles
 # without view_personal_data, so counts stay right while the details are gone

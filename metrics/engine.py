@@ -382,7 +382,8 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     firsts AS MATERIALIZED (
         SELECT s.unit_code, s.period, min(s.received_at) AS first_at, arg_min(s.id, s.received_at) AS first_id,
                count(*)::INTEGER AS versions
-        FROM submissions s WHERE s.year = $year AND {scope.filter('s.unit_code')} GROUP BY ALL)"""
+        FROM submissions s WHERE s.year = $year AND s.status <> 'withdrawn' AND {scope.filter('s.unit_code')}
+        GROUP BY ALL)"""
 
 
 # One reference without a filter to each large CTE whose every use filters it (by element code, meeting kind):

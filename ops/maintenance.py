@@ -78,6 +78,7 @@ class RebuildResult:
     duplicates: int = 0
     unit_lists: int = 0
     targets: int = 0
+    corrections: int = 0  # merges, withdrawals and their undoing
     problems: list[str] = field(default_factory=list)
     copied_users: int = 0
     copied_audit: int = 0
@@ -241,6 +242,15 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
                                source = excluded.source, active_from = excluded.active_from,
                                merged_into = excluded.merged_into""", row)
         return
+    if kind in ("merge", "withdraw", "undo"):  # an administrator's correction, found again by its keys
+        from ops.corrections import replay
+
+        try:
+            replay(db, entry)
+            result.corrections += 1
+        except DashboardError as exc:
+            result.problems.append(exc.message)
+        return
     if kind == "target":
         with db.transaction() as cur:
             row = entry["row"]
@@ -258,8 +268,9 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
             load_unit_list_bytes(db, data, name)
             result.unit_lists += 1
             return
+        # every journaled upload was accepted once, a new unit included (an administrator had accepted it)
         r = ingest_bytes(db, data, name, received_at=dt.datetime.fromisoformat(entry["received_at"]),
-                         uploader=entry.get("uploader"))
+                         uploader=entry.get("uploader"), add_units=True)
     except DashboardError as exc:
         result.problems.append(f"{name}: {exc.message}")
         return

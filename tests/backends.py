@@ -37,6 +37,7 @@ BOTH_BACKENDS = (
     "test_backends.py",
     "test_two_instances.py",
     "test_concurrency.py",
+    "test_corrections.py",
     "test_two_instances_browser.py",
 )
 

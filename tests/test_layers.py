@@ -17,7 +17,8 @@ LAYERS = {"core": 0, "loaders": 1, "metrics": 2, "ops": 3, "ui": 4, "cli": 4, "p
 ENTRY_POINTS = {"loaders.__main__", "metrics.__main__"}
 # modules that may run SQL: storage and the modules owning their tables or queries
 SQL_HOMES = {"core.storage", "core.auth", "core.audit", "loaders.store", "loaders.units", "metrics.scope",
-             "metrics.engine", "metrics.history", "metrics.targets", "ops.maintenance"}
+             "metrics.engine", "metrics.history", "metrics.targets", "ops.maintenance",
+             "ops.corrections"}
 SQL_CALLS = {"execute", "query_df", "query_rows", "query_value", "sql"}
 
 

@@ -18,6 +18,9 @@ COMPLETENESS_LABELS = {
 }
 
 
+SUBMISSION_STATUS = {"current": "Đang dùng", "replaced": "Đã thay thế", "withdrawn": "Đã rút (không tính)"}
+
+
 def completeness_matrix(long: pd.DataFrame) -> pd.DataFrame:
     """Units × periods of metrics.history.completeness, cells labelled (đúng hạn / nộp muộn / chưa nộp)."""
     if long.empty:
@@ -50,7 +53,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
             "Tệp": history["file_name"],
             "Người nộp": history["uploader"].fillna("—"),
             "Thời điểm nhận": [fmt_datetime(t) for t in history["received_at"]],
-            "Trạng thái": ["Đang dùng" if s == "current" else "Đã thay thế" for s in history["status"]],
+            "Trạng thái": [SUBMISSION_STATUS.get(s, s) for s in history["status"]],
             "Cảnh báo": history["warning_count"].astype(int),
         }
     )
