@@ -7,6 +7,7 @@ committee (DBCT01); reports for 2023 and 2024, one late, one resubmitted, petiti
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 from pathlib import Path
 
@@ -154,13 +155,14 @@ def app(org_db, monkeypatch):
 
 
 def texts(at: AppTest) -> str:
-    """Every text the page shows (titles, markdown, captions, subheaders, metrics labels, infos)."""
+    """Every text the page shows (titles, markdown, captions, subheaders, metrics labels, infos), as the
+    reader sees it: user text reaches Markdown as numeric character references (ui.literal), decoded here."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.label for e in at.expander]
-    return "\n".join(parts)
+    return html.unescape("\n".join(parts))
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

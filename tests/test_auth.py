@@ -2,6 +2,7 @@
 that refuses default passwords, the `users` command line, and the OIDC configuration/mapping."""
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -131,10 +132,10 @@ def test_login_page_then_logout(units_db, db_path, monkeypatch):
     assert [t.value for t in at.title] == ["Bảng điều khiển Đảng ủy"] and not at.metric
     assert not at.sidebar.selectbox  # no filters, no data before signing in
     _login(at, "admin", "sai-mat-khau")
-    assert any(e.value == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
+    assert any(html.unescape(e.value) == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
     _login(at, "admin", "admin")
     assert not at.exception and at.title[0].value == "Tổng quan"
-    assert any("Quản trị (dùng thử)" in c.value for c in at.sidebar.caption)
+    assert any("Quản trị (dùng thử)" in html.unescape(c.value) for c in at.sidebar.caption)
     assert at.session_state[K.PRINCIPAL].username == "admin"
     at.button(key=K.LOGOUT).click()
     at.run()
@@ -280,7 +281,7 @@ def test_admin_manages_accounts_on_the_admin_page(units_db, db_path, monkeypatch
     at.text_input(key=K.AD_U_PASSWORD).input("mat-khau-dai-1")
     at.button(key=K.AD_U_ADD).click()
     at.run()
-    assert not at.exception and any("Đã tạo tài khoản cb_db01" in s.value for s in at.success)
+    assert not at.exception and any("Đã tạo tài khoản cb_db01" in html.unescape(s.value) for s in at.success)
     assert auth.authenticate(units_db, "cb_db01", "mat-khau-dai-1").scope_unit == "DB01"
     at.selectbox(key=K.AD_U_PICK).set_value("cb_db01").run()
     assert at.selectbox(key=K.AD_U_EDIT_ROLE).value == "don_vi"  # the form starts from the account

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from core.errors import DashboardError, Issue
 from core.storage import Database
 from core.text import PERIOD_LABELS
+from ui.literal import literal
 
 
 @dataclass
@@ -82,12 +83,13 @@ def _failed(p: Preview, exc: DashboardError):
 
 
 def describe(p) -> str:
-    """One Vietnamese line about a file (a Preview or an IngestResult): its report and status."""
+    """One Vietnamese line of Markdown about a file (a Preview or an IngestResult): its report and status;
+    the file name and what the workbook says are shown literally."""
     what = ""
     if p.unit:
-        what = f" — {p.unit}"
+        what = f" — {literal(p.unit)}"
         if p.year:
-            what += f", {PERIOD_LABELS.get(p.period, p.period or '?')}/{p.year}"
+            what += f", {literal(PERIOD_LABELS.get(p.period, p.period or '?'))}/{literal(p.year)}"
     status = {
         "valid": "✓ Hợp lệ, sẵn sàng lưu",
         "accepted": "✓ Đã lưu",
@@ -99,7 +101,7 @@ def describe(p) -> str:
         extra = f" (thay thế bản trước, phiên bản {p.version})"
     counts = f" · {len(p.errors)} lỗi, {len(p.warnings)} cảnh báo" if (p.errors or p.warnings) else ""
     name = p.name if isinstance(p, Preview) else p.file
-    return f"**{name}**{what}: {status}{extra}{counts}"
+    return f"**{literal(name)}**{what}: {status}{extra}{counts}"
 
 
 # session key of the previews kept across reruns (the page reruns on every widget change)
@@ -140,7 +142,7 @@ def _progress_bar(total: int, doing: str, done: str, *, keep: bool) -> Iterator[
     bar = st.progress(0.0, text=f"{doing} 0/{total} tệp…")
 
     def step(n: int, of: int, name: str) -> None:
-        bar.progress((n - 1) / of, text=f"{doing} {n}/{of} tệp… {name}")
+        bar.progress((n - 1) / of, text=f"{doing} {n}/{of} tệp… {literal(name)}")  # the text is Markdown
 
     yield step
     if keep:
