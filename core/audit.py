@@ -89,9 +89,10 @@ def record(target, *, actor: str | None, action: str, object: str | None = None,
         target.execute(_INSERT, params)
 
 
-def record_upload(target, result, *, actor: str | None, origin: str | None = None) -> None:
+def record_upload(target, result, *, actor: str | None, origin: str | None = None, note: str | None = None) -> None:
     """The audit row of one upload outcome (an IngestResult or the upload page's Preview): accepted,
-    rejected, duplicate; a replacement also gets its submission_replaced row."""
+    rejected, duplicate; a replacement also gets its submission_replaced row. `note`: who the account
+    submitted for ("nộp thay cho"), kept beside the account, never instead of it."""
     action = {"accepted": "upload_accepted", "rejected": "upload_rejected",
               "duplicate": "upload_duplicate"}.get(result.status)
     if action is None:
@@ -100,6 +101,8 @@ def record_upload(target, result, *, actor: str | None, origin: str | None = Non
     digest = getattr(result, "file_hash", None) or getattr(result, "digest", None)
     detail: dict[str, Any] = {"file_hash": digest, "unit": result.unit, "year": result.year,
                               "period": result.period}
+    if note:
+        detail["on_behalf_of"] = note
     if result.status == "accepted":
         detail.update(version=result.version, submission_id=result.submission_id,
                       warnings=len(result.warnings))

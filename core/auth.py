@@ -44,9 +44,10 @@ PERMISSION_TEXT = {
     VIEW: "xem số liệu", UPLOAD: "nộp báo cáo", EXPORT: "tải xuống", MANAGE_UNITS: "quản lý danh sách đơn vị",
     MANAGE_TARGETS: "đặt chỉ tiêu", MANAGE_USERS: "quản lý tài khoản", VIEW_PERSONAL: "xem dữ liệu cá nhân",
 }
-# columns holding personal data (names, birth dates, petition numbers and summaries): blanked for roles
-# without view_personal_data, so counts stay right while the details are gone
-PERSONAL_COLUMNS = ("full_name", "name_key", "birth_date", "petition_no", "petition_key", "summary", "label", "item")
+# columns holding personal data (names, birth dates, petition numbers and summaries, who uploaded or prepared
+# a report): blanked for roles without view_personal_data, so counts stay right while the details are gone
+PERSONAL_COLUMNS = ("full_name", "name_key", "birth_date", "petition_no", "petition_key", "summary", "label", "item",
+                    "uploader", "preparer")
 
 # documented demo accounts of the sample organisation (README "Tài khoản dùng thử"); refused in production
 DEMO_ACCOUNTS = (
@@ -146,6 +147,20 @@ def authorize_upload(db, principal: Principal | None, unit_code: str | None, par
         return None
     return (f"Bạn không có quyền nộp báo cáo cho đơn vị “{unit_code}”: tài khoản “{principal.username}” "
             f"chỉ nộp cho đơn vị {principal.scope_unit} và các đơn vị trực thuộc.")
+
+
+def recorded_uploader(principal: Principal | None, uploader: str | None,
+                      on_behalf_of: str | None = None) -> tuple[str | None, str | None]:
+    """(uploader to store, "nộp thay cho" note) of an upload. A signed-in account is always the uploader:
+    a typed name can never replace it, it is kept as the separate note (with `on_behalf_of` first). The
+    trusted operator (None) records the name it was given, as the command line's --uploader does."""
+    def clean(text: str | None) -> str | None:
+        return (str(text).strip()[:200] or None) if text is not None else None
+
+    if principal is None:
+        return clean(uploader), clean(on_behalf_of)
+    note = clean(on_behalf_of) or clean(uploader)
+    return principal.username, None if note in (principal.username, principal.full_name) else note
 
 
 def mask_personal(df: pd.DataFrame, principal: Principal | None) -> pd.DataFrame:

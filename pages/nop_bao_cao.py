@@ -28,9 +28,8 @@ with shown_errors():
                    "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
         round_no = st.session_state.setdefault(K.UP_ROUND, 0)
         uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}")
-        if f.principal is not None:
-            st.session_state.setdefault(K.UP_UPLOADER, f.principal.full_name)
-        st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
+        st.text_input("Nộp thay cho (nếu có)", key=K.UP_ON_BEHALF, placeholder="Họ và tên, đơn vị",
+                      help="Người nộp được ghi là tài khoản đang đăng nhập; ô này chỉ ghi chú thêm khi nộp hộ.")
         files = [(u.name, u.getvalue()) for u in uploaded or []]
         previews = page_previews(db, files, f.principal) if files else []
         for p in previews:

@@ -22,7 +22,7 @@ def test_several_files_show_a_progress_bar_ending_with_the_count(app, tmp_path):
 
 
 def test_a_rerun_reuses_the_previews_until_the_database_changes(app, tmp_path, monkeypatch):  # noqa: F811
-    """Typing the uploader's name reruns the page: the files are not checked again (no bar, same result);
+    """Typing the "nộp thay cho" note reruns the page: the files are not checked again (no bar, same result);
     confirming stores the valid file, which changes data_version, so nothing stale is reused."""
     import loaders.store as ingest
 
@@ -33,7 +33,7 @@ def test_a_rerun_reuses_the_previews_until_the_database_changes(app, tmp_path, m
     at.file_uploader(key=f"{K.UP_FILES}_0").set_value(
         [("DB02_2024_Q2.xlsx", _good(tmp_path), XLSX), ("CB03_2024_Q2.xlsx", _bad(tmp_path), XLSX)]).run()
     assert calls == ["DB02_2024_Q2.xlsx", "CB03_2024_Q2.xlsx"]
-    at.text_input(key=K.UP_UPLOADER).set_value("Lê Văn Nộp").run()
+    at.text_input(key=K.UP_ON_BEHALF).set_value("Lê Văn Nộp").run()
     assert not at.exception
     assert calls == ["DB02_2024_Q2.xlsx", "CB03_2024_Q2.xlsx"]  # not checked again
     assert len(at.get("progress")) == 0

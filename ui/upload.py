@@ -55,11 +55,12 @@ def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None,
 
 
 def store_valid(db: Database, previews: list[Preview], uploader: str | None, principal=None,
-                progress: Callable[[int, int, str], None] | None = None) -> list:
+                progress: Callable[[int, int, str], None] | None = None, on_behalf_of: str | None = None) -> list:
     """Store every previewed file that was valid (each in its own transaction); return IngestResults.
 
     Files that were rejected or duplicate at preview are not sent again. `progress(n, total, name)` is
-    called before valid file n is stored."""
+    called before valid file n is stored. With a principal the account is the uploader; `on_behalf_of`
+    ("nộp thay cho") is recorded beside it in the audit log."""
     from loaders.store import ingest_bytes
 
     results = []
@@ -68,7 +69,8 @@ def store_valid(db: Database, previews: list[Preview], uploader: str | None, pri
         if progress:
             progress(n, len(valid), p.name)
         try:
-            results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal))
+            results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal,
+                                        on_behalf_of=on_behalf_of))
         except DashboardError as exc:
             results.append(_failed(p, exc))
     return results
@@ -164,14 +166,18 @@ def confirm_upload(db: Database, principal=None) -> None:
     previews = page_previews(db, [(u.name, u.getvalue()) for u in chosen], principal, keep_bar=False)
     valid = sum(p.status == "valid" for p in previews)
     # a callback's elements go above the page, so this bar is removed once the files are stored
+    # the signed-in account is the uploader; the typed text is only the "nộp thay cho" note beside it
+    from core.auth import recorded_uploader
+
+    uploader, note = recorded_uploader(principal, None, st.session_state.get(K.UP_ON_BEHALF))
     with _progress_bar(valid, "Đang lưu", "Đã lưu", keep=False) as step:
-        stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER), principal, progress=step)
+        stored = store_valid(db, previews, uploader, principal, progress=step, on_behalf_of=note)
     st.session_state.pop(PREVIEW_CACHE, None)
     from core.audit import record_upload
 
     for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here
         if p.status in ("rejected", "duplicate"):
-            record_upload(db, p, actor=getattr(principal, "username", None) or st.session_state.get(K.UP_UPLOADER))
+            record_upload(db, p, actor=uploader, note=note)
     # the files left out (rejected, duplicate) are listed too, so the batch's outcome is complete
     st.session_state[K.UP_RESULTS] = stored + [p for p in previews if p.status != "valid"]
     st.session_state[K.UP_ROUND] = round_no + 1
