@@ -37,6 +37,7 @@ ACTIONS: dict[str, str] = {
     "user_deactivated": "Khóa người dùng",
     "login": "Đăng nhập",
     "login_failed": "Đăng nhập không thành công",
+    "login_throttled": "Đăng nhập bị tạm chặn (sai quá nhiều lần)",
     "export": "Xuất dữ liệu",
     "rebuild": "Dựng lại cơ sở dữ liệu từ lưu trữ",
     "backup": "Sao lưu",
@@ -179,6 +180,26 @@ def read_journal(archive_dir: str | Path) -> list[dict]:
         except json.JSONDecodeError:  # only a crash mid-write produces one; nothing after it was committed
             continue
     return out
+
+
+def recent_login_failures(db, *, since: dt.datetime, name: str | None = None,
+                          origin: str | None = None) -> tuple[int, dt.datetime | None]:
+    """(how many failed sign-ins, the latest one's time) since `since`: of one login name (only those after
+    its last successful sign-in), or from one origin (all names). Read from the database, so every app
+    instance on a shared store sees the same count."""
+    if name is not None:
+        rows = db.query_rows(
+            """SELECT count(*), max(at_time) FROM audit_log
+               WHERE action = 'login_failed' AND object = $name AND at_time >= $since
+                 AND at_time > coalesce((SELECT max(at_time) FROM audit_log
+                                         WHERE action = 'login' AND object = $name), $since)""",
+            {"name": name, "since": since})
+    else:
+        rows = db.query_rows("SELECT count(*), max(at_time) FROM audit_log "
+                             "WHERE action = 'login_failed' AND origin = $origin AND at_time >= $since",
+                             {"origin": origin, "since": since})
+    count, last = rows[0]
+    return int(count or 0), last
 
 
 def list_events(db, *, since: dt.date | dt.datetime | str | None = None,
