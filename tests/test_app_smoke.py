@@ -154,15 +154,23 @@ def app(org_db, monkeypatch):
     return signed_in_app(org_db, monkeypatch)
 
 
+def readable(value: str) -> str:
+    """What the reader sees of a Markdown value holding user text (ui.literal): the numeric character
+    references decoded, the invisible word joiners left out."""
+    from ui.literal import WORD_JOINER
+
+    return html.unescape(value).replace(WORD_JOINER, "")
+
+
 def texts(at: AppTest) -> str:
     """Every text the page shows (titles, markdown, captions, subheaders, metrics labels, infos), as the
-    reader sees it: user text reaches Markdown as numeric character references (ui.literal), decoded here."""
+    reader sees it (`readable`)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.label for e in at.expander]
-    return html.unescape("\n".join(parts))
+    return readable("\n".join(parts))
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

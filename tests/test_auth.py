@@ -3,7 +3,6 @@ that refuses default passwords, the `users` command line, and the OIDC configura
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from core import auth
 from cli.loaders_cmd import main as loaders_main
 from core.errors import DashboardError
 from core.storage import open_database
-from tests.test_app_smoke import APP
+from tests.test_app_smoke import APP, readable
 from ui import auth as ui_auth, state as K
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -221,10 +220,10 @@ def test_the_login_form_shows_the_wait(units_db, db_path, monkeypatch):
     at = _app(db_path, monkeypatch).run()
     for _ in range(5):
         _login(at, "donvi_db01", "sai-mat-khau")
-    assert [html.unescape(e.value) for e in at.error] == [auth.MSG_BAD_LOGIN]
+    assert [readable(e.value) for e in at.error] == [auth.MSG_BAD_LOGIN]
     _login(at, "donvi_db01", "donvi_db01")
     assert K.PRINCIPAL not in at.session_state and at.title[0].value == "Bảng điều khiển Đảng ủy"
-    shown = [html.unescape(e.value) for e in at.error]
+    shown = [readable(e.value) for e in at.error]
     assert len(shown) == 1 and shown[0].startswith(THROTTLED) and "giây" in shown[0], shown
     assert not at.exception
 
@@ -249,10 +248,10 @@ def test_login_page_then_logout(units_db, db_path, monkeypatch):
     assert [t.value for t in at.title] == ["Bảng điều khiển Đảng ủy"] and not at.metric
     assert not at.sidebar.selectbox  # no filters, no data before signing in
     _login(at, "admin", "sai-mat-khau")
-    assert any(html.unescape(e.value) == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
+    assert any(readable(e.value) == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
     _login(at, "admin", "admin")
     assert not at.exception and at.title[0].value == "Tổng quan"
-    assert any("Quản trị (dùng thử)" in html.unescape(c.value) for c in at.sidebar.caption)
+    assert any("Quản trị (dùng thử)" in readable(c.value) for c in at.sidebar.caption)
     assert at.session_state[K.PRINCIPAL].username == "admin"
     at.button(key=K.LOGOUT).click()
     at.run()
@@ -398,7 +397,7 @@ def test_admin_manages_accounts_on_the_admin_page(units_db, db_path, monkeypatch
     at.text_input(key=K.AD_U_PASSWORD).input("mat-khau-dai-1")
     at.button(key=K.AD_U_ADD).click()
     at.run()
-    assert not at.exception and any("Đã tạo tài khoản cb_db01" in html.unescape(s.value) for s in at.success)
+    assert not at.exception and any("Đã tạo tài khoản cb_db01" in readable(s.value) for s in at.success)
     assert auth.authenticate(units_db, "cb_db01", "mat-khau-dai-1").scope_unit == "DB01"
     at.selectbox(key=K.AD_U_PICK).set_value("cb_db01").run()
     assert at.selectbox(key=K.AD_U_EDIT_ROLE).value == "don_vi"  # the form starts from the account
