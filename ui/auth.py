@@ -85,9 +85,12 @@ def signed_in(db: Database) -> auth.Principal | None:
         return None
     try:
         fresh = auth.principal_for_user(db, p.username)
-    except DashboardError as exc:
+    except DashboardError as exc:  # locked or removed meanwhile: signed out, its downloads with it
+        from ui.downloads import forget_session_files
+
         ss.pop(K.PRINCIPAL, None)
         ss[K.AUTH_NOTICE] = exc.message
+        forget_session_files()
         return None
     ss[K.PRINCIPAL] = fresh
     return fresh
@@ -109,10 +112,14 @@ def _do_login(db: Database) -> None:
 
 
 def logout() -> None:
-    """Callback of 'Đăng xuất': forget the principal and every filter choice of the session."""
+    """Callback of 'Đăng xuất': forget the principal and every filter choice of the session, and take the
+    files its downloads produced off the server (their /media/ URLs would otherwise still be served)."""
+    from ui.downloads import forget_session_files
+
     ss = st.session_state
     for key in (K.PRINCIPAL, K.CURRENT, K.UNIT, K.URL_LOADED, K.LOGIN_PASSWORD, K.LOGIN_ERROR, K.SCOPE_WARNING):
         ss.pop(key, None)
+    forget_session_files()
     if _oidc_email():
         st.logout()
 

@@ -108,25 +108,28 @@ def table_downloads(df: pd.DataFrame, title: str, key: str, what: str | None = N
     name = slug(title)
     xlsx_label, csv_label = (f"Tải {what} (Excel)", f"Tải {what} (CSV)") if what else ("Tải Excel", "Tải CSV")
     row = st.container(horizontal=True)
-    row.download_button(xlsx_label, data=_audited(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx"),
-                       file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    row.download_button(xlsx_label, data=_generator(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx", xlsx),
+                       file_name=f"{name}.xlsx", mime=xlsx,
                        key=K.download_key(f"{key}_xlsx"), on_click="ignore", icon=":material/download:")
-    row.download_button(csv_label, data=_audited(lambda: export.table_csv(df), f"{name}.csv"),
+    row.download_button(csv_label, data=_generator(lambda: export.table_csv(df), f"{name}.csv", "text/csv"),
                        file_name=f"{name}.csv", mime="text/csv",
                        key=K.download_key(f"{key}_csv"), on_click="ignore", icon=":material/download:")
 
 
 def download(label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
     """One deferred download button."""
-    st.download_button(label, data=_audited(make, file_name), file_name=file_name, mime=mime,
+    st.download_button(label, data=_generator(make, file_name, mime), file_name=file_name, mime=mime,
                        key=K.download_key(key), on_click="ignore", icon=":material/download:")
 
 
-def _audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
-    """The generator with an `export` audit row recorded when the file is actually produced."""
+def _generator(make: Callable[[], bytes], file_name: str, mime: str) -> Callable[[], bytes]:
+    """The generator a download button calls on click: it records an `export` audit row when the file is
+    actually produced, and the file is remembered for this session so that signing out deletes it."""
     from core.audit import audited
     from ui.auth import current_principal
     from ui.data import get_db
+    from ui.downloads import tracked
 
-    return audited(make, get_db(), object=file_name, actor=getattr(current_principal(), "username", None))
+    made = audited(make, get_db(), object=file_name, actor=getattr(current_principal(), "username", None))
+    return tracked(made, file_name, mime)
