@@ -176,14 +176,16 @@ def test_known_and_unknown_names_are_answered_alike(units_db):
         _attempt(units_db, name, "sai-mat-khau")
         return time.perf_counter() - start
 
-    known = sorted(timed("donvi_db01") for _ in range(3))[1]
-    unknown = sorted(timed("khong_ai_co_ten_nay") for _ in range(3))[1]
-    assert 0.5 < known / unknown < 2, (known, unknown)
+    # interleaved, and the fastest of each: other jobs on the machine only ever add time
+    runs = [(timed("donvi_db01"), timed("khong_ai_co_ten_nay")) for _ in range(2)]
+    known, unknown = min(r[0] for r in runs), min(r[1] for r in runs)
+    assert 0.5 < known / unknown < 2, runs
     answers = {name: [_attempt(units_db, name, "sai-mat-khau") for _ in range(4)]
                for name in ("donvi_db01", "khong_ai_co_ten_nay")}
     shape = {name: [re.sub(r"\d+", "N", m) for m in ms] for name, ms in answers.items()}
     assert shape["donvi_db01"] == shape["khong_ai_co_ten_nay"]
-    assert answers["donvi_db01"][:2] == [auth.MSG_BAD_LOGIN] * 2 and answers["donvi_db01"][2].startswith(THROTTLED)
+    assert answers["donvi_db01"][:3] == [auth.MSG_BAD_LOGIN] * 3  # failures 3 to 5 of the name
+    assert answers["donvi_db01"][3].startswith(THROTTLED)
 
 
 def test_one_address_trying_many_names_is_throttled_too(units_db, monkeypatch):
