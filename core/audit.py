@@ -39,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "user_deactivated": "Khóa người dùng",
     "login": "Đăng nhập",
     "login_failed": "Đăng nhập không thành công",
+    "login_throttled": "Đăng nhập bị tạm chặn (sai quá nhiều lần)",
     "export": "Xuất dữ liệu",
     "rebuild": "Dựng lại cơ sở dữ liệu từ lưu trữ",
     "backup": "Sao lưu",
@@ -94,9 +95,10 @@ def record(target, *, actor: str | None, action: str, object: str | None = None,
         target.execute(_INSERT, params)
 
 
-def record_upload(target, result, *, actor: str | None, origin: str | None = None) -> None:
+def record_upload(target, result, *, actor: str | None, origin: str | None = None, note: str | None = None) -> None:
     """The audit row of one upload outcome (an IngestResult or the upload page's Preview): accepted,
-    rejected, duplicate; a replacement also gets its submission_replaced row."""
+    rejected, duplicate; a replacement also gets its submission_replaced row. `note`: who the account
+    submitted for ("nộp thay cho"), kept beside the account, never instead of it."""
     action = {"accepted": "upload_accepted", "rejected": "upload_rejected",
               "duplicate": "upload_duplicate"}.get(result.status)
     if action is None:
@@ -105,6 +107,8 @@ def record_upload(target, result, *, actor: str | None, origin: str | None = Non
     digest = getattr(result, "file_hash", None) or getattr(result, "digest", None)
     detail: dict[str, Any] = {"file_hash": digest, "unit": result.unit, "year": result.year,
                               "period": result.period}
+    if note:
+        detail["on_behalf_of"] = note
     if result.status == "accepted":
         detail.update(version=result.version, submission_id=result.submission_id,
                       warnings=len(result.warnings))
@@ -224,6 +228,26 @@ def read_journal(archive_dir: str | Path) -> list[dict]:
         except json.JSONDecodeError:  # only a crash mid-write produces one; nothing after it was committed
             continue
     return out
+
+
+def recent_login_failures(db, *, since: dt.datetime, name: str | None = None,
+                          origin: str | None = None) -> tuple[int, dt.datetime | None]:
+    """(how many failed sign-ins, the latest one's time) since `since`: of one login name (only those after
+    its last successful sign-in), or from one origin (all names). Read from the database, so every app
+    instance on a shared store sees the same count."""
+    if name is not None:
+        rows = db.query_rows(
+            """SELECT count(*), max(at_time) FROM audit_log
+               WHERE action = 'login_failed' AND object = $name AND at_time >= $since
+                 AND at_time > coalesce((SELECT max(at_time) FROM audit_log
+                                         WHERE action = 'login' AND object = $name), $since)""",
+            {"name": name, "since": since})
+    else:
+        rows = db.query_rows("SELECT count(*), max(at_time) FROM audit_log "
+                             "WHERE action = 'login_failed' AND origin = $origin AND at_time >= $since",
+                             {"origin": origin, "since": since})
+    count, last = rows[0]
+    return int(count or 0), last
 
 
 def list_events(db, *, since: dt.date | dt.datetime | str | None = None,

@@ -9,6 +9,8 @@ Passwords are argon2id hashes (salted, slow); a password is never stored or logg
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import re
 import tomllib
@@ -45,9 +47,10 @@ PERMISSION_TEXT = {
     VIEW: "xem số liệu", UPLOAD: "nộp báo cáo", EXPORT: "tải xuống", MANAGE_UNITS: "quản lý danh sách đơn vị",
     MANAGE_TARGETS: "đặt chỉ tiêu", MANAGE_USERS: "quản lý tài khoản", MANAGE_REPORTS: "rút báo cáo đã nộp", VIEW_PERSONAL: "xem dữ liệu cá nhân",
 }
-# columns holding personal data (names, birth dates, petition numbers and summaries): blanked for roles
-# without view_personal_data, so counts stay right while the details are gone
-PERSONAL_COLUMNS = ("full_name", "name_key", "birth_date", "petition_no", "petition_key", "summary", "label", "item")
+# columns holding personal data (names, birth dates, petition numbers and summaries, who uploaded or prepared
+# a report): blanked for roles without view_personal_data, so counts stay right while the details are gone
+PERSONAL_COLUMNS = ("full_name", "name_key", "birth_date", "petition_no", "petition_key", "summary", "label", "item",
+                    "uploader", "preparer")
 
 # documented demo accounts of the sample organisation (README "Tài khoản dùng thử"); refused in production
 DEMO_ACCOUNTS = (
@@ -68,6 +71,17 @@ _hasher = PasswordHasher()  # argon2id with the library's recommended cost (RFC 
 
 MSG_BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 MSG_INACTIVE = "Tài khoản “{u}” đã bị khóa. Liên hệ quản trị hệ thống."
+MSG_THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait}."
+
+# sign-in throttling, as data: after `free` failed sign-ins within LOGIN_WINDOW (of one login name since its
+# last success; from one client address, all names together) the next attempt must wait FIRST_WAIT seconds
+# after the latest failure, doubling with each further failure up to MAX_WAIT. The failures are the audit
+# log's login_failed rows, so every app instance on a shared database counts the same ones. Many people
+# may share one address (an office behind NAT), hence the higher allowance per address.
+LOGIN_WINDOW = dt.timedelta(hours=1)
+LOGIN_FREE_FAILURES = {"name": 5, "origin": 20}
+LOGIN_FIRST_WAIT = 30
+LOGIN_MAX_WAIT = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,20 @@ def authorize_upload(db, principal: Principal | None, unit_code: str | None, par
         return None
     return (f"Bạn không có quyền nộp báo cáo cho đơn vị “{unit_code}”: tài khoản “{principal.username}” "
             f"chỉ nộp cho đơn vị {principal.scope_unit} và các đơn vị trực thuộc.")
+
+
+def recorded_uploader(principal: Principal | None, uploader: str | None,
+                      on_behalf_of: str | None = None) -> tuple[str | None, str | None]:
+    """(uploader to store, "nộp thay cho" note) of an upload. A signed-in account is always the uploader:
+    a typed name can never replace it, it is kept as the separate note (with `on_behalf_of` first). The
+    trusted operator (None) records the name it was given, as the command line's --uploader does."""
+    def clean(text: str | None) -> str | None:
+        return (str(text).strip()[:200] or None) if text is not None else None
+
+    if principal is None:
+        return clean(uploader), clean(on_behalf_of)
+    note = clean(on_behalf_of) or clean(uploader)
+    return principal.username, None if note in (principal.username, principal.full_name) else note
 
 
 def mask_personal(df: pd.DataFrame, principal: Principal | None) -> pd.DataFrame:
@@ -302,24 +330,58 @@ def _principal(row: dict) -> Principal:
     return Principal(row["username"], row["role"], row["scope_unit"], row["full_name"] or row["username"])
 
 
+def login_key(username: str) -> str:
+    """The name sign-in attempts are counted under: trimmed, lower case, at most 64 characters (so "Admin",
+    " admin" and "admin" are one name to the throttle, as they are one account)."""
+    return str(username or "?").strip().lower()[:64] or "?"
+
+
+def login_wait(db, username: str, origin: str | None = None) -> int:
+    """Seconds before `username` may try to sign in again from `origin` (0: now). Counts the same for a
+    name that exists and one that does not. An origin without an address ("web" when the server cannot
+    see it) is not counted per origin: it would lump every user together."""
+    from core.audit import recent_login_failures
+
+    now = now_local()
+    since = now - LOGIN_WINDOW
+    counts = {"name": recent_login_failures(db, since=since, name=login_key(username))}
+    if origin and "@" in origin:
+        counts["origin"] = recent_login_failures(db, since=since, origin=origin)
+    wait = 0.0
+    for kind, (failures, last) in counts.items():
+        over = failures - LOGIN_FREE_FAILURES[kind]
+        if over >= 0 and last is not None:
+            pause = min(LOGIN_FIRST_WAIT * 2 ** over, LOGIN_MAX_WAIT)
+            wait = max(wait, pause - (now - last).total_seconds())
+    return max(0, math.ceil(wait))
+
+
 def authenticate(db, username: str, password: str) -> Principal:
-    """The principal of a username and password; DashboardError for a wrong pair or a locked account."""
+    """The principal of a username and password; DashboardError for a wrong pair, a locked account, or
+    too many recent failures (then the password is not even checked, for any name, existing or not)."""
+    from core.audit import current_origin
+    from core.text import fmt_wait
+
+    wait = login_wait(db, username, current_origin())
+    if wait:
+        _audit_login(db, username, "login_throttled")
+        raise DashboardError(MSG_THROTTLED.format(wait=fmt_wait(wait)))
     row = get_user(db, username)
     if row is None or not verify_password(row["password_hash"], password or ""):
         if row is None:  # spend the same time as a real check: no hint which names exist
             verify_password(_dummy_hash(), password or "")
-        _audit_login(db, username, False)
+        _audit_login(db, username, "login_failed")
         raise DashboardError(MSG_BAD_LOGIN)
     if not row["active"]:
-        _audit_login(db, username, False)
+        _audit_login(db, username, "login_failed")
         raise DashboardError(MSG_INACTIVE.format(u=row["username"]))
-    _audit_login(db, row["username"], True)
+    _audit_login(db, row["username"], "login")
     return _principal(row)
 
 
-def _audit_login(db, username: str, ok: bool) -> None:
-    name = str(username or "?").strip()[:64] or "?"
-    _audit(db, Principal(name, "", ""), "login" if ok else "login_failed", name)
+def _audit_login(db, username: str, action: str) -> None:
+    name = login_key(username)
+    _audit(db, Principal(name, "", ""), action, name)
 
 
 @lru_cache(maxsize=1)

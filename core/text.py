@@ -128,6 +128,12 @@ def fmt_datetime(value: Any) -> str:
     return fmt_date(value)
 
 
+def fmt_wait(seconds: float) -> str:
+    """A waiting time as people say it: '45 giây', '3 phút' (minutes rounded up)."""
+    secs = max(1, math.ceil(seconds))
+    return f"{secs} giây" if secs < 60 else f"{math.ceil(secs / 60)} phút"
+
+
 def window_label(year: int, quarter: int | None) -> str:
     """'năm 2024' or 'lũy kế đến Quý II/2024'."""
     return f"năm {year}" if quarter is None else f"lũy kế đến {QUARTER_LABELS[quarter]}/{year}"

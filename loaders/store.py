@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from core import audit
 from core.clock import to_local
-from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, require
+from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, recorded_uploader, require
 from core.config import load_config
 from core.errors import DashboardError, Issue, disk_full_error, is_disk_full
 from loaders.reader import read_workbook
@@ -153,19 +153,22 @@ def preview_bytes(db: Database, data: bytes, file_name: str, *, principal: Princ
 # ---------------------------------------------------------------- storing
 def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
                  uploader: str | None = None, principal: Principal | None = None,
-                 units: dict[str, dict[str, Any]] | None = None, add_units: bool = False) -> IngestResult:
+                 units: dict[str, dict[str, Any]] | None = None, add_units: bool = False,
+                 on_behalf_of: str | None = None) -> IngestResult:
     """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate).
-    With a principal: it needs the upload permission and the workbook's unit must be in its scope.
+    With a principal: it needs the upload permission, the workbook's unit must be in its scope, and the
+    account is recorded as the uploader (a typed name or `on_behalf_of` only as the audit's "nộp thay cho").
     `units`: the unit table as `load_units` returns it, for batches (kept current with the units stored).
     `add_units`: accept an unknown unit code as a new unit (administrators only)."""
     # the duplicate check runs once, under the write lock in _store, not also before it
     result = _analyse(db, data, file_name, principal, units=units, check_current=False, add_units=add_units)
+    uploader, note = recorded_uploader(principal, uploader, on_behalf_of)
     actor = getattr(principal, "username", None) or uploader  # the audit names the account when there is one
     if result.status != "valid":
-        audit.record_upload(db, result, actor=actor)  # its own small write: no data table changes
+        audit.record_upload(db, result, actor=actor, note=note)  # its own small write: no data table changes
         return result
     when = to_local(received_at)
-    _store(db, data, file_name, result, when, uploader, actor)
+    _store(db, data, file_name, result, when, uploader, actor, note)
     unit = result.parsed.unit if result.parsed else None
     if units is not None and result.status == "accepted" and unit and unit["is_new"]:
         units.setdefault(unit["code"], {"name": unit["name"], "kind": unit["kind"], "parent_code": unit["parent_code"],
@@ -174,7 +177,7 @@ def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.d
 
 
 def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when: dt.datetime,
-           uploader: str | None, actor: str | None = None) -> None:
+           uploader: str | None, actor: str | None = None, note: str | None = None) -> None:
     actor = actor or uploader
     parsed = result.parsed
     assert parsed is not None and parsed.unit is not None
@@ -185,7 +188,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         current, version = _current_and_next_version(cur, unit["code"], info["year"], info["period"])
         if current and current[1] == digest:
             result.status, result.replaced_previous = "duplicate", False
-            audit.record_upload(cur, result, actor=actor)
+            audit.record_upload(cur, result, actor=actor, note=note)
             return
         new_id = next_id(cur, "submissions")
         if unit["is_new"]:
@@ -221,7 +224,7 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
         result.submission_id = new_id
         result.replaced_previous = current is not None
         result.unit = unit["code"]
-        audit.record_upload(cur, result, actor=actor)  # commits (or rolls back) with the data
+        audit.record_upload(cur, result, actor=actor, note=note)  # commits (or rolls back) with the data
         try:  # written before COMMIT: content-addressed, so a file left by a failed commit is harmless
             archive_bytes(db.archive_dir, digest, data)
             # the journal line (what `rebuild` replays) is written just before COMMIT as *pending*; its

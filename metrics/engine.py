@@ -684,8 +684,8 @@ def drilldown(db, indicator_id: str, *, year: int, quarter: int | None = None, u
     received_date, deadline, resolved_date, status, over_level, in_competence; reports: period, deadline;
     units: period of the report used), then value (the item's own figure), numerator, denominator,
     meets (True/False, None where an item has no verdict of its own), submission_id, file_name, version,
-    uploader, received_at of the submission it came from. Names, birth dates and petition details are
-    blank for a principal without view_personal_data."""
+    uploader, received_at of the submission it came from. Names, birth dates, petition details and the
+    uploader are blank for a principal without view_personal_data."""
     unit = authorize_unit(db, principal, unit)
     ind = INDICATORS_BY_ID.get(indicator_id)
     if ind is None:

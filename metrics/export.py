@@ -4,7 +4,8 @@ Every function returns bytes, so a page hands them to a download button and a sc
 file. Text that came from users (unit names, petition summaries, cell names) can start with "=", "+", "-"
 or "@"; Excel and LibreOffice would evaluate it as a formula, so every text cell goes through
 `neutralise` before it reaches a worksheet (including the worksheets embedded behind native pptx charts).
-Numbers stay numbers; percentages are rounded by the number format only.
+A CSV file has no cell types and two possible list separators: see `table_csv`. Numbers stay numbers
+(also a negative number written as text, "-11"); percentages are rounded by the number format only.
 """
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ from metrics.indicators import GROUPS, INDICATORS_BY_ID
 
 # ---------------------------------------------------------------- declarations
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# a negative number written as text ("-11", "-1.234,5", "-12,5%"): digits and separators call nothing, and a
+# ' in front would show in the cell and turn the number into text
+NEGATIVE_NUMBER = re.compile(r"-\d+(?:[.,]\d+)*%?")
+# inside a CSV text value: a place where a spreadsheet splitting the line on the OTHER list separator
+# (',' or ';') or on tabs starts a new cell, followed (through spaces and quotes) by a trigger, or by a
+# quote or the value's end (a cell that starts with a quote would run on into the next line)
+CSV_CELL_START = re.compile(r"([,;\t])(?=[ \"]*[=+\-@\t]|\"|$)")
+CSV_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # XML 1.0 forbids these; the loader may have kept them from a hand-typed cell
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -60,10 +69,22 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 # ---------------------------------------------------------------- neutralising user text
 def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would read as a formula gets a leading ' ; anything else is returned as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """A text that a spreadsheet would read as a formula gets a leading ' ; anything else (numbers, a
+    negative number written as text) is returned as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not NEGATIVE_NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def neutralise_csv(value: Any) -> Any:
+    """A CSV text value that no reader can turn into a formula: `neutralise`, line breaks become spaces (a
+    reader that lost track of the quotes would carry them over to the next line), and a ' after
+    every ',', ';' or tab that a formula trigger follows (a spreadsheet reading the file with the other
+    list separator splits the text there) or that a quote or the end of the text follows."""
+    if not isinstance(value, str):
+        return value
+    value = CSV_LINE_BREAK.sub(" ", neutralise(value))
+    return CSV_CELL_START.sub(r"\1'", value)
 
 
 def _clean(value: Any) -> Any:
@@ -222,10 +243,18 @@ def table_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
 
 
 def table_csv(df: pd.DataFrame) -> bytes:
-    """A table as CSV in UTF-8 with a BOM (so Excel shows Vietnamese), text cells neutralised."""
+    """A table as CSV in UTF-8 with a BOM (so Excel shows Vietnamese), text cells neutralised.
+
+    The separator is ',' (RFC 4180), but Vietnamese Excel splits on ';', its list separator. A reader
+    splitting on the other separator honours the quotes of a line's first field only, then splits inside
+    later text values: "1;=HYPERLINK(…)" became a cell starting with '='. So every text is quoted
+    (QUOTE_NONNUMERIC) and kept on one line, every place inside a text where either separator could start
+    a cell is neutralised (`neutralise_csv`), and numbers are written bare: a re-split field then starts
+    with a ', a quote, a digit, or a negative number followed by quoted constants, none of which calls
+    anything. (Line breaks inside a text become spaces here; the Excel export keeps them.)"""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([_clean(str(c)) for c in df.columns])
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([neutralise_csv(_clean(str(c))) for c in df.columns])
     for values in df.itertuples(index=False, name=None):
         writer.writerow([_csv_value(v) for v in values])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -297,7 +326,7 @@ def _csv_value(v: Any) -> Any:
         return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ", timespec="minutes")
     if isinstance(v, dt.date):
         return v.isoformat()
-    return _clean(v)
+    return neutralise_csv(_clean(v))
 
 
 # ---------------------------------------------------------------- PowerPoint meeting pack

@@ -43,7 +43,8 @@ def _scope_filter(unit: str | None, column: str = "unit_code") -> tuple[str, str
 def submission_history(db: Database, *, unit: str | None = None, year: int | None = None,
                        principal: Principal | None = None) -> pd.DataFrame:
     """Every stored version of every report in scope (newest receipt first): unit, period, version,
-    file, uploader, time of receipt, current/replaced, number of warnings."""
+    file, uploader, time of receipt, current/replaced, number of warnings. The uploader (a person) is blank
+    for a principal without view_personal_data."""
     unit = authorize_unit(db, principal, unit)
     cte, where = _scope_filter(unit, "s.unit_code")
     params: dict = {}
@@ -52,7 +53,7 @@ def submission_history(db: Database, *, unit: str | None = None, year: int | Non
     if year is not None:
         where += " AND s.year = $year"
         params["year"] = year
-    return db.query_df(
+    return mask_personal(db.query_df(
         f"""{cte}
         SELECT s.id AS submission_id, s.unit_code, coalesce(u.name, s.unit_name) AS unit_name,
                s.year, s.period, s.version, s.file_name, s.uploader, s.received_at, s.status,
@@ -61,7 +62,7 @@ def submission_history(db: Database, *, unit: str | None = None, year: int | Non
         WHERE TRUE {where}
         ORDER BY s.received_at DESC, s.id DESC""",
         params,
-    )
+    ), principal)
 
 
 def completeness(

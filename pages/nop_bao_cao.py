@@ -7,6 +7,7 @@ from ui.views import detail, submissions
 from ui import charts, state as K
 from ui.data import cached, cached_view, get_db
 from ui.filters import current
+from ui.literal import literal
 from ui.page import chart, download, header, shown_errors, table, table_downloads
 from ui.upload import accepted_new_units, confirm_upload, describe, page_previews
 
@@ -28,9 +29,8 @@ with shown_errors():
                    "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
         round_no = st.session_state.setdefault(K.UP_ROUND, 0)
         uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}")
-        if f.principal is not None:
-            st.session_state.setdefault(K.UP_UPLOADER, f.principal.full_name)
-        st.text_input("Người nộp", key=K.UP_UPLOADER, placeholder="Họ và tên người nộp")
+        st.text_input("Nộp thay cho (nếu có)", key=K.UP_ON_BEHALF, placeholder="Họ và tên, đơn vị",
+                      help="Người nộp được ghi là tài khoản đang đăng nhập; ô này chỉ ghi chú thêm khi nộp hộ.")
         files = [(u.name, u.getvalue()) for u in uploaded or []]
         previews = page_previews(db, files, f.principal, new_units=accepted_new_units()) if files else []
         for p in previews:
@@ -38,7 +38,8 @@ with shown_errors():
             box.markdown(describe(p))
             if (p.only_unknown_unit or p.add_units) and can(f.principal, MANAGE_UNITS):
                 u = p.proposed_unit or {}
-                box.checkbox(f"Chấp nhận “{u.get('code')} — {u.get('name')}” là đơn vị mới (thêm vào danh sách "
+                box.checkbox(f"Chấp nhận “{literal(u.get('code'))} — {literal(u.get('name'))}” là đơn vị mới (thêm "
+                             "vào danh sách "
                              "đơn vị khi lưu)", key=f"{K.UP_NEW_UNIT}{p.digest}",
                              help="Chỉ chọn khi đây thật là một đơn vị mới, không phải mã gõ nhầm.")
             if p.errors or p.warnings:

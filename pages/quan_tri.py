@@ -8,6 +8,7 @@ from metrics.indicators import INDICATORS
 from ui import state as K
 from ui.data import cached, get_db
 from ui.filters import current
+from ui.literal import literal
 from ui.page import download, header, shown_errors, table, table_downloads
 from core import auth
 from ui.admin import add_user, load_units, prefill_target, prefill_user, reset_password, save_target, save_user
@@ -61,9 +62,9 @@ if auth.can(me, auth.MANAGE_USERS):
                 st.text_input("Mật khẩu mới", type="password", key=K.AD_U_NEW_PASSWORD)
                 st.button("Đặt lại mật khẩu", key=K.AD_U_RESET, on_click=reset_password, args=(db, me))
         if st.session_state.get(K.AD_U_ERROR):
-            st.error(st.session_state[K.AD_U_ERROR], icon="🚫")
+            st.error(literal(st.session_state[K.AD_U_ERROR]), icon="🚫")
         elif st.session_state.get(K.AD_U_MESSAGE):
-            st.success(st.session_state[K.AD_U_MESSAGE])
+            st.success(literal(st.session_state[K.AD_U_MESSAGE]))
 
 if auth.can(me, auth.MANAGE_UNITS):
     st.subheader("Danh sách đơn vị")
@@ -77,12 +78,12 @@ if auth.can(me, auth.MANAGE_UNITS):
                   on_click=load_units, args=(db, me))
         error = st.session_state.get(K.AD_UNITS_ERROR)
         if error is not None:
-            st.error(error.message, icon="🚫")
+            st.error(literal(error.message), icon="🚫")
             if error.issues:
                 table(submissions.issues_table(error.issues), key="ad_units_issues")
         result = st.session_state.get(K.AD_UNITS_RESULT)
         if result is not None:
-            st.success(administration.unit_list_summary(result))
+            st.success(literal(administration.unit_list_summary(result)))
             if result.warnings:
                 table(submissions.issues_table(result.warnings), key="ad_units_warnings")
     units = administration.units_table(cached(history.units_frame, db))
@@ -117,9 +118,9 @@ if auth.can(me, auth.MANAGE_TARGETS):
         st.text_input("Người thay đổi", key=K.AD_T_BY, placeholder="Họ và tên, chức vụ")
         st.button("Lưu mục tiêu", key=K.AD_T_SAVE, type="primary", on_click=save_target, args=(db, me))
         if st.session_state.get(K.AD_T_ERROR):
-            st.error(st.session_state[K.AD_T_ERROR], icon="🚫")
+            st.error(literal(st.session_state[K.AD_T_ERROR]), icon="🚫")
         elif st.session_state.get(K.AD_T_MESSAGE):
-            st.success(st.session_state[K.AD_T_MESSAGE])
+            st.success(literal(st.session_state[K.AD_T_MESSAGE]))
 
     st.subheader("Lịch sử thay đổi mục tiêu")
     with shown_errors():

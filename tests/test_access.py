@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -28,6 +29,7 @@ from core.storage import open_database
 from loaders.units import load_unit_list_bytes
 from metrics import engine, export, targets
 from ui.views import detail, petitions
+from ui.views import submissions as submission_views
 from tests.builders import sign_in
 from tests.test_app_smoke import APP, build_org, texts, unit_list_bytes, workbook_bytes
 from ui import state as K
@@ -35,6 +37,7 @@ from ui import state as K
 PROJECT = Path(__file__).resolve().parent.parent
 SECRET_SUMMARY = "Ông Phạm Văn Khiếu phản ánh việc trả lương chậm"
 REFUSED = "Bạn không có quyền xem đơn vị"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(autouse=True)
@@ -243,6 +246,88 @@ def test_leadership_sees_counts_without_names_in_drilldown_and_exports(db, lanhd
     assert SECRET_SUMMARY in xlsx_text(petitions.petition_table(reg_full))
     assert SECRET_SUMMARY not in xlsx_text(petitions.petition_table(reg_hidden))
     assert "DB01-2024-07" not in xlsx_text(petitions.petition_table(reg_hidden))
+
+
+UPLOADERS = {"Trần Thị Văn Phòng", "Lê Văn Sửa"}  # who uploaded the organisation's reports (build_org)
+
+
+def test_leadership_sees_no_uploader_in_history_drilldown_or_exports(db, lanhdao):
+    """Who uploaded a report is personal data: blank for lanh_dao in the submission history and in every
+    drill-down (same rows), hence in the tables and files made from them; the administrator sees it."""
+    admin = auth.principal_for_user(db, "admin")
+    full = history.submission_history(db, principal=admin)
+    hidden = history.submission_history(db, principal=lanhdao)
+    assert len(full) == len(hidden) > 0 and UPLOADERS <= set(full["uploader"])
+    assert hidden["uploader"].isna().all()
+    assert list(hidden["file_name"]) == list(full["file_name"])  # the reports themselves stay listed
+    drill_full = engine.drilldown(db, "I26_NOP_DUNG_HAN", year=2024, principal=admin)
+    drill_hidden = engine.drilldown(db, "I26_NOP_DUNG_HAN", year=2024, principal=lanhdao)
+    assert len(drill_full) == len(drill_hidden) > 0 and UPLOADERS & set(drill_full["uploader"])
+    assert drill_hidden["uploader"].isna().all()
+    shown = submission_views.history_table(hidden)
+    files = [export.table_csv(shown).decode("utf-8-sig"), export.table_csv(detail.drilldown_table(drill_hidden)),
+             export.table_xlsx(shown, title="Lịch sử nộp")]
+    for name in UPLOADERS:
+        assert name in export.table_csv(submission_views.history_table(full)).decode("utf-8-sig")
+        assert not any(name.encode() in (f if isinstance(f, bytes) else f.encode()) for f in files)
+    assert not any(name in str(v) for v in shown.to_numpy().ravel() for name in UPLOADERS)
+
+
+def test_leadership_pages_show_no_uploader(org, monkeypatch):
+    """Nộp báo cáo (history table) and Tổng quan (drill-down) signed in as lanh_dao: no uploader's name."""
+    at = _app(org, monkeypatch, user="lanhdao").run()
+    assert not at.exception
+    seen = " ".join(d.value.to_csv() for d in at.dataframe) + texts(at)
+    assert "Người nộp" in seen  # the drill-down is there, with its uploader column blank
+    at.switch_page("pages/nop_bao_cao.py").run()
+    if not at.title or at.title[0].value != "Nộp báo cáo":
+        at.run()
+    assert not at.exception
+    seen += " ".join(d.value.to_csv() for d in at.dataframe) + texts(at)
+    assert "Lịch sử nộp báo cáo" in seen and "DB01_2024_Q1_v2.xlsx" in seen
+    assert not [name for name in UPLOADERS if name in seen]
+
+
+def test_the_uploader_is_the_signed_in_account_whatever_is_typed(own_db, tmp_path, donvi):
+    """A unit user passing someone else's name (or an administrator's) as uploader: the account is stored
+    and journaled; the typed name is only the audit's "nộp thay cho" note. The trusted operator (no
+    principal) still records the name it gives, as `python -m loaders ingest --uploader` does."""
+    db = open_database(own_db)
+    r = ingest_bytes(db, workbook_bytes(tmp_path, "DB01", 2024, "Q4"), "DB01_2024_Q4.xlsx", uploader="admin",
+                     principal=donvi)
+    assert r.status == "accepted"
+    assert db.query_value("SELECT uploader FROM submissions WHERE id = ?", [r.submission_id]) == "donvi_db01"
+    actor, detail = db.query_rows("SELECT actor, detail_json FROM audit_log WHERE action = 'upload_accepted' "
+                                  "ORDER BY id DESC LIMIT 1")[0]
+    assert actor == "donvi_db01" and json.loads(detail)["on_behalf_of"] == "admin"
+    from core.audit import read_journal
+
+    assert read_journal(db.archive_dir)[-1]["uploader"] == "donvi_db01"
+    trusted = ingest_bytes(db, workbook_bytes(tmp_path, "DB02", 2024, "Q4"), "DB02_2024_Q4.xlsx",
+                           uploader="Trần Thị Văn Phòng")
+    assert db.query_value("SELECT uploader FROM submissions WHERE id = ?",
+                          [trusted.submission_id]) == "Trần Thị Văn Phòng"
+
+
+def test_upload_page_records_the_account_and_the_on_behalf_note_apart(own_db, tmp_path, monkeypatch):
+    """Nộp báo cáo as donvi_db01 with "Nộp thay cho" filled in: the submission's uploader is the account,
+    the note is in the audit row beside it, and the history shows the account."""
+    at = _app(own_db, monkeypatch).run()
+    at.switch_page("pages/nop_bao_cao.py").run()
+    if not at.title or at.title[0].value != "Nộp báo cáo":
+        at.run()
+    at.file_uploader(key=f"{K.UP_FILES}_0").set_value(
+        ("DB01_2024_Q4.xlsx", workbook_bytes(tmp_path, "DB01", 2024, "Q4"), XLSX)).run()
+    at.text_input(key=K.UP_ON_BEHALF).set_value("Quản trị hệ thống").run()
+    at.button(key=K.UP_CONFIRM).click().run()
+    assert not at.exception and at.success
+    db = open_database(own_db)
+    assert db.query_rows("SELECT uploader FROM submissions WHERE file_name = 'DB01_2024_Q4.xlsx'") == [("donvi_db01",)]
+    actor, detail = db.query_rows("SELECT actor, detail_json FROM audit_log WHERE action = 'upload_accepted' "
+                                  "ORDER BY id DESC LIMIT 1")[0]
+    assert actor == "donvi_db01" and json.loads(detail)["on_behalf_of"] == "Quản trị hệ thống"
+    history_shown = [d.value for d in at.dataframe if "Người nộp" in d.value.columns]
+    assert "donvi_db01" in set(history_shown[0]["Người nộp"])
 
 
 def test_leadership_petition_page_shows_no_summary(org, monkeypatch):

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
-from tests.test_app_smoke import (APP, build_org, cells_for, elements, open_page, signed_in_app, texts,
+from tests.test_app_smoke import (APP, build_org, readable, cells_for, elements, open_page, signed_in_app, texts,
                                   workbook_bytes)
 from ui import state as K
 
@@ -228,8 +228,8 @@ def test_upload_previews_every_error_and_stores_only_on_confirm(app, org_db, tmp
     db = open_database(org_db)
     assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'CB03' AND period = 'Q2'") == 0
     assert db.query_value("SELECT count(*) FROM submissions WHERE unit_code = 'DB02' AND period = 'Q2'") == 1
-    assert any(s.value.startswith("**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu") for s in at.success)
-    assert any("**CB03_2024_Q2.xlsx**" in e.value and "Bị từ chối" in e.value for e in at.error)
+    assert any(readable(s.value).startswith("**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu") for s in at.success)
+    assert any("**CB03_2024_Q2.xlsx**" in readable(e.value) and "Bị từ chối" in e.value for e in at.error)
     matrix = frame_with(at, "Mã đơn vị", "Quý II", "Năm")
     assert matrix.loc[matrix["Mã đơn vị"] == "DB02", "Quý II"].iloc[0] != "✗ Chưa nộp"
 
@@ -311,7 +311,7 @@ def test_target_override_changes_status(app, org_db):
     at.text_input(key=K.AD_T_BY).set_value("Nguyễn Quản Trị")
     at.button(key=K.AD_T_SAVE).click().run()
     assert not at.exception and not at.error
-    assert any("Đã lưu mục tiêu I17 từ năm 2024: ≥ 90%" in s.value for s in at.success)
+    assert any("Đã lưu mục tiêu I17 từ năm 2024: ≥ 90%" in readable(s.value) for s in at.success)
     history = frame_with(at, "Người thay đổi", "Mục tiêu mới")
     assert history.iloc[0]["Người thay đổi"] == "Nguyễn Quản Trị" and history.iloc[0]["Mục tiêu mới"] == "≥ 90%"
     at.switch_page("pages/tong_quan.py").run()

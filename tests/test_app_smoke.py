@@ -7,6 +7,7 @@ committee (DBCT01); reports for 2023 and 2024, one late, one resubmitted, petiti
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 from pathlib import Path
 
@@ -153,14 +154,23 @@ def app(org_db, monkeypatch):
     return signed_in_app(org_db, monkeypatch)
 
 
+def readable(value: str) -> str:
+    """What the reader sees of a Markdown value holding user text (ui.literal): the numeric character
+    references decoded, the invisible word joiners left out."""
+    from ui.literal import WORD_JOINER
+
+    return html.unescape(value).replace(WORD_JOINER, "")
+
+
 def texts(at: AppTest) -> str:
-    """Every text the page shows (titles, markdown, captions, subheaders, metrics labels, infos)."""
+    """Every text the page shows (titles, markdown, captions, subheaders, metrics labels, infos), as the
+    reader sees it (`readable`)."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.label for e in at.expander]
-    return "\n".join(parts)
+    return readable("\n".join(parts))
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

@@ -2,10 +2,13 @@
 that refuses default passwords, the `users` command line, and the OIDC configuration/mapping."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from core import auth
 from cli.loaders_cmd import main as loaders_main
 from core.errors import DashboardError
 from core.storage import open_database
-from tests.test_app_smoke import APP
+from tests.test_app_smoke import APP, readable
 from ui import auth as ui_auth, state as K
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -111,6 +114,122 @@ def test_roles_are_declared_as_data():
     assert auth.can(None, auth.MANAGE_USERS)  # the trusted local operator
 
 
+# ------------------------------------------------------------------ sign-in throttling (issue 10, item 3)
+THROTTLED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau"
+
+
+def _attempt(db, name: str, password: str) -> str:
+    """The message of a refused sign-in."""
+    with pytest.raises(DashboardError) as exc:
+        auth.authenticate(db, name, password)
+    return exc.value.message
+
+
+def _later(monkeypatch, seconds: float) -> None:
+    """The clock `seconds` ahead of the real one, for the throttle and for the audit rows it reads."""
+    from core import audit, clock
+
+    moved = lambda: clock.now_local() + dt.timedelta(seconds=seconds)  # noqa: E731
+    monkeypatch.setattr(auth, "now_local", moved)
+    monkeypatch.setattr(audit, "now_local", moved)
+
+
+def _login_actions(db, name: str) -> list[str]:
+    return [a for (a,) in db.query_rows("SELECT action FROM audit_log WHERE object = ? AND action LIKE 'login%' "
+                                        "ORDER BY id", [name])]
+
+
+def test_25_wrong_passwords_then_the_right_one_is_refused_until_the_wait_is_over(units_db, monkeypatch):
+    """The issue's attack (25 wrong passwords in seconds, then the right one): from the 6th attempt the
+    password is not even checked, the answer says in Vietnamese how long to wait, the right password is
+    refused too; after the wait it works. Name case and spaces do not make a new name."""
+    messages = [_attempt(units_db, name, "sai-mat-khau") for name in ["admin", "Admin", " ADMIN "] * 8 + ["admin"]]
+    assert messages[:5] == [auth.MSG_BAD_LOGIN] * 5
+    assert all(m.startswith(THROTTLED) and m.endswith(" giây.") for m in messages[5:]), messages[5:]
+    assert _attempt(units_db, "admin", "admin").startswith(THROTTLED)
+    assert _login_actions(units_db, "admin") == ["login_failed"] * 5 + ["login_throttled"] * 21
+    assert 0 < auth.login_wait(units_db, "admin") <= auth.LOGIN_FIRST_WAIT
+    _later(monkeypatch, auth.LOGIN_FIRST_WAIT + 1)
+    assert auth.login_wait(units_db, "admin") == 0
+    assert auth.authenticate(units_db, "admin", "admin").username == "admin"
+
+
+def test_the_wait_doubles_with_each_further_failure_and_resets_after_a_success(units_db, monkeypatch):
+    for _ in range(5):
+        _attempt(units_db, "vanphong", "sai")
+    _later(monkeypatch, 31)
+    assert _attempt(units_db, "vanphong", "sai") == auth.MSG_BAD_LOGIN  # the 6th real check, after the wait
+    assert 2 * auth.LOGIN_FIRST_WAIT - 5 < auth.login_wait(units_db, "vanphong") <= 2 * auth.LOGIN_FIRST_WAIT
+    assert _attempt(units_db, "vanphong", "vanphong") == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 1 phút."
+    _later(monkeypatch, 31 + 61)
+    assert auth.authenticate(units_db, "vanphong", "vanphong").username == "vanphong"
+    for _ in range(4):  # counted again from the successful sign-in
+        _attempt(units_db, "vanphong", "sai")
+    assert auth.login_wait(units_db, "vanphong") == 0
+
+
+def test_known_and_unknown_names_are_answered_alike(units_db):
+    """Wrong password of a real account and any password of a name that does not exist: same messages,
+    same throttle, and about the same time (both verify one argon2 hash)."""
+    def timed(name: str) -> float:
+        start = time.perf_counter()
+        _attempt(units_db, name, "sai-mat-khau")
+        return time.perf_counter() - start
+
+    # interleaved, and the fastest of each: other jobs on the machine only ever add time
+    runs = [(timed("donvi_db01"), timed("khong_ai_co_ten_nay")) for _ in range(2)]
+    known, unknown = min(r[0] for r in runs), min(r[1] for r in runs)
+    assert 0.5 < known / unknown < 2, runs
+    answers = {name: [_attempt(units_db, name, "sai-mat-khau") for _ in range(4)]
+               for name in ("donvi_db01", "khong_ai_co_ten_nay")}
+    shape = {name: [re.sub(r"\d+", "N", m) for m in ms] for name, ms in answers.items()}
+    assert shape["donvi_db01"] == shape["khong_ai_co_ten_nay"]
+    assert answers["donvi_db01"][:3] == [auth.MSG_BAD_LOGIN] * 3  # failures 3 to 5 of the name
+    assert answers["donvi_db01"][3].startswith(THROTTLED)
+
+
+def test_one_address_trying_many_names_is_throttled_too(units_db, monkeypatch):
+    """Password spraying: 20 failures from one client address over 20 names (each under its own limit)
+    stop that address, not another one."""
+    from core import audit
+
+    address = ["web@203.0.113.7"]
+    monkeypatch.setattr(audit, "_ORIGIN_PROVIDERS", [lambda: address[0]])
+    for i in range(auth.LOGIN_FREE_FAILURES["origin"]):
+        assert _attempt(units_db, f"ten_{i}", "sai") == auth.MSG_BAD_LOGIN
+    assert _attempt(units_db, "lanhdao", "lanhdao").startswith(THROTTLED)
+    address[0] = "web@198.51.100.1"
+    assert auth.authenticate(units_db, "lanhdao", "lanhdao").username == "lanhdao"
+
+
+def test_the_count_lives_in_the_database_not_in_the_process(db_path, units_db):
+    """A second instance (here: the database opened again, nothing kept in memory) sees the same failures:
+    the throttle reads the audit log, which several instances share on PostgreSQL
+    (tests/test_two_instances.py proves it with two processes on one server)."""
+    for _ in range(5):
+        _attempt(units_db, "donvi_db01", "sai")
+    units_db.close()
+    other = open_database(db_path)
+    try:
+        assert _attempt(other, "donvi_db01", "donvi_db01").startswith(THROTTLED)
+    finally:
+        other.close()
+
+
+def test_the_login_form_shows_the_wait(units_db, db_path, monkeypatch):
+    """On the sign-in page: after five wrong passwords the form says how long to wait, and the right
+    password does not sign in."""
+    at = _app(db_path, monkeypatch).run()
+    for _ in range(5):
+        _login(at, "donvi_db01", "sai-mat-khau")
+    assert [readable(e.value) for e in at.error] == [auth.MSG_BAD_LOGIN]
+    _login(at, "donvi_db01", "donvi_db01")
+    assert K.PRINCIPAL not in at.session_state and at.title[0].value == "Bảng điều khiển Đảng ủy"
+    shown = [readable(e.value) for e in at.error]
+    assert len(shown) == 1 and shown[0].startswith(THROTTLED) and "giây" in shown[0], shown
+    assert not at.exception
+
+
 # ------------------------------------------------------------------ the login page, logout, locked meanwhile
 def _app(path, monkeypatch) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DB", str(path))
@@ -131,10 +250,10 @@ def test_login_page_then_logout(units_db, db_path, monkeypatch):
     assert [t.value for t in at.title] == ["Bảng điều khiển Đảng ủy"] and not at.metric
     assert not at.sidebar.selectbox  # no filters, no data before signing in
     _login(at, "admin", "sai-mat-khau")
-    assert any(e.value == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
+    assert any(readable(e.value) == auth.MSG_BAD_LOGIN for e in at.error) and not at.metric
     _login(at, "admin", "admin")
     assert not at.exception and at.title[0].value == "Tổng quan"
-    assert any("Quản trị (dùng thử)" in c.value for c in at.sidebar.caption)
+    assert any("Quản trị (dùng thử)" in readable(c.value) for c in at.sidebar.caption)
     assert at.session_state[K.PRINCIPAL].username == "admin"
     at.button(key=K.LOGOUT).click()
     at.run()
@@ -280,7 +399,7 @@ def test_admin_manages_accounts_on_the_admin_page(units_db, db_path, monkeypatch
     at.text_input(key=K.AD_U_PASSWORD).input("mat-khau-dai-1")
     at.button(key=K.AD_U_ADD).click()
     at.run()
-    assert not at.exception and any("Đã tạo tài khoản cb_db01" in s.value for s in at.success)
+    assert not at.exception and any("Đã tạo tài khoản cb_db01" in readable(s.value) for s in at.success)
     assert auth.authenticate(units_db, "cb_db01", "mat-khau-dai-1").scope_unit == "DB01"
     at.selectbox(key=K.AD_U_PICK).set_value("cb_db01").run()
     assert at.selectbox(key=K.AD_U_EDIT_ROLE).value == "don_vi"  # the form starts from the account

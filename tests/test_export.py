@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pandas as pd
@@ -83,6 +84,63 @@ def test_no_text_ever_becomes_a_formula(text):
     assert not row[0].startswith(FORMULA_TRIGGERS)
 
 
+# ---------------------------------------------------------------- CSV read with either list separator
+# Vietnamese Excel splits a CSV on ';' (its list separator), other locales on ','. A reader whose separator
+# is not the file's loses track of the quoting after the first field and splits INSIDE text values, so a
+# value like "1;=HYPERLINK(…)" became a cell of its own that starts with '=' (the bypass of issue 10).
+SEPARATOR_BYPASSES = ['1;=HYPERLINK("http://evil.example","Bấm")', "a;=cmd|' /C calc'!A0", 'a;"=1+1', "a; -2+3",
+                      "x,=1+1", "a\n=1", "a\r@SUM(A1)", "a;\t=1", "Đơn thư;+1"]
+# a field may start with "-" only as a negative number (a number, or a number written as text): alone (the file's own separator) or, split with the
+# other one, followed by the quoted constants of the next fields (a formula of constants calls nothing)
+NUMBER_FIELD = re.compile(r"-((\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?|\d+([.,]\d+)*%?)(,|$)")
+
+
+def csv_fields(data: bytes, delimiter: str) -> list[str]:
+    """Every field of a CSV export as a reader splitting on `delimiter` sees it."""
+    text = data.decode("utf-8-sig")
+    return [f for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for f in row]
+
+
+def assert_no_formula_cell(data: bytes) -> None:
+    for delimiter in (",", ";"):
+        for field in csv_fields(data, delimiter):
+            assert not field.startswith(FORMULA_TRIGGERS) or NUMBER_FIELD.match(field), (delimiter, field)
+
+
+def test_csv_values_split_on_either_separator_never_start_a_formula():
+    df = pd.DataFrame({"Số": [-11] * len(SEPARATOR_BYPASSES), "Nội dung": SEPARATOR_BYPASSES,
+                       "Tỷ lệ": [-2.5] * len(SEPARATOR_BYPASSES)})
+    data = table_csv(df)
+    assert_no_formula_cell(data)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert [r[1] for r in rows[1:]] == [  # the text itself, with a ' where a cell could start a formula
+        '1;\'=HYPERLINK("http://evil.example",\'"Bấm")', "a;'=cmd|' /C calc'!A0", 'a;\'"=1+1', "a;' -2+3",
+        "x,'=1+1", "a =1", "a @SUM(A1)", "a;'\t'=1", "Đơn thư;'+1"]  # a CSV row is one line
+    assert [r[0] for r in rows[1:]] == ["-11"] * len(SEPARATOR_BYPASSES)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=list("=+-@\t\r\n;,\"' a1.%"), max_size=10), min_size=1, max_size=4),
+       st.lists(st.integers(-99, 99) | st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=3))
+def test_no_csv_cell_starts_a_formula_whatever_the_separator(texts, numbers):
+    df = pd.DataFrame([[*numbers, *texts, *numbers]], columns=[f"c{i}" for i in range(2 * len(numbers) + len(texts))])
+    assert_no_formula_cell(table_csv(df))
+
+
+def test_numbers_stay_numbers_in_exports():
+    """Real negative numbers (numbers, or display text of a number) are written as numbers: no ' mark."""
+    df = pd.DataFrame({"Số": [-11, 3], "Tỷ lệ": [-2.5, 87.5], "Hiển thị": ["-11", "-1.234,5"],
+                       "Phần trăm": ["-12,5%", "-2+3"]})
+    rows = list(csv.reader(io.StringIO(table_csv(df).decode("utf-8-sig"), newline="")))
+    assert rows[1:] == [["-11", "-2.5", "-11", "-12,5%"], ["3", "87.5", "-1.234,5", "'-2+3"]]
+    raw = table_csv(df).decode("utf-8-sig").splitlines()
+    assert raw[1].startswith("-11,-2.5,")  # numbers unquoted: a spreadsheet reads them as numbers
+    ws = load_workbook(io.BytesIO(table_xlsx(df, title="Số âm"))).active
+    assert (ws["A4"].value, ws["A4"].data_type) == (-11, "n") and (ws["B4"].value, ws["B4"].data_type) == (-2.5, "n")
+    assert ws["C4"].value == "-11" and ws["D4"].value == "-12,5%" and ws["D5"].value == "'-2+3"
+    assert neutralise("-11") == "-11" and neutralise("-2+3") == "'-2+3" and neutralise(-11) == -11
+
+
 # ---------------------------------------------------------------- tables
 def injection_frame() -> pd.DataFrame:
     return pd.DataFrame({
@@ -123,8 +181,8 @@ def test_table_csv_has_bom_and_neutralised_text():
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["Tên đơn vị", "Nội dung tóm tắt", "Số đảng viên", "Tỷ lệ", "Ngày nhận"]
     for row, text in zip(rows[1:], INJECTIONS):
-        assert row[0] == "'" + text
-        assert row[0][0] == "'"
+        # "\t=1" also gets one after the tab; "\r=1" keeps its text on one line
+        assert row[0][0] == "'" and row[0].replace("'", "") == text.replace("\r", " ")
     assert [r[2] for r in rows[1:]] == ["12", "30", "0", "5", "7", "9"]
     assert rows[1][3] == "87.5"
     assert rows[1][4] == "2024-03-01"
@@ -140,7 +198,7 @@ def test_table_exports_handle_missing_values_and_empty_frames():
     assert rows[2] == ["", ""]
     empty = pd.DataFrame(columns=["Mã", "Tên"])
     assert load_workbook(io.BytesIO(table_xlsx(empty, title="Trống"))).active["A3"].value == "Mã"
-    assert table_csv(empty).decode("utf-8-sig").strip() == "Mã,Tên"
+    assert table_csv(empty).decode("utf-8-sig").strip() == '"Mã","Tên"'  # every text quoted
 
 
 # ---------------------------------------------------------------- scorecard

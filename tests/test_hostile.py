@@ -432,7 +432,7 @@ def test_control_bidi_and_zero_width_characters_are_stripped_with_a_warning(db, 
     assert texts == ["Chi bộ nahk Kế toán", "'=HYPERLINK(\"http://evil.example\",\"Bấm\")"]
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     rows = list(csv.reader(io.StringIO(table_csv(df).decode("utf-8-sig"))))
-    assert rows[2] == ["'=HYPERLINK(\"http://evil.example\",\"Bấm\")"]
+    assert rows[2] == ["'=HYPERLINK(\"http://evil.example\",'\"Bấm\")"]  # CSV: also after the inner ","
 
 
 # ---------------------------------------------------------------- formats read through the capped child

@@ -3,7 +3,7 @@ once per database state, and the progress callbacks of the page's upload functio
 from __future__ import annotations
 
 from tests.test_app_pages import XLSX, _bad, _good, app, org_db, org_template  # noqa: F401 - fixtures
-from tests.test_app_smoke import open_page, texts
+from tests.test_app_smoke import open_page, readable, texts
 from ui import state as K
 
 
@@ -20,7 +20,7 @@ def test_several_files_show_a_progress_bar_ending_with_the_count(app, tmp_path):
 
 
 def test_a_rerun_reuses_the_previews_until_the_database_changes(app, tmp_path, monkeypatch):  # noqa: F811
-    """Typing the uploader's name reruns the page: the files are not checked again (no bar, same result);
+    """Typing the "nộp thay cho" note reruns the page: the files are not checked again (no bar, same result);
     confirming stores the valid file, which changes data_version, so nothing stale is reused."""
     import loaders.store as ingest
 
@@ -31,14 +31,14 @@ def test_a_rerun_reuses_the_previews_until_the_database_changes(app, tmp_path, m
     at.file_uploader(key=f"{K.UP_FILES}_0").set_value(
         [("DB02_2024_Q2.xlsx", _good(tmp_path), XLSX), ("CB03_2024_Q2.xlsx", _bad(tmp_path), XLSX)]).run()
     assert calls == ["DB02_2024_Q2.xlsx", "CB03_2024_Q2.xlsx"]
-    at.text_input(key=K.UP_UPLOADER).set_value("Lê Văn Nộp").run()
+    at.text_input(key=K.UP_ON_BEHALF).set_value("Lê Văn Nộp").run()
     assert not at.exception
     assert calls == ["DB02_2024_Q2.xlsx", "CB03_2024_Q2.xlsx"]  # not checked again
     assert len(at.get("progress")) == 0
     assert "**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Hợp lệ, sẵn sàng lưu" in texts(at)
     at.button(key=K.UP_CONFIRM).click().run()
     assert not at.exception
-    assert any(s.value.startswith("**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu") for s in at.success)
+    assert any(readable(s.value).startswith("**DB02_2024_Q2.xlsx** — DB02, Quý II/2024: ✓ Đã lưu") for s in at.success)
 
 
 def test_upload_functions_report_each_file_before_it_is_processed(org_db, tmp_path):  # noqa: F811

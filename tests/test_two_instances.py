@@ -113,3 +113,40 @@ def test_two_processes_upload_at_once_and_both_see_everything(tmp_path):
         assert len(uploads) == 30 and len({e["file_hash"] for e in uploads}) == 30
     finally:
         db.close()
+
+
+# one app instance trying a password five times (what an attacker does through one of the servers)
+WRONG_PASSWORDS = r"""
+import sys
+from core import auth
+from core.errors import DashboardError
+from core.storage import open_database
+db = open_database(sys.argv[1])
+for _ in range(auth.LOGIN_FREE_FAILURES["name"]):
+    try:
+        auth.authenticate(db, "lanhdao", "doan-mo")
+    except DashboardError as exc:
+        print(exc.message)
+db.close()
+"""
+
+
+def test_sign_in_throttle_is_shared_by_the_instances(tmp_path):
+    """Five wrong passwords through one instance: the next attempt through the other instance is throttled,
+    even with the right password (the count is the audit log on the shared server, not process memory)."""
+    from core import auth
+    from core.errors import DashboardError
+
+    url = backends.server().new_database()
+    db = open_database(url)
+    try:
+        auth.ensure_demo_accounts(db)
+        env = {**os.environ, "DASHBOARD_ARCHIVE": str(tmp_path / "archive"), "PYTHONPATH": str(PROJECT)}
+        out = subprocess.run([sys.executable, "-c", WRONG_PASSWORDS, url], cwd=PROJECT, env=env, text=True,
+                             capture_output=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == [auth.MSG_BAD_LOGIN] * auth.LOGIN_FREE_FAILURES["name"]
+        with pytest.raises(DashboardError, match="Đăng nhập sai quá nhiều lần"):
+            auth.authenticate(db, "lanhdao", "lanhdao")
+    finally:
+        db.close()

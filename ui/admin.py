@@ -14,6 +14,7 @@ from metrics import targets
 from metrics.indicators import short_code
 from ops.maintenance import backup
 from ui import state as K
+from ui.literal import literal
 from ui.page import table, table_downloads
 from ui.views.administration import target_form_values, target_from_form
 from ui.views.scorecard import indicator_unit
@@ -141,20 +142,22 @@ def backup_section(db: Database, actor: str | None = None) -> None:
     (the command line cannot back up a database the dashboard holds open)."""
     st.subheader("Sao lưu")
     if not db.backend.file_backup:  # a PostgreSQL store: the server's own tools back it up
-        st.info(f"Dữ liệu nằm trên máy chủ PostgreSQL {db.name}. Sao lưu bằng pg_dump cùng thư mục lưu trữ tệp "
-                f"gốc {db.archive_dir}; xem docs/deployment-postgresql.md.")
+        st.info(f"Dữ liệu nằm trên máy chủ PostgreSQL {literal(db.name)}. Sao lưu bằng pg_dump cùng thư mục lưu "
+                f"trữ tệp gốc {literal(db.archive_dir)}; xem docs/deployment-postgresql.md.")
         return
     folder = db.path.parent / "backups"
-    st.caption(f"Sao lưu cơ sở dữ liệu và toàn bộ tệp gốc vào thư mục {folder} trên máy chủ. Phục hồi bằng lệnh "
-               "python -m loaders restore TỆP.tar.gz --db ĐƯỜNG_DẪN (khi ứng dụng đã dừng).")
+    # paths hold '_' and '.', which Markdown would read as emphasis and links
+    st.caption(f"Sao lưu cơ sở dữ liệu và toàn bộ tệp gốc vào thư mục {literal(folder)} trên máy chủ. Phục hồi "
+               "bằng lệnh `python -m loaders restore TỆP.tar.gz --db ĐƯỜNG_DẪN` (khi ứng dụng đã dừng).")
     st.button("Sao lưu ngay", key=K.AD_BACKUP, on_click=_backup_now, args=(db, folder, actor))
     outcome = st.session_state.get(K.AD_BACKUP_RESULT)
     if outcome:  # (succeeded, message): the callback says which, the text does not decide
-        (st.success if outcome[0] else st.error)(outcome[1])
+        (st.success if outcome[0] else st.error)(literal(outcome[1]))
     done = sorted(folder.glob("*.tar.gz"), reverse=True)[:10] if folder.is_dir() else []
     if done:
         sizes = [fmt_number(p.stat().st_size / 1_048_576, 1) for p in done]
-        st.caption("Các bản sao lưu gần nhất: " + "; ".join(f"{p.name} ({mb} MB)" for p, mb in zip(done, sizes)))
+        st.caption("Các bản sao lưu gần nhất: " + "; ".join(f"{literal(p.name)} ({mb} MB)"
+                                                            for p, mb in zip(done, sizes)))
 
 
 def _backup_now(db: Database, folder, actor: str | None) -> None:

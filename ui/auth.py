@@ -16,6 +16,7 @@ from core.config import PROJECT_DIR
 from core.errors import DashboardError
 from core.storage import Database
 from ui import state as K
+from ui.literal import literal
 
 SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
 
@@ -84,9 +85,12 @@ def signed_in(db: Database) -> auth.Principal | None:
         return None
     try:
         fresh = auth.principal_for_user(db, p.username)
-    except DashboardError as exc:
+    except DashboardError as exc:  # locked or removed meanwhile: signed out, its downloads with it
+        from ui.downloads import forget_session_files
+
         ss.pop(K.PRINCIPAL, None)
         ss[K.AUTH_NOTICE] = exc.message
+        forget_session_files()
         return None
     ss[K.PRINCIPAL] = fresh
     return fresh
@@ -108,10 +112,14 @@ def _do_login(db: Database) -> None:
 
 
 def logout() -> None:
-    """Callback of 'Đăng xuất': forget the principal and every filter choice of the session."""
+    """Callback of 'Đăng xuất': forget the principal and every filter choice of the session, and take the
+    files its downloads produced off the server (their /media/ URLs would otherwise still be served)."""
+    from ui.downloads import forget_session_files
+
     ss = st.session_state
     for key in (K.PRINCIPAL, K.CURRENT, K.UNIT, K.URL_LOADED, K.LOGIN_PASSWORD, K.LOGIN_ERROR, K.SCOPE_WARNING):
         ss.pop(key, None)
+    forget_session_files()
     if _oidc_email():
         st.logout()
 
@@ -122,13 +130,13 @@ def login_page(db: Database) -> None:
     st.title("Bảng điều khiển Đảng ủy")
     st.subheader("Đăng nhập")
     if ss.get(K.AUTH_NOTICE):
-        st.warning(ss[K.AUTH_NOTICE], icon="⚠️")
+        st.warning(literal(ss[K.AUTH_NOTICE]), icon="⚠️")  # may quote an OIDC identity's email
     with st.form("login_form", border=True):
         st.text_input("Tên đăng nhập", key=K.LOGIN_USER, autocomplete="username")
         st.text_input("Mật khẩu", type="password", key=K.LOGIN_PASSWORD, autocomplete="current-password")
         st.form_submit_button("Đăng nhập", type="primary", key=K.LOGIN_SUBMIT, on_click=_do_login, args=(db,))
     if ss.get(K.LOGIN_ERROR):
-        st.error(ss[K.LOGIN_ERROR], icon="🚫")
+        st.error(literal(ss[K.LOGIN_ERROR]), icon="🚫")
     for provider in oidc_providers():
         label = "Đăng nhập bằng tài khoản tổ chức" + (f" ({provider})" if provider else "")
         if st.button(label, key=f"{K.LOGIN_OIDC}_{provider or 'default'}"):
@@ -149,6 +157,6 @@ def login_page(db: Database) -> None:
 def account_box(principal: auth.Principal) -> None:
     """Sidebar: who is signed in, their role and scope, and the logout button."""
     with st.sidebar:
-        st.caption(f"**{principal.full_name}** ({principal.username}) — "
-                   f"{auth.ROLE_LABELS.get(principal.role, principal.role)}, phạm vi {principal.scope_unit}")
+        st.caption(f"**{literal(principal.full_name)}** ({literal(principal.username)}) — "
+                   f"{auth.ROLE_LABELS.get(principal.role, principal.role)}, phạm vi {literal(principal.scope_unit)}")
         st.button("Đăng xuất", key=K.LOGOUT, on_click=logout, icon=":material/logout:")

@@ -1,14 +1,18 @@
 """Plotly chart builders: a title that states the message, axis units, target lines and bands,
 Vietnamese number format (separators ',.'), a colour-blind-safe palette, large fonts for the projector.
 
-Every builder takes plain data (from ui/views) and returns a go.Figure; nothing here reads the DB.
+Every builder takes plain data (from ui/views) and returns a go.Figure; nothing here reads the DB. Every
+figure leaves through `style`, which makes every text in it literal (unit and cell names are user text,
+and Plotly renders a subset of HTML in titles, labels and hovers).
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from core.text import STATUS, STATUS_ORDER, fmt_status
+from ui.literal import literal
 from ui.theme import COLORS, SERIES, TARGET_COLOR
 
 # Okabe–Ito blue on time, orange late, sky blue still within the deadline, grey not due; missing is a dark
@@ -40,6 +44,49 @@ def style(fig: go.Figure, title: str, *, big: bool = False, height: int | None =
         hoverlabel={"font_size": base},
         height=total,
     )
+    return literal_figure(fig)
+
+
+BREAK = "<br>"  # the one tag the builders put into texts themselves (wrap, axis_label)
+# trace properties Plotly draws as text (templates are written here, so they are left as they are)
+TEXT_PROPERTIES = ("x", "y", "text", "hovertext", "customdata", "name", "labels")
+
+
+def _literal_text(value):
+    """A text made literal, keeping the line breaks the builders inserted; other values unchanged."""
+    if isinstance(value, str):
+        return literal(value).replace(literal(BREAK), BREAK)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "OUS":  # numbers, dates: nothing to escape
+            return value
+        return np.array([_literal_text(v) for v in value], dtype=object) if value.ndim else value
+    if isinstance(value, (list, tuple)):
+        return [_literal_text(v) for v in value]
+    return value
+
+
+def literal_figure(fig: go.Figure) -> go.Figure:
+    """Make every text of the figure literal: traces (categories, texts, hovers, legend names), the title,
+    axis titles and category lists, annotations. A user-typed "<br>" stays a line break, nothing more."""
+    for trace in fig.data:
+        for prop in TEXT_PROPERTIES:
+            if prop in trace and trace[prop] is not None:
+                trace[prop] = _literal_text(trace[prop])
+    if fig.layout.title.text:
+        fig.layout.title.text = _literal_text(fig.layout.title.text)
+
+    def axis(a) -> None:
+        if a.title.text:
+            a.title.text = _literal_text(a.title.text)
+        for prop in ("categoryarray", "ticktext"):
+            if a[prop] is not None:
+                a[prop] = _literal_text(a[prop])
+
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
+    for note in fig.layout.annotations:
+        if note.text:
+            note.text = _literal_text(note.text)
     return fig
 
 

@@ -14,6 +14,7 @@ from metrics import export
 from ui.views import submissions
 from ui import state as K
 from ui.filters import Filters, exit_presentation
+from ui.literal import literal
 from core.text import window_label
 
 _PRESENT_CSS = """<style>
@@ -40,7 +41,9 @@ def apply_style(present: bool) -> None:
 def header(title: str, f: Filters) -> None:
     """Page title plus one line saying which unit and window the figures are for."""
     st.title(title)
-    scope = f.unit_name if f.is_root else f"{f.unit_name} ({f.unit}) và các đơn vị trực thuộc"
+    # unit names and codes come from workbooks and unit lists: shown as typed, never as Markdown
+    name, code = literal(f.unit_name), literal(f.unit)
+    scope = name if f.is_root else f"{name} ({code}) và các đơn vị trực thuộc"
     cols = st.columns([3, 1]) if f.present else [st.container()]
     cols[0].caption(f"**{scope}** — {window_label(f.year, f.quarter)}; số liệu tính đến {f.as_of:%d/%m/%Y}")
     if f.present:
@@ -54,7 +57,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except DashboardError as exc:
-        st.error(exc.message, icon="🚫")
+        st.error(literal(exc.message), icon="🚫")  # messages quote what users typed or uploaded
         if exc.issues:
             st.dataframe(submissions.issues_table(exc.issues), hide_index=True)
 
@@ -72,10 +75,22 @@ def chart(fig, key: str, *, toolbar: bool = False) -> None:
 def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None,
           present: bool = False) -> None:
     """A read-only table without the index (a static HTML table when presenting: it scales with the fonts)."""
-    if present:
-        st.table(df, hide_index=True)
+    if present:  # st.table renders its cells as Markdown, unlike st.dataframe
+        st.table(literal_frame(df), hide_index=True)
         return
     st.dataframe(df, hide_index=True, key=key, height=height, column_config=column_config)
+
+
+def literal_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` whose text cells and column names show literally where Markdown is rendered."""
+    out = df.copy()
+    for i in range(out.shape[1]):  # by position: a display table may repeat a column name
+        col = out.iloc[:, i]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            out.isetitem(i, pd.Series([literal(v) if isinstance(v, str) else v for v in col], index=out.index,
+                                      dtype=object))
+    out.columns = [literal(c) if isinstance(c, str) else c for c in out.columns]
+    return out
 
 
 def slug(text: str) -> str:
@@ -93,25 +108,28 @@ def table_downloads(df: pd.DataFrame, title: str, key: str, what: str | None = N
     name = slug(title)
     xlsx_label, csv_label = (f"Tải {what} (Excel)", f"Tải {what} (CSV)") if what else ("Tải Excel", "Tải CSV")
     row = st.container(horizontal=True)
-    row.download_button(xlsx_label, data=_audited(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx"),
-                       file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    row.download_button(xlsx_label, data=_generator(lambda: export.table_xlsx(df, title=title), f"{name}.xlsx", xlsx),
+                       file_name=f"{name}.xlsx", mime=xlsx,
                        key=K.download_key(f"{key}_xlsx"), on_click="ignore", icon=":material/download:")
-    row.download_button(csv_label, data=_audited(lambda: export.table_csv(df), f"{name}.csv"),
+    row.download_button(csv_label, data=_generator(lambda: export.table_csv(df), f"{name}.csv", "text/csv"),
                        file_name=f"{name}.csv", mime="text/csv",
                        key=K.download_key(f"{key}_csv"), on_click="ignore", icon=":material/download:")
 
 
 def download(label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
     """One deferred download button."""
-    st.download_button(label, data=_audited(make, file_name), file_name=file_name, mime=mime,
+    st.download_button(label, data=_generator(make, file_name, mime), file_name=file_name, mime=mime,
                        key=K.download_key(key), on_click="ignore", icon=":material/download:")
 
 
-def _audited(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
-    """The generator with an `export` audit row recorded when the file is actually produced."""
+def _generator(make: Callable[[], bytes], file_name: str, mime: str) -> Callable[[], bytes]:
+    """The generator a download button calls on click: it records an `export` audit row when the file is
+    actually produced, and the file is remembered for this session so that signing out deletes it."""
     from core.audit import audited
     from ui.auth import current_principal
     from ui.data import get_db
+    from ui.downloads import tracked
 
-    return audited(make, get_db(), object=file_name, actor=getattr(current_principal(), "username", None))
+    made = audited(make, get_db(), object=file_name, actor=getattr(current_principal(), "username", None))
+    return tracked(made, file_name, mime)

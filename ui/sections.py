@@ -7,6 +7,7 @@ from ui.views import detail, overview, scorecard
 from ui import charts
 from ui.data import cached, cached_view
 from ui.filters import Filters
+from ui.literal import literal
 from core.text import fmt_status, window_label
 from ui.page import chart, table, table_downloads
 
@@ -50,8 +51,8 @@ def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
     for r in shown:
         n = len(r["behind"])
         what = "chi bộ" if "/" in r["behind"][0] else "đơn vị"
-        with st.expander(f"{fmt_status(r['status'])} · {r['id'].split('_', 1)[0]} {scorecard.short_name(r['name'], 70)}"
-                         f" — {n} {what} chưa đạt", key=f"{key}_behind_{r['id']}"):
+        label = literal(f"{r['id'].split('_', 1)[0]} {scorecard.short_name(r['name'], 70)}")
+        with st.expander(f"{fmt_status(r['status'])} · {label} — {n} {what} chưa đạt", key=f"{key}_behind_{r['id']}"):
             table(scorecard.behind_table(r["behind"], f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
 
 

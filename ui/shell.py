@@ -10,6 +10,7 @@ from core import auth
 from core.errors import DashboardError
 from ui import auth as ui_auth, filters, state as K, warm
 from ui.data import get_db, startup_problems
+from ui.literal import literal
 from ui.page import apply_style
 
 ADMIN_PERMISSIONS = (auth.MANAGE_USERS, auth.MANAGE_UNITS, auth.MANAGE_TARGETS)  # any of them shows Quản trị
@@ -24,7 +25,7 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
         warm.start(db)  # the whole organisation's overview is recomputed in the background after changes
         auth.check_production(db)  # a production start refuses documented default accounts
     except DashboardError as exc:
-        st.error(exc.message, icon="🚫")
+        st.error(literal(exc.message), icon="🚫")
         st.stop()
 
     principal = ui_auth.signed_in(db)
@@ -34,13 +35,13 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
         st.stop()
 
     for problem in startup_problems():
-        st.error(f"Khai báo chỉ tiêu có lỗi: {problem}", icon="⚠️")
+        st.error(f"Khai báo chỉ tiêu có lỗi: {literal(problem)}", icon="⚠️")
 
     view = filters.render_filters(db, principal)
     ui_auth.account_box(principal)
     apply_style(view.present)
     if st.session_state.get(K.SCOPE_WARNING):
-        st.warning(st.session_state[K.SCOPE_WARNING], icon="⚠️")
+        st.warning(literal(st.session_state[K.SCOPE_WARNING]), icon="⚠️")  # it quotes the requested unit
     if not any(principal.can(p) for p in ADMIN_PERMISSIONS):
         pages = {group: [p for p in items if p.url_path != ADMIN_PAGE] for group, items in pages.items()}
     return pages, view

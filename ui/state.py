@@ -39,8 +39,8 @@ UP_ROUND = "up_round"  # bumped after a confirmed batch so the uploader starts e
 UP_CONFIRM = "up_confirm"
 UP_CANCEL = "up_cancel"
 UP_RESULTS = "up_results"  # results of the last confirmed batch
-UP_UPLOADER = "up_uploader"
 UP_NEW_UNIT = "up_new_unit_"  # + file digest: an administrator accepts the file's unknown unit as new
+UP_ON_BEHALF = "up_on_behalf"  # "nộp thay cho": a note beside the signed-in account, never the uploader
 UP_HISTORY_UNIT = "up_history_unit"
 UP_MATRIX_YEAR = "up_matrix_year"
 

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from core.errors import DashboardError, Issue
 from core.storage import Database
 from core.text import PERIOD_LABELS
+from ui.literal import literal
 
 
 @dataclass
@@ -66,11 +67,12 @@ def preview_files(db: Database, files: list[tuple[str, bytes]], principal=None,
 
 
 def store_valid(db: Database, previews: list[Preview], uploader: str | None, principal=None,
-                progress: Callable[[int, int, str], None] | None = None) -> list:
+                progress: Callable[[int, int, str], None] | None = None, on_behalf_of: str | None = None) -> list:
     """Store every previewed file that was valid (each in its own transaction); return IngestResults.
 
     Files that were rejected or duplicate at preview are not sent again. `progress(n, total, name)` is
-    called before valid file n is stored."""
+    called before valid file n is stored. With a principal the account is the uploader; `on_behalf_of`
+    ("nộp thay cho") is recorded beside it in the audit log."""
     from loaders.store import ingest_bytes
 
     results = []
@@ -80,7 +82,7 @@ def store_valid(db: Database, previews: list[Preview], uploader: str | None, pri
             progress(n, len(valid), p.name)
         try:
             results.append(ingest_bytes(db, p.data, p.name, uploader=uploader or None, principal=principal,
-                                        add_units=p.add_units))
+                                        on_behalf_of=on_behalf_of, add_units=p.add_units))
         except DashboardError as exc:
             results.append(_failed(p, exc))
     return results
@@ -95,12 +97,13 @@ def _failed(p: Preview, exc: DashboardError):
 
 
 def describe(p) -> str:
-    """One Vietnamese line about a file (a Preview or an IngestResult): its report and status."""
+    """One Vietnamese line of Markdown about a file (a Preview or an IngestResult): its report and status;
+    the file name and what the workbook says are shown literally."""
     what = ""
     if p.unit:
-        what = f" — {p.unit}"
+        what = f" — {literal(p.unit)}"
         if p.year:
-            what += f", {PERIOD_LABELS.get(p.period, p.period or '?')}/{p.year}"
+            what += f", {literal(PERIOD_LABELS.get(p.period, p.period or '?'))}/{literal(p.year)}"
     status = {
         "valid": "✓ Hợp lệ, sẵn sàng lưu",
         "accepted": "✓ Đã lưu",
@@ -112,7 +115,7 @@ def describe(p) -> str:
         extra = f" (thay thế bản trước, phiên bản {p.version})"
     counts = f" · {len(p.errors)} lỗi, {len(p.warnings)} cảnh báo" if (p.errors or p.warnings) else ""
     name = p.name if isinstance(p, Preview) else p.file
-    return f"**{name}**{what}: {status}{extra}{counts}"
+    return f"**{literal(name)}**{what}: {status}{extra}{counts}"
 
 
 # session key of the previews kept across reruns (the page reruns on every widget change)
@@ -156,7 +159,7 @@ def _progress_bar(total: int, doing: str, done: str, *, keep: bool) -> Iterator[
     bar = st.progress(0.0, text=f"{doing} 0/{total} tệp…")
 
     def step(n: int, of: int, name: str) -> None:
-        bar.progress((n - 1) / of, text=f"{doing} {n}/{of} tệp… {name}")
+        bar.progress((n - 1) / of, text=f"{doing} {n}/{of} tệp… {literal(name)}")  # the text is Markdown
 
     yield step
     if keep:
@@ -179,14 +182,18 @@ def confirm_upload(db: Database, principal=None) -> None:
                              new_units=accepted_new_units())
     valid = sum(p.status == "valid" for p in previews)
     # a callback's elements go above the page, so this bar is removed once the files are stored
+    # the signed-in account is the uploader; the typed text is only the "nộp thay cho" note beside it
+    from core.auth import recorded_uploader
+
+    uploader, note = recorded_uploader(principal, None, st.session_state.get(K.UP_ON_BEHALF))
     with _progress_bar(valid, "Đang lưu", "Đã lưu", keep=False) as step:
-        stored = store_valid(db, previews, st.session_state.get(K.UP_UPLOADER), principal, progress=step)
+        stored = store_valid(db, previews, uploader, principal, progress=step, on_behalf_of=note)
     st.session_state.pop(PREVIEW_CACHE, None)
     from core.audit import record_upload
 
     for p in previews:  # the stored ones were logged by ingest; the refused ones are logged here
         if p.status in ("rejected", "duplicate"):
-            record_upload(db, p, actor=getattr(principal, "username", None) or st.session_state.get(K.UP_UPLOADER))
+            record_upload(db, p, actor=uploader, note=note)
     # the files left out (rejected, duplicate) are listed too, so the batch's outcome is complete
     st.session_state[K.UP_RESULTS] = stored + [p for p in previews if p.status != "valid"]
     st.session_state[K.UP_ROUND] = round_no + 1
