@@ -47,7 +47,7 @@ def hostile_org(path: Path, work: Path) -> None:
                                          member_total=20, staff_total=100),
                         elements=elements(qcdc="Không"), cells=cells, meetings=meetings_for(cells, 2024, range(1, 4)))
     db = open_database(path)
-    r = ingest_bytes(db, wb.read_bytes(), "hostile.xlsx", received_at=dt.datetime(2024, 4, 5, 9, 0))
+    r = ingest_bytes(db, wb.read_bytes(), "hostile.xlsx", received_at=dt.datetime(2024, 4, 5, 9, 0), add_units=True)
     assert r.status == "accepted", [i.message for i in r.errors]
     assert db.query_value("SELECT name FROM units WHERE code = ?", [HOSTILE_CODE]) == HOSTILE_UNIT
     db.cursor().execute("CHECKPOINT")
