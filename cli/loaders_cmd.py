@@ -345,6 +345,48 @@ def _maintenance_parsers(sub) -> None:
     o.add_argument("--db", metavar="PATH", required=True)
     o.add_argument("--force", action="store_true", help="ghi đè cơ sở dữ liệu đã có")
     o.add_argument("--json", action="store_true")
+    m = sub.add_parser("merge-units", help="hợp nhất một đơn vị vào đơn vị khác (ví dụ mã gõ nhầm)")
+    m.add_argument("source", metavar="FROM")
+    m.add_argument("into", metavar="INTO")
+    w = sub.add_parser("withdraw", help="rút một báo cáo đã nộp (bản trước đó được dùng lại)")
+    w.add_argument("submission_id", type=int, metavar="SỐ_BÁO_CÁO")
+    for x in (m, w):
+        x.add_argument("--reason", required=True, metavar="LÝ_DO")
+    c = sub.add_parser("changes", help="liệt kê các lần hợp nhất đơn vị, rút báo cáo và hoàn tác")
+    c.add_argument("--json", action="store_true")
+    u = sub.add_parser("undo", help="hoàn tác một lần hợp nhất hoặc rút báo cáo")
+    u.add_argument("change_id", type=int, metavar="SỐ_THAY_ĐỔI")
+    for x in (m, w, c, u):
+        x.add_argument("--db", metavar="PATH")
+        x.add_argument("--user", metavar="NAME", help="thực hiện với quyền của tài khoản này")
+
+
+def cmd_corrections(args) -> int:
+    """merge-units, withdraw, undo: one correction, printed; changes: the list of them."""
+    from ops import corrections
+
+    db = _open(args)
+    principal = sign_in(db, args.user)
+    if args.command == "changes":
+        rows = [{k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else (None if v != v else v))
+                 for k, v in r._asdict().items()} for r in corrections.list_changes(db).itertuples(index=False)]
+        if args.json:
+            print(json.dumps({"changes": rows}, ensure_ascii=False, indent=1, default=str))
+        else:
+            for r in rows:
+                undone = f" — đã hoàn tác ({r['undone_by']}, {r['undone_at']})" if r["undone_at"] else ""
+                print(f"{r['id']:>4}  {r['kind']:<8} {r['object']:<28} {r['done_by']}, {r['done_at']}: "
+                      f"{r['reason'] or ''}{undone}")
+            print(f"{len(rows)} thay đổi.")
+        return EXIT_OK
+    if args.command == "merge-units":
+        change = corrections.merge_units(db, args.source, args.into, reason=args.reason, principal=principal)
+    elif args.command == "withdraw":
+        change = corrections.withdraw_report(db, args.submission_id, reason=args.reason, principal=principal)
+    else:
+        change = corrections.undo_change(db, args.change_id, principal=principal)
+    print(f"{change.summary} (thay đổi số {change.id})")
+    return EXIT_OK
 
 
 def cmd_audit(args) -> int:
@@ -411,7 +453,8 @@ def cmd_restore(args) -> int:
 
 COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample,
             "users": cmd_users, "audit": cmd_audit, "rebuild": cmd_rebuild, "backup": cmd_backup,
-            "restore": cmd_restore}
+            "restore": cmd_restore, "merge-units": cmd_corrections, "withdraw": cmd_corrections,
+            "changes": cmd_corrections, "undo": cmd_corrections}
 
 
 # ---------------------------------------------------------------- output

@@ -90,6 +90,12 @@ if auth.can(me, auth.MANAGE_UNITS):
     table(units, key="ad_units_table")
     table_downloads(units, "Danh sách đơn vị", "ad_units")
 
+if auth.can(me, auth.MANAGE_UNITS) or auth.can(me, auth.MANAGE_REPORTS):
+    with shown_errors():
+        from ui.corrections import corrections_section
+
+        corrections_section(db, me, f.year, f.unit_names)
+
 if auth.can(me, auth.MANAGE_TARGETS):
     st.subheader(f"Mục tiêu năm {f.year}")
     with shown_errors():

@@ -474,3 +474,26 @@ def test_two_units_sharing_a_name_stay_two(app, org_db):
             for trace in json.loads(chart.proto.spec).get("data", []):
                 labels.update(html.unescape(str(y)).replace("\u2060", "") for y in trace.get("y") or [])
         assert {"Đảng bộ Công ty Cấp thoát nước (DB02)", "Đảng bộ Công ty Cấp thoát nước (DB04)"} <= labels, page
+
+
+def test_admin_withdraws_a_report_and_undoes_it_on_the_admin_page(app, org_db):
+    """Quản trị → Rút báo cáo: the confirmation box unlocks the button; the report leaves the figures,
+    the change is listed with its reason, and Hoàn tác brings it back."""
+    db = open_database(org_db)
+    sid, unit = db.query_rows("SELECT id, unit_code FROM submissions WHERE status = 'current' AND year = 2024 "
+                              "AND period = 'Q1' ORDER BY id LIMIT 1")[0]
+    at = open_page(app, "pages/quan_tri.py")
+    assert not at.exception
+    assert at.button(key=K.AD_W_GO).disabled
+    at.selectbox(key=K.AD_W_REPORT).set_value(sid)
+    at.text_input(key=K.AD_W_REASON).set_value("Đơn vị nộp nhầm tệp")
+    at.checkbox(key=K.AD_W_SURE).check().run()
+    at.button(key=K.AD_W_GO).click().run()
+    assert not at.exception
+    assert any("Đã rút báo cáo" in s.value for s in at.success)
+    assert db.query_value("SELECT status FROM submissions WHERE id = ?", [sid]) == "withdrawn"
+    changes = frame_with(at, "Loại", "Đối tượng", "Lý do")
+    assert list(changes["Lý do"]) == ["Đơn vị nộp nhầm tệp"] and unit in changes["Đối tượng"].iloc[0]
+    at.button(key=K.AD_C_UNDO).click().run()
+    assert not at.exception
+    assert db.query_value("SELECT status FROM submissions WHERE id = ?", [sid]) == "current"

@@ -143,3 +143,32 @@ def test_a_rebuild_replays_the_corrections(db, tmp_path):
 
     rebuilt = open_database(tmp_path / "rebuilt.duckdb")
     assert compute(rebuilt, year=2024, quarter=1, as_of=AS_OF).to_json() == want
+
+
+@pytest.mark.duckdb_only  # the commands run on a file here
+def test_the_command_line_merges_withdraws_lists_and_undoes(db, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    register_units(db, "DB01", "DB02")
+    r = upload(db, tmp_path, "DB01", "Q1", 1)
+    upload(db, tmp_path, "DB2", "Q1", 7, add_units=True)
+    path = db.path
+    db.close()
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "loaders", *args, "--db", str(path)], capture_output=True,
+                              text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
+
+    merged = run("merge-units", "DB2", "DB02", "--reason", "gõ nhầm")
+    assert merged.returncode == 0 and "Đã hợp nhất DB2 vào DB02" in merged.stdout, merged.stderr
+    gone = run("withdraw", str(r.submission_id), "--reason", "nộp nhầm")
+    assert gone.returncode == 0 and "Đã rút báo cáo DB01" in gone.stdout
+    listed = json.loads(run("changes", "--json").stdout)["changes"]
+    assert [(c["kind"], c["object"]) for c in listed] == [("withdraw", "DB01/2024/Q1/v1"), ("merge", "DB2->DB02")]
+    back = run("undo", str(listed[0]["id"]))
+    assert back.returncode == 0 and "hoàn tác" in back.stdout
+    again = run("undo", str(listed[0]["id"]))
+    assert again.returncode == 2 and "đã được hoàn tác" in again.stderr and "Traceback" not in again.stderr

@@ -13,7 +13,7 @@ from ui.data import get_db, startup_problems
 from ui.literal import literal
 from ui.page import apply_style
 
-ADMIN_PERMISSIONS = (auth.MANAGE_USERS, auth.MANAGE_UNITS, auth.MANAGE_TARGETS)  # any of them shows Quản trị
+ADMIN_PERMISSIONS = (auth.MANAGE_USERS, auth.MANAGE_UNITS, auth.MANAGE_TARGETS, auth.MANAGE_REPORTS)  # any of them shows Quản trị
 ADMIN_PAGE = "quan-tri"
 
 

@@ -85,6 +85,18 @@ AD_U_MESSAGE = "ad_u_message"
 AD_U_ERROR = "ad_u_error"
 AD_BACKUP = "ad_backup"
 AD_BACKUP_RESULT = "ad_backup_result"  # (succeeded, message) of the last "Sao lưu ngay"
+AD_M_FROM = "ad_m_from"  # corrections: merge a unit into another
+AD_M_INTO = "ad_m_into"
+AD_M_REASON = "ad_m_reason"
+AD_M_SURE = "ad_m_sure"
+AD_M_GO = "ad_m_go"
+AD_W_REPORT = "ad_w_report"  # corrections: withdraw a report
+AD_W_REASON = "ad_w_reason"
+AD_W_SURE = "ad_w_sure"
+AD_W_GO = "ad_w_go"
+AD_C_PICK = "ad_c_pick"  # corrections: undo one
+AD_C_UNDO = "ad_c_undo"
+AD_C_RESULT = "ad_c_result"  # (succeeded, message) of the last correction or undo
 
 # ---- downloads (one key per button; built with download_key())
 DL_PREFIX = "dl_"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.text import fmt_datetime, fmt_target, is_missing as _missing
+from core.text import PERIOD_LABELS, fmt_datetime, fmt_target, is_missing as _missing
 from metrics.indicators import INDICATORS, INDICATORS_BY_ID, short_code
 from ui.views.unit_tree import unit_options
 
@@ -88,3 +88,25 @@ def target_form_values(target: dict | None) -> dict[str, Any]:
         return {"op": "range", "value": 0.0, "min": float(target["min"]), "max": float(target["max"])}
     return {"op": target["op"], "value": float(target["value"]), "min": 0.0, "max": 0.0}
 
+
+
+CHANGE_KINDS = {"merge": "Hợp nhất đơn vị", "withdraw": "Rút báo cáo"}
+
+
+def report_label(r) -> str:
+    """'DB01 — Quý I/2024 — phiên bản 2 — DB01_Q1.xlsx' for one row of metrics.history.submission_history."""
+    return f"{r.unit_code} — {PERIOD_LABELS.get(r.period, r.period)}/{r.year} — phiên bản {r.version} — {r.file_name}"
+
+
+def changes_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """ops.corrections.list_changes for display: what was changed, why, by whom, and whether it was undone."""
+    return pd.DataFrame({
+        "Số": changes["id"].astype(int).tolist(),
+        "Loại": [CHANGE_KINDS.get(k, k) for k in changes["kind"]],
+        "Đối tượng": changes["object"].tolist(),
+        "Lý do": changes["reason"].fillna("").tolist(),
+        "Người thực hiện": changes["done_by"].tolist(),
+        "Thời điểm": [fmt_datetime(t) for t in changes["done_at"]],
+        "Hoàn tác": [("" if _missing(t) else f"{b}, {fmt_datetime(t)}")
+                     for b, t in zip(changes["undone_by"], changes["undone_at"])],
+    })
