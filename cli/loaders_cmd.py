@@ -20,6 +20,7 @@ from typing import Sequence
 import duckdb
 
 from cli.args import Parser, UsageError
+from core.auth import OPERATOR
 from core.errors import DashboardError, Issue
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -100,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     parser = build_parser()
+    from core.auth import operating
     from core.storage import closing_new_databases
 
     args = None
@@ -109,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
         # every database the command opened is checkpointed and closed before the process exits, so the
         # next process reads the file itself rather than replaying this one's WAL (core.storage.Database.close)
-        with closing_new_databases():
+        # the command line acts as the trusted local operator unless --user names an account
+        with closing_new_databases(), operating():
             return COMMANDS[args.command](args)
     except UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
@@ -159,10 +162,10 @@ def _open(args, *, production_check: bool = True):
 
 
 def sign_in(db, username: str | None):
-    """The Principal of `--user NAME` (password from $DASHBOARD_PASSWORD, else a prompt); None without
-    --user: the trusted local operator."""
+    """The Principal of `--user NAME` (password from $DASHBOARD_PASSWORD, else a prompt); without --user
+    the explicit trusted local operator (core.auth.OPERATOR)."""
     if not username:
-        return None
+        return OPERATOR
     import os
 
     from core.auth import authenticate
@@ -239,7 +242,7 @@ def cmd_ingest(args) -> int:
     received_at = parse_received_at(args.received_at)
     db = _open(args)
     principal = sign_in(db, args.user)
-    uploader = args.uploader or (principal.username if principal else _os_user())
+    uploader = args.uploader or principal.username or _os_user()
     files = expand_paths(args.paths)  # once: ingest_paths takes the list as it is
     if not files:
         print("Không tìm thấy tệp .xlsx nào trong các đường dẫn đã cho.", file=sys.stderr)

@@ -9,15 +9,17 @@ Passwords are argon2id hashes (salted, slow); a password is never stored or logg
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import math
 import os
 import re
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -98,9 +100,40 @@ class Principal:
         return permission in ROLES.get(self.role, frozenset())
 
 
+# The trusted local operator: the command line without --user, the background warm-up, rebuild and sample
+# loading, tests. Whoever runs those can already read and write the database file. Authorisation fails
+# closed: a call without a principal is refused unless it passes OPERATOR, or runs inside operating()
+# (what the command line's entry point and the warm-up thread do). Its empty username lets the audit name
+# the operating-system user instead.
+OPERATOR = Principal("", "operator", "", "Người vận hành máy chủ")
+_OPERATING: contextvars.ContextVar[bool] = contextvars.ContextVar("dashboard_operating", default=False)
+MSG_NO_PRINCIPAL = ("Không xác định được người dùng: hãy đăng nhập (lệnh dòng lệnh: dùng --user hoặc chạy "
+                    "với quyền người vận hành máy chủ).")
+
+
+@contextmanager
+def operating() -> Iterator[None]:
+    """Inside this block (this thread, this context) a call without a principal acts as OPERATOR."""
+    token = _OPERATING.set(True)
+    try:
+        yield
+    finally:
+        _OPERATING.reset(token)
+
+
+def is_operator(principal: Principal | None) -> bool:
+    """True for the trusted local operator; a missing principal outside operating() is refused
+    (DashboardError), never taken for the operator."""
+    if principal is None:
+        if _OPERATING.get():
+            return True
+        raise DashboardError(MSG_NO_PRINCIPAL)
+    return principal == OPERATOR
+
+
 def can(principal: Principal | None, permission: str) -> bool:
-    """True when the principal (None: trusted local operator) holds the permission."""
-    return principal is None or principal.can(permission)
+    """True when the principal holds the permission (the operator holds every one; see is_operator)."""
+    return is_operator(principal) or principal.can(permission)
 
 
 def require(principal: Principal | None, permission: str) -> None:
@@ -128,8 +161,8 @@ def in_scope(db, scope_unit: str, unit: str) -> bool:
 
 def authorize_unit(db, principal: Principal | None, unit: str | None) -> str | None:
     """The unit code a query may use: None → the principal's scope (None when that is the whole
-    organisation); a unit outside the scope → DashboardError. Trusted operator (None): unit unchanged."""
-    if principal is None:
+    organisation); a unit outside the scope → DashboardError. Trusted operator: unit unchanged."""
+    if is_operator(principal):
         return unit
     require(principal, VIEW)
     scope = principal.scope_unit
@@ -150,7 +183,7 @@ def authorize_unit(db, principal: Principal | None, unit: str | None) -> str | N
 def authorize_upload(db, principal: Principal | None, unit_code: str | None, parent_code: str | None = None) -> str | None:
     """None when the principal may upload a report of `unit_code` (a unit new to the list: judged by its
     parent), else the Vietnamese reason. Requires the upload permission."""
-    if principal is None:
+    if is_operator(principal):
         return None
     if not principal.can(UPLOAD):
         return (f"Tài khoản “{principal.username}” ({ROLE_LABELS.get(principal.role, principal.role)}) "
@@ -171,7 +204,7 @@ def recorded_uploader(principal: Principal | None, uploader: str | None,
     def clean(text: str | None) -> str | None:
         return (str(text).strip()[:200] or None) if text is not None else None
 
-    if principal is None:
+    if is_operator(principal):
         return clean(uploader), clean(on_behalf_of)
     note = clean(on_behalf_of) or clean(uploader)
     return principal.username, None if note in (principal.username, principal.full_name) else note
@@ -280,7 +313,7 @@ def update_user(db, username: str, *, role: str | None = None, scope_unit: str |
         raise DashboardError(f"Không có tài khoản “{username}”.")
     new_role = role or row["role"]
     scope = _check_role_scope(db, new_role, scope_unit or row["scope_unit"])
-    if principal is not None and row["username"] == principal.username and (
+    if not is_operator(principal) and row["username"] == principal.username and (
             new_role != "admin" or active is False):
         raise DashboardError("Không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản đang đăng nhập.")
     changes = {"role": new_role, "scope_unit": scope,
@@ -298,7 +331,7 @@ def update_user(db, username: str, *, role: str | None = None, scope_unit: str |
 def set_password(db, username: str, password: str, *, principal: Principal | None = None) -> None:
     """Set a new password (admin, or the user themself)."""
     row = get_user(db, username)
-    if principal is not None and (row is None or row["username"] != principal.username):
+    if is_operator(principal) or row is None or row["username"] != principal.username:
         require(principal, MANAGE_USERS)
     if row is None:
         raise DashboardError(f"Không có tài khoản “{username}”.")
@@ -312,6 +345,12 @@ def set_password(db, username: str, password: str, *, principal: Principal | Non
 def deactivate_user(db, username: str, *, principal: Principal | None = None) -> None:
     """Lock an account (it can no longer sign in; its history stays)."""
     update_user(db, username, active=False, principal=principal)
+
+
+def active_demo_accounts(db) -> list[str]:
+    """Usernames of the active demo accounts: public (README "Tài khoản dùng thử"), so the sign-in page may
+    name them before anyone has signed in."""
+    return [r[0] for r in db.query_rows("SELECT username FROM users WHERE is_demo AND active ORDER BY username")]
 
 
 def has_accounts(db) -> bool:

@@ -28,6 +28,17 @@ def _isolated_env(monkeypatch, tmp_path):
         monkeypatch.setenv("DASHBOARD_ARCHIVE", str(tmp_path / "archive"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _as_operator():
+    """Test code acts as the trusted local operator, as the command line does (core.auth.operating): a call
+    without a principal is refused everywhere else. Pages under AppTest run in their own thread, outside
+    this context, with the signed-in principal; tests/test_access.py checks the refusal itself."""
+    from core.auth import operating
+
+    with operating():
+        yield
+
+
 @pytest.fixture
 def db_path(tmp_path):
     """A not-yet-created database: a file in the test's own folder, or a new PostgreSQL database."""

@@ -439,3 +439,39 @@ def test_cli_ingest_as_the_unit_user(own_db, tmp_path, db):
     lead = _run(["-m", "loaders", "ingest", str(wb), "--db", str(own_db), "--user", "lanhdao"], "lanhdao")
     assert lead.returncode == 2 and "không có quyền nộp báo cáo" in lead.stderr
     assert submissions(open_database(own_db)) == before
+
+
+def test_a_call_without_a_principal_is_refused_outside_the_operators_context(own_db):
+    """Authorisation fails closed: outside core.auth.operating() (a web request's thread, say) a call that
+    forgets its principal is refused, in every public read and write; OPERATOR passed explicitly works."""
+    import threading
+
+    from core.auth import OPERATOR, MSG_NO_PRINCIPAL
+    from metrics import history
+    from metrics.targets import set_target
+
+    db = open_database(own_db)
+    calls = {
+        "compute": lambda p: engine.compute(db, year=2024, principal=p),
+        "compute_by_unit": lambda p: engine.compute_by_unit(db, year=2024, principal=p),
+        "drilldown": lambda p: engine.drilldown(db, "I01_QUAN_TRIET_TO_CHUC", year=2024, principal=p),
+        "petition_register": lambda p: history.petition_register(db, year=2024, principal=p),
+        "submission_history": lambda p: history.submission_history(db, year=2024, principal=p),
+        "set_target": lambda p: set_target(db, "I01_QUAN_TRIET_TO_CHUC", 2030, None, "x", principal=p),
+        "ingest": lambda p: ingest_bytes(db, b"x", "x.xlsx", principal=p),
+    }
+    outcome: dict[str, str] = {}
+
+    def web_thread():  # a fresh thread starts outside the test's operator context, like a page's
+        for name, call in calls.items():
+            try:
+                call(None)
+                outcome[name] = "ran"
+            except DashboardError as exc:
+                outcome[name] = exc.message
+
+    t = threading.Thread(target=web_thread)
+    t.start()
+    t.join()
+    assert outcome == {name: MSG_NO_PRINCIPAL for name in calls}
+    assert engine.compute(db, year=2024, principal=OPERATOR).scope["is_root"]

@@ -5,6 +5,7 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from core.auth import OPERATOR
 from loaders.store import ingest_bytes
 from tests.builders import default_cells, info_values, register_units, write_workbook
 
@@ -18,7 +19,7 @@ def _run_all(db, payloads: list[tuple[bytes, str]], workers: int = 4, add_units:
             barrier.wait(timeout=5)
         except threading.BrokenBarrierError:
             pass
-        return ingest_bytes(db, data, name, add_units=add_units)
+        return ingest_bytes(db, data, name, add_units=add_units, principal=OPERATOR)  # a thread of its own
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(go, payloads))

@@ -202,6 +202,9 @@ from core.storage import open_database
 
 data = Path(sys.argv[1]).read_bytes()
 db = open_database(Path(sys.argv[2]))
+from core.auth import operating
+_operator = operating()
+_operator.__enter__()  # this script is the server's operator, as the command line is (kept: a dropped one resets)
 from tests.builders import register_units
 register_units(db, "DB01")
 proc = psutil.Process()

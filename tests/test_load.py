@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psutil
 
+from core.auth import OPERATOR
 from core.tables import DATA_COLUMNS
 from loaders.store import ingest_bytes
 from tests.builders import default_cells, info_values, register_units, write_workbook
@@ -97,7 +98,7 @@ def test_deadline_rush_many_threads_and_a_second_process(db, db_path, tmp_path):
     def upload(item):
         data, name, when = item
         go.wait(timeout=30)
-        return ingest_bytes(db, data, name, received_at=when, uploader="van_thu")
+        return ingest_bytes(db, data, name, received_at=when, uploader="van_thu", principal=OPERATOR)
 
     # the second process: the CLI against the database this process holds, while the rush is on
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

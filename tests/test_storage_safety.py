@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from core import audit, storage
+from core.auth import OPERATOR
 from core.errors import DashboardError
 from core.storage import open_database, wal_path
 from loaders.store import archive_bytes, ingest_bytes, ingest_paths
@@ -174,14 +175,14 @@ def test_backup_during_concurrent_uploads_and_reads_waits_instead_of_failing(tmp
     def upload(part: list[Path]) -> None:
         for f in part:
             try:
-                ingest_bytes(db, f.read_bytes(), f.name)
+                ingest_bytes(db, f.read_bytes(), f.name, principal=OPERATOR)
             except Exception as exc:  # noqa: BLE001 — collected and asserted below
                 errors.append(f"upload {f.name}: {exc!r}")
 
     def read() -> None:
         while uploading.is_set():
             try:
-                compute(db, year=2023)
+                compute(db, year=2023, principal=OPERATOR)
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"read: {exc!r}")
 

@@ -28,7 +28,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 INSTANCE = r"""
 import json, sys, time
 from pathlib import Path
+from core.auth import operating
 from core.storage import open_database
+_operator = operating()
+_operator.__enter__()  # this script is the server's operator, as the command line is (kept: a dropped one resets)
 from loaders.store import ingest_bytes
 from metrics.engine import compute
 url, folder, signals, me = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]

@@ -147,10 +147,10 @@ def login_page(db: Database) -> None:
                 "(hoặc nạp dữ liệu mẫu: `python -m loaders sample`, có sẵn tài khoản dùng thử).")
     else:
         st.caption("Chưa có tài khoản? Liên hệ Văn phòng Đảng ủy (quản trị hệ thống) để được cấp.")
-        demo = [u for u in auth.list_users(db).to_dict("records") if u["is_demo"] and u["active"]]
+        demo = auth.active_demo_accounts(db)
         if demo and not auth.production_mode():
             # A newcomer who just ran the README command needs a way in; production refuses these accounts.
-            names = ", ".join(f"`{u['username']}`" for u in demo)
+            names = ", ".join(f"`{u}`" for u in demo)
             st.info(f"Dữ liệu mẫu có tài khoản dùng thử (mật khẩu trùng tên đăng nhập): {names}.", icon="ℹ️")
 
 

@@ -33,13 +33,15 @@ SCOPE_ONLY = frozenset({"metrics.engine.compute", "metrics.engine.compute_by_uni
 
 def shareable(fn: Callable, db: Database, kwargs: dict) -> dict:
     """kwargs with the principal replaced by the unit it authorises, for SCOPE_ONLY functions (the same
-    DashboardError as the function itself for a unit outside the principal's scope)."""
-    if f"{fn.__module__}.{fn.__qualname__}" not in SCOPE_ONLY or kwargs.get("principal") is None:
+    DashboardError as the function itself for a unit outside the principal's scope): the call then runs as
+    the operator on that unit alone, so every account (and the warm-up) that may see the scope shares it."""
+    if f"{fn.__module__}.{fn.__qualname__}" not in SCOPE_ONLY:
         return kwargs
-    from core.auth import authorize_unit
+    from core.auth import OPERATOR, authorize_unit
 
     out = dict(kwargs)
-    out["unit"] = authorize_unit(db, out.pop("principal"), out.get("unit"))
+    out["unit"] = authorize_unit(db, out.pop("principal", None), out.get("unit"))
+    out["principal"] = OPERATOR
     return out
 
 

@@ -15,7 +15,7 @@ import os
 import threading
 from typing import Any, Callable
 
-from core import clock, storage
+from core import auth, clock, storage
 from core.errors import DashboardError
 from metrics import engine, history
 from ui.views import scorecard, unit_tree
@@ -91,6 +91,11 @@ atexit.register(lambda: [_end(key, 30) for key in list(_started)])
 
 
 def _run(db, stop_event: threading.Event) -> None:
+    with auth.operating():  # the whole organisation, shared only through scope-keyed cache entries
+        _poll(db, stop_event)
+
+
+def _poll(db, stop_event: threading.Event) -> None:
     last = None
     pause = POLL_S
     while not stop_event.is_set():

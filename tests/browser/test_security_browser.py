@@ -57,8 +57,9 @@ def hostile_app(tmp_path_factory):
     the loader in its own process (the app must own the DuckDB file), served by its own Streamlit."""
     work = tmp_path_factory.mktemp("hostile-app")
     db_path = work / "hostile.duckdb"
-    build = ("import sys; from pathlib import Path; from tests.test_literal import hostile_org; "
-             "hostile_org(Path(sys.argv[1]), Path(sys.argv[2]))")
+    build = ("import sys; from pathlib import Path; from core.auth import operating; "
+             "from tests.test_literal import hostile_org; "
+             "op = operating(); op.__enter__(); hostile_org(Path(sys.argv[1]), Path(sys.argv[2]))")
     made = subprocess.run([sys.executable, "-c", build, str(db_path), str(work)], cwd=PROJECT,
                           env=_env(db_path, work), capture_output=True, text=True, timeout=600)
     assert made.returncode == 0, made.stdout + made.stderr
