@@ -287,7 +287,7 @@ def arrow_probe(tmp: Path, base: bytes, rounds: int = 15) -> dict[str, float] | 
     try:
         from core.config import load_config
         from core.tables import DATA_COLUMNS
-from loaders.store import _insert_rows, _insert_values
+        from loaders.store import _insert_rows, _insert_values
         from loaders.reader import read_workbook
         from core.storage import open_database
         from loaders.validate import validate_workbook

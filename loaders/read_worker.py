@@ -1,0 +1,146 @@
+"""The memory-capped child process that reads workbooks with python-calamine for loaders/sandbox.py.
+
+Run as a script, never imported by the application: `python -P read_worker.py MEMORY_BYTES MAX_CELLS`. It
+caps its own address space (RLIMIT_AS) before importing calamine, then serves requests on stdin/stdout
+until stdin closes (so it also ends when the server process dies):
+
+- request: op (1 byte: b"R" read every worksheet, b"T" trial read: the same checks, no grids sent back),
+  the workbook's length (8 bytes, little-endian), the workbook's bytes;
+- reply: its length (8 bytes), a flag (1 byte: 1 = this worker retires after the reply), then a pickle
+  of a tuple of plain values: ("ok", [(sheet name, grid), ...]), ("password",), ("unreadable", reason),
+  ("corrupt", reason), ("big", sheet name, rows, columns) or ("memory",).
+
+A workbook that makes calamine abort (an allocation beyond the cap, a panic that unwinds out of Rust)
+ends only this process; the parent sees the pipe close and answers with a Vietnamese error. Only the
+standard library and python_calamine are imported here, so the worker starts in a fraction of a second.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+import sys
+
+# Interrupts and exits must pass through; every other failure of the reader is a bad file.
+_NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+# A worker whose resident memory grew past this after a request (a big workbook) hands the memory back
+# to the system by ending; the parent starts a fresh one for the next file.
+RETIRE_RSS_BYTES = 512 * 1024 * 1024
+
+
+def main(argv: list[str]) -> int:
+    """Cap the address space, then answer requests until stdin closes."""
+    cap, max_cells = int(argv[1]), int(argv[2])
+    try:
+        import resource  # POSIX only; elsewhere the child still isolates a crash, just without the cap
+
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        if hard != resource.RLIM_INFINITY:  # a cap inherited from the parent can only be lowered
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError):
+        pass
+    import python_calamine as pc
+
+    fd_in, fd_out = sys.stdin.fileno(), sys.stdout.fileno()
+    while True:
+        head = _read_exact(fd_in, 9)
+        if head is None:
+            return 0
+        op, size = head[:1], struct.unpack("<Q", head[1:])[0]
+        data = _read_exact(fd_in, size)
+        if data is None:
+            return 0
+        try:
+            reply = _serve(pc, op, data, max_cells)
+        except MemoryError:  # an allocation refused under the cap that Python, not Rust, made
+            reply = ("memory",)
+        del data
+        payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        del reply
+        retire = _rss() > RETIRE_RSS_BYTES
+        _write_all(fd_out, struct.pack("<QB", len(payload), 1 if retire else 0))
+        _write_all(fd_out, payload)
+        if retire:
+            return 0
+
+
+def _serve(pc, op: bytes, data: bytes, max_cells: int) -> tuple:
+    """Read every worksheet as loaders/reader.py did in process: refuse a sheet larger than max_cells before
+    materialising it; rows padded from A1 (skip_empty_area=False), '' for empty cells."""
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except pc.PasswordError:
+        return ("password",)
+    except _NOT_OURS:
+        raise
+    except BaseException as exc:  # calamine raises several types (a Rust panic is a BaseException)
+        return ("unreadable", _short(exc))
+    sheets = []
+    try:
+        metadata = book.sheets_metadata
+        if op == b"T" and not metadata:
+            return ("unreadable", "no sheet")
+        for meta in metadata:
+            if op == b"R" and meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            end = sheet.end  # 0-based (row, col) of the last used cell; None for an empty sheet
+            height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
+            if height * width > max_cells:
+                return ("big", meta.name, height, width)
+            grid = sheet.to_python(skip_empty_area=False)
+            if op == b"R":
+                sheets.append((meta.name, grid))
+            del grid
+    except pc.PasswordError:
+        return ("password",)
+    except _NOT_OURS:
+        raise
+    except MemoryError:
+        raise
+    except BaseException as exc:  # includes pyo3's PanicException from a malformed part
+        return ("corrupt", _short(exc))
+    finally:
+        try:
+            book.close()
+        except Exception:  # closing a half-read book must not hide the real outcome
+            pass
+    return ("ok", sheets)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    """Exactly n bytes from fd, or None when it closes first."""
+    parts, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            return None
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _rss() -> int:
+    """This process's resident memory in bytes (0 where /proc is not available)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
