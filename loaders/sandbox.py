@@ -78,14 +78,16 @@ class _Worker:
             raise SandboxError("start", str(exc)) from None
         self.retired = False
 
-    def request(self, op: bytes, data: bytes, timeout: float) -> tuple:
-        """Send one workbook, wait for the reply (raises _Dead, SandboxError)."""
+    def send(self, op: bytes, data: bytes) -> None:
+        """Send one request (raises _Dead when the child ended before it: retired or killed while idle)."""
         try:
             _write_all(self.proc.stdin.fileno(), op + struct.pack("<Q", len(data)))
             _write_all(self.proc.stdin.fileno(), data)
-        except OSError:  # BrokenPipeError: it ended before this request (retired or killed while idle)
+        except OSError:  # BrokenPipeError
             raise _Dead() from None
-        deadline = time.monotonic() + timeout
+
+    def reply(self, deadline: float) -> tuple:
+        """Wait for the reply to the request sent (raises SandboxError)."""
         head = self._read(9, deadline)
         size, retire = struct.unpack("<QB", head)
         payload = self._read(size, deadline)
@@ -172,12 +174,15 @@ class _Pool:
         self._running = 0  # workers that exist (idle or lent out)
         self._cond = threading.Condition()
 
-    def run(self, op: bytes, data: bytes, max_cells: int, timeout: float) -> tuple:
-        """One request on a worker; a worker found dead before the request is replaced once."""
+    def start(self, op: bytes, data: bytes, max_cells: int, timeout: float, wait: bool = True) -> "Ticket | None":
+        """Send a request to a worker of its own and return at once; a worker found dead before the request
+        is replaced once. Without `wait`, None when every worker is busy (a look-ahead that must not block)."""
         for attempt in (1, 2):
-            worker = self._acquire(max_cells)
+            worker = self._acquire(max_cells, wait)
+            if worker is None:
+                return None
             try:
-                reply = worker.request(op, data, timeout)
+                worker.send(op, data)
             except _Dead:
                 worker.kill()
                 self._release(None)
@@ -188,11 +193,10 @@ class _Pool:
                 worker.kill()
                 self._release(None)
                 raise
-            self._release(worker)
-            return reply
+            return Ticket(self, worker, time.monotonic() + timeout)
         raise AssertionError("unreachable")
 
-    def _acquire(self, max_cells: int) -> _Worker:
+    def _acquire(self, max_cells: int, wait: bool = True) -> _Worker | None:
         with self._cond:
             while True:
                 while self._idle:
@@ -204,6 +208,8 @@ class _Pool:
                 if self._running < self._size:
                     self._running += 1
                     break
+                if not wait:
+                    return None
                 self._cond.wait()
         try:
             return _Worker(max_cells)
@@ -238,18 +244,52 @@ class _Pool:
         self._cond = threading.Condition()
 
 
+class Ticket:
+    """A request sent to a worker that keeps it until `result()` (or `cancel()`) is called."""
+
+    def __init__(self, pool: _Pool, worker: _Worker, deadline: float):
+        self._pool, self._worker, self._deadline = pool, worker, deadline
+
+    def result(self) -> tuple:
+        """The reply (waits for it); raises SandboxError when the worker dies or the deadline passes."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            raise SandboxError("crash", "ticket already used")
+        try:
+            reply = worker.reply(self._deadline)
+        except BaseException:
+            worker.kill()
+            self._pool._release(None)
+            raise
+        self._pool._release(worker)
+        return reply
+
+    def cancel(self) -> None:
+        """Give the worker up without waiting for its reply (it is ended: its reply is never read)."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.kill()
+            self._pool._release(None)
+
+
 _POOL = _Pool(POOL_SIZE)
 atexit.register(_POOL.shutdown)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_POOL.after_fork)
 
 
+def start_read(data: bytes, max_cells: int, timeout: float = READ_TIMEOUT_S, wait: bool = True) -> Ticket | None:
+    """Start reading every worksheet of a workbook in a capped child; the ticket's result() is ("ok",
+    [(name, grid), ...]) or a refusal tuple (see loaders/read_worker.py) and raises SandboxError when the
+    child dies or times out. Without `wait`, None when no worker is free."""
+    return _POOL.start(b"R", data, max_cells, timeout, wait)
+
+
 def read_sheets(data: bytes, max_cells: int, timeout: float = READ_TIMEOUT_S) -> tuple:
-    """Every worksheet of a workbook read in a capped child: ("ok", [(name, grid), ...]) or a refusal tuple
-    (see loaders/read_worker.py); raises SandboxError when the child dies or times out."""
-    return _POOL.run(b"R", data, max_cells, timeout)
+    """start_read(...).result(): the read, waited for."""
+    return _POOL.start(b"R", data, max_cells, timeout).result()
 
 
 def trial_read(data: bytes, max_cells: int, timeout: float) -> tuple:
     """The same read without sending the grids back: whether calamine can read the file at all."""
-    return _POOL.run(b"T", data, max_cells, timeout)
+    return _POOL.start(b"T", data, max_cells, timeout).result()

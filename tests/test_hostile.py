@@ -475,6 +475,85 @@ def test_quoted_angle_brackets_and_comments_are_scanned_in_linear_time(good):
     assert p.seconds < 2, line
 
 
+# ---------------------------------------------------------------- issue 10: the reader cannot take the server down
+_READ_CHILD = r"""
+import json, resource, sys
+from pathlib import Path
+import psutil
+from core.errors import DashboardError
+from loaders.reader import read_workbook
+cap = psutil.Process().memory_info().vms + int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+out = {}
+try:
+    read_workbook(Path(sys.argv[1]).read_bytes(), "xa.xlsx")
+    out["first"] = "read"
+except DashboardError as exc:
+    out["first"] = exc.message
+out["after"] = sorted(read_workbook(Path(sys.argv[2]).read_bytes(), "DB01.xlsx").sheets)
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_reader_abort_ends_only_its_worker(tmp_path, good):
+    """A workbook the gate would refuse, handed to the reader directly (as if a scan missed it): calamine
+    aborts, but in its capped worker; the caller gets a Vietnamese error naming the file, and the next
+    workbook is read by a fresh worker. (Run in a child process so a regression cannot abort pytest.)"""
+    from loaders.reader import MSG_CRASHED
+
+    far, ok = tmp_path / "xa.xlsx", tmp_path / "DB01.xlsx"
+    far.write_bytes(with_sheet_rows(good, "xl/worksheets/sheet4.xml", FAR_ROW))
+    ok.write_bytes(good)
+    proc = subprocess.run([sys.executable, "-c", _READ_CHILD, str(far), str(ok), str(CHILD_LIMIT_BYTES)],
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=120)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0 and "Traceback" not in stderr, f"exit {proc.returncode}: {stderr[-2000:]}"
+    out = json.loads(proc.stdout.decode("utf-8").strip().splitlines()[-1])
+    assert out == {"first": MSG_CRASHED.format(file="xa.xlsx"),
+                   "after": sorted(["Thông tin", "Chỉ tiêu", "Chi bộ", "Sinh hoạt", "Đào tạo LLCT", "Đơn thư"])}
+
+
+def test_killed_reader_rejects_the_upload_and_stores_nothing(db, good):
+    """The reader's worker killed in the middle of a read (SIGKILL, as the kernel's OOM killer would): the
+    upload is rejected with a Vietnamese message naming the file, nothing is stored, the server lives."""
+    import signal
+
+    from loaders.reader import MSG_CRASHED
+
+    rows = b"".join(b'<row r="%d">' % i + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (col, i, i) for col in
+                                                   (b"A", b"B", b"C", b"D", b"E", b"F"))
+                    + b"</row>" for i in range(20, 200_020))
+    data = with_sheet_rows(good, "xl/worksheets/sheet4.xml", rows)
+    me = psutil.Process()
+
+    def workers() -> list[psutil.Process]:
+        return [c for c in me.children() if any("read_worker" in a for a in c.cmdline())]
+
+    spent = {w.pid: sum(w.cpu_times()[:2]) for w in workers()}  # CPU seconds before this read
+    done: dict = {}
+    thread = threading.Thread(target=lambda: done.update(result=ingest_bytes(db, data, "lon.xlsx")))
+    with Peak() as p:
+        thread.start()
+        killed = None
+        while killed is None and thread.is_alive():
+            for w in workers():
+                try:
+                    if sum(w.cpu_times()[:2]) - spent.get(w.pid, 0.0) > 0.5:  # past start-up: reading
+                        os.kill(w.pid, signal.SIGKILL)
+                        killed = w.pid
+                        break
+                except psutil.Error:
+                    continue
+            time.sleep(0.01)
+        thread.join(120)
+    line = figures("reader killed mid-read", len(data), p.seconds, p.growth_mb)
+    assert killed is not None, f"no worker process was reading the workbook: {line}"
+    result = done["result"]
+    assert result.status == "rejected", line
+    assert [(e.message, e.value) for e in result.errors] == [(MSG_CRASHED.format(file="lon.xlsx"), "lon.xlsx")]
+    assert_nothing_stored(db)
+
+
 # ---------------------------------------------------------------- merges
 def test_thousands_of_overlapping_merges(db, good):
     merges = ['<mergeCell ref="A1:XFD1048576"/>'] + [f'<mergeCell ref="A{i}:Z{i + 1000}"/>' for i in range(1, 5001)]
