@@ -6,8 +6,8 @@ until stdin closes (so it also ends when the server process dies):
 
 - request: op (1 byte: b"R" read every worksheet, b"T" trial read: the same checks, no grids sent back),
   the workbook's length (8 bytes, little-endian), the workbook's bytes;
-- reply: its length (8 bytes), a flag (1 byte: 1 = this worker retires after the reply), then a pickle
-  of a tuple of plain values: ("ok", [(sheet name, grid), ...]), ("password",), ("unreadable", reason),
+- reply: its length (8 bytes), a flag (1 byte: 1 = this worker retires after the reply), the worker's
+  peak resident memory so far (8 bytes, for figures), then a pickle of a tuple of plain values: ("ok", [(sheet name, grid), ...]), ("password",), ("unreadable", reason),
   ("corrupt", reason), ("big", sheet name, rows, columns) or ("memory",).
 
 A workbook that makes calamine abort (an allocation beyond the cap, a panic that unwinds out of Rust)
@@ -26,7 +26,7 @@ import sys
 _NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 # A worker whose resident memory grew past this after a request (a big workbook) hands the memory back
 # to the system by ending; the parent starts a fresh one for the next file.
-RETIRE_RSS_BYTES = 512 * 1024 * 1024
+RETIRE_RSS_BYTES = 200 * 1024 * 1024
 
 
 def main(argv: list[str]) -> int:
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
         payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
         del reply
         retire = _rss() > RETIRE_RSS_BYTES
-        _write_all(fd_out, struct.pack("<QB", len(payload), 1 if retire else 0))
+        _write_all(fd_out, struct.pack("<QBQ", len(payload), 1 if retire else 0, _peak_rss()))
         _write_all(fd_out, payload)
         if retire:
             return 0
@@ -131,6 +131,18 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes (VmHWM; 0 where /proc is not available)."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _rss() -> int:

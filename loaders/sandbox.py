@@ -36,6 +36,16 @@ READ_TIMEOUT_S = 120
 POOL_SIZE = 2
 
 
+_REPLY_HEAD = struct.Struct("<QBQ")  # payload length, retire flag, the worker's peak RSS (read_worker.py)
+_PEAK_RSS = [0]  # the largest peak RSS any worker of this process reported
+
+
+def worker_peak_rss() -> int:
+    """The largest peak resident memory (bytes) a reader worker of this process has reported: the
+    memory figures of benchmarks and tests add it to the process's own."""
+    return _PEAK_RSS[0]
+
+
 class SandboxError(Exception):
     """The reader's child process died (`kind` "crash", with its exit status), took longer than the
     timeout ("timeout") or could not be started ("start")."""
@@ -88,8 +98,9 @@ class _Worker:
 
     def reply(self, deadline: float) -> tuple:
         """Wait for the reply to the request sent (raises SandboxError)."""
-        head = self._read(9, deadline)
-        size, retire = struct.unpack("<QB", head)
+        head = self._read(_REPLY_HEAD.size, deadline)
+        size, retire, peak = _REPLY_HEAD.unpack(head)
+        _PEAK_RSS[0] = max(_PEAK_RSS[0], peak)
         payload = self._read(size, deadline)
         self.retired = bool(retire)
         try:
@@ -100,10 +111,12 @@ class _Worker:
 
     def _read(self, n: int, deadline: float) -> bytes:
         fd = self.proc.stdout.fileno()
+        poller = select.poll()  # not select(): a server's descriptors may number past FD_SETSIZE
+        poller.register(fd, select.POLLIN | select.POLLHUP)
         parts, got = [], 0
         while got < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0 or not poller.poll(max(1, int(left * 1000))):
                 self.kill()
                 raise SandboxError("timeout")
             chunk = os.read(fd, min(n - got, 1 << 20))

@@ -416,6 +416,13 @@ def with_renamed_part(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
+def six_column_rows(n: int) -> bytes:
+    """n rows of six numeric cells (A-F) from row 20 on: 1.2 million cells take calamine about a second."""
+    cols = (b"A", b"B", b"C", b"D", b"E", b"F")
+    return b"".join(b'<row r="%d">' % i + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, i, i) for c in cols)
+                    + b"</row>" for i in range(20, 20 + n))
+
+
 def random_bytes(alphabet: bytes, n: int, seed: int = 10) -> bytes:
     """n bytes drawn from alphabet (seeded): too random to compress past the gate's ratio bound."""
     import random
@@ -520,10 +527,7 @@ def test_killed_reader_rejects_the_upload_and_stores_nothing(db, good):
 
     from loaders.reader import MSG_CRASHED
 
-    rows = b"".join(b'<row r="%d">' % i + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (col, i, i) for col in
-                                                   (b"A", b"B", b"C", b"D", b"E", b"F"))
-                    + b"</row>" for i in range(20, 200_020))
-    data = with_sheet_rows(good, "xl/worksheets/sheet4.xml", rows)
+    data = with_sheet_rows(good, "xl/worksheets/sheet4.xml", six_column_rows(200_000))
     me = psutil.Process()
 
     def workers() -> list[psutil.Process]:
@@ -552,6 +556,21 @@ def test_killed_reader_rejects_the_upload_and_stores_nothing(db, good):
     assert result.status == "rejected", line
     assert [(e.message, e.value) for e in result.errors] == [(MSG_CRASHED.format(file="lon.xlsx"), "lon.xlsx")]
     assert_nothing_stored(db)
+
+
+def test_read_past_its_deadline_ends_the_worker_and_the_next_read_works(good):
+    """A read that outlasts its deadline ends its worker (it may be stuck in native code) and reports a
+    timeout; the next read gets a fresh worker. The reader turns the timeout into a Vietnamese message."""
+    from loaders import sandbox
+    from loaders.extent import MAX_CELLS_PER_SHEET
+    from loaders.reader import MSG_TIMEOUT
+
+    slow = with_sheet_rows(good, "xl/worksheets/sheet4.xml", six_column_rows(200_000))
+    with pytest.raises(sandbox.SandboxError) as exc:
+        sandbox.read_sheets(slow, MAX_CELLS_PER_SHEET, timeout=0.2)
+    assert exc.value.kind == "timeout"
+    assert sandbox.read_sheets(good, MAX_CELLS_PER_SHEET)[0] == "ok"
+    assert MSG_TIMEOUT.format(file="x.xlsx", seconds=sandbox.READ_TIMEOUT_S).startswith("Không đọc được tệp x.xlsx")
 
 
 # ---------------------------------------------------------------- merges
