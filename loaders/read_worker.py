@@ -6,9 +6,13 @@ until stdin closes (so it also ends when the server process dies):
 
 - request: op (1 byte: b"R" read every worksheet, b"T" trial read: the same checks, no grids sent back),
   the workbook's length (8 bytes, little-endian), the workbook's bytes;
-- reply: its length (8 bytes), a flag (1 byte: 1 = this worker retires after the reply), the worker's
-  peak resident memory so far (8 bytes, for figures), then a pickle of a tuple of plain values: ("ok", [(sheet name, grid), ...]), ("password",), ("unreadable", reason),
-  ("corrupt", reason), ("big", sheet name, rows, columns) or ("memory",).
+- reply: frames, each its length (8 bytes), a flag (1 byte: 0 = more frames follow, 1 = the last frame,
+  2 = the last frame and this worker retires), the worker's peak resident memory so far (8 bytes, for
+  figures), then a pickle of a tuple of plain values. A grid goes as ("sheet", name, rows, columns) and
+  ("rows", [row, ...]) frames of about BATCH_CELLS cells, so neither process ever holds a whole grid
+  pickled and the parent unpickles one batch while the next is being written. The last frame says how
+  the read ended: ("ok",), ("password",), ("unreadable", reason), ("corrupt", reason),
+  ("big", sheet name, rows, columns) or ("memory",).
 
 A workbook that makes calamine abort (an allocation beyond the cap, a panic that unwinds out of Rust)
 ends only this process; the parent sees the pipe close and answers with a Vietnamese error. Only the
@@ -27,6 +31,10 @@ _NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 # A worker whose resident memory grew past this after a request (a big workbook) hands the memory back
 # to the system by ending; the parent starts a fresh one for the next file.
 RETIRE_RSS_BYTES = 200 * 1024 * 1024
+# Cells per ("rows", …) frame: large enough that framing costs nothing, small enough to hold little.
+BATCH_CELLS = 50_000
+MORE, LAST, LAST_RETIRE = 0, 1, 2
+_HEAD = struct.Struct("<QBQ")
 
 
 def main(argv: list[str]) -> int:
@@ -53,22 +61,27 @@ def main(argv: list[str]) -> int:
         if data is None:
             return 0
         try:
-            reply = _serve(pc, op, data, max_cells)
+            last = _serve(pc, op, data, max_cells, lambda frame: _send(fd_out, MORE, frame))
         except MemoryError:  # an allocation refused under the cap that Python, not Rust, made
-            reply = ("memory",)
+            last = ("memory",)
         del data
-        payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-        del reply
         retire = _rss() > RETIRE_RSS_BYTES
-        _write_all(fd_out, struct.pack("<QBQ", len(payload), 1 if retire else 0, _peak_rss()))
-        _write_all(fd_out, payload)
+        _send(fd_out, LAST_RETIRE if retire else LAST, last)
         if retire:
             return 0
 
 
-def _serve(pc, op: bytes, data: bytes, max_cells: int) -> tuple:
+def _send(fd: int, flag: int, frame: tuple) -> None:
+    """Write one frame: its length, the flag, this worker's peak memory, the pickled tuple."""
+    payload = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_all(fd, _HEAD.pack(len(payload), flag, _peak_rss()))
+    _write_all(fd, payload)
+
+
+def _serve(pc, op: bytes, data: bytes, max_cells: int, send) -> tuple:
     """Read every worksheet as loaders/reader.py did in process: refuse a sheet larger than max_cells before
-    materialising it; rows padded from A1 (skip_empty_area=False), '' for empty cells."""
+    converting it; rows from A1 as to_python(skip_empty_area=False) gives them, '' for empty cells. For
+    op R the grids go out through `send`; the return value is the last frame."""
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
@@ -77,7 +90,6 @@ def _serve(pc, op: bytes, data: bytes, max_cells: int) -> tuple:
         raise
     except BaseException as exc:  # calamine raises several types (a Rust panic is a BaseException)
         return ("unreadable", _short(exc))
-    sheets = []
     try:
         metadata = book.sheets_metadata
         if op == b"T" and not metadata:
@@ -90,15 +102,12 @@ def _serve(pc, op: bytes, data: bytes, max_cells: int) -> tuple:
             height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
             if height * width > max_cells:
                 return ("big", meta.name, height, width)
-            grid = sheet.to_python(skip_empty_area=False)
             if op == b"R":
-                sheets.append((meta.name, grid))
-            del grid
+                send(("sheet", meta.name, height, width))
+            _rows(sheet, width, send if op == b"R" else None)
     except pc.PasswordError:
         return ("password",)
-    except _NOT_OURS:
-        raise
-    except MemoryError:
+    except (*_NOT_OURS, MemoryError):
         raise
     except BaseException as exc:  # includes pyo3's PanicException from a malformed part
         return ("corrupt", _short(exc))
@@ -107,7 +116,26 @@ def _serve(pc, op: bytes, data: bytes, max_cells: int) -> tuple:
             book.close()
         except Exception:  # closing a half-read book must not hide the real outcome
             pass
-    return ("ok", sheets)
+    return ("ok",)
+
+
+def _rows(sheet, width: int, send) -> None:
+    """Send the sheet's rows in batches of about BATCH_CELLS cells, each padded on the left to `width`
+    (iter_rows starts at the first used column; rows it leaves out at the top are added by the parent),
+    or, with send None (a trial read), convert every cell anyway: a malformed one fails there."""
+    batch: list[list] = []
+    cells = 0
+    for row in sheet.iter_rows():
+        if send is None:
+            continue
+        lead = width - len(row)
+        batch.append([""] * lead + row if lead > 0 else row)
+        cells += width
+        if cells >= BATCH_CELLS:
+            send(("rows", batch))
+            batch, cells = [], 0
+    if batch:
+        send(("rows", batch))
 
 
 def _short(exc: BaseException) -> str:

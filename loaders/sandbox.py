@@ -36,7 +36,8 @@ READ_TIMEOUT_S = 120
 POOL_SIZE = 2
 
 
-_REPLY_HEAD = struct.Struct("<QBQ")  # payload length, retire flag, the worker's peak RSS (read_worker.py)
+_REPLY_HEAD = struct.Struct("<QBQ")  # frame length, flag, the worker's peak RSS (read_worker.py)
+_MORE, _LAST, _LAST_RETIRE = 0, 1, 2
 _PEAK_RSS = [0]  # the largest peak RSS any worker of this process reported
 
 
@@ -97,14 +98,23 @@ class _Worker:
             raise _Dead() from None
 
     def reply(self, deadline: float) -> tuple:
-        """Wait for the reply to the request sent (raises SandboxError)."""
-        head = self._read(_REPLY_HEAD.size, deadline)
-        size, retire, peak = _REPLY_HEAD.unpack(head)
-        _PEAK_RSS[0] = max(_PEAK_RSS[0], peak)
-        payload = self._read(size, deadline)
-        self.retired = bool(retire)
+        """Wait for the reply to the request sent, frame by frame (read_worker.py): the grids are built
+        batch by batch, and the last frame is returned with them as ("ok", [(name, grid), ...]) or is the
+        refusal itself. Raises SandboxError when the child dies, times out or sends what it must not."""
+        sheets: list[tuple[str, list]] = []
         try:
-            return _SafeUnpickler(io.BytesIO(payload)).load()
+            while True:
+                size, flag, peak = _REPLY_HEAD.unpack(self._read(_REPLY_HEAD.size, deadline))
+                _PEAK_RSS[0] = max(_PEAK_RSS[0], peak)
+                frame = _SafeUnpickler(io.BytesIO(self._read(size, deadline))).load()
+                if flag == _MORE:
+                    _add_frame(sheets, frame)
+                    continue
+                self.retired = flag == _LAST_RETIRE
+                _top_rows(sheets)
+                return ("ok", sheets) if frame == ("ok",) else frame
+        except SandboxError:
+            raise
         except Exception as exc:  # a reply that is not ours to trust: treat the worker as broken
             self.kill()
             raise SandboxError("crash", f"bad reply ({type(exc).__name__})") from None
@@ -163,6 +173,28 @@ class _Worker:
                 pipe.close()
             except OSError:
                 pass
+
+
+def _add_frame(sheets: list[tuple[str, list]], frame: tuple) -> None:
+    """Fold one ("sheet", name, rows, columns) or ("rows", [row, ...]) frame into the grids read so far."""
+    if frame[0] == "sheet":
+        _top_rows(sheets)
+        sheets.append((frame[1], [], frame[2], frame[3]))
+    elif frame[0] == "rows" and sheets:
+        sheets[-1][1].extend(frame[1])
+    else:
+        raise ValueError(f"unexpected frame {frame[0]!r}")
+
+
+def _top_rows(sheets: list) -> None:
+    """Complete the last sheet read: add the empty rows at its top that the worker's row iterator may
+    leave out, so row i is Excel row i+1 (as to_python(skip_empty_area=False) gives them), and keep only
+    (name, grid)."""
+    if sheets and len(sheets[-1]) == 4:
+        name, grid, height, width = sheets[-1]
+        if len(grid) < height:
+            grid[:0] = [[""] * width for _ in range(height - len(grid))]
+        sheets[-1] = (name, grid)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -301,3 +301,27 @@ def test_gate_extent_covers_the_reader_on_misleading_markup(state, xml, chunk):
     """Decoy tags in comments and attribute values, quoted '>' and prefixes: whatever calamine places, the
     exact scan (fed in arbitrary chunks) reaches at least as far, and the whole gate refuses no such file."""
     _extent_covers_calamine(state, xml, chunk, gate_passes=True)
+
+
+@settings(FUZZ, max_examples=60)
+@given(xml=st.one_of(sheet_xml(), odd_sheet_xml()))
+def test_reader_worker_gives_the_grids_calamine_gives_in_process(state, xml):
+    """The reader's worker sends grids row batch by row batch (loaders/read_worker.py); rebuilt, they are
+    exactly what calamine's to_python(skip_empty_area=False) gives in process: Excel row i+1 at index i,
+    leading empty rows and columns kept, '' for empty cells."""
+    import python_calamine as pc
+
+    from loaders.reader import read_workbook
+
+    entries = _entries(state["good"])
+    entries["xl/worksheets/sheet4.xml"] = xml
+    data = _zip(entries)
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        expected = {m.name: book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
+                    for m in book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet}
+    except Exception:  # noqa: BLE001 - calamine refuses some layouts; the worker then says so too
+        with pytest.raises(DashboardError):
+            read_workbook(data, "le.xlsx")
+        return
+    assert read_workbook(data, "le.xlsx").sheets == expected
