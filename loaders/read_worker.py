@@ -28,9 +28,10 @@ import sys
 
 # Interrupts and exits must pass through; every other failure of the reader is a bad file.
 _NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit)
-# A worker whose resident memory grew past this after a request (a big workbook) hands the memory back
-# to the system by ending; the parent starts a fresh one for the next file.
-RETIRE_RSS_BYTES = 200 * 1024 * 1024
+# A worker whose resident memory ever grew past this (a big workbook; a typical one peaks near 20 MB)
+# ends after its reply, handing the memory back to the system: freed Python memory mostly stays with the
+# process (a 20 MB workbook left 90 MB behind). The parent starts a fresh worker for the next file.
+RETIRE_PEAK_BYTES = 100 * 1024 * 1024
 # Cells per ("rows", …) frame: large enough that framing costs nothing, small enough to hold little.
 BATCH_CELLS = 50_000
 MORE, LAST, LAST_RETIRE = 0, 1, 2
@@ -65,7 +66,7 @@ def main(argv: list[str]) -> int:
         except MemoryError:  # an allocation refused under the cap that Python, not Rust, made
             last = ("memory",)
         del data
-        retire = _rss() > RETIRE_RSS_BYTES
+        retire = _peak_rss() > RETIRE_PEAK_BYTES
         _send(fd_out, LAST_RETIRE if retire else LAST, last)
         if retire:
             return 0
@@ -171,15 +172,6 @@ def _peak_rss() -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0
-
-
-def _rss() -> int:
-    """This process's resident memory in bytes (0 where /proc is not available)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 if __name__ == "__main__":
