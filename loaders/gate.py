@@ -588,8 +588,11 @@ def _check_ole2(data: bytes, file_name: str) -> None:
             head = cfb.read(book, BIFF_SCAN_BYTES)
         except (struct.error, IndexError, ValueError):
             raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng")) from None
-        if _biff_has_filepass(head):
+        filepass, macro_sheet = _biff_globals(head)
+        if filepass:
             raise _Reject(MSG_PASSWORD)
+        if macro_sheet:  # an Excel 4.0 macro sheet (its Auto_Open runs when the file is opened) or VB module
+            raise _Reject(MSG_MACRO_PART.format(entry=f"{book} ({macro_sheet})"))
         _calamine_opens(data, "Excel cũ (.xls)", file_name)
         return
     if "worddocument" in lower:
@@ -602,19 +605,26 @@ def _check_ole2(data: bytes, file_name: str) -> None:
 BIFF_SCAN_BYTES = 1 << 16
 BIFF_FILEPASS = 0x002F
 BIFF_EOF = 0x000A
+BIFF_BOUNDSHEET = 0x0085
+BIFF_MACRO_SHEETS = {0x01: "macro Excel 4.0", 0x06: "mô-đun VBA"}  # BOUNDSHEET dt: macro sheet, VB module
 
 
-def _biff_has_filepass(stream: bytes) -> bool:
-    """True when the workbook globals of a BIFF stream carry a FILEPASS record (a password-protected .xls)."""
+def _biff_globals(stream: bytes) -> tuple[bool, str | None]:
+    """From the workbook globals of a BIFF stream: whether a FILEPASS record is there (a password-protected
+    .xls), and the kind of the first sheet that is an Excel 4.0 macro sheet or a VB module, if any."""
     pos = 0
     while pos + 4 <= len(stream):
         rtype, size = struct.unpack_from("<HH", stream, pos)
         if rtype == BIFF_FILEPASS:
-            return True
+            return True, None
+        if rtype == BIFF_BOUNDSHEET and size >= 6 and pos + 10 <= len(stream):
+            kind = BIFF_MACRO_SHEETS.get(stream[pos + 4 + 5])
+            if kind:
+                return False, kind
         if rtype == BIFF_EOF and pos > 0:
-            return False
+            return False, None
         pos += 4 + size
-    return False
+    return False, None
 
 
 def ole2_stream_names(data: bytes) -> list[str] | None:

@@ -115,8 +115,9 @@ def biff_record(rtype: int, payload: bytes = b"") -> bytes:
     return struct.pack("<HH", rtype, len(payload)) + payload
 
 
-def biff8_workbook(sheet: str = "Thông tin", number: float = 42.0, filepass: bool = False) -> bytes:
-    """A minimal BIFF8 `Workbook` stream (one sheet, A1 = number), optionally with a FILEPASS record."""
+def biff8_workbook(sheet: str = "Thông tin", number: float = 42.0, filepass: bool = False, kind: int = 0) -> bytes:
+    """A minimal BIFF8 `Workbook` stream (one sheet, A1 = number), optionally with a FILEPASS record; `kind`
+    is the sheet's BOUNDSHEET type (0 worksheet, 1 Excel 4.0 macro sheet)."""
     bof = biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06))
     head = bof + (biff_record(0x002F, struct.pack("<HHH", 1, 1, 1) + bytes(48)) if filepass else b"")
     head += biff_record(0x0042, struct.pack("<H", 1200))
@@ -125,7 +126,7 @@ def biff8_workbook(sheet: str = "Thông tin", number: float = 42.0, filepass: bo
     name = sheet.encode("utf-16-le")
     eof = biff_record(0x000A)
     sheet_pos = len(head) + 4 + 8 + len(name) + len(eof)
-    glob = head + biff_record(0x0085, struct.pack("<IBBBB", sheet_pos, 0, 0, len(sheet), 1) + name) + eof
+    glob = head + biff_record(0x0085, struct.pack("<IBBBB", sheet_pos, 0, kind, len(sheet), 1) + name) + eof
     body = (biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 0x06))
             + biff_record(0x0200, struct.pack("<IIHHH", 0, 1, 0, 1, 0))
             + biff_record(0x0203, struct.pack("<HHHd", 0, 0, 15, number)) + eof)
@@ -578,6 +579,12 @@ def test_macro_project_anywhere_is_refused(good, case):
 def test_legacy_xls_with_a_vba_project_is_refused():
     data = write_cfb_tree("_VBA_PROJECT_CUR", {"Workbook": biff8_workbook()})
     assert only_message(check_upload(data, "cu.xls", LIMITS), "cu.xls") == MACRO_PART.format("_VBA_PROJECT_CUR")
+
+
+def test_legacy_xls_with_an_excel4_macro_sheet_is_refused():
+    """An Excel 4.0 macro sheet (BOUNDSHEET type 1) runs its Auto_Open when the file is opened in Excel."""
+    data = write_cfb({"Workbook": biff8_workbook(sheet="Macro1", kind=1)})
+    assert only_message(check_upload(data, "cu.xls", LIMITS), "cu.xls") == MACRO_PART.format("Workbook (macro Excel 4.0)")
 
 
 def test_ods_with_a_basic_library_is_refused():
