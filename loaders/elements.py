@@ -46,3 +46,8 @@ DATA_ELEMENTS: tuple[DataElement, ...] = (
 )
 
 ELEMENTS_BY_CODE: dict[str, DataElement] = {e.code: e for e in DATA_ELEMENTS}
+
+# A reported count larger than this is a typing slip, not a figure (the largest, people reached by
+# propaganda meetings across a province, stays far below). Element values are stored as DOUBLE, which
+# holds whole numbers exactly only up to 2**53; the bound keeps them well inside.
+ELEMENT_INTEGER_MAX = 1_000_000_000

@@ -21,6 +21,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from core.errors import Issue
+from loaders.extent import MAX_CELLS_PER_SHEET, ExtentBound, HostileMarkup, SheetExtent, UsualExtent
 
 # ---------------------------------------------------------------- messages
 MSG_EMPTY = "Tệp rỗng (0 byte), không có dữ liệu để đọc"
@@ -38,6 +39,12 @@ MSG_RATIO = "Thành phần «{entry}» có tỷ lệ nén bất thường ({rati
 MSG_SIZE_LIE = "Thành phần «{entry}» giải nén ra lớn hơn kích thước khai báo (tệp hỏng hoặc tệp nén độc hại); tệp bị từ chối"
 MSG_XML_DTD = "Tệp chứa khai báo DTD/thực thể XML («{entry}») không được phép; hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
 MSG_XML_BAD = "Thành phần «{entry}» của tệp Excel bị hỏng (XML không hợp lệ); hãy mở bằng Excel và lưu lại dưới dạng .xlsx"
+MSG_CASE_TWINS = ("Tệp có hai thành phần chỉ khác nhau chữ hoa/chữ thường («{first}» và «{second}»); chương trình "
+                  "đọc có thể lấy nhầm thành phần, tệp bị từ chối; hãy mở bằng Excel và lưu lại dưới dạng .xlsx")
+MSG_MACRO_PART = ("Tệp chứa macro (VBA hoặc macro Excel 4.0) ở thành phần «{entry}»; tệp có macro không được chấp "
+                  "nhận, hãy lưu lại dưới dạng .xlsx không có macro")
+MSG_SHEET_MARKUP = ("Sheet '{sheet}' của tệp {file} có cấu trúc XML bất thường ({detail}), không phải do chương "
+                    "trình bảng tính ghi ra; hãy mở bằng Excel và lưu lại dưới dạng .xlsx")
 MSG_SHEET_TOO_BIG = ("Sheet '{sheet}' của tệp {file} quá lớn (ít nhất {height} dòng × {width} cột, vượt giới hạn "
                      "{limit} ô); hãy xoá các dòng, cột thừa rồi tải lên lại.")
 
@@ -58,18 +65,31 @@ OTHER_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "tệp chương trình"),
 )
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-MACRO_CONTENT_TYPE = b"macroenabled"
 MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam")
+# a macro project wherever it sits (issue 10): content types naming a macro-enabled workbook, a VBA project
+# or an Excel 4.0 macro sheet; parts of macro-enabled Office formats embedded in the package; macro-sheet
+# folders; in .ods, the Basic and script libraries
+MACRO_CONTENT_WORDS = (b"macroenabled", b"vbaproject", b"macrosheet")
+MACRO_PART_EXTENSIONS = (".xlsm", ".xltm", ".xlam", ".docm", ".dotm", ".pptm", ".potm", ".ppsm",
+                         ".ppam", ".sldm")
+MACRO_FOLDERS = ("xl/macrosheets/", "xl/intlmacrosheets/")
+ODS_MACRO_FOLDERS = ("basic/", "scripts/")
+# needles searched (lower-cased) in the bytes of .rels parts and of embedded OLE2/zip containers
+MACRO_NEEDLES_RELS = (b"vbaproject", b"macrosheet")
+MACRO_NEEDLES_OLE2 = ("_vba_project".encode("utf-16-le"),)
+MACRO_NEEDLES_ZIP = (b"vbaproject",)
+NEEDLE_OVERLAP = 32  # longer than every needle, so one cut at a chunk end is still found
+MAGIC_BYTES = 8
+CONTENT_TYPES = "[Content_Types].xml"
 # package parts small enough to parse fully with defusedxml; everything else gets the cheap DTD scan
-PARSED_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+PARSED_PARTS = (CONTENT_TYPES, "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+SHEET_REL_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet")
+SHEET_CONTENT_WORDS = ("worksheet", "chartsheet", "dialogsheet")
 CHUNK = 1 << 16
 # entries smaller than this are never judged by ratio: tiny XML parts compress very well legitimately
 RATIO_GRACE_BYTES = 100 * 1024
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# A sheet whose used range (from A1) is larger than this is not a report someone typed. The reader
-# materialises the range densely, so the bound must be checked on the XML before it runs: two cells at
-# A1 and XFD1048576 make calamine allocate ~512 GB and abort the whole process.
-MAX_CELLS_PER_SHEET = 2_000_000
 
 _DEFAULTS = {
     "max_bytes": 20 * 1024 * 1024,
@@ -180,8 +200,10 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
     if len(names) != len(infos):
         # two entries with one name: readers may pick different copies, a known way to smuggle content
         raise _Reject(MSG_CORRUPT)
-    kind = _zip_kind(zf, names)
+    lower = _case_folded(infos)
+    kind = _zip_kind(zf, set(lower))
     if kind == "ods":
+        _reject_macro_names(lower, ods=True)
         _scan_entries(memoryview(data), infos, limits, parse=())
         _check_ods(zf, data, names, file_name)
         return
@@ -189,26 +211,57 @@ def _check_zip(data: bytes, file_name: str, limits: dict[str, int]) -> None:
         raise _Reject(kind)
     if any(n.lower().endswith("vbaproject.bin") for n in names) or file_name.lower().endswith(MACRO_EXTENSIONS):
         raise _Reject(MSG_MACRO)
-    if "xl/workbook.xml" not in names:
+    _reject_macro_names(lower)
+    if "xl/workbook.xml" not in lower:
         # binary workbook (.xlsb): its cell records escape the XML extent scan, so calamine must prove it
         # can read it in the capped child first, as for .xls
-        _scan_entries(memoryview(data), infos, limits, parse=())
+        parts = _scan_entries(memoryview(data), infos, limits, parse=(CONTENT_TYPES,))
+        _reject_macro_content_types(parts)
         _calamine_opens(data, "Excel nhị phân (.xlsb)", file_name)
         return
     parts = _scan_entries(memoryview(data), infos, limits, parse=PARSED_PARTS, file_name=file_name)
-    if MACRO_CONTENT_TYPE in parts.get("[Content_Types].xml", b"").lower():
+    _reject_macro_content_types(parts)
+
+
+def _case_folded(infos: list[zipfile.ZipInfo]) -> dict[str, str]:
+    """Entry names by their lower-case form. calamine opens parts ignoring case and takes the first match,
+    so two names that differ only in case could show the gate one part and the reader the other: refused."""
+    lower: dict[str, str] = {}
+    for info in infos:
+        key = info.filename.lower()
+        if key in lower:
+            raise _Reject(MSG_CASE_TWINS.format(first=lower[key], second=info.filename))
+        lower[key] = info.filename
+    return lower
+
+
+def _reject_macro_names(lower: dict[str, str], ods: bool = False) -> None:
+    """A macro project stored under any part name: a VBA project (any name containing vbaProject), an
+    embedded macro-enabled document, an Excel 4.0 macro sheet, or (in .ods) a Basic/script library."""
+    for key, name in lower.items():
+        base = key.rsplit("/", 1)[-1]
+        if ("vbaproject" in base or key.endswith(MACRO_PART_EXTENSIONS) or key.startswith(MACRO_FOLDERS)
+                or (ods and key.startswith(ODS_MACRO_FOLDERS))):
+            raise _Reject(MSG_MACRO_PART.format(entry=name))
+
+
+def _reject_macro_content_types(parts: dict[str, bytes]) -> None:
+    """A content type that declares macros anywhere (macro-enabled workbook, a VBA project or a macro
+    sheet under whatever part name or extension)."""
+    types = parts.get(CONTENT_TYPES, b"").lower()
+    if any(word in types for word in MACRO_CONTENT_WORDS):
         raise _Reject(MSG_MACRO)
 
 
 def _zip_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
-    """'xlsx', 'ods', or the rejection message for any other zip."""
+    """'xlsx', 'ods', or the rejection message for any other zip (`names` in lower case, as readers match)."""
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return "xlsx"
     if "word/document.xml" in names:
         return MSG_WORD
     if "ppt/presentation.xml" in names:
         return MSG_POWERPOINT
-    if "mimetype" in names:
+    if "mimetype" in names and "mimetype" in zf.NameToInfo:
         mime = _read_capped(zf, zf.getinfo("mimetype"), 256).strip()
         if mime == ODS_MIME:
             return "ods"
@@ -228,26 +281,37 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
 def _scan_entries(raw: memoryview, infos: list[zipfile.ZipInfo], limits: dict[str, int],
                   parse: tuple[str, ...], file_name: str | None = None) -> dict[str, bytes]:
     """Inflate every entry ourselves under the real (not declared) size budget; keep and parse the
-    `parse` parts with defusedxml, scan other XML parts cheaply for DTDs and (with file_name, for
-    .xlsx) for the extent of their cells. Returns the kept parts."""
+    `parse` parts (matched ignoring case, kept under the names given) with defusedxml; scan XML parts and
+    the parts the workbook names as worksheets cheaply for DTDs, .rels parts and embedded containers for
+    macro projects, and (with file_name, for .xlsx) every entry for the extent of its cells. Returns the
+    kept parts."""
     budget = limits["max_uncompressed_bytes"]
     ratio = limits["max_compression_ratio"]
+    wanted = {p.lower(): p for p in parse}
     kept: dict[str, bytes] = {}
+    sheets: dict[str, str] | None = None  # worksheet parts (lower-case name -> sheet name), once known
     total = 0
-    # the parsed package parts first, so a too-large sheet can be named by its sheet name
-    for info in sorted(infos, key=lambda i: i.filename not in parse):
-        if info.is_dir():
-            continue
+    # the parsed package parts first: they say which other parts are worksheets and what they are called
+    for info in sorted(infos, key=lambda i: i.filename.lower() not in wanted):
         name = info.filename
-        is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
-        keep = name in parse
-        # any XML part may be a worksheet (the rels decide its path): '<' cannot occur unescaped in text,
-        # so cell tags are found only in real markup
-        bound = _ExtentBound() if is_xml and not keep and file_name is not None else None
+        key = name.lower()
+        keep = wanted.get(key)
+        if sheets is None and keep is None:
+            sheets = _worksheet_parts(kept, {i.filename.lower() for i in infos}) if file_name else {}
+        # any entry may be read as a worksheet (the relationships decide the path, whatever its name or
+        # first bytes), so every entry's cells are bounded; DTDs are looked for where XML is expected
+        is_xml = key.endswith(XML_SUFFIXES) or key in (sheets or {})
+        bound = ExtentBound() if file_name is not None else None
+        label = (sheets or {}).get(key) or name  # how a message names the part
+        needles = MACRO_NEEDLES_RELS if key.endswith(".rels") else None
         buf: list[bytes] = []
         size = 0
-        tail = b""
+        head = tail = b""  # the first bytes (what the entry is), the last ones lower-cased (cut needles)
         for chunk in _inflate(raw, info, budget - total + 1):
+            if needles is None:
+                head += chunk[:MAGIC_BYTES - len(head)]
+                if len(head) == MAGIC_BYTES:
+                    needles = _container_needles(head)
             size += len(chunk)
             total += len(chunk)
             if total > budget:
@@ -257,170 +321,142 @@ def _scan_entries(raw: memoryview, infos: list[zipfile.ZipInfo], limits: dict[st
             if size > info.file_size:
                 # the reader's unzip may trust the data, not the header: a lying size is an attack
                 raise _Reject(MSG_SIZE_LIE.format(entry=name))
-            if keep:
+            if needles:
+                window = tail + chunk.lower()
+                if any(n in window for n in needles):
+                    raise _Reject(MSG_MACRO_PART.format(entry=name))
+            if keep is not None:
                 buf.append(chunk)
             elif is_xml:
                 # plain find first: a regex over every chunk costs more than inflating it
                 if (b"<!" in chunk or b"<!" in tail + chunk[:16]) and _DTD.search(tail + chunk):
                     raise _Reject(MSG_XML_DTD.format(entry=name))
-                tail = chunk[-16:]
-                if bound is not None and bound.regular:
-                    bound.feed(chunk)
+            tail = (tail + chunk[-NEEDLE_OVERLAP:])[-NEEDLE_OVERLAP:].lower()
+            if bound is not None:
+                bound.feed(chunk)
         if bound is not None:
             bound.feed(b"", final=True)
         if size != info.file_size:
             raise _Reject(MSG_CORRUPT)
+        if keep is not None:
+            kept[keep] = _parse_xml(name, b"".join(buf))
         if bound is not None and not bound.small:
-            _exact_extent(raw, info, name, kept, file_name)
-        if keep:
-            kept[name] = _parse_xml(name, b"".join(buf))
+            if not bound.regular or not _usual_extent(raw, info, label, file_name):
+                _exact_extent(raw, info, label, file_name)
     return kept
 
 
-_CELL_ATTRS = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""  # quoted values may hold '>'
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])" + _CELL_ATTRS + rb"(/?)>")
-_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)\s*(\d*)\s*["']""")
-_TAG_CARRY_MAX = 1 << 20
+def _container_needles(first: bytes) -> tuple[bytes, ...]:
+    """What betrays a macro project inside an embedded binary part, from its first bytes: the name of the
+    `_VBA_PROJECT` stream (UTF-16, as compound files store names) in an OLE2 file, a `vbaProject` entry name
+    (stored uncompressed in zip headers) in an embedded package; nothing for other data."""
+    if first.startswith(OLE2_MAGIC):
+        return MACRO_NEEDLES_OLE2
+    if first.startswith(ZIP_MAGIC):
+        return MACRO_NEEDLES_ZIP
+    return ()
 
 
-# The form every spreadsheet writer uses: r first, double quotes, upper-case letters, no leading zero.
-# Each pattern starts with a literal, which re scans for fast; a catch-all cell-tag pattern would try
-# every '<' and cost twice as much.
-_USUAL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
-_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}")')
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c …: also hits text such as 'a:c ', which only costs speed
+def _worksheet_parts(kept: dict[str, bytes], names: set[str]) -> dict[str, str]:
+    """The entries (lower-case names, as readers match them) a reader may open as worksheets, with the
+    sheet name to show: every target of a workbook <sheet> through the workbook's relationships (resolved
+    as calamine does and as the OPC standard does), every worksheet-type relationship, and every part the
+    content types declare a worksheet (by name or by extension)."""
+    rels = _parsed(kept, "xl/_rels/workbook.xml.rels")
+    book = _parsed(kept, "xl/workbook.xml")
+    types = _parsed(kept, CONTENT_TYPES)
+    found: dict[str, str] = {}
+
+    def add(path: str, sheet: str) -> None:
+        if path.lower() in names:
+            found.setdefault(path.lower(), sheet)
+
+    targets: dict[str | None, str] = {}
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship":
+            target = rel.get("Target", "")
+            targets[rel.get("Id")] = target
+            if rel.get("Type", "").lower().endswith(SHEET_REL_TYPES):
+                for path in _rel_paths(target):
+                    add(path, target)
+    for el in book.iter():
+        if _local(el.tag) == "sheet":
+            for attr, rid in el.attrib.items():
+                if _local(attr) == "id" and rid in targets:
+                    for path in _rel_paths(targets[rid]):
+                        found[path.lower()] = el.get("name", path)  # the workbook's own name wins
+    for el in types.iter():
+        content_type = el.get("ContentType", "").lower()
+        if not any(word in content_type for word in SHEET_CONTENT_WORDS):
+            continue
+        if _local(el.tag) == "Override":
+            add(el.get("PartName", "").lstrip("/"), el.get("PartName", ""))
+        elif _local(el.tag) == "Default" and el.get("Extension"):
+            suffix = "." + el.get("Extension", "").lower()
+            for name in names:
+                if name.endswith(suffix):
+                    found.setdefault(name, name)
+    return {k: v for k, v in found.items() if k in names}
 
 
-def _longest(tokens: list[bytes]) -> bytes:
-    """The largest of equal-alphabet tokens without leading zeros: the longest, then the highest."""
-    return max(set(tokens), key=lambda t: (len(t), t))
+def _parsed(kept: dict[str, bytes], part: str):
+    """A kept package part as an element tree (an empty element when absent: the part was already parsed
+    once, so this cannot fail on hostile XML)."""
+    try:
+        return DET.fromstring(kept.get(part) or b"<none/>")
+    except Exception:  # the kept parts were parsed already; belt and braces
+        return DET.fromstring(b"<none/>")
 
 
-def _whole_tags(scanner, chunk: bytes, final: bool) -> tuple[bytes, int]:
-    """The scanner's carried tail joined to `chunk`, and how much of it holds only whole tags: the rest
-    (a tag cut at the chunk's end) is carried on to the next chunk, unless it grows past _TAG_CARRY_MAX."""
-    buf = scanner._carry + chunk
-    cut = len(buf) if final else buf.rfind(b"<")
-    if cut < 0 or len(buf) - cut > _TAG_CARRY_MAX:
-        cut = len(buf)
-    scanner._carry = buf[cut:]
-    return buf, cut
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
-class _ExtentBound:
-    """A cheap upper bound of a part's cell extent, valid while every cell tag is the usual `<c r="B7"`:
-    then each cell's place is its own reference, so the largest row and column referenced bound what
-    calamine places (self-closing cells included, which only loosens the bound). Counting tags and
-    finding references are single C-level regex passes, ~20× faster than `_SheetExtent`'s per-tag loop.
-    Any other form, or a bound above the cap, sends the part to the exact scan (`_exact_extent`)."""
-
-    def __init__(self) -> None:
-        self.regular = True
-        self.max_row = self.max_col = 0
-        self._row_token = self._col_token = b""
-        self._carry = b""
-
-    def feed(self, chunk: bytes, final: bool = False) -> None:
-        """Scan a chunk (a tag cut at its end is carried over); clears `regular` when the bound fails."""
-        buf, cut = _whole_tags(self, chunk, final)
-        if not self.regular:
-            return
-        if _ODD_CELL.search(buf, 0, cut) or _PREFIXED_CELL.search(buf, 0, cut):
-            self.regular = False
-            return
-        refs = _USUAL_REF.findall(buf, 0, cut)
-        if not refs:
-            return
-        cols, rows = zip(*refs)
-        self._col_token = _longest([*cols, self._col_token])
-        self._row_token = _longest([*rows, self._row_token])
-        col = 0
-        for ch in self._col_token:
-            col = col * 26 + ch - 64
-        self.max_row, self.max_col = int(self._row_token), col
-        if self.max_row * self.max_col > MAX_CELLS_PER_SHEET:
-            self.regular = False
-
-    @property
-    def small(self) -> bool:
-        """True when the bound holds and is within MAX_CELLS_PER_SHEET."""
-        return self.regular and self.max_row * self.max_col <= MAX_CELLS_PER_SHEET
+def _rel_paths(target: str) -> tuple[str, str]:
+    """The zip entry a workbook relationship target names, as calamine resolves it ('/xl/…' and 'xl/…' kept,
+    anything else under 'xl/', no '..' folding) and as the OPC standard does (relative to xl/, normalised)."""
+    calamine = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
+    opc = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return calamine, posixpath.normpath(opc)
 
 
-def _exact_extent(raw: memoryview, info: zipfile.ZipInfo, name: str, kept: dict[str, bytes],
-                  file_name: str) -> None:
-    """Re-inflate a part the bound could not clear and place its cells exactly; reject a too-large sheet.
-    The first pass already checked the part's size and CRC, so this pass is bounded by its real size."""
-    extent = _SheetExtent()
+def _usual_extent(raw: memoryview, info: zipfile.ZipInfo, sheet: str, file_name: str) -> bool:
+    """Re-inflate a usual part whose references reach past the cap and measure its value cells; reject a
+    too-large sheet as soon as they pass the cap. False when the part is not plain enough to judge so
+    (the exact scan decides then)."""
+    extent = UsualExtent()
     for chunk in _inflate(raw, info, info.file_size + 1):
         if extent.feed(chunk):
-            _reject_big_sheet(name, extent, kept, file_name)
+            _reject_big_sheet(sheet, extent.max_row, extent.max_col, file_name)
+        if not extent.plain:
+            return False
     if extent.feed(b"", final=True):
-        _reject_big_sheet(name, extent, kept, file_name)
+        _reject_big_sheet(sheet, extent.max_row, extent.max_col, file_name)
+    return extent.plain
 
 
-class _SheetExtent:
-    """Streaming extent of a worksheet's cells (1-based last row and column), as calamine places them:
-    a cell's r="B7" when present, else the column after the previous cell's in the current row element
-    (tests/test_fuzz.py checks this against calamine); self-closing cells hold no value and are not counted."""
-
-    def __init__(self):
-        self.row = self.col = self.max_row = self.max_col = 0
-        self._carry = b""
-
-    def feed(self, chunk: bytes, final: bool = False) -> bool:
-        """Scan a chunk (a tag cut at its end is carried over); True once the extent exceeds the cap."""
-        buf, cut = _whole_tags(self, chunk, final)
-        row, col, max_row, max_col = self.row, self.col, self.max_row, self.max_col
-        for m in _CELL_TAG.finditer(buf, 0, cut):
-            ref = _REF_ATTR.search(m.group(2))
-            if m.group(1) == b"row":
-                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
-                col = 0
-                continue
-            cell_row = row  # a cell's own reference does not move the row r-less cells after it fall in
-            if ref and ref.group(1) and ref.group(2):
-                col = 0
-                for ch in ref.group(1).upper():
-                    col = col * 26 + ch - 64
-                cell_row = int(ref.group(2))
-            else:
-                col += 1
-            if not m.group(3):
-                max_row, max_col = max(max_row, cell_row), max(max_col, col)
-        self.row, self.col, self.max_row, self.max_col = row, col, max_row, max_col
-        return max_row * max_col > MAX_CELLS_PER_SHEET
+def _exact_extent(raw: memoryview, info: zipfile.ZipInfo, sheet: str, file_name: str) -> None:
+    """Re-inflate a part the bound could not clear and place its cells exactly; reject a too-large sheet
+    or markup built to hide cells. The first pass already checked the part's size and CRC, so this pass is
+    bounded by its real size."""
+    extent = SheetExtent()
+    try:
+        for chunk in _inflate(raw, info, info.file_size + 1):
+            if extent.feed(chunk):
+                _reject_big_sheet(sheet, extent.max_row, extent.max_col, file_name)
+        if extent.feed(b"", final=True):
+            _reject_big_sheet(sheet, extent.max_row, extent.max_col, file_name)
+    except HostileMarkup as exc:
+        raise _Reject(MSG_SHEET_MARKUP.format(sheet=sheet, file=file_name, detail=exc)) from None
 
 
-def _reject_big_sheet(part: str, extent: _SheetExtent, kept: dict[str, bytes], file_name: str) -> None:
-    raise _Reject(MSG_SHEET_TOO_BIG.format(sheet=_sheet_name(part, kept), file=file_name,
-                                           height=extent.max_row, width=extent.max_col,
+def _reject_big_sheet(sheet: str, height: int, width: int, file_name: str) -> None:
+    raise _Reject(MSG_SHEET_TOO_BIG.format(sheet=sheet, file=file_name, height=height, width=width,
                                            limit=_cell_limit_text()))
 
 
 def _cell_limit_text() -> str:
     return f"{MAX_CELLS_PER_SHEET:,}".replace(",", ".")
-
-
-def _sheet_name(part: str, kept: dict[str, bytes]) -> str:
-    """The workbook's name for a worksheet part (from the already parsed workbook.xml and its rels), else
-    the part's path."""
-    try:
-        rels = DET.fromstring(kept.get("xl/_rels/workbook.xml.rels", b"<r/>"))
-        book = DET.fromstring(kept.get("xl/workbook.xml", b"<w/>"))
-    except Exception:  # kept parts were parsed already; belt and braces for a message only
-        return part
-    ids = {}
-    for rel in rels:
-        target = rel.get("Target", "")
-        ids[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
-    for el in book.iter():
-        if el.tag.rsplit("}", 1)[-1] == "sheet":
-            rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
-            if ids.get(rid) == part:
-                return el.get("name", part)
-    return part
 
 
 def _inflate(raw: memoryview, info: zipfile.ZipInfo, cap: int):
@@ -496,8 +532,8 @@ def _check_ods(zf: zipfile.ZipFile, data: bytes, names: set[str], file_name: str
 def _calamine_opens(data: bytes, kind: str, file_name: str) -> None:
     """Legacy formats are allowed only when the project's reader (python-calamine) reads them.
 
-    The trial read runs in a child process with a memory cap and a timeout: on a corrupt .xls calamine
-    can try to allocate hundreds of GB and abort, which in-process would kill the whole app.
+    The trial read runs in the reader's memory-capped child process (loaders/sandbox.py): on a corrupt
+    .xls calamine can try to allocate hundreds of GB and abort, which in-process would kill the whole app.
     """
     status = _sandboxed_read(data)
     if status == "password":
@@ -513,55 +549,28 @@ def _calamine_opens(data: bytes, kind: str, file_name: str) -> None:
         raise _Reject(MSG_RESAVE.format(kind=kind))
 
 
-SANDBOX_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 SANDBOX_TIMEOUT_S = 60
-_SANDBOX_CODE = r"""
-import io, sys
-try:
-    import resource  # POSIX only; elsewhere the child still isolates a crash, just without the cap
-    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
-except (ImportError, ValueError, OSError):
-    pass
-import python_calamine as pc
-data = sys.stdin.buffer.read()
-try:
-    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    names = wb.sheet_names
-    for name in names:
-        sheet = wb.get_sheet_by_name(name)
-        end = sheet.end  # 0-based last used cell, as loaders/reader.py measures it
-        if end is not None and (end[0] + 1) * (end[1] + 1) > int(sys.argv[2]):
-            # the parent reader would materialise this range in the app process: refuse it here
-            import json
-            print("big " + json.dumps([name, end[0] + 1, end[1] + 1])); sys.exit(0)
-        sheet.to_python(skip_empty_area=False)
-except pc.PasswordError:
-    print("password"); sys.exit(0)
-except Exception:
-    print("error"); sys.exit(0)
-print("ok" if names else "error")
-"""
 
 
 def _sandboxed_read(data: bytes) -> str:
     """'ok', 'password', 'error' or 'big ["sheet", rows, columns]' from a capped child process reading the
-    workbook with calamine."""
-    import subprocess
-    import sys
+    workbook with calamine (each sheet measured as the reader measures it, then materialised)."""
+    from loaders import sandbox  # lazily: only legacy and binary formats need it here
 
     try:
-        proc = subprocess.run([sys.executable, "-c", _SANDBOX_CODE, str(SANDBOX_MEMORY_BYTES),
-                               str(MAX_CELLS_PER_SHEET)], input=data,
-                              capture_output=True, timeout=SANDBOX_TIMEOUT_S, check=False)
-    except (subprocess.TimeoutExpired, OSError):
-        return "error"
-    out = proc.stdout.decode("ascii", "replace").strip().splitlines()
-    return out[-1] if proc.returncode == 0 and out else "error"
+        reply = sandbox.trial_read(data, MAX_CELLS_PER_SHEET, SANDBOX_TIMEOUT_S)
+    except sandbox.SandboxError:
+        return "error"  # the child died or hung; this process lives on
+    if reply[0] == "big":
+        return "big " + json.dumps(list(reply[1:]), ensure_ascii=False)
+    return reply[0] if reply[0] in ("ok", "password") else "error"
 
 
 # ---------------------------------------------------------------- OLE2 compound files (xls, encrypted xlsx, doc)
 FREESECT = 0xFFFFFFFF
 ENDOFCHAIN = 0xFFFFFFFE
+# storages and streams that hold a VBA project in a compound file (.xls: _VBA_PROJECT_CUR/VBA/…)
+OLE2_VBA_STORAGES = {"_vba_project_cur", "_vba_project", "vba"}
 
 
 def _check_ole2(data: bytes, file_name: str) -> None:
@@ -571,14 +580,19 @@ def _check_ole2(data: bytes, file_name: str) -> None:
     lower = {n.lower(): n for n in cfb.entries}
     if {"encryptioninfo", "encryptedpackage"} & lower.keys():
         raise _Reject(MSG_PASSWORD)
+    if OLE2_VBA_STORAGES & lower.keys():  # a legacy workbook's VBA project (_VBA_PROJECT_CUR)
+        raise _Reject(MSG_MACRO_PART.format(entry=lower[min(OLE2_VBA_STORAGES & lower.keys())]))
     book = lower.get("workbook") or lower.get("book")
     if book:
         try:
             head = cfb.read(book, BIFF_SCAN_BYTES)
         except (struct.error, IndexError, ValueError):
             raise _Reject(MSG_RESAVE.format(kind="Excel cũ (.xls) bị hỏng")) from None
-        if _biff_has_filepass(head):
+        filepass, macro_sheet = _biff_globals(head)
+        if filepass:
             raise _Reject(MSG_PASSWORD)
+        if macro_sheet:  # an Excel 4.0 macro sheet (its Auto_Open runs when the file is opened) or VB module
+            raise _Reject(MSG_MACRO_PART.format(entry=f"{book} ({macro_sheet})"))
         _calamine_opens(data, "Excel cũ (.xls)", file_name)
         return
     if "worddocument" in lower:
@@ -591,19 +605,26 @@ def _check_ole2(data: bytes, file_name: str) -> None:
 BIFF_SCAN_BYTES = 1 << 16
 BIFF_FILEPASS = 0x002F
 BIFF_EOF = 0x000A
+BIFF_BOUNDSHEET = 0x0085
+BIFF_MACRO_SHEETS = {0x01: "macro Excel 4.0", 0x06: "mô-đun VBA"}  # BOUNDSHEET dt: macro sheet, VB module
 
 
-def _biff_has_filepass(stream: bytes) -> bool:
-    """True when the workbook globals of a BIFF stream carry a FILEPASS record (a password-protected .xls)."""
+def _biff_globals(stream: bytes) -> tuple[bool, str | None]:
+    """From the workbook globals of a BIFF stream: whether a FILEPASS record is there (a password-protected
+    .xls), and the kind of the first sheet that is an Excel 4.0 macro sheet or a VB module, if any."""
     pos = 0
     while pos + 4 <= len(stream):
         rtype, size = struct.unpack_from("<HH", stream, pos)
         if rtype == BIFF_FILEPASS:
-            return True
+            return True, None
+        if rtype == BIFF_BOUNDSHEET and size >= 6 and pos + 10 <= len(stream):
+            kind = BIFF_MACRO_SHEETS.get(stream[pos + 4 + 5])
+            if kind:
+                return False, kind
         if rtype == BIFF_EOF and pos > 0:
-            return False
+            return False, None
         pos += 4 + size
-    return False
+    return False, None
 
 
 def ole2_stream_names(data: bytes) -> list[str] | None:

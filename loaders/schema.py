@@ -74,6 +74,16 @@ def enum_label(enum: str, code: str | None) -> str | None:
     return ENUMS[enum][code][0]
 
 
+# ---------------------------------------------------------------- bounds of whole numbers
+# Integer cells are stored in 32-bit INTEGER columns (core/tables.py): a larger number used to pass
+# validation and then fail the INSERT. Counts of people get a bound the domain suggests instead; anything
+# above it is a typing slip (the whole Party has about 5.5 million members, and the largest enterprise
+# of a province a few hundred thousand staff).
+INTEGER_MAX = 2_147_483_647  # the INTEGER column's range: the bound of an integer column that names none
+MAX_MEMBERS = 1_000_000  # members of one unit or cell, people expected at or attending one meeting
+MAX_STAFF = 10_000_000  # staff of one unit
+
+
 # ---------------------------------------------------------------- declarations
 @dataclass(frozen=True)
 class Column:
@@ -88,7 +98,7 @@ class Column:
     annual_only: bool = False  # ignored with a warning in a quarterly report
     default: Any = None  # value used when the cell is empty
     min: int | None = None
-    max: int | None = None
+    max: int | None = None  # year: the range; integer: the largest value (INTEGER_MAX when None)
     width: int = 18  # column width in the blank template
     note: str = ""  # instruction line in the blank template
 
@@ -157,9 +167,10 @@ INFO = Sheet(
         Column("period", "Kỳ báo cáo", "period", required=True, aliases=("Kỳ",), enum="period"),
         Column("report_date", "Ngày lập báo cáo", "date"),
         Column("preparer", "Người lập", "text"),
-        Column("member_total", "Tổng số đảng viên", "integer", required=True, note="Tại thời điểm cuối kỳ báo cáo"),
+        Column("member_total", "Tổng số đảng viên", "integer", required=True, max=MAX_MEMBERS,
+               note="Tại thời điểm cuối kỳ báo cáo"),
         Column("staff_total", "Tổng số cán bộ, người lao động", "integer", aliases=("Tổng số người lao động",),
-               note="Toàn bộ cán bộ, người lao động, kể cả đảng viên"),
+               max=MAX_STAFF, note="Toàn bộ cán bộ, người lao động, kể cả đảng viên"),
     ),
 )
 
@@ -188,13 +199,14 @@ CELLS = Sheet(
         Column("cell_code", "Mã chi bộ", "code", required=True),
         Column("cell_name", "Tên chi bộ", "text", required=True, width=32),
         Column("cell_kind", "Loại chi bộ", "enum", required=True, enum="cell_kind", width=20),
-        Column("members", "Số đảng viên", "integer", required=True, width=12),
+        Column("members", "Số đảng viên", "integer", required=True, max=MAX_MEMBERS, width=12),
         Column("rating", "Xếp loại chi bộ", "enum", enum="rating", annual_only=True, width=30),
-        Column("dv_xuat_sac", "ĐV hoàn thành xuất sắc", "integer", annual_only=True, width=14),
-        Column("dv_tot", "ĐV hoàn thành tốt", "integer", annual_only=True, width=14),
-        Column("dv_hoan_thanh", "ĐV hoàn thành nhiệm vụ", "integer", annual_only=True, width=14),
-        Column("dv_khong_hoan_thanh", "ĐV không hoàn thành", "integer", annual_only=True, width=14),
-        Column("dv_gop_y_6", "ĐV góp ý từ 6 kỳ trở lên", "integer", annual_only=True, width=14),
+        Column("dv_xuat_sac", "ĐV hoàn thành xuất sắc", "integer", annual_only=True, max=MAX_MEMBERS, width=14),
+        Column("dv_tot", "ĐV hoàn thành tốt", "integer", annual_only=True, max=MAX_MEMBERS, width=14),
+        Column("dv_hoan_thanh", "ĐV hoàn thành nhiệm vụ", "integer", annual_only=True, max=MAX_MEMBERS, width=14),
+        Column("dv_khong_hoan_thanh", "ĐV không hoàn thành", "integer", annual_only=True, max=MAX_MEMBERS,
+               width=14),
+        Column("dv_gop_y_6", "ĐV góp ý từ 6 kỳ trở lên", "integer", annual_only=True, max=MAX_MEMBERS, width=14),
         Column("mo_hinh_4_tot", "Mô hình 4 tốt", "yesno", width=12),
     ),
     rules=(
@@ -215,8 +227,8 @@ MEETINGS = Sheet(
         Column("cell_code", "Mã chi bộ", "code", required=True),
         Column("meeting_date", "Ngày sinh hoạt", "date", required=True, width=14),
         Column("kind", "Loại sinh hoạt", "enum", required=True, enum="meeting_kind", width=14),
-        Column("required", "Số ĐV phải dự", "integer", required=True, width=12),
-        Column("attended", "Số ĐV dự", "integer", required=True, width=12),
+        Column("required", "Số ĐV phải dự", "integer", required=True, max=MAX_MEMBERS, width=12),
+        Column("attended", "Số ĐV dự", "integer", required=True, max=MAX_MEMBERS, width=12),
         Column("ideological", "Có nội dung tư tưởng", "yesno", width=14),
         Column("topic", "Chủ đề", "text", width=40),
     ),

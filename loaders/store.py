@@ -18,7 +18,7 @@ from core.clock import to_local
 from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, recorded_uploader, require
 from core.config import load_config
 from core.errors import DashboardError, Issue, disk_full_error, is_disk_full
-from loaders.reader import read_workbook
+from loaders.reader import PendingRead
 from loaders.schema import INFO
 from core.storage import Database, next_id
 from core.tables import DATA_COLUMNS
@@ -91,29 +91,60 @@ def _current_and_next_version(cur, unit: str, year: int, period: str) -> tuple[t
     return ((row[0], row[1]) if row[0] is not None else None), row[2]
 
 
+@dataclass
+class _Prepared:
+    """A file through the gate whose read has started in the reader's worker (loaders/sandbox.py)."""
+
+    data: bytes
+    file_name: str
+    digest: str
+    gate_issues: list[Issue]
+    reading: PendingRead | None  # None when the gate refused the file
+
+    def cancel(self) -> None:
+        """Drop the read (the file will not be analysed)."""
+        if self.reading is not None:
+            self.reading.cancel()
+
+
+def _prepare(data: bytes, file_name: str, config, *, wait: bool = True) -> _Prepared:
+    """Hash and gate a file, and start its read when the gate lets it through. `wait=False` never waits for
+    a busy worker (a batch's look-ahead): the read then starts when the file is analysed."""
+    from loaders.gate import check_upload  # lazily: helper module, heavy checks only on upload
+
+    gate_issues = check_upload(data, file_name, config)
+    refused = any(i.severity == "error" for i in gate_issues)
+    return _Prepared(data, file_name, hashlib.sha256(data).hexdigest(), gate_issues,
+                     None if refused else PendingRead(data, file_name, wait=wait))
+
+
 def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | None = None, *,
              units: dict[str, dict[str, Any]] | None = None, check_current: bool = True,
-             add_units: bool = False) -> IngestResult:
+             add_units: bool = False, prepared: _Prepared | None = None) -> IngestResult:
     """Gate, read and validate; status valid | rejected | duplicate; nothing is written. A principal without
     the upload permission is refused (DashboardError); a workbook of a unit outside its scope is rejected.
     `units` saves reading the unit table (a batch reads it once); without `check_current` a duplicate is
     left to the check under the write lock in `_store`. `add_units`: an unknown unit code is accepted as a
-    new unit (needs manage_units: only an administrator decides that a unit exists)."""
-    require(principal, UPLOAD)
-    if add_units:
-        require(principal, MANAGE_UNITS)
-    config = load_config()
-    digest = hashlib.sha256(data).hexdigest()
-    result = IngestResult(file=file_name, status="rejected", file_hash=digest)
-    from loaders.gate import check_upload  # lazily: helper module, heavy checks only on upload
-
-    gate_issues = check_upload(data, file_name, config)
-    if any(i.severity == "error" for i in gate_issues):
+    new unit (needs manage_units: only an administrator decides that a unit exists). `prepared`: the gate
+    and the read already started."""
+    try:
+        require(principal, UPLOAD)
+        if add_units:
+            require(principal, MANAGE_UNITS)
+        config = load_config()
+    except BaseException:
+        if prepared is not None:  # a read started for nothing must give its worker back
+            prepared.cancel()
+        raise
+    prepared = prepared or _prepare(data, file_name, config)
+    result = IngestResult(file=file_name, status="rejected", file_hash=prepared.digest)
+    gate_issues = prepared.gate_issues
+    if prepared.reading is None:
         result.errors = [i for i in gate_issues if i.severity == "error"]
         result.warnings = [i for i in gate_issues if i.severity != "error"]
         return result
     try:
-        raw = read_workbook(data, file_name)
+        raw = prepared.reading.result()
     except DashboardError as exc:
         result.errors = exc.issues or [Issue(None, None, None, file_name, exc.message)]
         return result
@@ -136,7 +167,7 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
         result.status = "valid"
         return result
     current = _current(db, result.unit, result.year, result.period)
-    if current and current[1] == digest:
+    if current and current[1] == prepared.digest:
         result.status = "duplicate"
     else:
         result.status = "valid"
@@ -154,14 +185,16 @@ def preview_bytes(db: Database, data: bytes, file_name: str, *, principal: Princ
 def ingest_bytes(db: Database, data: bytes, file_name: str, *, received_at: dt.datetime | None = None,
                  uploader: str | None = None, principal: Principal | None = None,
                  units: dict[str, dict[str, Any]] | None = None, add_units: bool = False,
-                 on_behalf_of: str | None = None) -> IngestResult:
+                 on_behalf_of: str | None = None, prepared: _Prepared | None = None) -> IngestResult:
     """Validate and, when there is no error, store one workbook in one transaction (or report a duplicate).
     With a principal: it needs the upload permission, the workbook's unit must be in its scope, and the
     account is recorded as the uploader (a typed name or `on_behalf_of` only as the audit's "nộp thay cho").
     `units`: the unit table as `load_units` returns it, for batches (kept current with the units stored).
-    `add_units`: accept an unknown unit code as a new unit (administrators only)."""
+    `add_units`: accept an unknown unit code as a new unit (administrators only); `prepared`: a batch's
+    look-ahead (the file already gated, its read under way)."""
     # the duplicate check runs once, under the write lock in _store, not also before it
-    result = _analyse(db, data, file_name, principal, units=units, check_current=False, add_units=add_units)
+    result = _analyse(db, data, file_name, principal, units=units, check_current=False, add_units=add_units,
+                      prepared=prepared)
     uploader, note = recorded_uploader(principal, uploader, on_behalf_of)
     actor = getattr(principal, "username", None) or uploader  # the audit names the account when there is one
     if result.status != "valid":
@@ -329,30 +362,50 @@ def ingest_paths(db: Database, paths: Iterable[str | Path], *, received_at: dt.d
                  add_units: bool = False) -> list[IngestResult]:
     """Ingest files and folders, one transaction per file; one bad file never stops the others.
     keep_parsed=False drops each result's parsed rows once the file is done (a long batch then holds only
-    statuses and issues, and Python's garbage collector does not rescan every stored row)."""
+    statuses and issues, and Python's garbage collector does not rescan every stored row).
+    The next file is gated and its read started in the reader's worker before the current one is
+    validated and stored, so the read runs on the other core."""
     require(principal, UPLOAD)
     files = expand_paths(paths)
     units = load_units(db)  # once per batch; ingest_bytes adds the units the batch creates
+    config = load_config()
     results: list[IngestResult] = []
-    for n, path in enumerate(files, 1):
-        if progress:
-            progress(n, len(files), path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            results.append(IngestResult(file=path.name, status="rejected",
-                                        errors=[Issue(None, None, None, str(path), MSG_NOT_FOUND)]))
-            continue
-        except OSError as exc:
-            results.append(IngestResult(file=path.name, status="rejected", errors=[
-                Issue(None, None, None, str(path), MSG_UNREADABLE.format(reason=exc.strerror or exc))]))
-            continue
-        try:
-            results.append(ingest_bytes(db, data, path.name, received_at=received_at, uploader=uploader,
-                                        principal=principal, units=units, add_units=add_units))
-            if not keep_parsed:
-                results[-1].parsed = None
-        except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch
-            results.append(IngestResult(file=path.name, status="rejected",
-                                        errors=exc.issues or [Issue(None, None, None, path.name, exc.message)]))
+    ahead = _look_ahead(files, 0, config)
+    try:
+        for n, path in enumerate(files, 1):
+            if progress:
+                progress(n, len(files), path)
+            current, ahead = ahead, None
+            ahead = _look_ahead(files, n, config)
+            if isinstance(current, IngestResult):  # the file could not be read from disk
+                results.append(current)
+                continue
+            try:
+                results.append(ingest_bytes(db, current.data, path.name, received_at=received_at,
+                                            uploader=uploader, principal=principal, units=units,
+                                            add_units=add_units, prepared=current))
+                if not keep_parsed:
+                    results[-1].parsed = None
+            except DashboardError as exc:  # e.g. the archive folder is not writable: this file fails, not the batch
+                results.append(IngestResult(file=path.name, status="rejected",
+                                            errors=exc.issues or [Issue(None, None, None, path.name, exc.message)]))
+    finally:
+        if isinstance(ahead, _Prepared):  # interrupted: the look-ahead's read is not needed
+            ahead.cancel()
     return results
+
+
+def _look_ahead(files: list[Path], i: int, config) -> _Prepared | IngestResult | None:
+    """File i's bytes gated and its read started without waiting for a worker, or the result that it could
+    not be read from disk; None past the end."""
+    if i >= len(files):
+        return None
+    path = files[i]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return IngestResult(file=path.name, status="rejected", errors=[Issue(None, None, None, str(path), MSG_NOT_FOUND)])
+    except OSError as exc:
+        return IngestResult(file=path.name, status="rejected", errors=[
+            Issue(None, None, None, str(path), MSG_UNREADABLE.format(reason=exc.strerror or exc))])
+    return _prepare(data, path.name, config, wait=False)

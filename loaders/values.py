@@ -13,8 +13,10 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, Callable
 
+from core.text import fmt_number
+from loaders.elements import ELEMENT_INTEGER_MAX
 from loaders.normalize import Matcher, fold, keys
-from loaders.schema import ENUMS, Column
+from loaders.schema import ENUMS, INTEGER_MAX, Column
 
 
 class ValueProblem(ValueError):
@@ -28,6 +30,7 @@ class ValueProblem(ValueError):
 MSG_NOT_NUMBER = "Không phải là số"
 MSG_FRACTION = "Phải là số nguyên (không có phần lẻ)"
 MSG_NEGATIVE = "Không được là số âm"
+MSG_TOO_LARGE = "Số quá lớn (tối đa {max}); hãy kiểm tra lại số liệu"
 MSG_YESNO = "Phải là Có hoặc Không (Có, x, ✓, 1 / Không, 0, để trống)"
 MSG_DATE_INVALID = "Ngày không hợp lệ"
 MSG_DATE_FORMAT = "Không đọc được ngày; hãy ghi dạng dd/mm/yyyy"
@@ -96,8 +99,9 @@ def _as_number(value: Any, text_parser: Callable[[str], float]) -> float:
     return number
 
 
-def parse_integer(value: Any) -> int:
-    """A non-negative whole count: Excel number (12.0) or text "12", " 1.234 ", "1 234", "1,234"."""
+def parse_integer(value: Any, hi: int | None = None) -> int:
+    """A non-negative whole count: Excel number (12.0) or text "12", " 1.234 ", "1 234", "1,234"; at most
+    `hi` when given (the column's bound: a larger number cannot be stored or is a typing slip)."""
     if isinstance(value, int) and not isinstance(value, bool):
         number: float = value
     else:
@@ -106,6 +110,8 @@ def parse_integer(value: Any) -> int:
         raise ValueProblem(MSG_FRACTION)
     if number < 0:
         raise ValueProblem(MSG_NEGATIVE)
+    if hi is not None and number > hi:
+        raise ValueProblem(MSG_TOO_LARGE.format(max=fmt_number(float(hi))))
     return int(number)
 
 
@@ -309,11 +315,12 @@ def parser_for(column: Column) -> Callable[[Any], Any]:
         return functools.partial(parse_year, lo=column.min, hi=column.max)
     if kind == "enum":
         return functools.partial(parse_enum, enum=column.enum or "")
+    if kind == "integer":  # never past what its INTEGER column holds
+        return functools.partial(parse_integer, hi=min(column.max or INTEGER_MAX, INTEGER_MAX))
     return _PARSERS_BY_TYPE.get(kind, parse_text)
 
 
 _PARSERS_BY_TYPE: dict[str, Callable[[Any], Any]] = {
-    "integer": parse_integer,
     "money": parse_money,
     "yesno": parse_yesno,
     "date": parse_date,
@@ -323,7 +330,7 @@ _PARSERS_BY_TYPE: dict[str, Callable[[Any], Any]] = {
 
 
 ELEMENT_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "integer": parse_integer,
+    "integer": functools.partial(parse_integer, hi=ELEMENT_INTEGER_MAX),
     "money": parse_money,
     "yesno": parse_yesno,
 }

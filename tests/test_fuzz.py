@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from core.errors import DashboardError, Issue
 from core.tables import DATA_COLUMNS
 from loaders.store import ingest_bytes, preview_bytes
+from loaders.validate import excel_ref
 from tests.builders import default_cells, info_values, write_workbook
 
 FUZZ = settings(deadline=None, derandomize=True, database=None,
@@ -209,10 +210,7 @@ def sheet_xml(draw) -> bytes:
             col = draw(st.one_of(st.none(), st.integers(1, 80)))
             ref = ""
             if col is not None:
-                letters = ""
-                while col:
-                    col, rem = divmod(col - 1, 26)
-                    letters = chr(65 + rem) + letters
+                letters = excel_ref(1, col)[:-1]
                 own_row = st.integers(1, 300) if row_ref is None else st.one_of(st.just(row_ref), st.integers(1, 300))
                 ref = f' r="{letters}{draw(own_row)}"'
             body = draw(st.sampled_from(["/>", "><v>1</v></c>", ' t="inlineStr"><is><t>x</t></is></c>']))
@@ -228,20 +226,102 @@ def sheet_xml(draw) -> bytes:
 def test_gate_extent_covers_what_the_reader_places(state, xml, chunk):
     """Whatever the reader (calamine) places, the gate's streaming extent (fed in arbitrary chunks) is at
     least as large, so the size bound is never checked on a smaller sheet than the one read."""
+    _extent_covers_calamine(state, xml, chunk)
+
+
+def _extent_covers_calamine(state, xml: bytes, chunk: int, *, gate_passes: bool = False) -> None:
+    """Feed xml to the exact scan in chunks and read it with calamine as the `Sinh hoạt` sheet of a valid
+    workbook: wherever calamine places cells, the scan reaches at least as far (and with gate_passes, the
+    whole gate refuses nothing: these sheets are small)."""
     import python_calamine as pc
 
-    from loaders.gate import _SheetExtent
+    from loaders.extent import SheetExtent
+    from loaders.gate import check_upload
 
-    extent = _SheetExtent()
+    extent = SheetExtent()
     for i in range(0, len(xml), chunk):
         extent.feed(xml[i:i + chunk])
     extent.feed(b"", final=True)
     entries = _entries(state["good"])
     entries["xl/worksheets/sheet4.xml"] = xml
+    data = _zip(entries)
+    if gate_passes:
+        assert check_upload(data, "le.xlsx") == []
     try:
-        sheet = pc.CalamineWorkbook.from_filelike(io.BytesIO(_zip(entries))).get_sheet_by_name("Sinh hoạt")
+        sheet = pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Sinh hoạt")
     except Exception:  # noqa: BLE001 - calamine refuses some layouts (e.g. rows out of order); nothing to compare
         return
     end = sheet.end
     if end is not None:
         assert extent.max_row >= end[0] + 1 and extent.max_col >= end[1] + 1, (end, extent.max_row, extent.max_col)
+
+
+# ---------------------------------------------------------------- 5. ... also on markup built to mislead a scanner
+_DECOYS = ['<!-- <row r="1"/><c r="XFD1"><v>1</v></c> -->', '<?pi <row r="2"> ?>',
+           '<x:ext uri="<c r=\'XFD3\'>"/>', ""]
+
+
+@st.composite
+def odd_sheet_xml(draw) -> bytes:
+    """A small worksheet written the ways quick-xml accepts but spreadsheet writers do not: prefixed tags,
+    single quotes, attributes before r holding '>' or '<', line breaks inside tags, lower-case references,
+    self-closing rows, and comments, processing instructions or attribute values holding decoy tags."""
+    prefix = draw(st.sampled_from(["", "x:"]))
+    space = draw(st.sampled_from([" ", "\n  ", "\t"]))
+    rows = []
+    for _ in range(draw(st.integers(0, 5))):
+        row_ref = draw(st.one_of(st.none(), st.integers(1, 300)))
+        row_quote = draw(st.sampled_from(['"', "'"]))
+        row_attr = "" if row_ref is None else f"{space}r={row_quote}{row_ref}{row_quote}"
+        if draw(st.booleans()) and row_ref is not None and draw(st.integers(0, 3)) == 0:
+            rows.append(f"<{prefix}row{row_attr}/>")
+            continue
+        cells = []
+        for _ in range(draw(st.integers(0, 4))):
+            col = draw(st.one_of(st.none(), st.integers(1, 80)))
+            before = draw(st.sampled_from(["", f'{space}t="n"', f'{space}note=">"', f"{space}note=\"<row r='1'>\""]))
+            ref = ""
+            if col is not None:
+                letters = excel_ref(1, col)[:-1]
+                if draw(st.booleans()):
+                    letters = letters.lower()
+                quote = draw(st.sampled_from(['"', "'"]))
+                ref = f"{space}r={quote}{letters}{draw(st.integers(1, 300))}{quote}"
+            body = draw(st.sampled_from(["/>", f"><{prefix}v>1</{prefix}v></{prefix}c>"]))
+            cells.append(f"<{prefix}c{before}{ref}{body}" + draw(st.sampled_from(_DECOYS)))
+        rows.append(f"<{prefix}row{row_attr}>{''.join(cells)}</{prefix}row>" + draw(st.sampled_from(_DECOYS)))
+    return (f'<{prefix}worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><{prefix}sheetData>'
+            + "".join(rows) + f"</{prefix}sheetData></{prefix}worksheet>").encode()
+
+
+@settings(FUZZ, max_examples=150)
+@given(xml=odd_sheet_xml(), chunk=st.integers(7, 200))
+def test_gate_extent_covers_the_reader_on_misleading_markup(state, xml, chunk):
+    """Decoy tags in comments and attribute values, quoted '>' and prefixes: whatever calamine places, the
+    exact scan (fed in arbitrary chunks) reaches at least as far, and the whole gate refuses no such file."""
+    _extent_covers_calamine(state, xml, chunk, gate_passes=True)
+
+
+@settings(FUZZ, max_examples=60)
+@given(xml=st.one_of(sheet_xml(), odd_sheet_xml()))
+def test_reader_worker_gives_the_grids_calamine_gives_in_process(state, xml):
+    """The reader's worker sends grids row batch by row batch (loaders/read_worker.py); rebuilt, they are
+    exactly what calamine's to_python(skip_empty_area=False) gives in process: Excel row i+1 at index i,
+    leading empty rows and columns kept, '' for empty cells."""
+    import python_calamine as pc
+
+    from loaders.reader import read_workbook
+
+    entries = _entries(state["good"])
+    entries["xl/worksheets/sheet4.xml"] = xml
+    data = _zip(entries)
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        expected = {m.name: book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)
+                    for m in book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet}
+    except Exception:  # noqa: BLE001 - calamine refuses some layouts; the worker then says so too
+        with pytest.raises(DashboardError):
+            read_workbook(data, "le.xlsx")
+        return
+    assert read_workbook(data, "le.xlsx").sheets == expected

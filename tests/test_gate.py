@@ -72,6 +72,16 @@ def make_zip(entries: dict[str, bytes | str]) -> bytes:
 FREESECT, ENDOFCHAIN, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 
 
+def cfb_entry(name: str, etype: int, child: int, right: int, start: int, size: int) -> bytes:
+    """One 128-byte directory entry of a compound file (type 1 storage, 2 stream, 5 root)."""
+    raw = bytearray(128)
+    enc = (name + "\x00").encode("utf-16-le")
+    raw[: len(enc)] = enc
+    struct.pack_into("<HBBIII", raw, 0x40, len(enc), etype, 1, NOSTREAM, right, child)
+    struct.pack_into("<IQ", raw, 0x74, start, size)
+    return bytes(raw)
+
+
 def write_cfb(streams: dict[str, bytes]) -> bytes:
     """A real OLE2 compound file (v3, 512-byte sectors, up to 3 streams, each padded to 4096 bytes so
     none lives in the mini stream), as Excel writes encrypted .xlsx and legacy .xls files."""
@@ -93,17 +103,9 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
     struct.pack_into("<9I", header, 0x28, 0, 1, 1, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
     struct.pack_into("<109I", header, 0x4C, 0, *([FREESECT] * 108))
 
-    def entry(name: str, etype: int, child: int, right: int, start: int, size: int) -> bytes:
-        raw = bytearray(128)
-        enc = (name + "\x00").encode("utf-16-le")
-        raw[: len(enc)] = enc
-        struct.pack_into("<HBBIII", raw, 0x40, len(enc), etype, 1, NOSTREAM, right, child)
-        struct.pack_into("<IQ", raw, 0x74, start, size)
-        return bytes(raw)
-
-    dirs = [entry("Root Entry", 5, 1 if items else NOSTREAM, NOSTREAM, ENDOFCHAIN, 0)]
+    dirs = [cfb_entry("Root Entry", 5, 1 if items else NOSTREAM, NOSTREAM, ENDOFCHAIN, 0)]
     for i, ((name, _), (start, size)) in enumerate(zip(items, starts)):
-        dirs.append(entry(name, 2, NOSTREAM, i + 2 if i + 1 < len(items) else NOSTREAM, start, size))
+        dirs.append(cfb_entry(name, 2, NOSTREAM, i + 2 if i + 1 < len(items) else NOSTREAM, start, size))
     directory = b"".join(dirs).ljust(512, b"\x00")
     return bytes(header) + struct.pack("<128I", *fat) + directory + b"".join(bodies)
 
@@ -113,8 +115,9 @@ def biff_record(rtype: int, payload: bytes = b"") -> bytes:
     return struct.pack("<HH", rtype, len(payload)) + payload
 
 
-def biff8_workbook(sheet: str = "Thông tin", number: float = 42.0, filepass: bool = False) -> bytes:
-    """A minimal BIFF8 `Workbook` stream (one sheet, A1 = number), optionally with a FILEPASS record."""
+def biff8_workbook(sheet: str = "Thông tin", number: float = 42.0, filepass: bool = False, kind: int = 0) -> bytes:
+    """A minimal BIFF8 `Workbook` stream (one sheet, A1 = number), optionally with a FILEPASS record; `kind`
+    is the sheet's BOUNDSHEET type (0 worksheet, 1 Excel 4.0 macro sheet)."""
     bof = biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06))
     head = bof + (biff_record(0x002F, struct.pack("<HHH", 1, 1, 1) + bytes(48)) if filepass else b"")
     head += biff_record(0x0042, struct.pack("<H", 1200))
@@ -123,7 +126,7 @@ def biff8_workbook(sheet: str = "Thông tin", number: float = 42.0, filepass: bo
     name = sheet.encode("utf-16-le")
     eof = biff_record(0x000A)
     sheet_pos = len(head) + 4 + 8 + len(name) + len(eof)
-    glob = head + biff_record(0x0085, struct.pack("<IBBBB", sheet_pos, 0, 0, len(sheet), 1) + name) + eof
+    glob = head + biff_record(0x0085, struct.pack("<IBBBB", sheet_pos, 0, kind, len(sheet), 1) + name) + eof
     body = (biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 0x06))
             + biff_record(0x0200, struct.pack("<IIHHH", 0, 1, 0, 1, 0))
             + biff_record(0x0203, struct.pack("<HHHd", 0, 0, 15, number)) + eof)
@@ -477,3 +480,139 @@ def test_mutated_workbooks_never_crash(good, data):
 def test_random_bytes_never_crash(payload, magic):
     issues = check_upload(magic + payload, "x.xlsx", LIMITS)
     assert len(issues) == 1 and issues[0].severity == "error"
+
+
+# ---------------------------------------------------------------- issue 10: names that differ in case, macros anywhere
+def test_entry_names_differing_only_in_case_are_refused(good):
+    """calamine opens parts ignoring case (first match wins): two such names could show the gate one part
+    and the reader the other."""
+    sheet = zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml")
+    data = rezip(good, add={"xl/worksheets/Sheet1.xml": sheet})
+    assert only_message(check_upload(data, "hoa.xlsx", LIMITS), "hoa.xlsx") == (
+        "Tệp có hai thành phần chỉ khác nhau chữ hoa/chữ thường («xl/worksheets/sheet1.xml» và "
+        "«xl/worksheets/Sheet1.xml»); chương trình đọc có thể lấy nhầm thành phần, tệp bị từ chối; "
+        "hãy mở bằng Excel và lưu lại dưới dạng .xlsx")
+
+
+def write_cfb_tree(storage: str, streams: dict[str, bytes]) -> bytes:
+    """A real OLE2 compound file whose root holds one storage with up to two streams: the shape of a VBA
+    project (storage `VBA` with `_VBA_PROJECT` and `dir`), as Office writes it inside vbaProject.bin."""
+    assert len(streams) <= 2
+    base = bytearray(write_cfb(streams))
+    # write_cfb lays the directory as Root, stream, stream; rewrite it as Root -> storage -> streams
+    items = sorted(streams.items(), key=lambda kv: (len(kv[0]), kv[0].upper()))
+    dir_at = 512 * 2  # header, then sector 0 (FAT), then sector 1 (directory)
+    old = bytes(base[dir_at:dir_at + 512])
+    entries = [old[i * 128:(i + 1) * 128] for i in range(4)]
+
+    starts = [struct.unpack_from("<IQ", e, 0x74) for e in entries[1:1 + len(items)]]
+    new = [cfb_entry("Root Entry", 5, 1, NOSTREAM, ENDOFCHAIN, 0), cfb_entry(storage, 1, 2, NOSTREAM, 0, 0)]
+    for i, ((name, _), (start, size)) in enumerate(zip(items, starts)):
+        new.append(cfb_entry(name, 2, NOSTREAM, i + 3 if i + 1 < len(items) else NOSTREAM, start, size))
+    base[dir_at:dir_at + 512] = b"".join(new).ljust(512, b"\x00")
+    return bytes(base)
+
+
+VBA_PROJECT = write_cfb_tree("VBA", {"_VBA_PROJECT": b"\xcc\x61\xff\xff\x00" + bytes(2), "dir": b"\x01" * 40})
+VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+VBA_TYPE = "application/vnd.ms-office.vbaProject"
+MACRO_PART = ("Tệp chứa macro (VBA hoặc macro Excel 4.0) ở thành phần «{}»; tệp có macro không được chấp "
+              "nhận, hãy lưu lại dưới dạng .xlsx không có macro")
+
+
+def _with_rel(data: bytes, rel_type: str, target: str) -> bytes:
+    rels = zipfile.ZipFile(io.BytesIO(data)).read("xl/_rels/workbook.xml.rels")
+    rels = rels.replace(b"</Relationships>",
+                        f'<Relationship Id="rId90" Type="{rel_type}" Target="{target}"/></Relationships>'.encode())
+    return rezip(data, replace={"xl/_rels/workbook.xml.rels": rels})
+
+
+def _with_type(data: bytes, xml: str) -> bytes:
+    types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml")
+    return rezip(data, replace={"[Content_Types].xml": types.replace(b"</Types>", xml.encode() + b"</Types>")})
+
+
+def _inner_package(entries: dict[str, bytes]) -> bytes:
+    return make_zip(entries)
+
+
+def test_vba_project_tree_is_a_real_compound_file():
+    assert ole2_stream_names(VBA_PROJECT) == ["Root Entry", "VBA", "dir", "_VBA_PROJECT"]
+
+
+@pytest.mark.parametrize("case", [
+    "renamed VBA project", "content type override", "content type by extension", "relationship",
+    "embedded macro document", "embedded package holding a VBA project", "vbaProject under another folder",
+    "Excel 4.0 macro sheet",
+])
+def test_macro_project_anywhere_is_refused(good, case):
+    """A VBA project (or an Excel 4.0 macro sheet) is refused wherever it sits and however it is named."""
+    if case == "renamed VBA project":  # found by its _VBA_PROJECT stream (an OLE2 file among the media)
+        data, expected = rezip(good, add={"xl/media/image9.png": VBA_PROJECT}), MACRO_PART.format("xl/media/image9.png")
+    elif case == "content type override":
+        data = _with_type(rezip(good, add={"xl/code.dat": b"\x00" * 64}),
+                          f'<Override PartName="/xl/code.dat" ContentType="{VBA_TYPE}"/>')
+        expected = MACRO
+    elif case == "content type by extension":
+        data = _with_type(rezip(good, add={"xl/code.dat": b"\x00" * 64}),
+                          f'<Default Extension="dat" ContentType="{VBA_TYPE}"/>')
+        expected = MACRO
+    elif case == "relationship":  # the target holds no OLE2 magic: the relationship's type gives it away
+        data = _with_rel(rezip(good, add={"xl/code.dat": b"\x00" * 64}), VBA_REL, "code.dat")
+        expected = MACRO_PART.format("xl/_rels/workbook.xml.rels")
+    elif case == "embedded macro document":
+        name = "xl/embeddings/Microsoft_Word_Macro-Enabled_Document.docm"
+        data, expected = rezip(good, add={name: _inner_package({"word/document.xml": b"<w/>"})}), MACRO_PART.format(name)
+    elif case == "embedded package holding a VBA project":  # an .xlsx-looking inner zip: its entry names show
+        name = "xl/embeddings/oleObject1.bin"
+        inner = _inner_package({"xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": VBA_PROJECT})
+        data, expected = rezip(good, add={name: inner}), MACRO_PART.format(name)
+    elif case == "vbaProject under another folder":
+        data, expected = rezip(good, add={"customXml/vbaProject2.bin": VBA_PROJECT}), MACRO_PART.format(
+            "customXml/vbaProject2.bin")
+    else:
+        data = rezip(good, add={"xl/macrosheets/sheet1.xml": b"<xm:macrosheet/>"})
+        expected = MACRO_PART.format("xl/macrosheets/sheet1.xml")
+    assert only_message(check_upload(data, "bc.xlsx", LIMITS), "bc.xlsx") == expected
+
+
+def test_legacy_xls_with_a_vba_project_is_refused():
+    data = write_cfb_tree("_VBA_PROJECT_CUR", {"Workbook": biff8_workbook()})
+    assert only_message(check_upload(data, "cu.xls", LIMITS), "cu.xls") == MACRO_PART.format("_VBA_PROJECT_CUR")
+
+
+def test_legacy_xls_with_an_excel4_macro_sheet_is_refused():
+    """An Excel 4.0 macro sheet (BOUNDSHEET type 1) runs its Auto_Open when the file is opened in Excel."""
+    data = write_cfb({"Workbook": biff8_workbook(sheet="Macro1", kind=1)})
+    assert only_message(check_upload(data, "cu.xls", LIMITS), "cu.xls") == MACRO_PART.format("Workbook (macro Excel 4.0)")
+
+
+def test_ods_with_a_basic_library_is_refused():
+    out = io.BytesIO(_ods(ODS_CONTENT))
+    with zipfile.ZipFile(out, "a") as z:
+        z.writestr("Basic/Standard/Module1.xml", "<script:module/>")
+    assert only_message(check_upload(out.getvalue(), "bc.ods", LIMITS), "bc.ods") == \
+        MACRO_PART.format("Basic/Standard/Module1.xml")
+
+
+# ---------------------------------------------------------------- issue 10: usual parts past the cheap bound
+def _with_rows(data: bytes, rows: bytes) -> bytes:
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet4.xml")
+    return rezip(data, replace={"xl/worksheets/sheet4.xml": sheet.replace(b"</sheetData>", rows + b"</sheetData>")})
+
+
+FAR_EMPTY = b'<row r="9"><c r="XFD1048576"/></row>'
+
+
+@pytest.mark.parametrize("rows, refused", [
+    (FAR_EMPTY, False),  # a far self-closing cell holds no value: calamine does not place it
+    (b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', True),
+    (FAR_EMPTY + b'<row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></row>', True),  # a prefix, after
+    (FAR_EMPTY + b'<row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row>', True),  # r not first, after
+    (FAR_EMPTY + b'<row r="1048576"><c r="XFD1048576" note=">"><v>1</v></c></row>', True),  # a quoted '>'
+], ids=["far empty cell", "far value", "prefixed after the bound", "r not first after the bound", "quoted >"])
+def test_usual_part_past_the_bound_is_judged_by_the_cells_that_hold_values(good, rows, refused):
+    """Once the cheap bound passes the cap, the value cells decide; a cell tag in any other form (even
+    after the point where the bound stopped looking) sends the part to the exact scan."""
+    issues = check_upload(_with_rows(good, rows), "xa.xlsx", LIMITS)
+    assert [i.message.split(" (")[0] for i in issues] == (["Sheet 'Sinh hoạt' của tệp xa.xlsx quá lớn"] if refused else [])

@@ -24,6 +24,8 @@ import psutil
 import pytest
 from openpyxl import load_workbook
 
+from loaders.gate import check_upload
+from core.auth import OPERATOR
 from loaders.store import ingest_bytes, preview_bytes
 from metrics.export import table_csv, table_xlsx
 from tests.builders import default_cells, info_values, register_units, write_workbook
@@ -122,12 +124,28 @@ def overlapping_entries(copies: int, size: int) -> bytes:
 
 
 # ---------------------------------------------------------------- measuring
+def tree_rss(proc: psutil.Process) -> int:
+    """RSS of a process and all its descendants: the workbook reader runs in child processes
+    (loaders/sandbox.py), whose memory is the upload's memory too. A child between fork and exec still
+    shares the parent's pages (same command line): not counted twice."""
+    total = proc.memory_info().rss
+    own = proc.cmdline()
+    for child in proc.children(recursive=True):
+        try:
+            if child.cmdline() != own:
+                total += child.memory_info().rss
+        except psutil.Error:  # ended between listing and reading
+            pass
+    return total
+
+
 class Peak:
-    """Peak RSS growth of this process while the block runs (sampled every 5 ms) and its wall time."""
+    """Peak RSS growth of this process and its children (the reader's workers) while the block runs
+    (sampled every 5 ms) and its wall time."""
 
     def __enter__(self):
         self._proc = psutil.Process()
-        self.base = self.peak = self._proc.memory_info().rss
+        self.base = self.peak = tree_rss(self._proc)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -136,13 +154,13 @@ class Peak:
 
     def _sample(self):
         while not self._stop.wait(0.005):
-            self.peak = max(self.peak, self._proc.memory_info().rss)
+            self.peak = max(self.peak, tree_rss(self._proc))
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self._t0
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._proc.memory_info().rss)
+        self.peak = max(self.peak, tree_rss(self._proc))
         self.growth_mb = (self.peak - self.base) / 2**20
         return False
 
@@ -197,6 +215,7 @@ _CHILD = r"""
 import json, resource, sys, threading, time
 from pathlib import Path
 import psutil
+from loaders.gate import check_upload
 from loaders.store import ingest_bytes, preview_bytes
 from core.storage import open_database
 
@@ -210,19 +229,29 @@ register_units(db, "DB01")
 proc = psutil.Process()
 cap = proc.memory_info().vms + int(sys.argv[4])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-base = peak = proc.memory_info().rss
+own = proc.cmdline()
+def tree_rss():  # this process and the reader's worker processes (loaders/sandbox.py), once exec'd
+    total = proc.memory_info().rss
+    for child in proc.children(recursive=True):
+        try:
+            if child.cmdline() != own:
+                total += child.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+base = peak = tree_rss()
 stop = threading.Event()
 def sample():
     global peak
     while not stop.wait(0.005):
-        peak = max(peak, proc.memory_info().rss)
+        peak = max(peak, tree_rss())
 t = threading.Thread(target=sample, daemon=True); t.start()
 t0 = time.perf_counter()
 fn = preview_bytes if sys.argv[3] == "preview" else ingest_bytes
 r = fn(db, data, Path(sys.argv[1]).name)
 seconds = time.perf_counter() - t0
 stop.set(); t.join()
-peak = max(peak, proc.memory_info().rss)
+peak = max(peak, tree_rss())
 db.close()
 print(json.dumps({"status": r.status, "errors": [e.to_json() for e in r.errors], "seconds": seconds,
                   "growth_mb": (peak - base) / 2**20}, ensure_ascii=False))
@@ -384,6 +413,183 @@ def test_huge_shared_strings_table_is_read_within_bounded_memory(tmp_path, good)
     out, line = run_in_child(tmp_path, data, "sst.xlsx", mode="preview")
     assert out["status"] == "valid", out["errors"]
     assert out["growth_mb"] < 400, line
+
+
+# ---------------------------------------------------------------- issue 10: a scan that cannot be bypassed
+FAR_ROW = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+MARKUP = ("Sheet '{sheet}' của tệp {file} có cấu trúc XML bất thường ({detail}), không phải do chương trình "
+          "bảng tính ghi ra; hãy mở bằng Excel và lưu lại dưới dạng .xlsx")
+LONG_TAG = "thẻ ô/dòng dài hơn 65536 byte"
+
+
+def with_renamed_part(data: bytes, old: str, new: str) -> bytes:
+    """The workbook with one entry renamed and the workbook's relationships pointing at the new name."""
+    rels = part(data, "xl/_rels/workbook.xml.rels").replace(old.split("xl/", 1)[1].encode(),
+                                                           new.split("xl/", 1)[1].encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            payload = rels if info.filename == "xl/_rels/workbook.xml.rels" else src.read(info)
+            dst.writestr(new if info.filename == old else info.filename, payload)
+    return out.getvalue()
+
+
+def six_column_rows(n: int) -> bytes:
+    """n rows of six numeric cells (A-F) from row 20 on: 1.2 million cells take calamine about a second."""
+    cols = (b"A", b"B", b"C", b"D", b"E", b"F")
+    return b"".join(b'<row r="%d">' % i + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, i, i) for c in cols)
+                    + b"</row>" for i in range(20, 20 + n))
+
+
+def random_bytes(alphabet: bytes, n: int, seed: int = 10) -> bytes:
+    """n bytes drawn from alphabet (seeded): too random to compress past the gate's ratio bound."""
+    import random
+
+    rnd = random.Random(seed)
+    return bytes(rnd.choice(alphabet) for _ in range(n))
+
+
+@pytest.mark.parametrize("case", ["part not named .xml", "1.5 MB attribute in the cell tag",
+                                  "1.5 MB of whitespace in the cell tag"])
+def test_far_cell_cannot_hide_from_the_extent_scan(tmp_path, good, case):
+    """Each of these made the far cell invisible to the old scan: a 9 KB upload then made calamine allocate
+    ~512 GB and abort the whole server at preview. Run in a capped child, so a regression fails here."""
+    sheet = "xl/worksheets/sheet4.xml"
+    if case == "part not named .xml":  # the workbook's relationships decide which part is a sheet
+        data = with_renamed_part(with_sheet_rows(good, sheet, FAR_ROW), sheet, "xl/worksheets/sheet4.bin")
+        expected = TOO_BIG.format(sheet="Sinh hoạt", file="an.xlsx", h=1048576, w=16384)
+    elif case == "1.5 MB attribute in the cell tag":
+        noise = random_bytes(b"abcdefghijklmnopqrstuvwxyz", 1_500_000)
+        data = with_sheet_rows(good, sheet, b'<row r="1048576"><c x="' + noise + b'" ' + FAR_ROW[20:])
+        expected = MARKUP.format(sheet="Sinh hoạt", file="an.xlsx", detail=LONG_TAG)
+    else:
+        noise = random_bytes(b" \t\r\n", 1_500_000)
+        data = with_sheet_rows(good, sheet, b'<row r="1048576"><c' + noise + FAR_ROW[20:])
+        expected = MARKUP.format(sheet="Sinh hoạt", file="an.xlsx", detail=LONG_TAG)
+    out, line = run_in_child(tmp_path, data, "an.xlsx", mode="preview")
+    assert [e["message"] for e in out["errors"]] == [expected], line
+    assert out["seconds"] < 2, line
+
+
+@pytest.mark.parametrize("unit", [b"<c ", b'<c "', b"<c a='x' "], ids=["unclosed tags", "open quotes", "attributes"])
+def test_tags_built_to_backtrack_are_judged_in_linear_time(db, good, unit):
+    """The old cell-tag regex backtracked quadratically: 53 KB took 14.6 s, 360 KB took 110 s, with the
+    server frozen meanwhile. Random letters after each unit keep the part within the gate's ratio bound."""
+    noise = random_bytes(b"abcdefghijklmnopqrstuvwxyz", 60_000)
+    rows = b"".join(unit + noise[i:i + 2] + b" " for i in range(0, len(noise), 2))
+    data = with_sheet_rows(good, "xl/worksheets/sheet4.xml", rows)
+    assert len(rows) > 150_000
+    with Peak() as p:
+        issues = check_upload(data, "cham.xlsx")
+    line = figures(f"{len(rows) // 1024} KB of {unit.decode()!r}…", len(data), p.seconds, p.growth_mb)
+    assert [i.message for i in issues] == [MARKUP.format(sheet="Sinh hoạt", file="cham.xlsx", detail=LONG_TAG)]
+    assert p.seconds < 2, line
+
+
+def test_quoted_angle_brackets_and_comments_are_scanned_in_linear_time(good):
+    """Complete but unusual tags (a quoted '>' in every cell, comments hiding tags) go through the exact
+    scan, which stays linear; the part is small, so the file passes."""
+    noise = random_bytes(b"abcdefghijklmnopqrstuvwxyz", 6000 * 8)
+    rows = b'<row r="20">' + b"".join(b'<c note="%s>" t="n"><v>1</v></c><!-- <row r="1"><c r="XFD1"> %s -->'
+                                      % (noise[i:i + 4], noise[i + 4:i + 8]) for i in range(0, len(noise), 8)) + b"</row>"
+    data = with_sheet_rows(good, "xl/worksheets/sheet4.xml", rows)
+    with Peak() as p:
+        issues = check_upload(data, "dau.xlsx")
+    line = figures(f"{len(rows) // 1024} KB of odd cells", len(data), p.seconds, p.growth_mb)
+    assert issues == [], line
+    assert p.seconds < 2, line
+
+
+# ---------------------------------------------------------------- issue 10: the reader cannot take the server down
+_READ_CHILD = r"""
+import json, resource, sys
+from pathlib import Path
+import psutil
+from core.errors import DashboardError
+from loaders.reader import read_workbook
+cap = psutil.Process().memory_info().vms + int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+out = {}
+try:
+    read_workbook(Path(sys.argv[1]).read_bytes(), "xa.xlsx")
+    out["first"] = "read"
+except DashboardError as exc:
+    out["first"] = exc.message
+out["after"] = sorted(read_workbook(Path(sys.argv[2]).read_bytes(), "DB01.xlsx").sheets)
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_reader_abort_ends_only_its_worker(tmp_path, good):
+    """A workbook the gate would refuse, handed to the reader directly (as if a scan missed it): calamine
+    aborts, but in its capped worker; the caller gets a Vietnamese error naming the file, and the next
+    workbook is read by a fresh worker. (Run in a child process so a regression cannot abort pytest.)"""
+    from loaders.reader import MSG_CRASHED
+
+    far, ok = tmp_path / "xa.xlsx", tmp_path / "DB01.xlsx"
+    far.write_bytes(with_sheet_rows(good, "xl/worksheets/sheet4.xml", FAR_ROW))
+    ok.write_bytes(good)
+    proc = subprocess.run([sys.executable, "-c", _READ_CHILD, str(far), str(ok), str(CHILD_LIMIT_BYTES)],
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=120)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0 and "Traceback" not in stderr, f"exit {proc.returncode}: {stderr[-2000:]}"
+    out = json.loads(proc.stdout.decode("utf-8").strip().splitlines()[-1])
+    assert out == {"first": MSG_CRASHED.format(file="xa.xlsx"),
+                   "after": sorted(["Thông tin", "Chỉ tiêu", "Chi bộ", "Sinh hoạt", "Đào tạo LLCT", "Đơn thư"])}
+
+
+def test_killed_reader_rejects_the_upload_and_stores_nothing(db, good):
+    """The reader's worker killed in the middle of a read (SIGKILL, as the kernel's OOM killer would): the
+    upload is rejected with a Vietnamese message naming the file, nothing is stored, the server lives."""
+    import signal
+
+    from loaders.reader import MSG_CRASHED
+
+    data = with_sheet_rows(good, "xl/worksheets/sheet4.xml", six_column_rows(200_000))
+    me = psutil.Process()
+
+    def workers() -> list[psutil.Process]:
+        return [c for c in me.children() if any("read_worker" in a for a in c.cmdline())]
+
+    spent = {w.pid: sum(w.cpu_times()[:2]) for w in workers()}  # CPU seconds before this read
+    done: dict = {}
+    thread = threading.Thread(  # a thread of its own: the operator is named explicitly
+        target=lambda: done.update(result=ingest_bytes(db, data, "lon.xlsx", principal=OPERATOR)))
+    with Peak() as p:
+        thread.start()
+        killed = None
+        while killed is None and thread.is_alive():
+            for w in workers():
+                try:
+                    if sum(w.cpu_times()[:2]) - spent.get(w.pid, 0.0) > 0.5:  # past start-up: reading
+                        os.kill(w.pid, signal.SIGKILL)
+                        killed = w.pid
+                        break
+                except psutil.Error:
+                    continue
+            time.sleep(0.01)
+        thread.join(120)
+    line = figures("reader killed mid-read", len(data), p.seconds, p.growth_mb)
+    assert killed is not None, f"no worker process was reading the workbook: {line}"
+    result = done["result"]
+    assert result.status == "rejected", line
+    assert [(e.message, e.value) for e in result.errors] == [(MSG_CRASHED.format(file="lon.xlsx"), "lon.xlsx")]
+    assert_nothing_stored(db)
+
+
+def test_read_past_its_deadline_ends_the_worker_and_the_next_read_works(good):
+    """A read that outlasts its deadline ends its worker (it may be stuck in native code) and reports a
+    timeout; the next read gets a fresh worker. The reader turns the timeout into a Vietnamese message."""
+    from loaders import sandbox
+    from loaders.extent import MAX_CELLS_PER_SHEET
+    from loaders.reader import MSG_TIMEOUT
+
+    slow = with_sheet_rows(good, "xl/worksheets/sheet4.xml", six_column_rows(200_000))
+    with pytest.raises(sandbox.SandboxError) as exc:
+        sandbox.read_sheets(slow, MAX_CELLS_PER_SHEET, timeout=0.2)
+    assert exc.value.kind == "timeout"
+    assert sandbox.read_sheets(good, MAX_CELLS_PER_SHEET)[0] == "ok"
+    assert MSG_TIMEOUT.format(file="x.xlsx", seconds=sandbox.READ_TIMEOUT_S).startswith("Không đọc được tệp x.xlsx")
 
 
 # ---------------------------------------------------------------- merges

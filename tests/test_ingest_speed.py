@@ -10,7 +10,8 @@ import zipfile
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from loaders.gate import MAX_CELLS_PER_SHEET, _ExtentBound, _SheetExtent, check_upload
+from loaders.extent import MAX_CELLS_PER_SHEET, ExtentBound as _ExtentBound, SheetExtent as _SheetExtent
+from loaders.gate import check_upload
 from core.tables import DATA_COLUMNS
 from loaders.store import _insert_rows, ingest_bytes
 from tests.builders import register_units, info_values, write_workbook

@@ -528,3 +528,89 @@ def test_issues_past_the_cap_are_counted_and_still_reject(tmp_path, db):
     assert (summary.sheet, summary.row, summary.value) == (None, None, 200)
     assert summary.message == "Còn 200 lỗi khác không liệt kê; hãy sửa các lỗi trên rồi tải lên lại để xem tiếp"
     assert db.query_value("SELECT count(*) FROM submissions") == 0
+
+
+# ---------------------------------------------------------------- issue 10: whole numbers beyond what can be stored
+TOO_LARGE = "Số quá lớn (tối đa {}); hãy kiểm tra lại số liệu"
+
+
+def out_of_range_workbook(tmp_path) -> Path:
+    """A report whose counts no INTEGER column can hold (3,000,000,000 members, 10**20 in a cell, as text
+    too) or that the domain rules out (a unit with 2 million members), and a count element of 10**20."""
+    cells = [dict(annual_cell(), members=10**20), dict(annual_cell(cell_code="DB01-CB2"), dv_tot="3.000.000.000")]
+    return build(tmp_path, info=info_values(period="Năm", member_total=3_000_000_000, staff_total=2 * 10**9),
+                 cells=cells, meetings=[meeting(required=2_147_483_648, attended="2.000.000")],
+                 elements={"DOI_THOAI": 10**20, "NGUOI_QUAN_TRIET": 999_999_999})
+
+
+def test_integers_beyond_their_column_are_errors_naming_the_cell(tmp_path):
+    """Every out-of-range whole number is an error in the lazy table (sheet, Excel row, column, value, a
+    Vietnamese reason with the bound), never a value handed to the INSERT (issue 10: it failed there)."""
+    pw = parse(out_of_range_workbook(tmp_path))
+    got = [(i.sheet, i.row, i.column, i.value, i.message) for i in pw.errors]
+    assert got == [
+        ("Thông tin", 10, "Tổng số đảng viên", 3_000_000_000, TOO_LARGE.format("1.000.000")),
+        ("Thông tin", 11, "Tổng số cán bộ, người lao động", 2_000_000_000, TOO_LARGE.format("10.000.000")),
+        ("Chỉ tiêu", 3, "Giá trị", 10**20, TOO_LARGE.format("1.000.000.000")),
+        ("Chi bộ", 3, "Số đảng viên", 10**20, TOO_LARGE.format("1.000.000")),
+        ("Chi bộ", 4, "ĐV hoàn thành tốt", "3.000.000.000", TOO_LARGE.format("1.000.000")),
+        ("Sinh hoạt", 3, "Số ĐV phải dự", 2_147_483_648, TOO_LARGE.format("1.000.000")),
+        ("Sinh hoạt", 3, "Số ĐV dự", "2.000.000", TOO_LARGE.format("1.000.000")),
+    ]
+    assert pw.tables["elements"][1]["value"] == 999_999_999  # within the element bound: kept
+
+
+def test_every_integer_column_is_bounded_within_its_storage_type():
+    """The bound a column's parser applies never exceeds what its database column holds (INTEGER: 32 bits),
+    for every integer column of every sheet (Thông tin goes to submissions, the tables to their own)."""
+    from core.tables import TABLES
+    from loaders.schema import INFO, UNIT_LIST
+
+    ranges = {"INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1, "DOUBLE": float("inf")}
+    types = {t.name: {c.name: c.type.split()[0] for c in t.columns} for t in TABLES}
+    checked = 0
+    for sheet in (*SHEETS, UNIT_LIST):
+        table = "submissions" if sheet is INFO else sheet.key
+        for col in sheet.columns:
+            if col.type != "integer":
+                continue
+            limit = ranges[types[table][col.key]]
+            with pytest.raises(V.ValueProblem):
+                V.parser_for(col)(limit + 1)
+            bound = V.parser_for(col).keywords["hi"]
+            assert bound <= limit and V.parser_for(col)(bound) == bound, (sheet.name, col.header)
+            checked += 1
+    assert checked == 10
+
+
+def test_cli_batch_with_out_of_range_integers_exits_1_without_a_traceback(tmp_path):
+    """Through `python -m loaders ingest --json` (issue 10: the batch ended in an English traceback from the
+    INSERT): exit 1, the file rejected with the errors, nothing stored, a good file in the same batch stored."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "lo"
+    folder.mkdir()
+    out_of_range_workbook(folder).rename(folder / "1_qua_lon.xlsx")
+    write_workbook(folder / "2_DB02.xlsx", info=info_values(unit="DB02"))
+    db = tmp_path / "cli.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
+    proc = subprocess.run([sys.executable, "-m", "loaders", "ingest", str(folder), "--db", str(db), "--json", "--add-units"],
+                          cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+                          encoding="utf-8", timeout=180)
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    files = json.loads(proc.stdout)["files"]
+    assert [(f["file"], f["status"]) for f in files] == [("1_qua_lon.xlsx", "rejected"), ("2_DB02.xlsx", "accepted")]
+    assert {"sheet": "Thông tin", "row": 10, "column": "Tổng số đảng viên", "value": 3_000_000_000,
+            "message": TOO_LARGE.format("1.000.000")} in files[0]["errors"]
+    assert len(files[0]["errors"]) == 7
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT unit_code FROM submissions").fetchall() == [("DB02",)]
+    finally:
+        con.close()
