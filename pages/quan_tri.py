@@ -106,7 +106,7 @@ if auth.can(me, auth.MANAGE_TARGETS):
 
         st.markdown("**Điều chỉnh mục tiêu** (áp dụng từ năm đã chọn trở đi; ghi lại người và thời điểm thay đổi)")
         ids = [i.id for i in INDICATORS]
-        labels = {i.id: f"{i.id.split('_', 1)[0]} — {i.name} ({i.unit})" for i in INDICATORS}
+        labels = {i.id: f"{i.code} — {i.name} ({i.unit})" for i in INDICATORS}
         if st.session_state.get(K.AD_T_YEAR) is None:
             st.session_state[K.AD_T_YEAR] = f.year
             st.session_state[K.AD_T_INDICATOR] = ids[0]

@@ -51,7 +51,7 @@ with shown_errors():
         table_downloads(ranking, f"Xếp hạng đơn vị {f.year}", "ss_rank")
 
     st.subheader("Một chỉ tiêu giữa các đơn vị")
-    names = {i.id: f"{i.id.split('_', 1)[0]} — {i.name}" for i in INDICATORS if i.id in ids}
+    names = {i.id: f"{i.code} — {i.name}" for i in INDICATORS if i.id in ids}
     if st.session_state.get(K.SS_INDICATOR) not in names:
         st.session_state[K.SS_INDICATOR] = next(iter(names))
     picked = st.selectbox("Chỉ tiêu", list(names), format_func=names.get, key=K.SS_INDICATOR)

@@ -3,6 +3,7 @@ import streamlit as st
 
 from metrics import export, history
 
+from metrics.indicators import short_code
 from ui.views import overview, scorecard
 from ui import charts, state as K
 from ui.data import cached, get_db
@@ -66,7 +67,7 @@ with shown_errors():
         chart(charts.status_by_year(by_year, overview.status_by_year_title(by_year), big=f.present), key="ov_years_chart")
     with t2:
         ids = [r["id"] for r in rows]
-        names = {r["id"]: f"{r['id'].split('_', 1)[0]} — {r['name']}" for r in rows}
+        names = {r["id"]: f"{short_code(r['id'])} — {r['name']}" for r in rows}
         if st.session_state.get(K.OV_TREND) not in ids:
             st.session_state[K.OV_TREND] = ids[0]
         picked = st.selectbox("Chỉ tiêu xem xu hướng", ids, format_func=names.get, key=K.OV_TREND)

@@ -497,3 +497,23 @@ def test_admin_withdraws_a_report_and_undoes_it_on_the_admin_page(app, org_db):
     at.button(key=K.AD_C_UNDO).click().run()
     assert not at.exception
     assert db.query_value("SELECT status FROM submissions WHERE id = ?", [sid]) == "current"
+
+
+def test_annual_targets_before_the_years_end_read_in_progress(app, org_db, tmp_path):
+    """Year to date (Quý I): I20 short of 100 % is 'Đang thực hiện', and who is behind it is listed as
+    'chưa thực hiện', never 'chưa đạt' (indicators v1.1). DB02 resubmits its Q1 without a dialogue."""
+    from loaders.store import ingest_bytes
+
+    data = workbook_bytes(tmp_path, "DB02", 2024, "Q1", elements=elements(dialogues=0))
+    assert ingest_bytes(open_database(org_db), data, "DB02_2024_Q1.xlsx").status == "accepted"
+    at = app
+    at.query_params["quarter"] = "1"
+    at = open_page(at, "pages/tong_quan.py")
+    assert not at.exception
+    rep = compute(open_database(org_db), year=2024, quarter=1)
+    going = [i for i in rep.indicators if i.status == "in_progress" and i.behind]
+    assert going, "the organisation should have an annual target still in progress in Q1"
+    for ind in going:
+        label = next(e.label for e in at.expander if e.key and e.key.endswith(ind.id))
+        assert "chưa thực hiện" in label and "chưa đạt" not in label, label
+    assert "Đang thực hiện" in texts(at)

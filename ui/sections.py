@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics import engine
+from metrics.indicators import short_code
 from ui.views import detail, overview, scorecard
 from ui import charts
 from ui.data import cached, cached_view
@@ -51,17 +53,17 @@ def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
     for r in shown:
         n = len(r["behind"])
         what = "chi bộ" if "/" in r["behind"][0] else "đơn vị"
-        label = literal(f"{r['id'].split('_', 1)[0]} {scorecard.short_name(r['name'], 70)}")
-        with st.expander(f"{fmt_status(r['status'])} · {label} — {n} {what} chưa đạt", key=f"{key}_behind_{r['id']}"):
+        # an annual target before the year's end: they have not done it yet, not failed it (indicators v1.1)
+        verdict = "chưa thực hiện" if r["status"] == "in_progress" else "chưa đạt"
+        label = literal(f"{short_code(r['id'])} {scorecard.short_name(r['name'], 70)}")
+        with st.expander(f"{fmt_status(r['status'])} · {label} — {n} {what} {verdict}", key=f"{key}_behind_{r['id']}"):
             table(scorecard.behind_table(r["behind"], f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
 
 
 def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> None:
     """Pick an indicator and see the units/cells behind its figure, down to the submitted file."""
-    from metrics import engine
-
     ids = [r["id"] for r in rows]
-    names = {r["id"]: f"{r['id'].split('_', 1)[0]} — {r['name']}" for r in rows}
+    names = {r["id"]: f"{short_code(r['id'])} — {r['name']}" for r in rows}
     if st.session_state.get(state_key) not in ids:
         st.session_state[state_key] = ids[0]
     picked = st.selectbox("Xem chi tiết chỉ tiêu", ids, format_func=names.get, key=state_key)
@@ -93,8 +95,6 @@ def indicator_group(db, report_rows: list[dict], groups: list[str], f: Filters, 
 
 def yearly_rows(db, f: Filters, years: list[int]) -> dict[int, list[dict]]:
     """Indicator rows of each full year for the current unit (cached per year, shared by every page)."""
-    from metrics import engine
-
     unit = f.engine_kwargs()["unit"]
     return {y: scorecard.indicator_rows(cached(engine.compute, db, year=y, quarter=None, unit=unit, as_of=f.as_of,
                                            principal=f.principal))
