@@ -11,7 +11,8 @@ run_pass() {  # name, then pytest arguments; exit 5 (no tests collected) is a fa
   local name="$1"; shift
   echo "=== test pass: $name ==="
   set +e
-  python -m pytest "$@"
+  # both cores of the CI machine (pytest-xdist); a later -n in the arguments wins
+  python -m pytest -n 2 "$@"
   local rc=$?
   set -e
   if [ "$rc" = "5" ]; then echo "pytest collected no tests in the $name pass: failing" >&2; return 1; fi
