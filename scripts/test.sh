@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 bash scripts/install_browser.sh
 bash scripts/install_postgres.sh
+bash scripts/install_office.sh
 
 run_pass() {  # name, then pytest arguments; exit 5 (no tests collected) is a failure, not a pass
   local name="$1"; shift
