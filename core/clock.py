@@ -57,3 +57,9 @@ def report_deadline(year: int, period: str, deadline_days: int | None = None) ->
     """The last day a report of the period counts as on time (the whole day counts)."""
     days = load_config().deadline_days if deadline_days is None else deadline_days
     return period_end(year, period) + dt.timedelta(days=days)
+
+
+def same_day_last_year(day: dt.date) -> dt.date:
+    """The same calendar day one year earlier (29 February becomes 28 February): the as-of date of the
+    same period last year, so a comparison sees what was known at the same point of that year."""
+    return day.replace(year=day.year - 1, day=min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))

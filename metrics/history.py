@@ -75,17 +75,19 @@ def completeness(
     principal: Principal | None = None,
 ) -> pd.DataFrame:
     """One row per (unit in scope that must report or did report in the year, period of the year):
-    unit_code, unit_name, period, period_end, deadline, first_received, versions, status (on_time | late |
-    missing | waiting (ended, deadline not passed) | not_due (period not ended)). Built on the engine's
-    `firsts` and its rule of who must report, so the counts are I25/I26's."""
+    unit_code, unit_name, expected (it must report that year), period, period_end, deadline,
+    first_received, versions, status (on_time | late | missing | waiting (ended, deadline not passed) |
+    not_due (period not ended)). Built on the engine's `firsts` and its rule of who must report, so the
+    counts are I25/I26's."""
     as_of = as_of or today()
     found = window_query(db, f"""
-        SELECT u.code AS unit_code, u.name AS unit_name, f.period, f.first_at AS first_received, f.versions
+        SELECT u.code AS unit_code, u.name AS unit_name, {must_report_sql('u')} AS expected, f.period,
+               f.first_at AS first_received, f.versions
         FROM units u LEFT JOIN firsts f ON f.unit_code = u.code
         WHERE ({must_report_sql('u')} OR u.code IN (SELECT unit_code FROM firsts))
           AND u.kind <> 'ROOT' AND u.code IN (SELECT code FROM scope)
         ORDER BY u.code""", year=year, unit=unit, as_of=as_of, principal=principal)
-    units = found[["unit_code", "unit_name"]].drop_duplicates()
+    units = found[["unit_code", "unit_name", "expected"]].drop_duplicates(subset=["unit_code"])
     firsts = found.dropna(subset=["period"])[["unit_code", "period", "first_received", "versions"]]
     grid = units.merge(pd.DataFrame({"period": list(PERIODS)}), how="cross")
     grid = grid.merge(firsts, on=["unit_code", "period"], how="left")
@@ -152,3 +154,38 @@ def activities_by_unit(db: Database, *, year: int, quarter: int | None = None, u
         ORDER BY e.unit_code, e.code""",
         year=year, quarter=quarter, unit=unit, as_of=as_of, single_quarter=quarter is not None,
         principal=principal)
+
+
+def coverage(db: Database, *, unit: str | None = None, principal: Principal | None = None) -> pd.DataFrame:
+    """How many of the units that must report sent each period, for every year with reports: year, period,
+    expected, received (a withdrawn report does not count). Decides the period a meeting looks at first:
+    the last one most units have reported (ui/views/unit_tree.default_period)."""
+    unit = authorize_unit(db, principal, unit)
+    cte, where = _scope_filter(unit, "u.code")
+    params: dict = {} if unit is None else {"unit": unit}
+    head = f"{cte}," if cte else "WITH"
+    return db.query_df(
+        f"""{head} years AS (SELECT DISTINCT year FROM submissions),
+        expect AS (SELECT y.year, u.code FROM years y CROSS JOIN units u
+                   WHERE {must_report_sql('u', 'y.year')} {where}),
+        got AS (SELECT DISTINCT unit_code, year, period FROM submissions WHERE status <> 'withdrawn')
+        SELECT e.year, p.period, count(*)::INTEGER AS expected, count(g.unit_code)::INTEGER AS received
+        FROM expect e CROSS JOIN (VALUES ('Q1'), ('Q2'), ('Q3'), ('Q4'), ('Y')) p(period)
+        LEFT JOIN got g ON g.unit_code = e.code AND g.year = e.year AND g.period = p.period
+        GROUP BY e.year, p.period ORDER BY e.year, p.period""", params)
+
+
+def cell_names(db: Database, *, year: int, unit: str | None = None,
+               principal: Principal | None = None) -> dict[str, str]:
+    """'UNIT/CELL' → the cell's own name as the unit's latest report of the year writes it (who is behind
+    a cell indicator is named by the cell, not by its code)."""
+    unit = authorize_unit(db, principal, unit)
+    cte, where = _scope_filter(unit, "s.unit_code")
+    params: dict = {"year": year} if unit is None else {"year": year, "unit": unit}
+    rows = db.query_rows(
+        f"""{cte}
+        SELECT s.unit_code || '/' || c.cell_code, arg_max(c.cell_name, s.id)
+        FROM cells c JOIN submissions s ON s.id = c.submission_id
+        WHERE s.year = $year AND s.status = 'current' {where}
+        GROUP BY s.unit_code, c.cell_code""", params)
+    return {key: name for key, name in rows}

@@ -3,4 +3,4 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 python -m loaders sample
-exec streamlit run app.py --server.headless=true --browser.gatherUsageStats=false "$@"
+exec python -m ui.serve --server.headless=true --browser.gatherUsageStats=false "$@"

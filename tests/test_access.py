@@ -27,11 +27,11 @@ from core.errors import DashboardError
 from loaders.store import ingest_bytes, ingest_paths, preview_bytes
 from core.storage import open_database
 from loaders.units import load_unit_list_bytes
-from metrics import engine, export, targets
+from metrics import engine, export, pack, targets
 from ui.views import detail, petitions
 from ui.views import submissions as submission_views
 from tests.builders import sign_in
-from tests.test_app_smoke import APP, build_org, texts, unit_list_bytes, workbook_bytes
+from tests.test_app_smoke import overview_counts, APP, build_org, texts, unit_list_bytes, workbook_bytes
 from ui import state as K
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ CALLS = {
     "completeness": lambda db, p: history.completeness(db, year=2024, unit="DB02", principal=p),
     "petition_register": lambda db, p: history.petition_register(db, year=2024, unit="DB02", principal=p),
     "activities_by_unit": lambda db, p: history.activities_by_unit(db, year=2024, unit="DB02", principal=p),
-    "meeting_pack": lambda db, p: export.meeting_pack_pptx(db, year=2024, unit="DB02", principal=p),
+    "meeting_pack": lambda db, p: pack.meeting_pack_pptx(db, year=2024, unit="DB02", principal=p),
     "parent_committee": lambda db, p: engine.compute(db, year=2024, unit="ROOT", principal=p),
     "sibling_lowercase": lambda db, p: engine.compute(db, year=2024, unit=" db02 ", principal=p),
 }
@@ -355,14 +355,14 @@ def _app(org, monkeypatch, user="donvi_db01", **query) -> AppTest:
 
 
 def test_page_lists_only_the_users_units_and_shows_their_figures(org, db, monkeypatch):
-    """Signed in as donvi_db01: the unit picker holds DB01 only, the cards equal compute(unit='DB01')."""
+    """Signed in as donvi_db01: the unit picker holds DB01 only, the counts equal compute(unit='DB01')."""
     at = _app(org, monkeypatch).run()
     assert not at.exception, [e.value for e in at.exception]
     picker = at.selectbox(key=K.UNIT)
     assert [o.rsplit("· ", 1)[-1] for o in picker.options] == ["DB01"] and picker.value == "DB01"
     statuses = [i.status for i in engine.compute(db, year=2024, unit="DB01").indicators]
-    cards = {m.label: m.value for m in at.metric}
-    assert cards["✓ Đạt"] == str(statuses.count("met")) and cards["✗ Chưa đạt"] == str(statuses.count("not_met"))
+    counts = overview_counts(at)
+    assert counts["met"] == statuses.count("met") and counts["not_met"] == statuses.count("not_met")
     assert "Đảng bộ Công ty Cấp thoát nước" not in texts(at)  # DB02's name appears nowhere
     assert at.query_params["unit"] in ("DB01", ["DB01"])  # the shared link names the shown unit
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
-from tests.test_app_smoke import (APP, build_org, readable, cells_for, elements, open_page, signed_in_app, texts,
+from tests.test_app_smoke import (APP, build_org, overview_counts, readable, cells_for, elements, open_page, signed_in_app, texts,
                                   workbook_bytes)
 from ui import state as K
 
@@ -74,7 +74,7 @@ def test_unit_filter_changes_scorecard_and_url(app, org_db):
     assert not at.exception
     expected = compute(open_database(org_db), year=2024, unit="DB04")
     statuses = [i.status for i in expected.indicators]
-    assert cards(at)["✗ Chưa đạt"] == str(statuses.count("not_met"))
+    assert overview_counts(at)["not_met"] == statuses.count("not_met")
     assert at.subheader[0].value != root_headline
     assert "Đảng bộ Công ty Bia (DB04)" in texts(at)
     assert at.query_params["unit"] == "DB04"
@@ -129,16 +129,22 @@ def test_link_opens_the_same_view(app):
     {"unit": "", "year": "99999999999999999999", "quarter": "Q5", "page": "../../etc/passwd"},
     {"unit": "ROOT", "year": "2024.5", "quarter": "", "page": "quan-tri%00"},
 ])
-def test_crafted_query_params_fall_back_without_errors(app, params):
-    """Invalid values are ignored: root, newest year with data, full year; no exception, no error box."""
+def test_crafted_query_params_fall_back_without_errors(app, org_db, params):
+    """Invalid values are ignored: root, and the period most units have reported (here 2024 Quý I: all four
+    units sent it, while only one sent Quý II and two the annual report); no exception, no error box."""
+    from core.clock import today
+    from metrics.history import coverage
+    from ui.views.unit_tree import default_period
+
+    assert default_period(coverage(open_database(org_db)), today().year) == (2024, 1)
     app.query_params.update(params)
     at = app.run()
     assert not at.exception and not at.error
     assert at.selectbox(key=K.UNIT).value == "ROOT"
     assert at.selectbox(key=K.YEAR).value == 2024
-    assert at.radio(key=K.QUARTER).value == 0
+    assert at.radio(key=K.QUARTER).value == 1
     assert at.title[0].value == "Tổng quan"
-    assert at.query_params["unit"] == "ROOT" and "quarter" not in at.query_params
+    assert at.query_params["unit"] == "ROOT" and at.query_params["quarter"] == "1"
 
 
 def test_presentation_mode_from_link_and_exit(app):

@@ -205,20 +205,36 @@ def test_every_page_renders_without_exception(app, page):
     assert at.sidebar.selectbox  # the shared filters are present on every page
 
 
+def overview_counts(at: AppTest) -> dict[str, int]:
+    """The overview's status counts as its caption under the headline says them ('Đạt 10 · Chưa đạt 4')."""
+    from core.text import STATUS
+
+    by_label = {label: code for code, (label, _) in STATUS.items()}
+    line = next(c.value for c in at.caption if any(c.value.startswith(lab) for lab in by_label))
+    out = {code: 0 for code in STATUS}
+    for part in line.split(" · "):
+        label, _, n = part.rpartition(" ")
+        out[by_label[label]] = int(n)
+    return out
+
+
 def test_overview_counts_match_the_engine(app, org_db):
-    """The overview's metric cards show exactly the engine's status counts for the window."""
+    """The overview states exactly the engine's status counts for the window, lists every missed target
+    above the fold, then the whole scorecard."""
     from metrics.engine import compute
 
     at = app.run()
     report = compute(open_database(org_db), year=2024)
     statuses = [i.status for i in report.indicators]
-    cards = {m.label: m.value for m in at.metric}
-    assert cards["✓ Đạt"] == str(statuses.count("met"))
-    assert cards["✗ Chưa đạt"] == str(statuses.count("not_met"))
-    assert cards["○ Không có dữ liệu"] == str(statuses.count("no_data"))
-    assert len(at.dataframe) >= 1 and len(at.dataframe[0].value) == len(report.indicators)
+    counts = overview_counts(at)
+    for status in ("met", "exceeded", "not_met", "in_progress", "no_data"):
+        assert counts[status] == statuses.count(status), status
+    missed = next(d.value for d in at.dataframe if "Còn thiếu" in d.value.columns)
+    assert len(missed) == statuses.count("not_met") + statuses.count("in_progress")
+    full = next(d.value for d in at.dataframe if "Nhóm" in d.value.columns)
+    assert len(full) == len(report.indicators)
     labels = [b.label for b in at.get("download_button")]
-    assert "Bảng chỉ tiêu (Excel)" in labels and "Tài liệu họp (PowerPoint)" in labels
+    assert {"Bảng chỉ tiêu (Excel)", "Tài liệu họp (PowerPoint)", "Tài liệu họp (PDF)"} <= set(labels)
 
 
 def test_empty_database_pages_do_not_crash(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,11 +16,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pptx import Presentation
 
+from metrics.indicators import GROUPS
+from metrics.pack import pack_from_report
 from metrics.export import (
     FORMULA_TRIGGERS,
-    GROUPS,
     neutralise,
-    pack_from_report,
     scorecard_xlsx,
     table_csv,
     table_xlsx,
@@ -273,7 +274,7 @@ def test_pack_from_report_has_title_summary_groups_and_completeness():
     prs = Presentation(io.BytesIO(data))
     slides = list(prs.slides)
     texts = [slide_texts(s) for s in slides]
-    assert len(slides) == 2 + len(GROUPS) + 1
+    assert len(slides) == 2 + len(GROUPS) + 2  # + activities, completeness (no last year given: no comparison)
     assert "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU" in texts[0]
     assert "Đảng bộ Khối Doanh nghiệp tỉnh" in texts[0] and "Năm 2024" in texts[0]
     assert "05/03/2025" in texts[0]
@@ -385,7 +386,7 @@ def loaded_db(tmp_path_factory):
 
 def test_real_scorecard_has_every_indicator_and_neutralised_unit_names(loaded_db):
     from metrics.engine import compute
-    from metrics.export import unit_names
+    from metrics.pack import unit_names
 
     report = compute(loaded_db, year=2024, as_of=AS_OF)
     names = unit_names(loaded_db)
@@ -420,14 +421,15 @@ def test_real_tables_from_the_database_keep_user_text_literal(loaded_db):
 
 
 def test_real_meeting_pack_opens_with_native_charts(loaded_db):
-    from metrics.export import meeting_pack_pptx
+    from metrics.pack import meeting_pack_pptx
 
     data = meeting_pack_pptx(loaded_db, year=2024, quarter=2, as_of=AS_OF)
     prs = Presentation(io.BytesIO(data))
     texts = [slide_texts(s) for s in prs.slides]
     assert "Năm 2024, lũy kế đến hết Quý II" in texts[0]
     assert any(t.startswith("Tổng hợp kết quả các chỉ tiêu") and "Chưa đạt" in t for t in texts)
-    assert [t.split("\n", 1)[0] for t in texts[-1 - len(GROUPS):-1]] == list(GROUPS)
+    # the group slides, then activities and the year-on-year comparison, then completeness
+    assert [t.split("\n", 1)[0] for t in texts[-3 - len(GROUPS):-3]] == list(GROUPS)
     completeness = texts[-1]
     assert completeness.startswith("Tình hình nộp báo cáo") and "Tất cả đơn vị đã nộp đủ báo cáo" in completeness
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
@@ -437,3 +439,35 @@ def test_real_meeting_pack_opens_with_native_charts(loaded_db):
     assert [list(s.values) for s in done.series] == [[2, 2], [2, 2], [2, 2]]
     for _, wb in chart_workbooks(prs):
         assert not any(c.data_type == "f" for ws in wb.worksheets for r in ws.iter_rows() for c in r)
+
+
+
+def test_pack_compares_with_the_same_period_last_year_and_renders_as_pdf(loaded_db, tmp_path):
+    """The pack of 2024 Q2 has the activities slide (this period, the same period of 2023, the change) and
+    the year-on-year slide; its PDF, rendered by LibreOffice, has one page per slide with the titles."""
+    import shutil
+    import subprocess
+
+    from metrics.pack import meeting_pack_pdf, meeting_pack_pptx
+
+    data = meeting_pack_pptx(loaded_db, year=2024, quarter=2, as_of=AS_OF)
+    texts = [slide_texts(s) for s in Presentation(io.BytesIO(data)).slides]
+    acts = next(t for t in texts if t.startswith("Kết quả hoạt động"))
+    assert "Cùng kỳ năm trước" in acts and "Kinh phí hỗ trợ an sinh xã hội" in acts
+    assert any(t.startswith("Chỉ tiêu so với cùng kỳ năm trước") for t in texts)
+    pdf = meeting_pack_pdf(loaded_db, year=2024, quarter=2, as_of=AS_OF)
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pdf)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        flat = " ".join(text.split())  # the title wraps on the slide
+        assert "BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU" in flat and "Tình hình nộp báo cáo" in flat
+        pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        assert f"Pages: {len(texts)}" in " ".join(pages.split())
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True)
+    first = next(tmp_path.glob("p-*.png"))
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copy(first, artifacts / "tai-lieu-hop-trang-1.png")
+    assert first.stat().st_size > 5_000  # a rendered page, not an empty one

@@ -28,7 +28,8 @@ def _call(_fn: Callable, _db: Database, name: str, path: str, version: int, item
 # engine calls whose result depends on the scope alone: the principal only authorises it, so the check runs
 # first and the cached result is shared by every account that may see that scope (and by the warm-up)
 SCOPE_ONLY = frozenset({"metrics.engine.compute", "metrics.engine.compute_by_unit",
-                        "metrics.engine.activities_by_period"})
+                        "metrics.engine.activities_by_period", "metrics.history.completeness",
+                        "metrics.history.coverage", "metrics.history.cell_names"})
 
 
 def shareable(fn: Callable, db: Database, kwargs: dict) -> dict:

@@ -73,19 +73,32 @@ def _truthy(text: object) -> bool:
     return str(text).strip().lower() in {"1", "true", "yes", "co", "có", "on"}
 
 
-def _load_url_once(codes: list[str], root: str, years: list[int], default_year: int,
-                   all_codes: frozenset = frozenset()) -> None:
+def parse_as_of(text: object, today: dt.date) -> dt.date:
+    """An as-of date from a query value (YYYY-MM-DD, not after today), else today."""
+    try:
+        day = dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        return today
+    return day if dt.date(2000, 1, 1) <= day <= today else today
+
+
+def _load_url_once(codes: list[str], root: str, years: list[int], default: tuple[int, int | None],
+                   all_codes: frozenset = frozenset(), today: dt.date | None = None) -> None:
     ss = st.session_state
+    today = today or clock.today()
     if not ss.get(K.URL_LOADED):
         qp = st.query_params
         unit = str(qp.get(K.QP_UNIT, "")).strip().upper()
         if unit in all_codes and unit not in codes:
             ss[K.SCOPE_WARNING] = _scope_message(unit, root)
         ss[K.UNIT] = unit if unit in codes else root
-        ss[K.YEAR] = parse_year(qp.get(K.QP_YEAR), years) or default_year
-        q = parse_quarter(qp.get(K.QP_QUARTER, "0"))
+        year = parse_year(qp.get(K.QP_YEAR), years)
+        ss[K.YEAR] = year or default[0]
+        # without a year in the link, the period most units have reported; with one, its quarter or the year
+        q = parse_quarter(qp.get(K.QP_QUARTER, "0")) if year else (default[1] or 0)
         ss[K.QUARTER] = 0 if q is None else q
         ss[K.PRESENT] = _truthy(qp.get(K.QP_PRESENT, ""))
+        ss[K.AS_OF] = parse_as_of(qp.get(K.QP_AS_OF, ""), today)
         ss[K.URL_LOADED] = True
     # values that became invalid (e.g. a unit list reloaded) fall back instead of failing
     if ss.get(K.UNIT) not in codes:
@@ -93,7 +106,9 @@ def _load_url_once(codes: list[str], root: str, years: list[int], default_year: 
             ss[K.SCOPE_WARNING] = _scope_message(ss.get(K.UNIT), root)
         ss[K.UNIT] = root
     if ss.get(K.YEAR) not in years:
-        ss[K.YEAR] = default_year
+        ss[K.YEAR] = default[0]
+    if not isinstance(ss.get(K.AS_OF), dt.date) or ss[K.AS_OF] > today:
+        ss[K.AS_OF] = today
     if ss.get(K.QUARTER) not in QUARTERS:
         ss[K.QUARTER] = 0
 
@@ -117,20 +132,25 @@ def render_filters(db: Database, principal: Principal | None = None) -> Filters:
     data_years = cached(history.report_years, db)
     today = clock.today()
     years = unit_tree.year_options(data_years, today.year)
-    _load_url_once(codes, root, years, unit_tree.default_year(data_years, today.year), all_codes)
+    default = cached_view(unit_tree.default_period, history.coverage, db, today.year, principal=principal)
+    _load_url_once(codes, root, years, default, all_codes, today)
     with st.sidebar:
         st.selectbox("Đơn vị", codes, format_func=lambda c: labels.get(c, c), key=K.UNIT,
                      help="Gõ tên hoặc mã đơn vị để tìm. Chọn một đơn vị là xem đơn vị đó và các đơn vị trực thuộc.")
         st.selectbox("Năm", years, key=K.YEAR)
         st.radio("Kỳ", QUARTERS, format_func=_quarter_label, key=K.QUARTER, horizontal=True,
                  help="Một quý: lũy kế từ đầu năm đến hết quý đó.")
+        st.date_input("Số liệu tính đến ngày", key=K.AS_OF, min_value=dt.date(2000, 1, 1), max_value=today,
+                      format="DD/MM/YYYY", help="Các kỳ, tháng và hạn nộp chỉ được tính khi đã kết thúc "
+                      "vào ngày này. Mặc định: hôm nay.")
         st.toggle("Chế độ trình chiếu", key=K.PRESENT,
                   help="Ẩn thanh bên, phóng to chữ và biểu đồ để chiếu trong cuộc họp.")
     unit = st.session_state[K.UNIT]
     quarter = st.session_state[K.QUARTER] or None
     st.session_state[K.CURRENT] = f = Filters(unit=unit, unit_name=names.get(unit, unit), is_root=unit == org_root,
                    year=int(st.session_state[K.YEAR]), quarter=quarter,
-                   present=bool(st.session_state[K.PRESENT]), as_of=today, unit_names=names, principal=principal)
+                   present=bool(st.session_state[K.PRESENT]), as_of=st.session_state[K.AS_OF], unit_names=names,
+                   principal=principal)
     return f
 
 
@@ -164,6 +184,8 @@ def sync_url(f: Filters, page_path: str) -> None:
         want[K.QP_QUARTER] = str(f.quarter)
     if f.present:
         want[K.QP_PRESENT] = "1"
+    if f.as_of != clock.today():
+        want[K.QP_AS_OF] = f.as_of.isoformat()
     current = {k: st.query_params.get(k) for k in st.query_params.keys()}
     if current != want:
         st.query_params.from_dict(want)

@@ -44,7 +44,20 @@ def indicator_charts(rows: list[dict], f: Filters, title: str, key: str) -> None
               key=f"{key}_{scorecard.short_name(unit)}")
 
 
-def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
+def missed_columns() -> dict:
+    """Column widths of the one-page scorecard (overview.missed_table) that keep it readable at 1366 px."""
+    text = st.column_config.TextColumn
+    return {
+        "Chỉ tiêu": text(width=230),
+        "Kết quả": text(width=70),
+        "Mục tiêu": text(width=70),
+        "Còn thiếu": text(width=110),
+        "So với cùng kỳ năm trước": text(width=190),
+        "Chưa đạt / chưa thực hiện": text(width=330, help="◐: chỉ tiêu năm, còn thời gian thực hiện"),
+    }
+
+
+def behind_expanders(rows: list[dict], f: Filters, key: str, names: dict[str, str] | None = None) -> None:
     """One expander per indicator not met, listing the units or cells behind it (one click)."""
     shown = [r for r in rows if r.get("behind")]
     if not shown:
@@ -57,7 +70,7 @@ def behind_expanders(rows: list[dict], f: Filters, key: str) -> None:
         verdict = "chưa thực hiện" if r["status"] == "in_progress" else "chưa đạt"
         label = literal(f"{short_code(r['id'])} {scorecard.short_name(r['name'], 70)}")
         with st.expander(f"{fmt_status(r['status'])} · {label} — {n} {what} {verdict}", key=f"{key}_behind_{r['id']}"):
-            table(scorecard.behind_table(r["behind"], f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
+            table(scorecard.behind_table(r["behind"], names or f.unit_names), key=f"{key}_behind_tbl_{r['id']}")
 
 
 def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> None:

@@ -17,6 +17,7 @@ UNIT = "flt_unit"
 YEAR = "flt_year"
 QUARTER = "flt_quarter"
 PRESENT = "flt_present"
+AS_OF = "flt_as_of"  # "số liệu tính đến ngày": the as-of date of every figure
 URL_LOADED = "_url_loaded"  # set once per session after the URL was read into the widgets
 PAGE_SYNCED = "_page_synced"  # set once the ?page= parameter has been honoured
 CURRENT = "_current_filters"  # the Filters of this run, for the pages
@@ -27,6 +28,7 @@ QP_YEAR = "year"
 QP_QUARTER = "quarter"
 QP_PAGE = "page"
 QP_PRESENT = "present"
+QP_AS_OF = "asof"
 
 # ---- Tổng quan
 OV_DETAIL = "ov_detail_indicator"

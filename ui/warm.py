@@ -19,7 +19,7 @@ from core import auth, clock, storage
 from core.errors import DashboardError
 from metrics import engine, history
 from ui.views import scorecard, unit_tree
-from ui.data import cached
+from ui.data import cached, cached_view
 from ui.filters import unit_options
 
 POLL_S = 2.0
@@ -31,13 +31,23 @@ _lock = threading.Lock()
 
 
 def default_views(db) -> list[tuple[Callable, dict[str, Any]]]:
-    """The engine calls the overview makes for the whole organisation with its default filters, with the
-    exact keyword arguments the page passes (so they land on the same cache keys)."""
+    """The calls the overview makes for the whole organisation with its default filters (the period most
+    units have reported, as of today), with the exact keyword arguments the page passes (so they land on
+    the same cache keys): the window, the same window last year, who has reported, cell names, the trend."""
     data_years = cached(history.report_years, db)
     today = clock.today()
-    year = unit_tree.default_year(data_years, today.year)
-    return [(engine.compute, {"year": int(y), "quarter": None, "unit": None, "as_of": today})
-            for y in sorted(scorecard.trend_years(data_years, year), reverse=True)]
+    year, quarter = cached_view(unit_tree.default_period, history.coverage, db, today.year)
+    views: list[tuple[Callable, dict[str, Any]]] = [
+        (engine.compute, {"year": year, "quarter": quarter, "unit": None, "as_of": today}),
+        (history.completeness, {"year": year, "unit": None, "as_of": today}),
+        (history.cell_names, {"year": year, "unit": None}),
+    ]
+    if year > 2000:
+        views.append((engine.compute, {"year": year - 1, "quarter": quarter, "unit": None,
+                                       "as_of": clock.same_day_last_year(today)}))
+    views += [(engine.compute, {"year": int(y), "quarter": None, "unit": None, "as_of": today})
+              for y in sorted(scorecard.trend_years(data_years, year), reverse=True)]
+    return views
 
 
 def warm_once(db) -> list[Any]:

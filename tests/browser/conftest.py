@@ -110,7 +110,7 @@ def run_streamlit(db_path: Path, work: Path, log_name: str = "streamlit.log") ->
     log_path = work / log_name
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "ui.serve", "--server.port", str(port),  # as scripts/run.sh starts it
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
         cwd=PROJECT, env=_env(db_path, work), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

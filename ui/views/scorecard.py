@@ -27,19 +27,32 @@ def status_counts(rows: list[dict]) -> dict[str, int]:
 
 
 def behind_text(behind: list[str], unit_names: dict[str, str], limit: int = 4) -> str:
-    """Short list of who is behind: 'Công ty A, Công ty B và 3 đơn vị khác'."""
+    """Short list of who is behind: 'Công ty A, Công ty B và 3 đơn vị khác' (chi bộ for cells)."""
     if not behind:
         return ""
     names = [behind_name(b, unit_names) for b in behind[:limit]]
     more = len(behind) - limit
-    return ", ".join(names) + (f" và {more} đơn vị khác" if more > 0 else "")
+    what = "chi bộ" if "/" in behind[0] else "đơn vị"
+    return ", ".join(names) + (f" và {more} {what} khác" if more > 0 else "")
 
 
 def behind_name(code: str, unit_names: dict[str, str]) -> str:
-    """A unit name for a 'behind' code; cells are 'UNIT/CELL' → 'Tên đơn vị / CELL'."""
+    """The name a 'behind' code is shown by: a unit's name; a cell ('UNIT/CELL') by its own name with its
+    unit's ('Chi bộ Phân xưởng 1 (Đảng bộ Công ty Điện lực)') when `unit_names` knows it (with_cells)."""
+    if code in unit_names:
+        return unit_names[code]
     unit, _, cell = code.partition("/")
     name = unit_names.get(unit, unit)
-    return f"{name} / {cell}" if cell else name
+    return f"{cell} ({name})" if cell else name
+
+
+def with_cells(unit_names: dict[str, str], cells: dict[str, str]) -> dict[str, str]:
+    """The unit names plus 'UNIT/CELL' → 'cell name (unit name)' (metrics.history.cell_names)."""
+    out = dict(unit_names)
+    for key, name in cells.items():
+        unit = key.partition("/")[0]
+        out[key] = f"{name} ({unit_names.get(unit, unit)})" if name else key
+    return out
 
 
 def behind_table(behind: list[str], unit_names: dict[str, str]) -> pd.DataFrame:

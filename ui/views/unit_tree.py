@@ -95,8 +95,18 @@ def year_options(report_years: Iterable[int], current_year: int) -> list[int]:
     return sorted({int(y) for y in report_years} | {current_year}, reverse=True)
 
 
-def default_year(report_years: Iterable[int], current_year: int) -> int:
-    """The newest year that has data (else the current year)."""
-    years = [int(y) for y in report_years]
-    return max(years) if years else current_year
-
+def default_period(coverage: pd.DataFrame, current_year: int) -> tuple[int, int | None]:
+    """(year, quarter or None for the full year) a meeting looks at first: the last period that most units
+    that must report have reported (metrics.history.coverage), not merely the latest year with any file.
+    When no period has a majority, the best-covered one (the latest of equals); with no report at all,
+    the current year."""
+    order = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "Y": 5}
+    rows = [r for r in coverage.itertuples(index=False) if r.received > 0] if not coverage.empty else []
+    if not rows:
+        return current_year, None
+    majority = [r for r in rows if r.received * 2 > r.expected]
+    if majority:
+        best = max(majority, key=lambda r: (int(r.year), order[r.period]))
+    else:
+        best = max(rows, key=lambda r: (r.received / max(r.expected, 1), int(r.year), order[r.period]))
+    return int(best.year), None if best.period == "Y" else int(best.period[1])
