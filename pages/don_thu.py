@@ -4,7 +4,7 @@ import streamlit as st
 from metrics import history
 from ui.views import detail, petitions, scorecard
 from metrics.indicators import G_DON_THU
-from ui import charts
+from ui import charts, theme
 from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from core.text import fmt_auto, window_label
@@ -34,12 +34,14 @@ with shown_errors():
     else:
         by_kind = cached_view(petitions.petitions_by, history.petition_register, db, "kind", **window)
         chart(charts.bars(by_kind, "Loại đơn", "Số đơn", petitions.petitions_by_title(by_kind, "Loại đơn"),
-                          color="Tình trạng", unit="đơn", stack=True, big=f.present, height=380), key="don_kind")
+                          color="Tình trạng", unit="đơn", stack=True, big=f.present, height=380,
+                          palette=theme.PETITION_COLORS), key="don_kind")
         by_unit = cached_view(petitions.petitions_by, history.petition_register, db, "unit_name", **window)
         chart(charts.bars(detail.top_units(by_unit, "Đơn vị", "Số đơn"), "Đơn vị", "Số đơn",
                           petitions.petitions_by_title(by_unit, "Đơn vị"),
                           color="Tình trạng", unit="đơn", horizontal=True, stack=True, big=f.present,
-                          height=160 + 30 * by_unit["Đơn vị"].nunique()), key="don_unit")
+                          height=160 + 30 * by_unit["Đơn vị"].nunique(), palette=theme.PETITION_COLORS),
+              key="don_unit")
         overdue = cached_view(petitions.overdue_petitions, history.petition_register, db, **window)
         st.subheader(f"Đơn thư quá hạn chưa giải quyết: {len(overdue)}")
         if not overdue.empty:

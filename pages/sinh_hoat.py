@@ -3,7 +3,7 @@ import streamlit as st
 
 from ui.views import comparison, meetings, scorecard
 from metrics.indicators import G_SINH_HOAT, G_XEP_LOAI
-from ui import charts
+from ui import charts, theme
 from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from core.text import window_label
@@ -29,7 +29,7 @@ with shown_errors():
         if not dist.empty:
             chart(charts.bars(dist, "Loại chi bộ", "Số chi bộ", meetings.rating_title(dist, window_label(f.year, f.quarter)),
                               color="Xếp loại", unit="chi bộ", horizontal=True, stack=True, big=f.present,
-                              height=260, palette=charts.RATING_COLORS), key="xl_ratings")
+                              height=260, palette=theme.RATING_COLORS), key="xl_ratings")
         indicator_group(db, rows, [G_XEP_LOAI], f, "xl", "Xếp loại chất lượng")
     with tab_units:
         ids = [r["id"] for r in rows if r.get("group") in (G_SINH_HOAT, G_XEP_LOAI)]

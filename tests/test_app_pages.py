@@ -478,7 +478,9 @@ def test_two_units_sharing_a_name_stay_two(app, org_db):
         labels = set()
         for chart in at.get("plotly_chart"):
             for trace in json.loads(chart.proto.spec).get("data", []):
-                labels.update(html.unescape(str(y)).replace("\u2060", "") for y in trace.get("y") or [])
+                for axis in ("x", "y"):
+                    labels.update(html.unescape(str(v)).replace("\u2060", "").replace("<br>", " ")
+                                  for v in trace.get(axis) or [])
         assert {"Đảng bộ Công ty Cấp thoát nước (DB02)", "Đảng bộ Công ty Cấp thoát nước (DB04)"} <= labels, page
 
 

@@ -107,3 +107,33 @@ def test_trend_labels_below_the_target_go_under_their_point():
     series = pd.DataFrame({"year": [2023, 2024], "value": [93.3, 100.0], "value_text": ["93,3%", "100,0%"]})
     fig = charts.trend(series, "x", unit="%", target_low=100)
     assert list(fig.data[0].textposition) == ["bottom center", "top center"]
+
+
+def test_one_colour_one_meaning_everywhere():
+    """A report on time, a petition resolved on time and a target met share one colour; late, resolved
+    late and not met another; overdue and missing a third; in progress and within the deadline a fourth.
+    Categories that judge nothing never borrow a status colour (the DB01 user was once 'met' blue)."""
+    from ui import theme
+
+    met, bad, worst, pending = theme.COLORS["met"], theme.COLORS["not_met"], theme.WORST, theme.COLORS["in_progress"]
+    assert theme.COMPLETENESS_COLORS["on_time"] == theme.PETITION_COLORS["Giải quyết đúng hạn"] == met
+    assert theme.COMPLETENESS_COLORS["late"] == theme.PETITION_COLORS["Giải quyết muộn"] == bad
+    assert theme.COMPLETENESS_COLORS["missing"] == theme.PETITION_COLORS["Quá hạn chưa giải quyết"] == worst
+    assert theme.COMPLETENESS_COLORS["waiting"] == theme.PETITION_COLORS["Đang giải quyết (trong hạn)"] == pending
+    assert len({met, bad, worst, pending, theme.COLORS["exceeded"]}) == 5
+    judged = set(theme.COLORS.values()) | set(theme.COMPLETENESS_COLORS.values()) | set(theme.PETITION_COLORS.values())
+    assert not judged & set(theme.SERIES)
+    # every petition state the register can produce has its colour
+    from ui.views.petitions import PETITION_STATUS
+
+    assert set(PETITION_STATUS.values()) - {"Đã giải quyết", "Đang giải quyết"} <= set(theme.PETITION_COLORS)
+
+
+def test_count_bars_have_whole_ticks_sorted_categories_and_bands_under_the_bars():
+    df = pd.DataFrame({"Đơn vị": ["A", "B", "C"], "Số đơn": [1, 3, 2]})
+    fig = charts.bars(df, "Đơn vị", "Số đơn", "t", unit="đơn", horizontal=True, band=(1, 2))
+    assert fig.layout.xaxis.tickformat == ",d" and fig.layout.xaxis.dtick == 1
+    assert fig.layout.yaxis.categoryorder == "total descending"
+    assert all(s.layer == "below" for s in fig.layout.shapes)
+    money = charts.bars(df, "Đơn vị", "Số đơn", "t", unit="triệu đồng", horizontal=True)
+    assert money.layout.xaxis.tickformat is None

@@ -13,15 +13,8 @@ import plotly.graph_objects as go
 
 from core.text import STATUS, STATUS_ORDER, fmt_status
 from ui.literal import literal
-from ui.theme import COLORS, SERIES, TARGET_COLOR
+from ui.theme import COLORS, COMPLETENESS_COLORS, SERIES, TARGET_COLOR
 
-# Okabe–Ito blue on time, orange late, sky blue still within the deadline, grey not due; missing is a dark
-# red rather than Okabe–Ito vermillion, which deuteranopes barely tell from the orange (ΔE ≈ 18 against
-# ≥ 43 for this red). Each cell also carries a symbol (COMPLETENESS_TEXT): colour is never the only cue.
-COMPLETENESS_COLORS = {"on_time": "#0072B2", "late": "#E69F00", "missing": "#B2182B",
-                       "waiting": "#56B4E9", "not_due": "#E8E8E8"}
-RATING_COLORS = {"Hoàn thành xuất sắc nhiệm vụ": "#009E73", "Hoàn thành tốt nhiệm vụ": "#0072B2",
-                 "Hoàn thành nhiệm vụ": "#E69F00", "Không hoàn thành nhiệm vụ": "#D55E00"}
 COMPLETENESS_TEXT = {"on_time": "✓", "late": "◔ muộn", "missing": "✗ chưa nộp", "waiting": "… còn hạn",
                      "not_due": "·"}
 
@@ -149,7 +142,7 @@ def value_vs_target(df: pd.DataFrame, title: str, *, unit: str = "%", big: bool 
         if low is None or pd.isna(low):
             continue
         if high is not None and not pd.isna(high) and high != low:
-            fig.add_shape(type="rect", x0=low, x1=high, y0=i - 0.45, y1=i + 0.45, yref="y",
+            fig.add_shape(type="rect", x0=low, x1=high, y0=i - 0.45, y1=i + 0.45, yref="y", layer="below",
                           fillcolor=TARGET_COLOR, opacity=0.15, line_width=0)
         fig.add_shape(type="line", x0=low, x1=low, y0=i - 0.45, y1=i + 0.45, yref="y",
                       line={"color": TARGET_COLOR, "width": 3, "dash": "dot"})
@@ -190,7 +183,7 @@ def trend(df: pd.DataFrame, title: str, *, unit: str, target_low=None, target_hi
     fig = go.Figure()
     if target_low is not None:
         if target_high is not None and target_high != target_low:
-            fig.add_hrect(y0=target_low, y1=target_high, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0,
+            fig.add_hrect(y0=target_low, y1=target_high, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0, layer="below",
                           annotation_text="Khoảng mục tiêu", annotation_position="top left")
         else:
             fig.add_hline(y=target_low, line={"color": TARGET_COLOR, "dash": "dot", "width": 3},
@@ -229,8 +222,10 @@ def status_by_year(df: pd.DataFrame, title: str, *, big: bool = False) -> go.Fig
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = None, unit: str = "",
          x_title: str = "", horizontal: bool = False, band: tuple | None = None, big: bool = False,
-         height: int | None = None, stack: bool = False, palette: dict | None = None) -> go.Figure:
-    """Plain, grouped or stacked bars (one series per value of `color`), optional target band (low, high)."""
+         height: int | None = None, stack: bool = False, palette: dict | None = None,
+         counts: bool = True) -> go.Figure:
+    """Plain, grouped or stacked bars (one series per value of `color`), optional target band (low, high);
+    `counts`: the values are whole counts (whole-number ticks; False for amounts such as money)."""
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     for i, (name, part) in enumerate(groups):
@@ -246,15 +241,19 @@ def bars(df: pd.DataFrame, x: str, y: str, title: str, *, color: str | None = No
         low, high = band
         add = fig.add_vrect if horizontal else fig.add_hrect
         kw = {"x0": low, "x1": high} if horizontal else {"y0": low, "y1": high}
-        add(**kw, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0,
+        add(**kw, fillcolor=TARGET_COLOR, opacity=0.12, line_width=0, layer="below",
             annotation_text=f"Mục tiêu {low:g}–{high:g} {unit}".strip(), annotation_position="top left")
     value_axis = "Tỷ lệ (%)" if unit == "%" else f"Số lượng ({unit})" if unit else "Số lượng"
-    if horizontal:
+    top = df.groupby(x)[y].sum().max() if stack and len(df) else (df[y].max() if len(df) else 0)
+    if horizontal:  # units and other categories: the largest total on top
         fig.update_xaxes(title=value_axis, rangemode="tozero")
-        fig.update_yaxes(title=x_title, autorange="reversed", type="category")
-    else:
+        fig.update_yaxes(title=x_title, autorange="reversed", type="category", categoryorder="total descending",
+                         automargin=True)
+    else:  # quarters and years keep their order
         fig.update_yaxes(title=value_axis, rangemode="tozero")
         fig.update_xaxes(title=x_title, type="category")
+    if unit not in ("%", "triệu đồng") and counts:
+        whole_numbers(fig, top, axis="x" if horizontal else "y")
     fig.update_layout(barmode="stack" if stack else "group", showlegend=color is not None, legend_traceorder="normal")
     return style(fig, title, big=big, height=height or 400)
 
@@ -279,7 +278,8 @@ def _category_heatmap(trace: dict, categories: dict[str, tuple[str, str]], title
 
 
 def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:
-    """Units (rows) × indicators (columns) coloured by status code; the cell text shows the value."""
+    """Indicators (rows, by short name) × units (columns) coloured by status code; the cell text shows the
+    value; every column keeps its label (slanted, wrapped), however many units there are."""
     codes = list(STATUS_ORDER)
     z = matrix.apply(lambda col: col.map(lambda s: codes.index(s) if s in codes else None))
     hover = matrix.apply(lambda col: col.map(lambda s: STATUS.get(s, ("—", ""))[0]))
@@ -290,8 +290,13 @@ def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big:
         texttemplate="%{text}", textfont={"size": 16 if big else 12}, hovertext=text.to_numpy(),
         customdata=hover.to_numpy(), hovertemplate="%{y}<br>%{x}: %{hovertext}<br>%{customdata}<extra></extra>",
     )
+    trace["x"] = [axis_label(str(c), 16, 4) for c in matrix.columns]  # whole names: codes tell twins apart
+    trace["y"] = [axis_label(str(r), 34, 1) for r in matrix.index]
     categories = {s: (COLORS[s], fmt_status(s)) for s in codes}
-    return _category_heatmap(trace, categories, title, big=big, rows=len(matrix), row_px=36)
+    fig = _category_heatmap(trace, categories, title, big=big, rows=len(matrix), row_px=36)
+    fig.update_xaxes(tickmode="array", tickvals=trace["x"], ticktext=trace["x"], tickangle=-40, automargin=True)
+    fig.update_yaxes(tickmode="array", tickvals=trace["y"], ticktext=trace["y"], automargin=True)
+    return fig
 
 
 def completeness_heatmap(long: pd.DataFrame, title: str, *, big: bool = False) -> go.Figure:

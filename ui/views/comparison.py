@@ -13,17 +13,22 @@ from ui.views.scorecard import short_name, target_high, target_low
 
 
 def unit_matrix(by_unit: pd.DataFrame, ids: list[str], unit_names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(status matrix, value-text matrix): rows are units (by name), columns indicator short codes."""
+    """(status matrix, value-text matrix): rows are indicators by their short names, columns units by name
+    (keyed by code: two units sharing a name stay two); both sorted worst first — the indicator, then the
+    unit, with the most "chưa đạt"."""
     df = by_unit[by_unit["indicator_id"].isin(ids)]
     if df.empty:
         return pd.DataFrame(), pd.DataFrame()
-    names = {**unique_labels(df["unit_code"], df["unit_name"]), **unit_names}  # rows keyed by code
-    df = df.assign(row=[names[c] for c in df["unit_code"]], col=[short_code(i) for i in df["indicator_id"]],
+    names = {**unique_labels(df["unit_code"], df["unit_name"]), **unit_names}
+    rows = {i: f"{short_code(i)} {INDICATORS_BY_ID[i].short}" if i in INDICATORS_BY_ID else i for i in ids}
+    df = df.assign(row=[rows[i] for i in df["indicator_id"]], col=[names.get(c, c) for c in df["unit_code"]],
                    text=[fmt_value(v, INDICATORS_BY_ID[i].unit) if i in INDICATORS_BY_ID else fmt_auto(v)
-                         for v, i in zip(df["value"], df["indicator_id"])])
-    cols = [short_code(i) for i in ids if i in set(df["indicator_id"])]
-    status = df.pivot_table(index="row", columns="col", values="status", aggfunc="first").reindex(columns=cols)
-    text = df.pivot_table(index="row", columns="col", values="text", aggfunc="first").reindex(columns=cols)
+                         for v, i in zip(df["value"], df["indicator_id"])], bad=df["status"] == "not_met")
+    row_order = df.groupby("row", sort=False)["bad"].sum().sort_values(ascending=False, kind="stable").index
+    col_order = df.groupby("col", sort=False)["bad"].sum().sort_values(ascending=False, kind="stable").index
+    status = df.pivot_table(index="row", columns="col", values="status", aggfunc="first")
+    text = df.pivot_table(index="row", columns="col", values="text", aggfunc="first")
+    status, text = (m.reindex(index=row_order, columns=col_order) for m in (status, text))
     return status.fillna("no_data"), text.fillna("—")
 
 
