@@ -12,6 +12,16 @@ S001 = "001_64c2e156f5a86ec1.txt"
 S002 = "002_958b683d31464fa5.txt"
 S003 = "003_f419a87c4d8ad39d.txt"
 S004 = "004_95172dd7090c906d.txt"
+# how a person names each source document (its number, as written on it): pages show these, not file names
+SOURCE_NAMES = {
+    S000: "Chương trình hành động số 26-CTtr/ĐU",
+    S001: "Chương trình hành động nâng cao chất lượng sinh hoạt chi bộ (Đảng ủy Khối các cơ quan tỉnh)",
+    S002: "Kế hoạch số 05-KH/ĐUK",
+    S003: "Kế hoạch số 205-KH/BTCTW",
+    S004: "Hội nghị giao ban Tuyên giáo, Dân vận Quý I/2024 (Đảng ủy Khối Doanh nghiệp Trung ương)",
+}
+SOURCE_SHORT = {S000: "26-CTtr/ĐU", S001: "CTHĐ sinh hoạt chi bộ", S002: "05-KH/ĐUK", S003: "205-KH/BTCTW",
+                S004: "Giao ban Quý I/2024"}
 
 
 @dataclass(frozen=True)

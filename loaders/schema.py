@@ -277,7 +277,7 @@ PETITIONS = Sheet(
         Rule("unique", ("petition_no",), message="Số hiệu đơn bị trùng trong đơn vị"),
         Rule("not_before", ("resolved_date",), other="received_date", message="Ngày giải quyết xong trước Ngày nhận"),
         Rule("required_if", ("resolved_date",), other="status", value="DA_GIAI_QUYET",
-             message="Đơn Đã giải quyết phải có Ngày giải quyết xong"),
+             message="Đơn có Tình trạng “Đã giải quyết” phải có Ngày giải quyết xong"),
     ),
 )
 

@@ -233,6 +233,14 @@ def _deadline_days() -> int:
         return 15
 
 
+def _rule_sentence(rule) -> str:
+    """A rule as a sentence of the guide: a requirement says itself ('… phải có …'); a condition found in
+    a row is an error ('Ngày giải quyết xong trước Ngày nhận: báo lỗi')."""
+    if rule.kind == "required_if":
+        return f"{rule.message}, nếu thiếu sẽ báo lỗi."
+    return f"{rule.message}: báo lỗi."
+
+
 def _guide_lines() -> list[tuple[str, str]]:
     """(style, text) lines of the `Hướng dẫn` sheet, generated from the declarations."""
     days = _deadline_days()
@@ -252,7 +260,7 @@ def _guide_lines() -> list[tuple[str, str]]:
         ("", f"Nộp chậm nhất {days} ngày sau khi kết thúc kỳ báo cáo."),
         ("", "Lưu tệp dạng .xlsx (không có macro, không đặt mật khẩu), tên tệp gợi ý: MÃĐƠNVỊ_NĂM_KỲ.xlsx, "
              "ví dụ DB01_2024_Q1.xlsx."),
-        ("", "Tải tệp lên tại trang \"Tải báo cáo\" của bảng điều khiển, hoặc gửi Văn phòng Đảng ủy để tải lên. "
+        ("", "Tải tệp lên tại trang \"Nộp báo cáo\" của bảng điều khiển, hoặc gửi Văn phòng Đảng ủy để tải lên. "
              "Tệp có lỗi sẽ bị từ chối toàn bộ, kèm danh sách lỗi (sheet, dòng, cột); sửa và nộp lại."),
         ("", "Nộp lại báo cáo của cùng một kỳ sẽ thay thế báo cáo trước đó."),
     ]
@@ -267,7 +275,7 @@ def _guide_lines() -> list[tuple[str, str]]:
             lines.append(("", f"• {col.header}: {_column_help(col)}"))
         for rule in sheet.rules:
             if rule.severity == "error" and rule.kind != "unique":
-                lines.append(("", f"• Kiểm tra: {rule.message} thì báo lỗi."))
+                lines.append(("", f"• Kiểm tra: {_rule_sentence(rule)}"))
     lines.append(("h2", "Mã chỉ tiêu (sheet \"Chỉ tiêu\")"))
     for e in DATA_ELEMENTS:
         lines.append(("", f"• {e.code}: {e.label} ({TYPE_HELP[e.type].split(' (')[0]})"))

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Sequence
 
 from core.config import PROJECT_DIR
 from loaders.elements import DATA_ELEMENTS, DataElement, S000, S001, S002, S003, S004
-from metrics.indicators import GROUPS, INDICATORS, Indicator
+from metrics.indicators import GROUPS, INDICATORS, Indicator, drill_words
 
 ID_PATTERN = re.compile(r"^I(\d{2})_[A-Z0-9]+(?:_[A-Z0-9]+)*$")
 ELEMENT_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
@@ -111,6 +111,9 @@ def check_presentation(inds: Sequence[Indicator], elements: Sequence[DataElement
             out.append(f"Chỉ tiêu {ind.id}: đơn vị tính {ind.unit!r} không hợp lệ")
         if ind.group not in GROUPS:
             out.append(f"Chỉ tiêu {ind.id}: nhóm {ind.group!r} không có trong danh sách nhóm")
+        words = drill_words(ind)
+        if any(words.get(c) in ("Tử số", "Mẫu số") for c in ("numerator", "denominator")):
+            out.append(f"Chỉ tiêu {ind.id}: thiếu tên cho tử số/mẫu số (num_label, den_label) ở bảng chi tiết")
     return out
 
 

@@ -150,6 +150,11 @@ class Indicator:
     notes: str = ""  # edge rules shown in docs/indicators.md
     # the target is reached over a whole year: before the year is over a value short of it is in_progress
     annual: bool = False
+    # the drill-down's words for an item's own figures (a unit, a cell, a meeting's cell): "" = the kind's
+    # default in DRILL_WORDS; they replace "Tử số / Mẫu số", which the leadership does not use
+    value_label: str = ""
+    num_label: str = ""
+    den_label: str = ""
 
     @property
     def kind(self) -> str:
@@ -190,7 +195,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("I02_QUAN_TRIET_NGUOI", "Người được quán triệt Nghị quyết",
        "Tỷ lệ cán bộ, đảng viên, người lao động được phổ biến, quán triệt", PCT,
        UnitSumRatio("NGUOI_QUAN_TRIET", "staff_total"), EQ100, [S000], G_TUYEN_GIAO,
-       "Σ NGUOI_QUAN_TRIET / Σ Tổng số cán bộ, người lao động (chỉ các đơn vị báo cáo cả hai số)"),
+       "Σ NGUOI_QUAN_TRIET / Σ Tổng số cán bộ, người lao động (chỉ các đơn vị báo cáo cả hai số)",
+       num_label="Số người được quán triệt", den_label="Tổng số cán bộ, người lao động"),
     _i("I03_QCDC", "Cấp ủy thực hiện Quy chế dân chủ",
        "Tỷ lệ cấp ủy ban hành và thực hiện Quy chế dân chủ ở cơ sở", PCT,
        UnitRatio("QCDC", "=", 1), EQ100, [S000], G_TUYEN_GIAO,
@@ -245,30 +251,36 @@ INDICATORS: tuple[Indicator, ...] = (
        "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên", PCT,
        CellSumRatio(("dv_xuat_sac", "dv_tot"), ALL_RATINGS),
        {"op": ">", "value": 95}, [S001], G_XEP_LOAI,
-       "Σ (ĐV hoàn thành xuất sắc + tốt) / Σ (bốn mức xếp loại đảng viên)"),
+       "Σ (ĐV hoàn thành xuất sắc + tốt) / Σ (bốn mức xếp loại đảng viên)",
+       num_label="Số ĐV hoàn thành tốt trở lên", den_label="Số ĐV được xếp loại"),
     _i("I15_DV_HTXSNV", "Đảng viên HTXSNV",
        "Tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ", PCT,
        CellSumRatio(("dv_xuat_sac",), ALL_RATINGS),
        {"op": ">=", "value": 15}, [S001], G_XEP_LOAI,
-       "Σ ĐV hoàn thành xuất sắc / Σ (bốn mức xếp loại đảng viên)"),
+       "Σ ĐV hoàn thành xuất sắc / Σ (bốn mức xếp loại đảng viên)",
+       num_label="Số ĐV hoàn thành xuất sắc", den_label="Số ĐV được xếp loại"),
     _i("I16_SH_DINH_KY", "Sinh hoạt định kỳ hằng tháng",
        "Tỷ lệ chi bộ sinh hoạt định kỳ đủ mỗi tháng một lần", PCT,
        MeetingCellRatio("DINH_KY", "month"), EQ100, [S001, S000], G_SINH_HOAT,
-       "Số chi bộ có ít nhất 1 buổi sinh hoạt Định kỳ trong mỗi tháng đã kết thúc của kỳ / số chi bộ"),
+       "Số chi bộ có ít nhất 1 buổi sinh hoạt Định kỳ trong mỗi tháng đã kết thúc của kỳ / số chi bộ",
+       value_label="Số tháng có sinh hoạt định kỳ"),
     _i("I17_DU_SINH_HOAT", "Đảng viên dự sinh hoạt",
        "Tỷ lệ đảng viên dự sinh hoạt chi bộ", PCT,
        MeetingRatio("DINH_KY", "attended", "required"),
        {"op": ">", "value": 90}, [S001], G_SINH_HOAT,
-       "Σ Số ĐV dự / Σ Số ĐV phải dự của các buổi sinh hoạt Định kỳ trong kỳ"),
+       "Σ Số ĐV dự / Σ Số ĐV phải dự của các buổi sinh hoạt Định kỳ trong kỳ",
+       num_label="Số lượt ĐV dự", den_label="Số lượt ĐV phải dự"),
     _i("I18_GOP_Y_6_KY", "ĐV góp ý từ 6 kỳ/năm",
        "Tỷ lệ đảng viên đóng góp ý kiến trong sinh hoạt từ 6 kỳ/năm", PCT,
        CellSumRatio(("dv_gop_y_6",), ("members",), (("period", "=", "Y"),)),
        EQ100, [S001], G_SINH_HOAT,
-       "Σ ĐV góp ý từ 6 kỳ trở lên / Σ Số đảng viên, trên các chi bộ của báo cáo Năm"),
+       "Σ ĐV góp ý từ 6 kỳ trở lên / Σ Số đảng viên, trên các chi bộ của báo cáo Năm",
+       num_label="Số ĐV góp ý từ 6 kỳ trở lên", den_label="Số đảng viên"),
     _i("I19_SH_CHUYEN_DE", "Sinh hoạt chuyên đề hằng quý",
        "Tỷ lệ chi bộ sinh hoạt chuyên đề mỗi quý một lần", PCT,
        MeetingCellRatio("CHUYEN_DE", "quarter"), EQ100, [S001], G_SINH_HOAT,
-       "Số chi bộ có ít nhất 1 buổi sinh hoạt Chuyên đề trong mỗi quý đã kết thúc của kỳ / số chi bộ"),
+       "Số chi bộ có ít nhất 1 buổi sinh hoạt Chuyên đề trong mỗi quý đã kết thúc của kỳ / số chi bộ",
+       value_label="Số quý có sinh hoạt chuyên đề"),
     _i("I20_DOI_THOAI", "Đơn vị tổ chức đối thoại",
        "Tỷ lệ đơn vị tổ chức đối thoại ít nhất một lần một năm", PCT,
        UnitRatio("DOI_THOAI", ">=", 1), EQ100, [S000, S002], G_TUYEN_GIAO,
@@ -282,7 +294,8 @@ INDICATORS: tuple[Indicator, ...] = (
        "Tỷ lệ đảng viên có bài thu hoạch", PCT,
        UnitSumRatio("DV_THU_HOACH", "member_total"), EQ100, [S000, S002],
        G_TUYEN_GIAO,
-       "Σ DV_THU_HOACH / Σ Tổng số đảng viên (chỉ các đơn vị có báo cáo DV_THU_HOACH)"),
+       "Σ DV_THU_HOACH / Σ Tổng số đảng viên (chỉ các đơn vị có báo cáo DV_THU_HOACH)",
+       num_label="Số ĐV có bài thu hoạch", den_label="Tổng số đảng viên"),
     _i("I23_KH_TU_TUONG", "Có kế hoạch công tác tư tưởng",
        "Tỷ lệ cấp ủy có kế hoạch công tác tư tưởng năm", PCT,
        UnitRatio("KH_TU_TUONG", "=", 1), EQ100, [S000, S002], G_TUYEN_GIAO,
@@ -291,7 +304,8 @@ INDICATORS: tuple[Indicator, ...] = (
        "Tỷ lệ buổi sinh hoạt định kỳ có nội dung công tác tư tưởng", PCT,
        MeetingRatio("DINH_KY", "ideological", None), EQ100, [S000],
        G_SINH_HOAT,
-       "Số buổi sinh hoạt Định kỳ có nội dung tư tưởng / tất cả các buổi sinh hoạt Định kỳ trong kỳ"),
+       "Số buổi sinh hoạt Định kỳ có nội dung tư tưởng / tất cả các buổi sinh hoạt Định kỳ trong kỳ",
+       num_label="Số buổi có nội dung tư tưởng", den_label="Số buổi sinh hoạt định kỳ"),
     _i("I25_NOP_BAO_CAO", "Báo cáo đã nộp",
        "Tỷ lệ báo cáo đã nộp (đầy đủ)", PCT,
        ReportRatio("received"), EQ100, [], G_BAO_CAO,
@@ -306,6 +320,32 @@ INDICATORS_BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 
 # kinds whose result lists the units (or UNIT/CELL) behind; the other kinds always give behind = []
 BEHIND_KINDS = frozenset({"unit_ratio", "cell_ratio", "meeting_cell_ratio", "report_ratio"})
+
+
+# What a drill-down's item-level figure columns mean, per engine kind; None: the column says nothing at
+# that level (an item of a "% of units" indicator is 1 or 0, which the "Đạt" column already says).
+DRILL_WORDS: dict[str, dict[str, str | None]] = {
+    "unit_ratio": {"value": "Số liệu báo cáo", "numerator": None, "denominator": None},
+    "unit_sum_ratio": {"value": "Tỷ lệ (%)", "numerator": "Tử số", "denominator": "Mẫu số"},
+    "cell_ratio": {"value": None, "numerator": None, "denominator": None},
+    "cell_count": {"value": None, "numerator": None, "denominator": None},
+    "cell_sum_ratio": {"value": "Tỷ lệ (%)", "numerator": "Tử số", "denominator": "Mẫu số"},
+    "meeting_cell_ratio": {"value": "Số kỳ có sinh hoạt", "numerator": None, "denominator": None},
+    "meeting_ratio": {"value": "Tỷ lệ (%)", "numerator": "Tử số", "denominator": "Mẫu số"},
+    "person_count": {"value": None, "numerator": None, "denominator": None},
+    "petition_ratio": {"value": "Số ngày giải quyết", "numerator": None, "denominator": None},
+    "petition_count": {"value": None, "numerator": None, "denominator": None},
+    "report_ratio": {"value": "So với hạn nộp", "numerator": None, "denominator": None},
+}
+
+
+def drill_words(ind: Indicator) -> dict[str, str | None]:
+    """{column: heading, or None to leave it out} for an indicator's drill-down figure columns."""
+    words = dict(DRILL_WORDS.get(ind.kind, {}))
+    for col, own in (("value", ind.value_label), ("numerator", ind.num_label), ("denominator", ind.den_label)):
+        if own:
+            words[col] = own
+    return words
 
 
 # ------------------------------------------------------------------ activities (seed 004's figures)

@@ -9,7 +9,7 @@ from ui.data import cached, cached_view, get_db
 from ui.filters import current
 from ui.literal import literal
 from ui.page import chart, download, header, shown_errors, table, table_downloads
-from ui.upload import accepted_new_units, confirm_upload, describe, page_previews
+from ui.upload import accepted_new_units, confirm_upload, describe, new_batch, page_previews, upload_limit_text
 
 f = current()
 db = get_db()
@@ -28,7 +28,9 @@ with shown_errors():
         st.caption("Chọn một hoặc nhiều tệp. Chương trình kiểm tra từng tệp và liệt kê mọi lỗi trước khi lưu; "
                    "chỉ tệp hợp lệ được lưu khi bấm xác nhận.")
         round_no = st.session_state.setdefault(K.UP_ROUND, 0)
-        uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}")
+        uploaded = st.file_uploader("Tệp báo cáo (.xlsx)", accept_multiple_files=True, key=f"{K.UP_FILES}_{round_no}",
+                                    on_change=new_batch)
+        st.caption(f"Kéo thả tệp vào khung trên hoặc bấm “Chọn tệp”; tối đa {upload_limit_text()} mỗi tệp.")
         st.text_input("Nộp thay cho (nếu có)", key=K.UP_ON_BEHALF, placeholder="Họ và tên, đơn vị",
                       help="Người nộp được ghi là tài khoản đang đăng nhập; ô này chỉ ghi chú thêm khi nộp hộ.")
         files = [(u.name, u.getvalue()) for u in uploaded or []]

@@ -41,7 +41,7 @@ with shown_errors():
     if missed.empty:
         st.success("Không có chỉ tiêu nào chưa đạt hoặc đang thực hiện.")
     else:
-        table(missed, key="ov_missed", present=f.present, height=min(36 * (len(missed) + 1) + 3, 360),
+        table(missed, key="ov_missed", present=f.present, height=min(35 * (len(missed) + 1) + 3, 35 * 13 + 3),
               column_config=missed_columns())
 
     with st.container(horizontal=True):

@@ -229,7 +229,7 @@ def test_overview_counts_match_the_engine(app, org_db):
     counts = overview_counts(at)
     for status in ("met", "exceeded", "not_met", "in_progress", "no_data"):
         assert counts[status] == statuses.count(status), status
-    missed = next(d.value for d in at.dataframe if "Còn thiếu" in d.value.columns)
+    missed = next(d.value for d in at.dataframe if "Chênh lệch" in d.value.columns)
     assert len(missed) == statuses.count("not_met") + statuses.count("in_progress")
     full = next(d.value for d in at.dataframe if "Nhóm" in d.value.columns)
     assert len(full) == len(report.indicators)

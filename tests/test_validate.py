@@ -344,7 +344,7 @@ def test_petition_rules(tmp_path):
     pw = parse(build(tmp_path, petitions=rows))
     assert pw.errors == [
         Issue("Đơn thư", 3, "Ngày giải quyết xong", "01/01/2024", "Ngày giải quyết xong trước Ngày nhận"),
-        Issue("Đơn thư", 4, "Ngày giải quyết xong", None, "Đơn Đã giải quyết phải có Ngày giải quyết xong"),
+        Issue("Đơn thư", 4, "Ngày giải quyết xong", None, "Đơn có Tình trạng “Đã giải quyết” phải có Ngày giải quyết xong"),
         Issue("Đơn thư", 5, "Số hiệu đơn", "01/đt", "Số hiệu đơn bị trùng trong đơn vị (đã có ở dòng 3)"),
     ]
     last = pw.tables["petitions"][3]

@@ -294,8 +294,10 @@ def status_heatmap(matrix: pd.DataFrame, text: pd.DataFrame, title: str, *, big:
     trace["y"] = [axis_label(str(r), 34, 1) for r in matrix.index]
     categories = {s: (COLORS[s], fmt_status(s)) for s in codes}
     fig = _category_heatmap(trace, categories, title, big=big, rows=len(matrix), row_px=36)
-    fig.update_xaxes(tickmode="array", tickvals=trace["x"], ticktext=trace["x"], tickangle=-40, automargin=True)
-    fig.update_yaxes(tickmode="array", tickvals=trace["y"], ticktext=trace["y"], automargin=True)
+    # every column keeps its label: ticks at each category, read back from the trace `style` made literal
+    shown_x, shown_y = list(fig.data[0].x), list(fig.data[0].y)
+    fig.update_xaxes(tickmode="array", tickvals=shown_x, ticktext=shown_x, tickangle=-40, automargin=True)
+    fig.update_yaxes(tickmode="array", tickvals=shown_y, ticktext=shown_y, automargin=True)
     return fig
 
 

@@ -118,8 +118,8 @@ def _scope_message(unit: object, home: str) -> str:
 
 
 def render_filters(db: Database, principal: Principal | None = None) -> Filters:
-    """Draw the sidebar filters and return the current view; the unit picker lists only the units in the
-    principal's scope (None: every unit)."""
+    """Draw the filters (in the sidebar; above the page when presenting, the sidebar then being hidden) and
+    return the current view; the unit picker lists only the units in the principal's scope."""
     labels, codes, names = unit_options(db)
     org_root = load_config().root_code if load_config().root_code in codes else codes[0]
     all_codes = frozenset(codes)
@@ -134,17 +134,22 @@ def render_filters(db: Database, principal: Principal | None = None) -> Filters:
     years = unit_tree.year_options(data_years, today.year)
     default = cached_view(unit_tree.default_period, history.coverage, db, today.year, principal=principal)
     _load_url_once(codes, root, years, default, all_codes, today)
-    with st.sidebar:
-        st.selectbox("Đơn vị", codes, format_func=lambda c: labels.get(c, c), key=K.UNIT,
-                     help="Gõ tên hoặc mã đơn vị để tìm. Chọn một đơn vị là xem đơn vị đó và các đơn vị trực thuộc.")
-        st.selectbox("Năm", years, key=K.YEAR)
-        st.radio("Kỳ", QUARTERS, format_func=_quarter_label, key=K.QUARTER, horizontal=True,
-                 help="Một quý: lũy kế từ đầu năm đến hết quý đó.")
-        st.date_input("Số liệu tính đến ngày", key=K.AS_OF, min_value=dt.date(2000, 1, 1), max_value=today,
-                      format="DD/MM/YYYY", help="Các kỳ, tháng và hạn nộp chỉ được tính khi đã kết thúc "
-                      "vào ngày này. Mặc định: hôm nay.")
-        st.toggle("Chế độ trình chiếu", key=K.PRESENT,
-                  help="Ẩn thanh bên, phóng to chữ và biểu đồ để chiếu trong cuộc họp.")
+    if st.session_state.get(K.PRESENT):  # presenting: the sidebar is hidden, the filters sit above the page
+        box = st.container(border=True, key="flt_top")
+        cols = box.columns([4, 1.2, 3.4, 1.6, 1.3], vertical_alignment="bottom")
+    else:
+        box = st.sidebar
+        cols = [box] * 5
+    cols[0].selectbox("Đơn vị", codes, format_func=lambda c: labels.get(c, c), key=K.UNIT,
+                      help="Gõ tên hoặc mã đơn vị để tìm. Chọn một đơn vị là xem đơn vị đó và các đơn vị trực thuộc.")
+    cols[1].selectbox("Năm", years, key=K.YEAR)
+    cols[2].radio("Kỳ", QUARTERS, format_func=_quarter_label, key=K.QUARTER, horizontal=True,
+                  help="Một quý: lũy kế từ đầu năm đến hết quý đó.")
+    cols[3].date_input("Số liệu tính đến ngày", key=K.AS_OF, min_value=dt.date(2000, 1, 1), max_value=today,
+                       format="DD/MM/YYYY", help="Các kỳ, tháng và hạn nộp chỉ được tính khi đã kết thúc "
+                       "vào ngày này. Mặc định: hôm nay.")
+    cols[4].toggle("Chế độ trình chiếu", key=K.PRESENT,
+                   help="Ẩn thanh bên, phóng to chữ và biểu đồ để chiếu trong cuộc họp.")
     unit = st.session_state[K.UNIT]
     quarter = st.session_state[K.QUARTER] or None
     st.session_state[K.CURRENT] = f = Filters(unit=unit, unit_name=names.get(unit, unit), is_root=unit == org_root,

@@ -15,7 +15,15 @@ from ui.views import submissions
 from ui import state as K
 from ui.filters import Filters, exit_presentation
 from ui.literal import literal
-from core.text import window_label
+from core.text import fmt_auto, window_label
+
+# Streamlit's file uploader speaks English ("Upload", "20MB per file") and has no setting for it: its own
+# texts are hidden and the button says "Chọn tệp"; the page writes the limit in Vietnamese beside it.
+_COMMON_CSS = """
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button span[data-has-shortcut]::after { content: "Chọn tệp"; }
+"""
 
 _PRESENT_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
@@ -26,11 +34,14 @@ h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { f
 [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
 [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 3rem !important; line-height: 1.2; }
 .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
-</style>"""
+[data-testid="stDataFrame"], [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.15rem !important; }
+""" + _COMMON_CSS + "</style>"
 
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"] { font-size: 2.2rem; }
-</style>"""
+.block-container { padding-top: 2.2rem !important; }
+h1 { font-size: 2.1rem !important; padding-bottom: 0.2rem !important; }
+""" + _COMMON_CSS + "</style>"
 
 
 def apply_style(present: bool) -> None:
@@ -44,11 +55,14 @@ def header(title: str, f: Filters) -> None:
     # unit names and codes come from workbooks and unit lists: shown as typed, never as Markdown
     name, code = literal(f.unit_name), literal(f.unit)
     scope = name if f.is_root else f"{name} ({code}) và các đơn vị trực thuộc"
-    cols = st.columns([3, 1]) if f.present else [st.container()]
-    cols[0].caption(f"**{scope}** — {window_label(f.year, f.quarter)}; số liệu tính đến {f.as_of:%d/%m/%Y}")
-    if f.present:
-        cols[1].button("Thoát trình chiếu", key=K.OV_EXIT_PRESENT, on_click=exit_presentation,
-                       icon=":material/close_fullscreen:")
+    line = f"**{scope}** — {window_label(f.year, f.quarter)}; số liệu tính đến {f.as_of:%d/%m/%Y}"
+    if not f.present:
+        st.caption(line)
+        return
+    cols = st.columns([5, 1], vertical_alignment="center")
+    cols[0].markdown(f"### {line}")  # large, for the back of the room
+    cols[1].button("Thoát trình chiếu", key=K.OV_EXIT_PRESENT, on_click=exit_presentation,
+                   icon=":material/close_fullscreen:")
 
 
 @contextmanager
@@ -75,10 +89,26 @@ def chart(fig, key: str, *, toolbar: bool = False) -> None:
 def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None,
           present: bool = False) -> None:
     """A read-only table without the index (a static HTML table when presenting: it scales with the fonts)."""
+    df = display_frame(df)
     if present:  # st.table renders its cells as Markdown, unlike st.dataframe
         st.table(literal_frame(df), hide_index=True)
         return
     st.dataframe(df, hide_index=True, key=key, height=height, column_config=column_config)
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as the reader sees it: numbers in Vietnamese format (1.234,5; a grid would show 77.3),
+    nothing missing written "None" (—). Exports take the original frame: numbers stay numbers there."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if pd.api.types.is_bool_dtype(col):
+            continue
+        if pd.api.types.is_numeric_dtype(col):
+            out.isetitem(i, pd.Series([fmt_auto(v) for v in col], index=out.index, dtype=object))
+        elif col.dtype == object and col.isna().any():
+            out.isetitem(i, col.astype(object).where(col.notna(), "—"))
+    return out
 
 
 def literal_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -48,12 +48,13 @@ def missed_columns() -> dict:
     """Column widths of the one-page scorecard (overview.missed_table) that keep it readable at 1366 px."""
     text = st.column_config.TextColumn
     return {
-        "Chỉ tiêu": text(width=230),
-        "Kết quả": text(width=70),
-        "Mục tiêu": text(width=70),
-        "Còn thiếu": text(width=110),
-        "So với cùng kỳ năm trước": text(width=190),
-        "Chưa đạt / chưa thực hiện": text(width=330, help="◐: chỉ tiêu năm, còn thời gian thực hiện"),
+        "Chỉ tiêu": text(width=220),
+        "Kết quả": text(width=62),
+        "Mục tiêu": text(width=62),
+        "Chênh lệch": text(width=118),
+        "Cùng kỳ năm trước": text(width=72, help="Cùng kỳ năm trước, tính đến cùng ngày của năm trước"),
+        "Thay đổi": text(width=96),
+        "Chưa đạt / chưa thực hiện": text(width=380, help="◐: chỉ tiêu năm, còn thời gian thực hiện"),
     }
 
 
@@ -84,7 +85,7 @@ def drilldown(db, rows: list[dict], f: Filters, key: str, state_key: str) -> Non
 
     # names of persons only for roles allowed personal data (the engine blanks them for the others anyway)
     hide_names = scorecard.is_personal(picked) and not can(f.principal, VIEW_PERSONAL)
-    shown = cached_view(detail.drilldown_table, engine.drilldown, db, None, hide_names,
+    shown = cached_view(detail.drilldown_table, engine.drilldown, db, None, hide_names, picked,
                         indicator_id=picked, **f.engine_kwargs())
     if shown.empty:
         st.info("Không có số liệu chi tiết cho chỉ tiêu này trong kỳ đã chọn.")

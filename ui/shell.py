@@ -30,8 +30,7 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
 
     principal = ui_auth.signed_in(db)
     if principal is None:  # nothing but the sign-in page until someone signs in
-        st.navigation([st.Page(lambda: ui_auth.login_page(db), title="Đăng nhập", url_path="dang-nhap")],
-                      position="hidden").run()
+        st.navigation(_sign_in_pages(pages, lambda: ui_auth.login_page(db)), position="hidden").run()
         st.stop()
 
     for problem in startup_problems():
@@ -47,7 +46,37 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
     return pages, view
 
 
+def _sign_in_pages(pages: dict, login) -> list:
+    """The sign-in form at the root address and at every page's address: a shared link (/don-thu?year=…)
+    opened by someone not yet signed in shows the form, not "Page not found", and after signing in the
+    same address opens that page with its filters."""
+    paths = [p.url_path for group in pages.values() for p in group if p.url_path]
+    return [st.Page(login, title="Đăng nhập", url_path="dang-nhap", default=True)] + [
+        st.Page(login, title="Đăng nhập", url_path=path) for path in paths]
+
+
 def follow(pages: dict, page, view: filters.Filters) -> None:
-    """After navigation: honour a ?page= link and keep the URL in step with the view."""
+    """After navigation: honour a ?page= link and keep the URL in step with the view; when presenting, the
+    meeting's page flow (previous / next page of "Theo dõi")."""
     filters.follow_page_param(pages, page)
     filters.sync_url(view, page.url_path)
+    if view.present:
+        page_flow(list(pages.get(MEETING_GROUP, [])), page)
+
+
+MEETING_GROUP = "Theo dõi"  # the pages a meeting goes through, in order
+
+
+def page_flow(order: list, page) -> None:
+    """'◀ Tổng quan' and 'Đơn thư ▶' buttons: the previous and next page of the meeting's order."""
+    paths = [p.url_path for p in order]
+    if page.url_path not in paths:
+        return
+    i = paths.index(page.url_path)
+    left, middle, right = st.columns([1, 2, 1])
+    if i > 0 and left.button(f"◀ {order[i - 1].title}", key=K.PRESENT_PREV, width="stretch"):
+        st.switch_page(order[i - 1])
+    middle.markdown(f"<div style='text-align:center;color:#595959'>Trang {i + 1}/{len(order)}</div>",
+                    unsafe_allow_html=True)  # our own fixed text: no user input in it
+    if i + 1 < len(order) and right.button(f"{order[i + 1].title} ▶", key=K.PRESENT_NEXT, width="stretch"):
+        st.switch_page(order[i + 1])

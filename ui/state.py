@@ -34,6 +34,8 @@ QP_AS_OF = "asof"
 OV_DETAIL = "ov_detail_indicator"
 OV_TREND = "ov_trend_indicator"
 OV_EXIT_PRESENT = "ov_exit_present"
+PRESENT_PREV = "present_prev"  # presentation mode: the meeting's previous / next page
+PRESENT_NEXT = "present_next"
 
 # ---- Nộp báo cáo
 UP_FILES = "up_files"

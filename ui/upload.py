@@ -208,3 +208,21 @@ def accepted_new_units() -> frozenset[str]:
 
     return frozenset(k[len(K.UP_NEW_UNIT):] for k, v in st.session_state.items()
                      if isinstance(k, str) and k.startswith(K.UP_NEW_UNIT) and v)
+
+
+def new_batch() -> None:
+    """Callback of the file chooser: a new choice of files starts a new batch, so the last batch's outcome
+    ("✓ Đã lưu …") is no longer shown beside files it does not describe."""
+    import streamlit as st
+
+    from ui import state as K
+
+    st.session_state.pop(K.UP_RESULTS, None)
+
+
+def upload_limit_text() -> str:
+    """The upload size limit in Vietnamese ('20 MB')."""
+    from core.config import load_config
+    from core.text import fmt_auto
+
+    return f"{fmt_auto(load_config().max_bytes / 1_048_576)} MB"

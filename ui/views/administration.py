@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from core.text import PERIOD_LABELS, fmt_datetime, fmt_target, is_missing as _missing
+from loaders.elements import SOURCE_SHORT
 from metrics.indicators import INDICATORS, INDICATORS_BY_ID, short_code
 from ui.views.unit_tree import unit_options
 
@@ -36,7 +37,7 @@ def targets_table(effective: dict) -> pd.DataFrame:
         "Chỉ tiêu": [i.name for i in INDICATORS],
         "Mục tiêu": [fmt_target(effective.get(i.id), i.unit) for i in INDICATORS],
         "Chỉ đánh giá toàn Đảng bộ": ["Có" if i.root_only else "" for i in INDICATORS],
-        "Nguồn": [", ".join(i.sources) for i in INDICATORS],
+        "Nguồn": ["; ".join(SOURCE_SHORT.get(s, s) for s in i.sources) or "Quy định báo cáo" for i in INDICATORS],
     })
 
 

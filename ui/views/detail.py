@@ -7,8 +7,10 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from core.text import PERIOD_LABELS, STATUS, fmt_auto, fmt_datetime, fmt_status, is_missing as _missing, yes_no
+from core.text import (PERIOD_LABELS, STATUS, fmt_auto, fmt_datetime, fmt_percent, fmt_status, is_missing as _missing,
+                       yes_no)
 from loaders.schema import ENUMS
+from metrics.indicators import INDICATORS_BY_ID, drill_words
 
 
 DRILL_COLUMNS = {
@@ -34,12 +36,16 @@ _HIDDEN = {"submission_id", "name_key", "petition_key", "birth_date"}  # interna
 
 
 def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = None,
-                    personal: bool = False) -> pd.DataFrame:
+                    personal: bool = False, indicator_id: str | None = None) -> pd.DataFrame:
     """metrics.engine.drilldown output for display: Vietnamese headers, numbers 1.234,5, dates and yes/no
-    readable. `personal`: the items are persons — names and birth dates are left out (counts only)."""
+    readable; the item's own figures named in plain words for the indicator (metrics.indicators.drill_words),
+    days with their unit. `personal`: the items are persons — names and birth dates are left out."""
     if detail is None or detail.empty:
         return pd.DataFrame()
+    ind = INDICATORS_BY_ID.get(indicator_id or "")
+    words = drill_words(ind) if ind else {}
     hidden = _HIDDEN | ({"item", "label", "full_name"} if personal else set())
+    hidden |= {col for col, word in words.items() if word is None}
     df = detail.drop(columns=[c for c in detail.columns if c in hidden])
     if "unit_name" not in df.columns and "unit_code" in df.columns and unit_names:
         df.insert(df.columns.get_loc("unit_code") + 1, "unit_name", [unit_names.get(c, c) for c in df["unit_code"]])
@@ -54,12 +60,33 @@ def drilldown_table(detail: pd.DataFrame, unit_names: dict[str, str] | None = No
             values = [yes_no(v) for v in values]
         elif col == "period":
             values = [PERIOD_LABELS.get(v, v) for v in values]
+        elif col == "value" and ind is not None:
+            values = _map_distinct(values, _VALUE_TEXT.get(ind.kind, fmt_auto))
         elif col in _NUMBERS:
             values = _map_distinct(values, fmt_auto)
         elif col in ("received_at", "received_date", "deadline", "resolved_date", "meeting_date"):
             values = _map_distinct(values, fmt_datetime)
-        out[DRILL_COLUMNS.get(col, col)] = values
+        out[words.get(col) or DRILL_COLUMNS.get(col, col)] = values
     return out
+
+
+def _days(v: Any) -> str:
+    """'12 ngày'."""
+    return "—" if _missing(v) else f"{fmt_auto(v)} ngày"
+
+
+def _against_deadline(v: Any) -> str:
+    """A report's first receipt against its deadline: 'muộn 3 ngày', 'trước hạn 5 ngày', 'đúng ngày hạn'."""
+    if _missing(v):
+        return "chưa nộp"
+    days = int(v)
+    return "đúng ngày hạn" if days == 0 else f"muộn {days} ngày" if days > 0 else f"trước hạn {-days} ngày"
+
+
+# an item's own figure, by kind: a rate for the sum ratios, days for petitions and reports, else a number
+_VALUE_TEXT: dict[str, Callable[[Any], str]] = {
+    "unit_sum_ratio": fmt_percent, "cell_sum_ratio": fmt_percent, "meeting_ratio": fmt_percent,
+    "petition_ratio": _days, "report_ratio": _against_deadline}
 
 
 def _map_distinct(values: list, fn: Callable[[Any], Any]) -> list:

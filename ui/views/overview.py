@@ -72,7 +72,8 @@ def status_by_year_title(df: pd.DataFrame) -> str:
 
 
 # ------------------------------------------------------------------ the one-page scorecard (issue 11)
-MISSED_COLUMNS = ("Chỉ tiêu", "Kết quả", "Mục tiêu", "Còn thiếu", "So với cùng kỳ năm trước", "Chưa đạt / chưa thực hiện")
+MISSED_COLUMNS = ("Chỉ tiêu", "Kết quả", "Mục tiêu", "Chênh lệch", "Cùng kỳ năm trước", "Thay đổi",
+                  "Chưa đạt / chưa thực hiện")
 
 
 def gap_text(row: dict) -> str:
@@ -96,20 +97,18 @@ def gap_text(row: dict) -> str:
 
 
 def change_text(value, last, unit: str) -> str:
-    """'▲ 3,2 điểm % (năm trước 84,1%)', '▼ 2 người (năm trước 7 người)', '= (năm trước 5 đơn)'; '—' without
-    last year's figure. Arrows say the direction of the figure, not whether it is good."""
+    """'▲ 3,2 điểm %', '▼ 2 người', '=' against last year's figure; '—' without it. Arrows say the direction
+    of the figure, not whether it is good."""
     if value is None or last is None:
         return "—"
     diff = float(value) - float(last)
-    then = fmt_value(last, unit)
     if abs(diff) < 1e-9:
-        return f"= (năm trước {then})"
-    arrow = "▲" if diff > 0 else "▼"
+        return "="
     amount = f"{fmt_number(abs(diff), 1)} điểm %" if unit == "%" else f"{fmt_auto(abs(diff))} {unit}".strip()
-    return f"{arrow} {amount} (năm trước {then})"
+    return f"{'▲' if diff > 0 else '▼'} {amount}"
 
 
-def missed_table(rows: list[dict], last_rows: list[dict], names: dict[str, str], limit: int = 3) -> pd.DataFrame:
+def missed_table(rows: list[dict], last_rows: list[dict], names: dict[str, str], limit: int = 2) -> pd.DataFrame:
     """Every target missed (then every one in progress), the largest shortfall first: the indicator's short
     name, value, target, gap, the change against the same period last year, and who is behind by name."""
     last = {r["id"]: r.get("value") for r in last_rows}
@@ -126,8 +125,9 @@ def missed_table(rows: list[dict], last_rows: list[dict], names: dict[str, str],
         MISSED_COLUMNS[1]: [fmt_value(r["value"], r["unit"]) for r in picked],
         MISSED_COLUMNS[2]: [fmt_target(r["target"], r["unit"]) for r in picked],
         MISSED_COLUMNS[3]: [gap_text(r) or "—" for r in picked],
-        MISSED_COLUMNS[4]: [change_text(r["value"], last.get(r["id"]), r["unit"]) for r in picked],
-        MISSED_COLUMNS[5]: [("◐ " if r["status"] == "in_progress" else "") +
+        MISSED_COLUMNS[4]: [fmt_value(last.get(r["id"]), r["unit"]) for r in picked],
+        MISSED_COLUMNS[5]: [change_text(r["value"], last.get(r["id"]), r["unit"]) for r in picked],
+        MISSED_COLUMNS[6]: [("◐ " if r["status"] == "in_progress" else "") +
                             (behind_text(r.get("behind") or [], names, limit) or "—") for r in picked],
     }, columns=list(MISSED_COLUMNS))
 
