@@ -508,3 +508,75 @@ def check_production(db) -> None:
             "Chế độ vận hành chính thức (production): không khởi động khi còn tài khoản dùng thử hoặc mật khẩu "
             f"mặc định: {', '.join(bad)}. Hãy khóa các tài khoản này (python -m loaders users deactivate TÊN) "
             "hoặc đổi mật khẩu (python -m loaders users passwd TÊN).")
+
+
+# ---------------------------------------------------------------- sessions that survive a browser reload
+SESSION_COOKIE = "dv_phien"
+SESSION_HOURS = 12  # a working day; a reload or a new tab within it needs no new sign-in
+_SECRET_KEY = "session_secret"
+
+
+def _session_secret(db) -> bytes:
+    """The key that signs session cookies, kept in the database so every app instance shares it (made once,
+    by whichever instance needs it first)."""
+    from core.storage import read_meta, write_meta
+
+    secret = read_meta(db, _SECRET_KEY)
+    if secret is None:
+        import secrets
+
+        with db.transaction(changes_figures=False) as cur:
+            row = cur.execute("SELECT value FROM meta WHERE key = ?", [_SECRET_KEY]).fetchone()
+            secret = row[0] if row else secrets.token_hex(32)
+            if not row:
+                write_meta(cur, _SECRET_KEY, secret)
+    return bytes.fromhex(secret)
+
+
+def _sign(db, session_id: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(_session_secret(db), session_id.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def start_session(db, principal: Principal, *, origin: str | None = None, hours: int = SESSION_HOURS) -> str:
+    """A new sign-in session of `principal`, recorded in the database (shared by every instance); returns
+    the cookie value: the session id with its HMAC, so a forged or altered cookie is refused unread."""
+    import secrets
+
+    session_id = secrets.token_hex(16)
+    now = now_local()
+    with db.transaction(changes_figures=False) as cur:
+        cur.execute("INSERT INTO login_sessions (id, username, created_at, expires_at, origin) VALUES (?, ?, ?, ?, ?)",
+                    [session_id, principal.username, now, now + dt.timedelta(hours=hours), origin])
+    return f"{session_id}.{_sign(db, session_id)}"
+
+
+def session_principal(db, cookie: str | None) -> Principal | None:
+    """The principal a session cookie stands for: None unless the signature holds, the session exists, is
+    not revoked, has not expired, and its account is active (a locked account's sessions end with it)."""
+    import hmac
+
+    if not cookie or cookie.count(".") != 1:
+        return None
+    session_id, signature = cookie.split(".")
+    if not re.fullmatch(r"[0-9a-f]{32}", session_id) or not hmac.compare_digest(signature, _sign(db, session_id)):
+        return None
+    row = db.query_rows("SELECT username FROM login_sessions WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
+                        [session_id, now_local()])
+    if not row:
+        return None
+    try:
+        return principal_for_user(db, row[0][0])
+    except DashboardError:
+        return None
+
+
+def end_session(db, cookie: str | None) -> None:
+    """Revoke a session at sign-out: its cookie opens nothing afterwards, on any instance."""
+    if not cookie or "." not in cookie:
+        return
+    with db.transaction(changes_figures=False) as cur:
+        cur.execute("UPDATE login_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                    [now_local(), cookie.split(".", 1)[0]])

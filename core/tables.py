@@ -169,6 +169,14 @@ TABLES: tuple[Table, ...] = (
         Col("detail_json", "VARCHAR", "what changed, as JSON"),
         Col("origin", "VARCHAR", "where from: cli@host, web@client address"),
     ), indexes=(("audit_at", "at_time", 2),), since=2),
+    Table("login_sessions", (
+        Col("id", "VARCHAR PRIMARY KEY", "random 128-bit id; the cookie carries it with its HMAC"),
+        Col("username", "VARCHAR NOT NULL"),
+        Col("created_at", "TIMESTAMP NOT NULL"),
+        Col("expires_at", "TIMESTAMP NOT NULL"),
+        Col("revoked_at", "TIMESTAMP", "set at sign-out (or when an administrator locks the account)"),
+        Col("origin", "VARCHAR"),
+    ), since=6),
     Table("unit_changes", (
         Col("id", "BIGINT PRIMARY KEY"),
         Col("kind", "VARCHAR NOT NULL", "merge | withdraw"),

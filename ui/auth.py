@@ -81,6 +81,11 @@ def signed_in(db: Database) -> auth.Principal | None:
             except DashboardError as exc:
                 ss[K.AUTH_NOTICE] = exc.message
                 return None
+    if p is None:  # a reload or a new tab: the session cookie of an earlier sign-in, if still valid
+        cookie = _cookie()
+        p = auth.session_principal(db, cookie)
+        if p is not None:
+            ss[K.SESSION_TOKEN] = cookie
     if p is None:
         return None
     try:
@@ -106,17 +111,22 @@ def _do_login(db: Database) -> None:
         ss[K.LOGIN_ERROR] = exc.message
         return
     ss[K.PRINCIPAL] = principal
+    # a signed, expiring session kept in the database: a reload keeps the reader signed in, on any instance
+    ss[K.SESSION_TOKEN] = ss[K.SET_COOKIE] = auth.start_session(db, principal, origin=web_origin())
     ss[K.LOGIN_PASSWORD] = ""  # the typed password does not stay in the session
     ss[K.AUTH_NOTICE] = None
     ss[K.URL_LOADED] = False  # read the shared link again, now within this user's scope
 
 
-def logout() -> None:
-    """Callback of 'Đăng xuất': forget the principal and every filter choice of the session, and take the
-    files its downloads produced off the server (their /media/ URLs would otherwise still be served)."""
+def logout(db: Database) -> None:
+    """Callback of 'Đăng xuất': revoke the session (its cookie opens nothing any more, on any instance),
+    forget the principal and every filter choice of the session, and take the files its downloads produced
+    off the server (their /media/ URLs would otherwise still be served)."""
     from ui.downloads import forget_session_files
 
     ss = st.session_state
+    auth.end_session(db, ss.pop(K.SESSION_TOKEN, None) or _cookie())
+    ss[K.CLEAR_COOKIE] = True
     for key in (K.PRINCIPAL, K.CURRENT, K.UNIT, K.URL_LOADED, K.LOGIN_PASSWORD, K.LOGIN_ERROR, K.SCOPE_WARNING):
         ss.pop(key, None)
     forget_session_files()
@@ -154,9 +164,31 @@ def login_page(db: Database) -> None:
             st.info(f"Dữ liệu mẫu có tài khoản dùng thử (mật khẩu trùng tên đăng nhập): {names}.", icon="ℹ️")
 
 
-def account_box(principal: auth.Principal) -> None:
+def account_box(db: Database, principal: auth.Principal) -> None:
     """Sidebar: who is signed in, their role and scope, and the logout button."""
     with st.sidebar:
         st.caption(f"**{literal(principal.full_name)}** ({literal(principal.username)}) — "
                    f"{auth.ROLE_LABELS.get(principal.role, principal.role)}, phạm vi {literal(principal.scope_unit)}")
-        st.button("Đăng xuất", key=K.LOGOUT, on_click=logout, icon=":material/logout:")
+        st.button("Đăng xuất", key=K.LOGOUT, on_click=logout, args=(db,), icon=":material/logout:")
+
+
+def _cookie() -> str | None:
+    """The session cookie the browser sent when it connected (None outside a browser, e.g. AppTest)."""
+    try:
+        return st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:  # no client connection: no cookie
+        return None
+
+
+def cookie_script() -> None:
+    """Set or delete the session cookie in the browser, as the last sign-in or sign-out asked. The value is
+    ours (hex id and signature), never user text; SameSite=Strict keeps other sites from sending it."""
+    ss = st.session_state
+    token, clear = ss.pop(K.SET_COOKIE, None), ss.pop(K.CLEAR_COOKIE, False)
+    if token and all(c in "0123456789abcdef." for c in token):
+        value = f"{auth.SESSION_COOKIE}={token}; Max-Age={auth.SESSION_HOURS * 3600}; Path=/; SameSite=Strict"
+    elif clear:
+        value = f"{auth.SESSION_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict"
+    else:
+        return
+    st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)

@@ -29,6 +29,7 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
         st.stop()
 
     principal = ui_auth.signed_in(db)
+    ui_auth.cookie_script()  # the browser keeps (or drops) the session cookie of a sign-in (or sign-out)
     if principal is None:  # nothing but the sign-in page until someone signs in
         st.navigation(_sign_in_pages(pages, lambda: ui_auth.login_page(db)), position="hidden").run()
         st.stop()
@@ -37,7 +38,7 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
         st.error(f"Khai báo chỉ tiêu có lỗi: {literal(problem)}", icon="⚠️")
 
     view = filters.render_filters(db, principal)
-    ui_auth.account_box(principal)
+    ui_auth.account_box(db, principal)
     apply_style(view.present)
     if st.session_state.get(K.SCOPE_WARNING):
         st.warning(literal(st.session_state[K.SCOPE_WARNING]), icon="⚠️")  # it quotes the requested unit

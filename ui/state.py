@@ -9,6 +9,9 @@ LOGIN_SUBMIT = "auth_login_submit"
 LOGIN_ERROR = "auth_login_error"
 LOGIN_OIDC = "auth_login_oidc"
 LOGOUT = "auth_logout"
+SESSION_TOKEN = "auth_session_token"  # the signed cookie value of this sign-in (revoked at sign-out)
+SET_COOKIE = "auth_set_cookie"  # a cookie value to give the browser on the next render
+CLEAR_COOKIE = "auth_clear_cookie"  # the browser's session cookie is to be deleted (after sign-out)
 AUTH_NOTICE = "auth_notice"  # a message for the login page (e.g. the account was locked meanwhile)
 SCOPE_WARNING = "_scope_warning"  # set by the filters when a requested unit was outside the user's scope
 
