@@ -632,6 +632,13 @@ PLANTED_NARRATIVE: dict[tuple[str, int, str], tuple[str, str, str]] = {
     ("CB05", 2024, "Q2"): ("TU_TUONG", "NOI_COM",
                            "Công ty chuẩn bị chấm dứt hoạt động tuyến vận tải liên tỉnh và sắp xếp lại doanh nghiệp; "
                            "người lao động lo lắng về việc làm và chế độ khi chấm dứt hợp đồng lao động."),
+    ("DB05", 2024, "Y"): ("DU_LUAN", "NOI_COM",
+                          "Dù đã lắp đặt hệ thống lọc bụi, một số hộ dân giáp nhà máy vẫn phản ánh tiếng ồn vào ban "
+                          "đêm; đề nghị chính quyền địa phương sớm bố trí tái định cư cho các hộ trong hành lang an "
+                          "toàn của nhà máy."),
+    ("DB07", 2024, "Y"): ("TU_TUONG", "CAN_QUAN_TAM",
+                          "Việc chậm trả lương đã được khắc phục một phần; Công ty còn nợ 01 tháng lương, cam kết trả "
+                          "dứt điểm trong quý I năm 2025; người lao động cơ bản yên tâm trở lại."),
     ("DB06", 2025, "Q1"): ("DU_LUAN", "CAN_QUAN_TAM",
                            "Xuất hiện tin nhắn, cuộc gọi giả danh nhân viên ngân hàng lừa đảo khách hàng; Chi nhánh "
                            "đã đăng cảnh báo trên trang thông tin và tại các phòng giao dịch."),
