@@ -30,7 +30,7 @@ Run = tuple[str, str]  # (text, style): style "" | "b" | "i" | "bi"
 
 @dataclass
 class Block:
-    """One piece of the body: kind h1 | h2 | h3 | p | dash | note | table | page (a landscape page break)."""
+    """One piece of the body: kind h1 | h2 | h3 | p | dash | table | page (a landscape page break)."""
 
     kind: str
     runs: list[Run] = field(default_factory=list)
@@ -38,13 +38,6 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)  # table column widths, in cm
     bold_last: bool = False  # a table whose last row is its total
-
-    @property
-    def text(self) -> str:
-        """The block's plain text (a table: its cells, tab-separated rows)."""
-        if self.kind == "table":
-            return "\n".join("\t".join(r) for r in [self.headers, *self.rows])
-        return "".join(t for t, _ in self.runs)
 
 
 @dataclass
@@ -64,7 +57,6 @@ class Document:
     signer_title: str  # "BÍ THƯ"
     signer_name: str
     appendix: list[Block]
-    file_stem: str  # "bao-cao-so-ket-quy-1-2024-root"
 
 
 # ------------------------------------------------------------------ layout
@@ -241,7 +233,7 @@ def _blocks(doc, blocks: list[Block], *, appendix: bool = False) -> None:
             _par(doc, b.runs, indent=INDENT, before=3, keep_next=True)
         elif b.kind == "table":
             _grid(doc, b, size if appendix else TABLE_PT)
-        else:  # p, dash, note
+        else:  # p, dash
             runs = ([("- ", "")] if b.kind == "dash" else []) + list(b.runs)
             _par(doc, runs, size=size if appendix else None, indent=None if appendix else INDENT,
                  align=WD_ALIGN_PARAGRAPH.CENTER if appendix else WD_ALIGN_PARAGRAPH.JUSTIFY)

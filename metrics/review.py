@@ -159,13 +159,18 @@ VERDICT = {"met": "đạt mục tiêu", "exceeded": "vượt mục tiêu", "not_
 class Writer:
     """Writes the body of one report from its Facts."""
 
-    def __init__(self, f: Facts, subject: str):
+    def __init__(self, f: Facts, many: bool):
         self.f = f
-        self.subject = subject  # who did it: "các tổ chức đảng trực thuộc" / "đơn vị"
+        self.many = many  # several reporting units (the root, a committee above units) or one
+        self.subject = "các tổ chức đảng trực thuộc" if many else "đơn vị"  # who did it
         self.last = {i.id: i for i in f.last.indicators}
         self.acts, self.acts_last = f.report.activities, f.last.activities
 
     # ---- figures
+    def when(self) -> str:
+        """'Trong Quý I năm 2024' or 'Năm 2024', opening a paragraph of figures."""
+        return f"Trong {period_text(self.f.year, self.f.quarter)}" if self.f.quarter else f"Năm {self.f.year}"
+
     def _clause(self, code: str, before: str, after: str, first: bool) -> str:
         value = self.acts.get(code)
         if value is None:
@@ -179,10 +184,10 @@ class Writer:
         (tăng …% so với cùng kỳ năm 2023); tổ chức 122 hội nghị … với 13.958 lượt người tham dự …'."""
         c = {code: self._clause(code, before, after, first=k == 0)
              for k, (code, before, after) in enumerate(ACTIVITY_CLAUSES)}
-        when = f"Trong {period_text(self.f.year, self.f.quarter)}" if self.f.quarter else f"Năm {self.f.year}"
-        text = (f"{when}, {self.subject} đã {c['VAN_BAN_CHI_DAO']}; {c['HN_TUYEN_TRUYEN']} {c['NGUOI_THAM_DU']}; "
-                f"{c['DOI_THOAI']}, {c['HN_NLD']} và {c['GOP_Y_XD_DANG']}. Toàn Đảng bộ có {c['TIEP_DAN']}; "
-                f"{c['GIAM_SAT']}, {c['PHAN_BIEN']}; các doanh nghiệp {c['AN_SINH']}.")
+        whole, firms = ("Toàn Đảng bộ", "các doanh nghiệp") if self.many else ("Đơn vị", "doanh nghiệp")
+        text = (f"{self.when()}, {self.subject} đã {c['VAN_BAN_CHI_DAO']}; {c['HN_TUYEN_TRUYEN']} "
+                f"{c['NGUOI_THAM_DU']}; {c['DOI_THOAI']}, {c['HN_NLD']} và {c['GOP_Y_XD_DANG']}. {whole} có "
+                f"{c['TIEP_DAN']}; {c['GIAM_SAT']}, {c['PHAN_BIEN']}; {firms} {c['AN_SINH']}.")
         if all(self.acts_last.get(code) is None for code, _, _ in ACTIVITY_CLAUSES):
             text += f" Chưa có số liệu cùng kỳ năm {self.f.last_year} để so sánh."
         return p(text)
@@ -192,9 +197,8 @@ class Writer:
         got = self._clause("DON_THU_NHAN", "tiếp nhận", "đơn thư", first=True)
         overdue = self.acts.get("DON_THU_QUA_HAN") or 0
         days = self.acts.get("DON_THU_SO_NGAY_TB")
-        text = f"{'Trong ' + period_text(self.f.year, self.f.quarter) if self.f.quarter else 'Năm ' + str(self.f.year)}, " \
-               f"{self.subject} đã {got}; đến ngày {fmt_date(self.f.as_of)} còn {fmt_auto(overdue)} đơn quá hạn " \
-               "chưa giải quyết"
+        text = (f"{self.when()}, {self.subject} đã {got}; đến ngày {fmt_date(self.f.as_of)} còn "
+                f"{fmt_auto(overdue)} đơn quá hạn chưa giải quyết")
         text += f"; thời gian giải quyết bình quân {fmt_auto(days)} ngày." if days is not None else "."
         return p(text)
 
@@ -445,12 +449,10 @@ def review_document(db, *, year: int, quarter: int | None = None, unit: str | No
     cfg = load_config()
     scope = f.report.scope
     parent, issuer, symbol, on_behalf = _issuer_lines(db, scope)
-    many = scope.get("is_root") or f.acts_by_unit["unit_code"].nunique() > 1
-    w = Writer(f, "các tổ chức đảng trực thuộc" if many else "đơn vị")
+    w = Writer(f, many=bool(scope.get("is_root")) or f.acts_by_unit["unit_code"].nunique() > 1)
     kind = "Sơ kết" if quarter else "Tổng kết"
     subtitle = (f"{kind} công tác xây dựng Đảng {period_text(year, quarter)},\n"
                 f"phương hướng, nhiệm vụ {next_period_text(year, quarter)}")
-    stem = f"bao-cao-{'so-ket-quy-' + str(quarter) if quarter else 'tong-ket'}-{year}-{scope['unit'].lower()}"
     return Document(
         parent=parent.upper(), issuer=issuer.upper(), symbol=f"Số      -BC/{symbol}",
         place_date=date_line(cfg.report_place, made_on or today()), title="BÁO CÁO", subtitle=subtitle,
@@ -458,8 +460,7 @@ def review_document(db, *, year: int, quarter: int | None = None, unit: str | No
         closing=(f"Trên đây là báo cáo {kind.lower()} công tác xây dựng Đảng {period_text(year, quarter)} "
                  f"của {issuer}./."),
         recipients=list(cfg.report_recipients), signer_on_behalf=on_behalf,
-        signer_title=cfg.report_signer_title, signer_name=cfg.report_signer_name, appendix=w.appendix(),
-        file_stem=stem)
+        signer_title=cfg.report_signer_title, signer_name=cfg.report_signer_name, appendix=w.appendix())
 
 
 def review_docx(db, **kwargs: Any) -> bytes:

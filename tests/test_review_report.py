@@ -108,7 +108,7 @@ def test_text_a_docx_cannot_hold_is_dropped():
                    body=[Block("dash", [(bad, "")]), Block("table", headers=["A", bad], rows=[[bad, bad]],
                                                            widths=[2, 2])],
                    closing=bad, recipients=[bad], signer_on_behalf="T/M", signer_title="BÍ THƯ", signer_name=bad,
-                   appendix=[], file_stem="x")
+                   appendix=[])
     text = body_text(Docx(io.BytesIO(write_docx(doc))))
     assert "Đề nghị hỗ trợ kinh phí" in text and "\x07" not in text
 
