@@ -14,6 +14,7 @@ PAGES = {
         st.Page("pages/don_thu.py", title="Đơn thư", icon=":material/mail:", url_path="don-thu"),
         st.Page("pages/tuyen_giao.py", title="Tuyên giáo – Dân vận", icon=":material/campaign:", url_path="tuyen-giao"),
         st.Page("pages/so_sanh.py", title="So sánh đơn vị", icon=":material/leaderboard:", url_path="so-sanh"),
+        st.Page("pages/tinh_hinh.py", title="Tình hình đơn vị", icon=":material/article:", url_path="tinh-hinh"),
     ],
     "Số liệu": [
         st.Page("pages/nop_bao_cao.py", title="Nộp báo cáo", icon=":material/upload_file:", url_path="nop-bao-cao"),

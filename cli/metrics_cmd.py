@@ -1,8 +1,10 @@
-"""`python -m metrics --year YYYY [--quarter N] [--unit CODE] [--as-of YYYY-MM-DD] [--db PATH] [--json]`.
+"""`python -m metrics --year YYYY [--quarter N] [--unit CODE] [--as-of YYYY-MM-DD] [--db PATH] [--json]`, and
+`python -m metrics report --year Y [--quarter N] [--unit CODE] [--as-of D] --out FILE.docx [--pdf]`.
 
 The metrics half of interfaces.md: one JSON object with --json, else a readable Vietnamese table.
 Exit status: 0 success; 2 usage error, unknown unit, or a database that cannot be opened (a message,
-never a traceback).
+never a traceback). `report` (issue 12) writes the review report (báo cáo sơ kết / tổng kết) as .docx, and
+with --pdf also FILE.pdf beside it; exit 1 when the .docx was written but LibreOffice could not make the PDF.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import argparse
 import datetime as dt
 import json
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import duckdb
 
@@ -19,7 +22,7 @@ from core.errors import DashboardError
 from core.text import STATUS, fmt_auto, fmt_date, fmt_target, fmt_value, status_label
 from metrics.indicators import ACTIVITIES_BY_CODE, short_code
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m metrics`."""
@@ -35,6 +38,109 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", metavar="NAME", help="tính với quyền và phạm vi của tài khoản này (mật khẩu lấy "
                    "từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy); không có: người vận hành cục bộ")
     return p
+
+
+def build_report_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m metrics report`."""
+    p = Parser(prog="python -m metrics report", add_help=False,
+               description="Viết báo cáo sơ kết (một quý) hoặc tổng kết (cả năm) dạng Word (.docx), kèm PDF nếu cần.")
+    p.add_argument("-h", "--help", action="help", help="in hướng dẫn này rồi thoát")
+    p.add_argument("--year", type=int, required=True, metavar="YYYY", help="năm báo cáo")
+    p.add_argument("--quarter", type=int, choices=(1, 2, 3, 4), metavar="N",
+                   help="sơ kết quý N (chỉ tiêu lũy kế đến hết quý N); không có: tổng kết cả năm")
+    p.add_argument("--unit", metavar="CODE", help="mã đơn vị (mặc định: toàn Đảng bộ)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="ngày tính số liệu (mặc định: hôm nay)")
+    p.add_argument("--out", required=True, metavar="FILE.docx", help="tệp Word sẽ ghi")
+    p.add_argument("--pdf", action="store_true", help="ghi thêm bản PDF cùng tên (cần LibreOffice)")
+    p.add_argument("--db", metavar="PATH", help="tệp cơ sở dữ liệu DuckDB")
+    p.add_argument("--user", metavar="NAME", help="viết với quyền và phạm vi của tài khoản này (mật khẩu lấy "
+                   "từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy); không có: người vận hành cục bộ")
+    return p
+
+
+def _as_of(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of phải có dạng YYYY-MM-DD: {text!r}") from None
+
+
+def _utf8_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+
+
+def _on_database(args, work: Callable[[Any, Any], Any]) -> Any:
+    """work(db, principal) on the database of --db as the account of --user (none: the local operator);
+    None after printing the Vietnamese message of a failure (exit 2: unknown unit, a scope refused, a
+    database that cannot be opened or is found damaged while reading)."""
+    try:
+        from cli.loaders_cmd import sign_in
+        from core.auth import check_production
+        from core.storage import open_database
+
+        db = open_database(args.db)
+        try:
+            check_production(db)
+            return work(db, sign_in(db, args.user))
+        finally:
+            db.close()
+    except DashboardError as exc:
+        print(f"Lỗi: {exc.message}", file=sys.stderr)
+    except duckdb.Error as exc:  # e.g. a block found damaged only now, while reading
+        from core.config import resolve_db_path
+        from core.storage import describe_error
+
+        print(f"Lỗi: {describe_error(resolve_db_path(args.db), exc)}", file=sys.stderr)
+    return None
+
+
+def report_main(argv: Sequence[str]) -> int:
+    """`python -m metrics report …`: write the review report; returns the exit status."""
+    parser = build_report_parser()
+    try:
+        args = parser.parse_args(argv)
+        as_of = _as_of(args.as_of)
+        out = Path(args.out)
+        if out.suffix.lower() != ".docx":
+            raise UsageError(f"--out phải là tệp .docx: {args.out!r}")
+    except UsageError as exc:
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def write(db, principal) -> bytes:
+        from cli.loaders_cmd import write_file
+        from core import audit
+        from metrics.review import review_docx
+
+        data = review_docx(db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of,
+                           principal=principal)
+        write_file(out, data, "báo cáo")
+        audit.record(db, actor=principal.username or None, action="export", object=out.name,
+                     detail={"bytes": len(data), "year": args.year, "quarter": args.quarter, "unit": args.unit})
+        return data
+
+    data = _on_database(args, write)
+    if data is None:
+        return EXIT_USAGE
+    print(f"Đã ghi báo cáo: {out}")
+    if not args.pdf:
+        return EXIT_OK
+    try:
+        from cli.loaders_cmd import write_file
+        from metrics.office import to_pdf
+
+        pdf = out.with_suffix(".pdf")
+        write_file(pdf, to_pdf(data, ".docx"), "bản PDF")
+    except DashboardError as exc:  # the .docx is there; only its PDF is missing
+        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        return EXIT_PARTIAL
+    print(f"Đã ghi bản PDF: {pdf}")
+    return EXIT_OK
 
 
 def _cut(text: str, width: int) -> str:
@@ -71,45 +177,25 @@ def render_table(js: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8")
+    """Run the command; returns the exit status. A first argument `report` selects the review report;
+    anything else is the interfaces.md command, unchanged."""
+    _utf8_streams()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:
+        return report_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        as_of = None
-        if args.as_of:
-            try:
-                as_of = dt.date.fromisoformat(args.as_of)
-            except ValueError:
-                raise UsageError(f"--as-of phải có dạng YYYY-MM-DD: {args.as_of!r}") from None
+        as_of = _as_of(args.as_of)
     except UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        from core.auth import check_production
-        from cli.loaders_cmd import sign_in
-        from core.storage import open_database
-        from metrics.engine import compute
+    from metrics.engine import compute
 
-        db = open_database(args.db)
-        try:
-            check_production(db)
-            principal = sign_in(db, args.user)
-            report = compute(db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of,
-                             principal=principal)
-        finally:
-            db.close()
-    except DashboardError as exc:
-        print(f"Lỗi: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
-    except duckdb.Error as exc:  # e.g. a block found damaged only now, while reading
-        from core.config import resolve_db_path
-        from core.storage import describe_error
-
-        print(f"Lỗi: {describe_error(resolve_db_path(args.db), exc)}", file=sys.stderr)
+    report = _on_database(args, lambda db, principal: compute(
+        db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of, principal=principal))
+    if report is None:
         return EXIT_USAGE
     js = report.to_json()
     text = json.dumps(js, ensure_ascii=False, indent=2) if args.json else render_table(js)

@@ -28,6 +28,15 @@ class Config:
     max_zip_entries: int
     max_uncompressed_bytes: int
     max_compression_ratio: int
+    # the review report as a Party document (issue 12): the body above the committee, the place of the date
+    # line, the document symbol after "Số …-BC/", who signs, and who receives it
+    report_parent: str = ""
+    report_issuer: str = ""
+    report_place: str = ""
+    report_symbol: str = "ĐU"
+    report_signer_title: str = "BÍ THƯ"
+    report_signer_name: str = ""
+    report_recipients: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=8)
@@ -44,6 +53,7 @@ def load_config(path: str | None = None) -> Config:
 
     up = raw.get("upload", {})
     rep = raw.get("reports", {})
+    rp = raw.get("report", {})
     return Config(
         root_code=raw["root"]["code"],
         root_name=raw["root"]["name"],
@@ -57,7 +67,28 @@ def load_config(path: str | None = None) -> Config:
         max_zip_entries=int(up.get("max_zip_entries", 2000)),
         max_uncompressed_bytes=int(up.get("max_uncompressed_bytes", 200 * 1024 * 1024)),
         max_compression_ratio=int(up.get("max_compression_ratio", 200)),
+        report_parent=str(rp.get("parent_body", "")),
+        report_issuer=str(rp.get("issuer", "")) or committee_of(raw["root"]["name"]),
+        report_place=str(rp.get("place", "")),
+        report_symbol=str(rp.get("symbol", "ĐU")),
+        report_signer_title=str(rp.get("signer_title", "BÍ THƯ")),
+        report_signer_name=str(rp.get("signer_name", "")),
+        report_recipients=tuple(str(r) for r in rp.get("recipients", DEFAULT_RECIPIENTS)),
     )
+
+
+# who usually receives a committee's periodic report (the last line is the office's own copy)
+DEFAULT_RECIPIENTS = ("Thường trực cấp ủy cấp trên (để báo cáo)", "Các đồng chí Ủy viên Ban Chấp hành Đảng bộ",
+                      "Các tổ chức đảng trực thuộc", "Lưu Văn phòng Đảng ủy")
+
+
+def committee_of(body: str) -> str:
+    """The committee that speaks for a Party organisation: 'Đảng bộ Khối …' → 'Đảng ủy Khối …'; a cell
+    ('Chi bộ …') speaks for itself."""
+    text = " ".join(body.split())
+    if text.lower().startswith("đảng bộ"):
+        return "Đảng ủy" + text[len("Đảng bộ"):]
+    return text
 
 
 PG_SCHEMES = ("postgresql://", "postgres://")

@@ -138,6 +138,12 @@ TABLES: tuple[Table, ...] = (
         Col("status", "VARCHAR NOT NULL", "DA_GIAI_QUYET | DANG_GIAI_QUYET | CHUYEN_DON | LUU_DON"),
         Col("summary", "VARCHAR"),
     ), indexes=(("petitions_sub", "submission_id", 1),), rows_of_submission=True),
+    # sheet `Tình hình` (schema 4): what a unit writes, by section, in the order of its rows (excel_row)
+    Table("narratives", _rows(
+        Col("section", "VARCHAR NOT NULL", "TU_TUONG | DU_LUAN | KET_QUA | HAN_CHE | BAI_HOC | KIEN_NGHI | NHIEM_VU"),
+        Col("content", "VARCHAR NOT NULL", "at most loaders.schema.MAX_NARRATIVE_CELL characters, line breaks kept"),
+        Col("level", "VARCHAR NOT NULL", "BINH_THUONG | CAN_QUAN_TAM | NOI_COM"),
+    ), indexes=(("narratives_sub", "submission_id", 4),), since=4, rows_of_submission=True),
     Table("target_overrides", (
         Col("indicator_id", "VARCHAR NOT NULL"),
         Col("year", "INTEGER NOT NULL"),

@@ -62,6 +62,26 @@ ENUMS: dict[str, dict[str, list[str]]] = {
         "CHUYEN_DON": ["Chuyển cơ quan có thẩm quyền", "Chuyển đơn"],
         "LUU_DON": ["Lưu đơn"],
     },
+    # sheet `Tình hình`: the sections a unit writes about (seeds 000, 001, 002 and 004's review), in the
+    # order the review report compiles them
+    "narrative_section": {
+        "TU_TUONG": ["Tình hình tư tưởng", "Tư tưởng", "Tình hình tư tưởng cán bộ, đảng viên"],
+        "DU_LUAN": ["Dư luận xã hội", "Dư luận", "Tình hình dư luận xã hội"],
+        "KET_QUA": ["Kết quả nổi bật, cách làm hay", "Kết quả nổi bật", "Cách làm hay",
+                    "Kết quả nổi bật và cách làm hay", "Mô hình, cách làm hay"],
+        "HAN_CHE": ["Hạn chế, khó khăn và nguyên nhân", "Hạn chế, khó khăn", "Hạn chế", "Khó khăn",
+                    "Hạn chế và nguyên nhân", "Hạn chế, nguyên nhân", "Tồn tại, hạn chế"],
+        "BAI_HOC": ["Bài học kinh nghiệm", "Bài học"],
+        "KIEN_NGHI": ["Kiến nghị, đề xuất", "Kiến nghị", "Đề xuất", "Kiến nghị và đề xuất"],
+        "NHIEM_VU": ["Nhiệm vụ trọng tâm kỳ tới", "Nhiệm vụ kỳ tới", "Nhiệm vụ trọng tâm",
+                     "Phương hướng, nhiệm vụ kỳ tới", "Phương hướng nhiệm vụ", "Nhiệm vụ trọng tâm quý tới",
+                     "Nhiệm vụ trọng tâm năm tới"],
+    },
+    "narrative_level": {
+        "BINH_THUONG": ["Bình thường"],
+        "CAN_QUAN_TAM": ["Cần quan tâm", "Quan tâm"],
+        "NOI_COM": ["Nổi cộm"],
+    },
 }
 
 PERIOD_LABELS = {code: labels[0] for code, labels in ENUMS["period"].items()}
@@ -83,6 +103,13 @@ INTEGER_MAX = 2_147_483_647  # the INTEGER column's range: the bound of an integ
 MAX_MEMBERS = 1_000_000  # members of one unit or cell, people expected at or attending one meeting
 MAX_STAFF = 10_000_000  # staff of one unit
 
+# ---------------------------------------------------------------- limits of written text (sheet `Tình hình`)
+# A unit's narrative is read by people and compiled into the committee's review report: a cell holds one
+# point (a paragraph or a few), not a pasted document. About a page of A4 at 13 pt is ~3,000 characters;
+# ten pages per report is more than any unit writes for a quarter. Excel itself stops a cell at 32,767.
+MAX_NARRATIVE_CELL = 3_000  # characters in one `Nội dung` cell (after trimming; line breaks count)
+MAX_NARRATIVE_TOTAL = 30_000  # characters in the whole sheet of one workbook
+
 
 # ---------------------------------------------------------------- declarations
 @dataclass(frozen=True)
@@ -91,14 +118,18 @@ class Column:
 
     key: str  # stored column name
     header: str  # canonical Vietnamese header / label
-    type: str  # code | text | integer | money | yesno | date | enum | year | period
+    type: str  # code | text | longtext | integer | money | yesno | date | enum | year | period
     required: bool = False  # header must be present and every row must have a value
     aliases: tuple[str, ...] = ()
     enum: str | None = None
     annual_only: bool = False  # ignored with a warning in a quarterly report
     default: Any = None  # value used when the cell is empty
     min: int | None = None
-    max: int | None = None  # year: the range; integer: the largest value (INTEGER_MAX when None)
+    max: int | None = None  # year: the range; integer: the largest value (INTEGER_MAX when None);
+    # longtext: the most characters a cell may hold
+    # an empty cell takes the value of the row above (a section written once for several rows, or merged
+    # cells, whose value belongs to the top-left cell only); empty on the first row: as any empty cell
+    carry: bool = False
     width: int = 18  # column width in the blank template
     note: str = ""  # instruction line in the blank template
 
@@ -114,7 +145,8 @@ class Rule:
 
     kinds: le (a <= b), sum_le (sum(cols) <= b), unique (cols unique in the sheet),
     not_before (a >= b when both present), required_if (a present when col == value),
-    exists_in (a is a key of another sheet's column).
+    exists_in (a is a key of another sheet's column), total_length_le (the characters of a text column
+    over the whole sheet at most `value`).
     """
 
     kind: str
@@ -281,7 +313,29 @@ PETITIONS = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (INFO, ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS)
+NARRATIVES = Sheet(
+    key="narratives",
+    name="Tình hình",
+    layout="table",
+    required=False,
+    description=("Tình hình, kết quả, hạn chế, kiến nghị và nhiệm vụ kỳ tới bằng lời; mỗi ý một dòng, "
+                 "nhiều dòng cho một mục, theo thứ tự"),
+    columns=(
+        Column("section", "Mục", "enum", required=True, enum="narrative_section", carry=True, width=34,
+               aliases=("Mục báo cáo",),
+               note="Chọn trong danh sách; để trống: cùng mục với dòng trên"),
+        Column("content", "Nội dung", "longtext", required=True, max=MAX_NARRATIVE_CELL, width=90,
+               aliases=("Nội dung báo cáo",),
+               note=f"Tối đa {MAX_NARRATIVE_CELL:,} ký tự một ô".replace(",", ".")),
+        Column("level", "Mức độ", "enum", enum="narrative_level", default="BINH_THUONG", width=16,
+               note="Bình thường (để trống), Cần quan tâm hoặc Nổi cộm"),
+    ),
+    rules=(Rule("total_length_le", ("content",), value=MAX_NARRATIVE_TOTAL,
+                message=(f"Tổng nội dung sheet Tình hình vượt quá {MAX_NARRATIVE_TOTAL:,} ký tự; hãy viết "
+                         "ngắn gọn hơn").replace(",", ".")),),
+)
+
+SHEETS: tuple[Sheet, ...] = (INFO, ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS, NARRATIVES)
 SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 TABLE_SHEETS: tuple[Sheet, ...] = tuple(s for s in SHEETS if s.layout == "table")
 

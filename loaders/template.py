@@ -33,6 +33,7 @@ EXAMPLE_DATE = dt.date(2024, 3, 15)
 TYPE_HELP: dict[str, str] = {
     "code": "mã: chữ cái không dấu, chữ số, dấu . _ -; từ 2 đến 20 ký tự",
     "text": "chữ",
+    "longtext": "chữ, một hoặc vài đoạn",
     "integer": "số nguyên không âm (ví dụ 12 hoặc 1.234)",
     "money": "số tiền, triệu đồng (ví dụ 1.250,5)",
     "yesno": "Có hoặc Không (chọn trong danh sách)",
@@ -56,6 +57,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                  "year_sent": 2024, "institution": "Trường Chính trị tỉnh"},
     "petitions": {"petition_no": "01/2024", "deadline": dt.date(2024, 4, 14),
                   "resolved_date": dt.date(2024, 4, 2), "summary": "Kiến nghị về chế độ làm thêm giờ"},
+    "narratives": {"section": "Tình hình tư tưởng",
+                   "content": "Cán bộ, đảng viên, người lao động tin tưởng vào sự lãnh đạo của cấp ủy, yên tâm công tác",
+                   "level": "Bình thường"},
     "units": {"code": "DB01", "name": "Đảng bộ Công ty Cổ phần A", "parent_code": "", "inactive_from": ""},
 }
 TYPE_EXAMPLES: dict[str, Any] = {"integer": 1, "money": 0, "yesno": "Có", "date": EXAMPLE_DATE, "year": 2024,
@@ -276,10 +280,32 @@ def _guide_lines() -> list[tuple[str, str]]:
         for rule in sheet.rules:
             if rule.severity == "error" and rule.kind != "unique":
                 lines.append(("", f"• Kiểm tra: {_rule_sentence(rule)}"))
+    lines += _narrative_lines()
     lines.append(("h2", "Mã chỉ tiêu (sheet \"Chỉ tiêu\")"))
     for e in DATA_ELEMENTS:
         lines.append(("", f"• {e.code}: {e.label} ({TYPE_HELP[e.type].split(' (')[0]})"))
     return lines
+
+
+def _narrative_lines() -> list[tuple[str, str]]:
+    """How to write sheet `Tình hình`: the sections, the levels and the limits (loaders/schema.py)."""
+    from core.text import fmt_number
+    from loaders.schema import MAX_NARRATIVE_CELL, MAX_NARRATIVE_TOTAL, NARRATIVES
+
+    sections = [labels[0] for labels in ENUMS["narrative_section"].values()]
+    return [
+        ("h2", f"Cách viết sheet \"{NARRATIVES.name}\""),
+        ("", "Báo cáo bằng lời những điều số liệu không nói hết; Văn phòng tổng hợp vào báo cáo sơ kết, tổng kết "
+             "của Đảng ủy và ghi rõ tên đơn vị. Không ghi họ tên, thông tin cá nhân: nội dung này lãnh đạo đều đọc."),
+        ("", "Các mục, theo thứ tự: " + "; ".join(sections) + "."),
+        ("", "Mỗi ý một dòng; một mục có thể có nhiều dòng, giữ đúng thứ tự. Ô Mục để trống (hoặc gộp ô) thì "
+             "dòng đó thuộc mục của dòng trên. Xuống dòng trong ô (Alt+Enter) được giữ thành đoạn."),
+        ("", "Mức độ: để trống là Bình thường; ghi Cần quan tâm hoặc Nổi cộm cho vấn đề cấp ủy cấp trên cần biết "
+             "sớm: các dòng này được đưa lên đầu khi tổng hợp."),
+        ("", f"Giới hạn: mỗi ô Nội dung tối đa {fmt_number(MAX_NARRATIVE_CELL)} ký tự, cả sheet tối đa "
+             f"{fmt_number(MAX_NARRATIVE_TOTAL)} ký tự; vượt quá thì tệp bị từ chối kèm tên ô. Ký tự điều khiển, "
+             "ký tự ẩn được tự động bỏ đi (có cảnh báo)."),
+    ]
 
 
 def _column_help(col: Column) -> str:

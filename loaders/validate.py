@@ -6,16 +6,18 @@ stops at the first bad cell. A file with any error-severity issue is rejected by
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from core.text import fmt_number
 from loaders import values as V
 from core.errors import Issue
 from loaders.normalize import Matcher, keys
 from loaders.reader import RawWorkbook
 from loaders.schema import (
-    CELLS, ELEMENTS, EXAMPLE_PREFIX, HEADER_SEARCH_ROWS, INFO, MEETINGS, PETITIONS, SHEETS, TRAINEES,
+    CELLS, ELEMENTS, EXAMPLE_PREFIX, HEADER_SEARCH_ROWS, INFO, MEETINGS, NARRATIVES, PETITIONS, SHEETS, TRAINEES,
     ELEMENT_CEILINGS, Column, Sheet, enum_label,
 )
 from loaders.elements import DATA_ELEMENTS, ELEMENTS_BY_CODE
@@ -87,10 +89,16 @@ def excel_ref(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
+# an issue names the cell; a page of text in the error list would bury the others (the message says the length)
+MAX_ISSUE_VALUE = 200
+
+
 def _issue(sheet: str | None, row: int | None, column: str | None, value: Any, message: str,
            severity: str = "error") -> Issue:
     if isinstance(value, str):
         value = value.strip()
+        if len(value) > MAX_ISSUE_VALUE:
+            value = value[:MAX_ISSUE_VALUE - 1].rstrip() + "…"
     if value == "":
         value = None
     if isinstance(value, float) and value.is_integer():
@@ -239,6 +247,13 @@ def read_table(
                 row[key] = None
                 continue
             if raw is None or (isinstance(raw, str) and not raw.strip()):
+                if col.carry and rows:  # the value of the row above (a section written once, merged cells)
+                    above = rows[-1]
+                    row[key] = above.get(key)
+                    if key in above["_bad"]:  # its error is listed on the row above, not again here
+                        bad.add(key)
+                    if row[key] is not None or key in bad:
+                        continue
                 row[key] = _empty_cell(name, excel_row, col, issues, bad)
                 continue
             try:
@@ -361,6 +376,20 @@ def _check_exists_in(sheet, rule, rows, issues, tables):
                                  rule.message, rule.severity))
 
 
+def _check_total_length_le(sheet, rule, rows, issues, tables):
+    """One error, on the row where a text column's running total passes the bound, with the sheet's whole
+    total as its value (the rows after it are not named again: shortening any row helps as much)."""
+    key = rule.columns[0]
+    lengths = [len(r.get(key) or "") for r in rows]
+    total, running = sum(lengths), 0
+    for row, n in zip(rows, lengths):
+        running += n
+        if running > rule.value:
+            issues.append(_issue(sheet.name, row["excel_row"], _header(sheet, key), total,
+                                 f"{rule.message} (đang có {fmt_number(total)} ký tự)", rule.severity))
+            return
+
+
 CHECKS: dict[str, Callable] = {
     "unique": _check_unique,
     "sum_le": _check_sum_le,
@@ -368,6 +397,7 @@ CHECKS: dict[str, Callable] = {
     "not_before": _check_not_before,
     "required_if": _check_required_if,
     "exists_in": _check_exists_in,
+    "total_length_le": _check_total_length_le,
 }
 
 
@@ -636,6 +666,27 @@ class IssueList(list):
                                  MSG_MORE_WARNINGS.format(n=self.dropped["warning"]), "warning"))
 
 
+def _section(value: Any) -> str:
+    """A `Tình hình` section named as in the list, also behind a list number or bullet people type in
+    front of it ("1. Tình hình tư tưởng", "II. Dư luận xã hội", "- Kiến nghị")."""
+    try:
+        return V.parse_enum(value, "narrative_section")
+    except V.ValueProblem:
+        bare = _LIST_MARKER.sub("", V.parse_text(value), count=1)
+        if bare and bare != V.parse_text(value):
+            return V.parse_enum(bare, "narrative_section")
+        raise
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:(?:[IVXivx]{1,4}|\d{1,2}|[a-zđ])\s*[.):/-]|[-+•*–])\s*")
+# the table sheets in the order they are read; sheets whose columns need more than their declared type
+TABLES_READ: tuple[Sheet, ...] = (ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS, NARRATIVES)
+SHEET_PARSERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "elements": {"code": _element_code, "raw_value": V.parse_text},
+    "narratives": {"section": _section},
+}
+
+
 def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config,
                       allow_new_units: bool = False) -> ParsedWorkbook:
     """Apply every rule of template-v1.md to a read workbook and collect every issue (lazy validation).
@@ -651,15 +702,15 @@ def validate_workbook(raw: RawWorkbook, *, units: dict[str, dict], config,
     period = info.get("period")
     annual = None if period is None else period == "Y"
     tables: dict[str, list[dict[str, Any]] | None] = {}
-    for sheet in (ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS):
+    for sheet in TABLES_READ:
         if sheet.key not in found:
             tables[sheet.key] = [] if not sheet.required else None
             continue
-        parsers = {"code": _element_code, "raw_value": V.parse_text} if sheet is ELEMENTS else None
+        parsers = SHEET_PARSERS.get(sheet.key)
         tables[sheet.key] = read_table(sheet, raw.sheets[found[sheet.key]], issues,
                                        annual=False if annual is False else True,
                                        uncached=formulas.get(found[sheet.key], ()), parsers=parsers)
-    for sheet in (ELEMENTS, CELLS, MEETINGS, TRAINEES, PETITIONS):
+    for sheet in TABLES_READ:
         rows = tables[sheet.key]
         if rows is None:
             continue

@@ -35,6 +35,7 @@ MSG_YESNO = "Phải là Có hoặc Không (Có, x, ✓, 1 / Không, 0, để tr�
 MSG_DATE_INVALID = "Ngày không hợp lệ"
 MSG_DATE_FORMAT = "Không đọc được ngày; hãy ghi dạng dd/mm/yyyy"
 MSG_CODE = "Mã chỉ gồm chữ in hoa không dấu, chữ số, dấu . _ - và dài 2–20 ký tự"
+MSG_TEXT_TOO_LONG = "Nội dung quá dài ({n} ký tự, tối đa {max}); hãy tách thành nhiều dòng hoặc viết ngắn gọn hơn"
 
 _SPACE_CHARS = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DIGITS = re.compile(r"^\d+$")
@@ -252,6 +253,23 @@ def parse_text(value: Any) -> str:
     return unicodedata.normalize("NFC", strip_invisible(str(value))[0]).strip()
 
 
+_LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
+_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_LINE_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def parse_long_text(value: Any, hi: int | None = None) -> str:
+    """A paragraph or a few (sheet `Tình hình`): as `parse_text`, with line breaks (Alt+Enter) kept as
+    paragraph breaks (\\r\\n and \\r become \\n, blank lines fold into one), spaces and tabs inside a line
+    folded into one; at most `hi` characters after that (ValueProblem beyond)."""
+    text = parse_text(value)
+    lines = [_LINE_SPACES.sub(" ", line).strip() for line in _LINE_BREAKS.sub("\n", text).split("\n")]
+    text = _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
+    if hi is not None and len(text) > hi:
+        raise ValueProblem(MSG_TEXT_TOO_LONG.format(n=fmt_number(len(text)), max=fmt_number(hi)))
+    return text
+
+
 # ---------------------------------------------------------------- enumerations
 @lru_cache(maxsize=None)
 def enum_matcher(enum: str) -> Matcher:
@@ -260,7 +278,9 @@ def enum_matcher(enum: str) -> Matcher:
 
 
 def _choices(enum: str) -> str:
-    return ", ".join(labels[0] for labels in ENUMS[enum].values())
+    labels = [labels[0] for labels in ENUMS[enum].values()]
+    # labels that hold a comma themselves ("Kết quả nổi bật, cách làm hay") are listed with semicolons
+    return ("; " if any("," in label for label in labels) else ", ").join(labels)
 
 
 def parse_enum(value: Any, enum: str) -> str:
@@ -317,6 +337,8 @@ def parser_for(column: Column) -> Callable[[Any], Any]:
         return functools.partial(parse_enum, enum=column.enum or "")
     if kind == "integer":  # never past what its INTEGER column holds
         return functools.partial(parse_integer, hi=min(column.max or INTEGER_MAX, INTEGER_MAX))
+    if kind == "longtext":
+        return functools.partial(parse_long_text, hi=column.max)
     return _PARSERS_BY_TYPE.get(kind, parse_text)
 
 

@@ -27,7 +27,8 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Alignment, Font  # noqa: E402
 from openpyxl.writer.excel import ExcelWriter  # noqa: E402
 
-from loaders.schema import CELLS, ELEMENTS, INFO, MEETINGS, PETITIONS, TRAINEES, UNIT_LIST  # noqa: E402
+from loaders.schema import (CELLS, ELEMENTS, INFO, MEETINGS, NARRATIVES, PETITIONS, TRAINEES,  # noqa: E402
+                            UNIT_LIST)
 from loaders.elements import DATA_ELEMENTS  # noqa: E402
 
 SEED = "khoi-doanh-nghiep-2025"
@@ -285,6 +286,8 @@ class Report:
     trainees: list[dict[str, Any]]
     petitions: list[dict[str, Any]]
     version: int = 1
+    narratives: list[dict[str, Any]] | None = None  # sheet `Tình hình` as written; None: no such sheet
+    notes: dict[str, str] = field(default_factory=dict)  # `Chỉ tiêu.Ghi chú` by element code
 
     @property
     def file(self) -> str:
@@ -584,6 +587,8 @@ def build_reports(units: list[Unit]) -> list[Report]:
                 uploader = u.preparer if r.random() < 0.3 else OFFICE_STAFF[(YEARS.index(year) + len(u.code)) % 3]
                 rep = Report(u, year, period, received, uploader, info, dict(elements), cells, meetings,
                              list(people), petitions_in_report(pets, u.code, year, period))
+                rep.narratives = narrative_sheet(u, year, period, elements)
+                rep.notes = element_notes(u, year, period, elements)
                 reports.append(rep)
                 if (u.code, year, period) == RESUBMITTED:
                     fixed = Report(**{**rep.__dict__, "elements": dict(elements), "version": 2,
@@ -592,6 +597,247 @@ def build_reports(units: list[Unit]) -> list[Report]:
                     reports.append(fixed)
     reports.sort(key=lambda r: (r.received_at, r.unit.code, r.version))
     return reports
+
+
+# ------------------------------------------------------------------ what units write (sheet `Tình hình`)
+# The sheet came with the 2024 template: 2023 workbooks do not have it (they stay valid, v1), CB07 never
+# adopted it and CB04 started in Q2/2024. Rows are drawn from the pools below per (unit, year, period),
+# seeded; {org} is the enterprise, {q} the period ("quý I năm 2024" or "năm 2024"), {next} the next one,
+# {y} the year, {ny} the year of the next period; {DOI_THOAI}-style fields are the report's own figures, so
+# the words agree with the numbers.
+NARRATIVE_FROM = 2024
+NO_NARRATIVE = {("CB07", None, None), ("CB04", 2024, "Q1")}  # (unit, year, period); None: every one
+# how a unit lays the sheet out: the section once for several rows (cells below left empty), numbered
+# sections ("1. Tình hình tư tưởng"), or the aliases of the section names
+NARRATIVE_SECTION_ONCE = {"DB01", "DB08"}
+NARRATIVE_NUMBERED = {"DB06", "CB01"}
+SECTION_TEXT = {"TU_TUONG": "Tình hình tư tưởng", "DU_LUAN": "Dư luận xã hội",
+                "KET_QUA": "Kết quả nổi bật, cách làm hay", "HAN_CHE": "Hạn chế, khó khăn và nguyên nhân",
+                "BAI_HOC": "Bài học kinh nghiệm", "KIEN_NGHI": "Kiến nghị, đề xuất",
+                "NHIEM_VU": "Nhiệm vụ trọng tâm kỳ tới"}
+ALIAS_SECTION_TEXT = {**SECTION_TEXT, "KET_QUA": "Cách làm hay", "HAN_CHE": "Hạn chế", "KIEN_NGHI": "Kiến nghị",
+                      "NHIEM_VU": "Nhiệm vụ kỳ tới"}
+LEVEL_TEXT_N = {"CAN_QUAN_TAM": "Cần quan tâm", "NOI_COM": "Nổi cộm"}
+# (unit, year, period) -> (section, level, text): planted pressing matters the review report must put first
+PLANTED_NARRATIVE: dict[tuple[str, int, str], tuple[str, str, str]] = {
+    ("DB05", 2024, "Q2"): ("DU_LUAN", "NOI_COM",
+                           "Người dân khu dân cư giáp nhà máy phản ánh bụi, tiếng ồn từ dây chuyền nghiền clinker; "
+                           "ngày 12/6 có khoảng 30 hộ dân tập trung tại cổng nhà máy kiến nghị. Cấp ủy đã chỉ đạo "
+                           "phối hợp chính quyền địa phương đối thoại, cam kết hoàn thành lắp đặt hệ thống lọc bụi "
+                           "trong quý III."),
+    ("DB07", 2024, "Q3"): ("TU_TUONG", "NOI_COM",
+                           "Do chủ đầu tư chậm thanh toán khối lượng hoàn thành, Công ty chậm trả lương 02 tháng "
+                           "cho người lao động các đội thi công; một số người lao động bức xúc, có ý định nghỉ việc. "
+                           "Cấp ủy đã đề nghị Ban Giám đốc xây dựng lộ trình trả lương, công khai với người lao động."),
+    ("CB05", 2024, "Q2"): ("TU_TUONG", "NOI_COM",
+                           "Công ty chuẩn bị chấm dứt hoạt động tuyến vận tải liên tỉnh và sắp xếp lại doanh nghiệp; "
+                           "người lao động lo lắng về việc làm và chế độ khi chấm dứt hợp đồng lao động."),
+    ("DB05", 2024, "Y"): ("DU_LUAN", "NOI_COM",
+                          "Dù đã lắp đặt hệ thống lọc bụi, một số hộ dân giáp nhà máy vẫn phản ánh tiếng ồn vào ban "
+                          "đêm; đề nghị chính quyền địa phương sớm bố trí tái định cư cho các hộ trong hành lang an "
+                          "toàn của nhà máy."),
+    ("DB07", 2024, "Y"): ("TU_TUONG", "CAN_QUAN_TAM",
+                          "Việc chậm trả lương đã được khắc phục một phần; Công ty còn nợ 01 tháng lương, cam kết trả "
+                          "dứt điểm trong quý I năm 2025; người lao động cơ bản yên tâm trở lại."),
+    ("DB06", 2025, "Q1"): ("DU_LUAN", "CAN_QUAN_TAM",
+                           "Xuất hiện tin nhắn, cuộc gọi giả danh nhân viên ngân hàng lừa đảo khách hàng; Chi nhánh "
+                           "đã đăng cảnh báo trên trang thông tin và tại các phòng giao dịch."),
+}
+# by enterprise: what people there talk about (Dư luận xã hội)
+UNIT_OPINION = {
+    "DB01": "Người dân quan tâm việc điều chỉnh giá điện và lịch tạm ngừng cấp điện để bảo dưỡng lưới điện mùa nắng nóng.",
+    "DB02": "Người dân một số khu dân cư cuối nguồn phản ánh áp lực nước yếu vào giờ cao điểm mùa khô.",
+    "DB03": "Người lao động quan tâm phương án sắp xếp mạng lưới bưu cục và điểm bưu điện văn hóa xã.",
+    "DB04": "Người dân phản ánh rác thải tồn đọng tại một số điểm tập kết trong những ngày cao điểm.",
+    "DB05": "Người lao động quan tâm việc tiêu thụ xi măng chậm, ảnh hưởng đến việc làm và thu nhập.",
+    "DB06": "Khách hàng quan tâm các quy định mới về xác thực sinh trắc học khi giao dịch trực tuyến.",
+    "DB07": "Người dân dọc các tuyến đường đang thi công phản ánh bụi và việc đi lại khó khăn vào ngày mưa.",
+    "DB08": "Nông dân quan tâm chính sách tín dụng ưu đãi hỗ trợ khôi phục sản xuất nông nghiệp.",
+    "CB01": "Dư luận đồng tình với việc công khai kết quả mở thưởng và nguồn thu nộp ngân sách của Công ty.",
+    "CB02": "Người lao động quan tâm kết quả đấu thầu cung ứng thuốc, vật tư y tế cho các bệnh viện tuyến huyện.",
+    "CB03": "Bà con nông dân quan tâm lịch lấy nước phục vụ gieo cấy vụ Đông Xuân và công tác phòng, chống hạn.",
+    "CB04": "Người lao động lo lắng doanh thu sách, thiết bị giảm khi các trường tự lựa chọn sách giáo khoa.",
+    "CB05": "Hành khách phản ánh tình trạng xe dù, bến cóc cạnh tranh không lành mạnh trên các tuyến liên tỉnh.",
+    "CB06": "Người lao động quan tâm việc thanh toán chi phí tư vấn các dự án đã hoàn thành.",
+}
+NARRATIVE_POOLS: dict[str, tuple[tuple[str, str], ...]] = {  # section -> ((level, text), ...)
+    "TU_TUONG": (
+        ("", "Cán bộ, đảng viên và người lao động cơ bản yên tâm công tác, tin tưởng vào sự lãnh đạo của cấp ủy "
+             "và Ban lãnh đạo {org}; chấp hành tốt chủ trương của Đảng, chính sách, pháp luật của Nhà nước."),
+        ("", "Tư tưởng cán bộ, đảng viên ổn định; đồng tình với chủ trương sắp xếp, tinh gọn tổ chức bộ máy "
+             "của Trung ương và của Tỉnh ủy."),
+        ("", "Sau học tập Chuyên đề năm {y}, cán bộ, đảng viên nâng cao ý thức tu dưỡng, rèn luyện; không có "
+             "biểu hiện suy thoái về tư tưởng chính trị, đạo đức, lối sống."),
+        ("", "Đảng viên trẻ tích cực tham gia phong trào thi đua, đăng ký đảm nhận các phần việc khó trong sản xuất."),
+        ("CAN_QUAN_TAM", "Một bộ phận người lao động còn băn khoăn về việc làm và thu nhập khi sản lượng {q} "
+                         "thấp hơn kế hoạch."),
+        ("CAN_QUAN_TAM", "Một số đảng viên lớn tuổi, sắp nghỉ hưu ngại tham gia sinh hoạt chuyên đề, ít phát "
+                         "biểu ý kiến trong sinh hoạt chi bộ."),
+    ),
+    "DU_LUAN": (
+        ("", "Người lao động quan tâm việc điều chỉnh lương tối thiểu vùng và các chính sách bảo hiểm xã hội mới."),
+        ("", "Cán bộ, người lao động đồng tình, đánh giá cao kết quả đấu tranh phòng, chống tham nhũng, tiêu cực "
+             "và việc xử lý nghiêm các sai phạm được dư luận quan tâm."),
+        ("", "Giá cả một số mặt hàng thiết yếu tăng ảnh hưởng đến đời sống của người lao động có thu nhập thấp."),
+        ("", "Đội ngũ {CTV_DLXH} cộng tác viên dư luận xã hội nắm bắt, phản ánh kịp thời tâm tư, nguyện vọng "
+             "của người lao động về cấp ủy."),
+        ("CAN_QUAN_TAM", "Trên mạng xã hội xuất hiện thông tin chưa được kiểm chứng liên quan đến hoạt động của "
+                         "doanh nghiệp; cấp ủy đã chỉ đạo cung cấp thông tin chính thức, định hướng dư luận kịp thời."),
+    ),
+    "KET_QUA": (
+        ("", "Tổ chức {DOI_THOAI} buổi đối thoại giữa người đứng đầu và người lao động; các kiến nghị thuộc "
+             "thẩm quyền được giải quyết ngay tại buổi đối thoại."),
+        ("", "Ban hành {VAN_BAN_CHI_DAO} văn bản lãnh đạo, chỉ đạo; tổ chức {HN_TUYEN_TRUYEN} hội nghị tuyên "
+             "truyền, quán triệt với {NGUOI_THAM_DU} lượt người tham dự."),
+        ("", "Ứng dụng sổ tay đảng viên điện tử trong sinh hoạt chi bộ, giảm tài liệu giấy, nâng cao chất lượng "
+             "sinh hoạt."),
+        ("", "Cách làm hay: mỗi chi bộ đăng ký ít nhất một công trình, phần việc thiết thực gắn với nhiệm vụ sản "
+             "xuất kinh doanh và chấm điểm thi đua hằng quý."),
+        ("", "Phối hợp Công đoàn, Đoàn Thanh niên thăm hỏi, hỗ trợ người lao động có hoàn cảnh khó khăn với tổng "
+             "kinh phí {AN_SINH} triệu đồng."),
+        ("", "Duy trì mô hình “Chi bộ 4 tốt”; {cell} được biểu dương là điển hình trong sinh hoạt chuyên đề."),
+    ),
+    "HAN_CHE": (
+        ("", "Nội dung sinh hoạt ở một số chi bộ còn chung chung, chưa gắn với nhiệm vụ chuyên môn; nguyên nhân "
+             "là cấp ủy chi bộ chưa đầu tư chuẩn bị nội dung."),
+        ("", "Việc nắm bắt tư tưởng người lao động ở các tổ, đội sản xuất phân tán còn chậm; đội ngũ cộng tác "
+             "viên dư luận xã hội còn mỏng."),
+        ("", "Tỷ lệ đảng viên có bài thu hoạch sau học tập nghị quyết chưa đạt yêu cầu do nhiều đảng viên làm việc "
+             "theo ca, đi công trình xa."),
+        ("", "Phát triển đảng viên trong công nhân trực tiếp sản xuất còn khó khăn, nguồn kết nạp ít."),
+        ("CAN_QUAN_TAM", "Sản xuất kinh doanh gặp khó khăn, một số người lao động phải nghỉ luân phiên, ảnh hưởng "
+                         "đến tư tưởng và thu nhập."),
+    ),
+    "BAI_HOC": (
+        ("", "Cấp ủy phải bám sát cơ sở, nắm chắc tư tưởng cán bộ, đảng viên, người lao động để giải quyết kịp "
+             "thời các vấn đề phát sinh ngay từ chi bộ."),
+        ("", "Phát huy vai trò nêu gương của người đứng đầu cấp ủy và cán bộ quản lý."),
+        ("", "Phối hợp chặt chẽ giữa cấp ủy với Ban Giám đốc, Công đoàn, Đoàn Thanh niên trong chăm lo đời sống "
+             "người lao động."),
+        ("", "Đổi mới nội dung, hình thức sinh hoạt chi bộ, lựa chọn chủ đề sát với thực tiễn đơn vị."),
+    ),
+    "KIEN_NGHI": (
+        ("", "Đề nghị Đảng ủy Khối mở lớp bồi dưỡng nghiệp vụ công tác đảng cho cấp ủy viên, bí thư chi bộ mới "
+             "được bầu."),
+        ("", "Đề nghị Đảng ủy Khối hướng dẫn việc kiện toàn tổ chức đảng khi doanh nghiệp thực hiện cổ phần hóa, "
+             "thoái vốn nhà nước."),
+        ("", "Kiến nghị các sở, ngành của tỉnh quan tâm tháo gỡ vướng mắc về mặt bằng, thủ tục đầu tư cho doanh "
+             "nghiệp."),
+        ("", "Đề nghị tăng chỉ tiêu cử đảng viên đi học lớp Trung cấp lý luận chính trị hệ không tập trung."),
+        ("", "Đề nghị cung cấp tài liệu sinh hoạt chuyên đề năm {ny} bằng bản điện tử."),
+    ),
+    "NHIEM_VU": (
+        ("", "Tiếp tục quán triệt, triển khai các nghị quyết, chỉ thị của Trung ương, Tỉnh ủy và Đảng ủy Khối; "
+             "thực hiện Chuyên đề năm {ny}."),
+        ("", "Duy trì nền nếp sinh hoạt chi bộ định kỳ hằng tháng, sinh hoạt chuyên đề mỗi quý ít nhất một lần."),
+        ("", "Làm tốt công tác nắm bắt tư tưởng, dư luận xã hội; giải quyết dứt điểm đơn thư còn tồn đọng."),
+        ("", "Lãnh đạo hoàn thành kế hoạch sản xuất kinh doanh {next}; chăm lo việc làm, thu nhập cho người lao "
+             "động."),
+        ("", "Thực hiện tốt Quy chế dân chủ ở cơ sở; tổ chức đối thoại định kỳ giữa người đứng đầu và người lao "
+             "động."),
+    ),
+}
+NARRATIVE_COUNTS = {"TU_TUONG": (1, 2), "DU_LUAN": (0, 1), "KET_QUA": (1, 2), "HAN_CHE": (1, 1),
+                    "BAI_HOC": (0, 1), "KIEN_NGHI": (0, 1), "NHIEM_VU": (1, 2)}
+# what the season adds: (period or None for any, year or None, section, text)
+SEASONAL: tuple[tuple[str | None, int | None, str, str], ...] = (
+    ("Q1", None, "KET_QUA", "Tổ chức chu đáo các hoạt động chăm lo Tết Nguyên đán cho người lao động; phối hợp "
+                            "Công đoàn tổ chức Hội nghị người lao động đúng quy định."),
+    ("Q3", 2024, "KET_QUA", "Cán bộ, người lao động ủng hộ đồng bào bị thiệt hại do bão số 3 (Yagi); tham gia "
+                            "khắc phục hậu quả bão tại địa bàn."),
+    ("Q3", None, "NHIEM_VU", "Chuẩn bị đánh giá, xếp loại chất lượng tổ chức đảng, đảng viên cuối năm đúng quy định."),
+    ("Q4", 2024, "NHIEM_VU", "Chuẩn bị chu đáo các điều kiện tiến tới đại hội đảng bộ nhiệm kỳ 2025–2030."),
+    ("Y", 2024, "NHIEM_VU", "Lãnh đạo tổ chức thành công đại hội chi bộ, đảng bộ nhiệm kỳ 2025–2030."),
+    ("Y", None, "KET_QUA", "Hoàn thành các chỉ tiêu sản xuất kinh doanh năm {y}; thu nhập bình quân của người lao "
+                           "động được giữ ổn định."),
+)
+PERIOD_WORDS = {"Q1": "quý I", "Q2": "quý II", "Q3": "quý III", "Q4": "quý IV"}
+
+
+def _period_words(year: int, period: str) -> tuple[str, str]:
+    """('quý II năm 2024', 'quý III năm 2024') or ('năm 2024', 'năm 2025'): this period and the next."""
+    if period == "Y":
+        return f"năm {year}", f"năm {year + 1}"
+    q = int(period[1])
+    nxt = f"quý I năm {year + 1}" if q == 4 else f"{PERIOD_WORDS[f'Q{q + 1}']} năm {year}"
+    return f"{PERIOD_WORDS[period]} năm {year}", nxt
+
+
+def _figure(value: Any) -> str:
+    """A report figure as the unit writes it in a sentence (1.234; 125,5)."""
+    if isinstance(value, float):
+        whole, frac = f"{value:.1f}".split(".")
+        return f"{int(whole):,}".replace(",", ".") + ("," + frac if frac != "0" else "")
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+
+
+def narrative_sheet(u: Unit, year: int, period: str, elements: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The `Tình hình` rows one report writes, in the unit's layout; None when the workbook has no such sheet."""
+    if year < NARRATIVE_FROM or (u.code, None, None) in NO_NARRATIVE or (u.code, year, period) in NO_NARRATIVE:
+        return None
+    r = _rng(u.code, year, period, "narrative")
+    this, nxt = _period_words(year, period)
+    fields = {"org": u.name.split(" ", 2)[-1],  # "Đảng bộ Công ty …" / "Chi bộ Công ty …": the enterprise
+              "q": this, "next": nxt, "y": year, "ny": year + (period == "Y"), "cell": r.choice(u.cells).name}
+    fields.update({k: _figure(v) for k, v in elements.items() if v is not None and not isinstance(v, bool)})
+    picked: dict[str, list[tuple[str, str]]] = {}
+    for section, pool in NARRATIVE_POOLS.items():
+        low, high = NARRATIVE_COUNTS[section]
+        if period == "Y" and section == "BAI_HOC":
+            low, high = 1, 2  # the year-end review draws its lessons
+        usable = [p for p in pool if "{AN_SINH}" not in p[1] or elements.get("AN_SINH") is not None]
+        chosen = r.sample(usable, k=r.randint(low, high))
+        # most flagged lines of the pools read as ordinary in most reports: a unit flags few things
+        picked[section] = [(lvl if r.random() < 0.35 else "", text) for lvl, text in chosen]
+    if u.code in UNIT_OPINION and r.random() < 0.6:
+        picked["DU_LUAN"].insert(0, ("", UNIT_OPINION[u.code]))
+    for when, y, section, text in SEASONAL:
+        if when in (None, period) and y in (None, year):
+            picked[section].append(("", text))
+    planted = PLANTED_NARRATIVE.get((u.code, year, period))
+    if planted:
+        picked[planted[0]].insert(0, (planted[1], planted[2]))
+    names = ALIAS_SECTION_TEXT if u.style == "aliases" else SECTION_TEXT
+    rows: list[dict[str, Any]] = []
+    for n, (section, lines) in enumerate(picked.items(), 1):
+        for k, (level, text) in enumerate(lines):
+            label = names[section]
+            if u.code in NARRATIVE_NUMBERED:
+                label = f"{n}. {label}"
+            if k and u.code in NARRATIVE_SECTION_ONCE:
+                label = None  # written once for the section, as in a typed report
+            rows.append({"section": label, "content": text.format(**fields), "level": LEVEL_TEXT_N.get(level),
+                         "code": section, "level_code": level or "BINH_THUONG"})  # the last two: for the facts
+    return rows
+
+
+# `Chỉ tiêu.Ghi chú`: what a unit writes beside a figure (element, text), some reports only
+ELEMENT_NOTE_POOL: tuple[tuple[str, str], ...] = (
+    ("HN_NLD", "Hội nghị người lao động tổ chức ngày {day}/{month}/{y}"),
+    ("DOI_THOAI", "Trong đó {part} buổi đối thoại đột xuất theo đề nghị của Công đoàn"),
+    ("NGUOI_THAM_DU", "Gồm cả hình thức trực tuyến"),
+    ("TIEP_DAN", "Theo sổ tiếp dân của Văn phòng"),
+    ("VAN_BAN_CHI_DAO", "Gồm nghị quyết, kế hoạch, hướng dẫn, công văn của cấp ủy"),
+    ("GIAM_SAT", "Công đoàn {part} lượt, Đoàn Thanh niên còn lại"),
+)
+
+
+def element_notes(u: Unit, year: int, period: str, elements: dict[str, Any]) -> dict[str, str]:
+    """The notes beside a few figures of one report (some reports have none)."""
+    r = _rng(u.code, year, period, "notes")
+    notes: dict[str, str] = {}
+    if (u.code, year, period) in AN_SINH_BLANK:
+        notes["AN_SINH"] = "Chưa tổng hợp xong số liệu các chi bộ; sẽ báo cáo bổ sung trong báo cáo quý sau"
+    if (year, period) == (2024, "Q3") and elements.get("AN_SINH"):
+        notes["AN_SINH"] = "Trong đó ủng hộ đồng bào bị thiệt hại do bão số 3"
+    if r.random() < 0.35:
+        code, text = r.choice(ELEMENT_NOTE_POOL)
+        value = elements.get(code)
+        if isinstance(value, int) and value > 0 and code not in notes:
+            months = [m for m in range(1, 13) if period == "Y" or m in quarter_months(period)]
+            notes[code] = text.format(day=f"{r.randint(5, 25):02d}", month=f"{r.choice(months):02d}", y=year,
+                                      part=max(1, value // 3))
+    return notes
 
 
 # ------------------------------------------------------------------ writing, in each unit's style
@@ -687,12 +933,14 @@ def sheets_for(rep: Report) -> list[tuple[str, list[list[Any]], int | None]]:
             v = _yes(st, v)
         else:
             v = _num(st, v)
-        el_rows.append({"code": el.code, "raw_value": v, "content": el.label})
+        el_rows.append({"code": el.code, "raw_value": v, "content": el.label, "note": rep.notes.get(el.code)})
     table(ELEMENTS, el_rows, lambda c, v: v)  # values already written as the unit types them
     table(CELLS, rep.cells, conv)
     table(MEETINGS, rep.meetings, conv)
     table(TRAINEES, rep.trainees, conv)
     table(PETITIONS, rep.petitions, conv)
+    if rep.narratives is not None:
+        table(NARRATIVES, rep.narratives, lambda c, v: v)  # written already as the unit types it
     return sheets
 
 
@@ -827,6 +1075,19 @@ def expected_facts(units: list[Unit], reports: list[Report]) -> dict[str, Any]:
                     for k in qs:
                         qs[k] += rep.elements[k] or 0
             facts["quarter_totals"][f"{y}-{q}"] = {k: round(v, 1) for k, v in qs.items()}
+    facts["narratives"] = {}
+    flagged = []
+    for (code, y, p), rep in sorted(current.items()):
+        if rep.narratives is None:
+            continue
+        key = f"{y}-{p}"
+        entry = facts["narratives"].setdefault(key, {"rows": 0, "units": 0})
+        entry["rows"] += len(rep.narratives)
+        entry["units"] += 1
+        flagged += [f"{code}_{y}_{p} {r['level_code']} {r['code']}" for r in rep.narratives
+                    if r["level_code"] != "BINH_THUONG"]
+    facts["narrative_flagged"] = sorted(flagged)
+    facts["element_notes"] = sum(len(rep.notes) for rep in current.values())
     pets = build_petitions(units)
     for y in YEARS:
         got = [p for p in pets if p.received.year == y]

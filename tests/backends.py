@@ -39,6 +39,7 @@ BOTH_BACKENDS = (
     "test_concurrency.py",
     "test_corrections.py",
     "test_sessions.py",
+    "test_narrative.py",
     "test_two_instances_browser.py",
 )
 

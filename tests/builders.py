@@ -63,11 +63,13 @@ def write_workbook(
     meetings: list[dict[str, Any]] | None = None,
     trainees: list[dict[str, Any]] | None = None,
     petitions: list[dict[str, Any]] | None = None,
+    narratives: list[dict[str, Any]] | None = None,
     omit_sheets: tuple[str, ...] = (),
     title_rows: int = 1,
 ) -> Path:
     """Write a workbook and return its path. Sheets given as None are written empty (headers only)
-    for optional sheets; `omit_sheets` leaves sheets out entirely (by key)."""
+    for optional sheets, except `Tình hình` (narratives), which a v1 workbook need not have and is left
+    out unless given; `omit_sheets` leaves sheets out entirely (by key)."""
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
@@ -86,9 +88,10 @@ def write_workbook(
         "meetings": meetings or [],
         "trainees": trainees or [],
         "petitions": petitions or [],
+        "narratives": narratives,
     }
     for key, rows in tables.items():
-        if key in omit_sheets:
+        if key in omit_sheets or rows is None:
             continue
         sheet = SHEETS_BY_KEY[key]
         ws = wb.create_sheet(sheet.name)

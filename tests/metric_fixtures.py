@@ -121,8 +121,8 @@ class Org:
     def report(self, unit: str, year: int, period: str, *, received: dt.datetime | None = None,
                elements: dict[str, Any] | None = None, cells: list[dict] | None = None,
                meetings: list[dict] | None = None, trainees: list[dict] | None = None,
-               petitions: list[dict] | None = None, members: int = 30, staff: int | None = 120,
-               expect: str = "accepted") -> Any:
+               petitions: list[dict] | None = None, narratives: list[dict] | None = None,
+               members: int = 30, staff: int | None = 120, expect: str = "accepted") -> Any:
         """Write one workbook and ingest it; fails the test unless its status is `expect`.
 
         received None: on time, five days after the period ended, 10:00 local time. The result's
@@ -140,7 +140,8 @@ class Org:
                            member_total=members, staff_total=staff)
         path = write_workbook(self.dir / f"{unit}_{year}_{period}_{self._n}.xlsx", info=info,
                               elements={k: _element_text(v) for k, v in (elements or {}).items()},
-                              cells=cells, meetings=meetings, trainees=trainees, petitions=petitions)
+                              cells=cells, meetings=meetings, trainees=trainees, petitions=petitions,
+                              narratives=narratives)
         result = self.upload(path, received)
         result.path = path
         status = getattr(result, "status", None)

@@ -33,7 +33,7 @@ UNITS = [  # code, name, kind label, parent
     ("DB04", "Đảng bộ Công ty Bia", "Đảng bộ cơ sở", "DBCT01"),
 ]
 PAGES = ["pages/tong_quan.py", "pages/nop_bao_cao.py", "pages/sinh_hoat.py", "pages/dao_tao.py",
-         "pages/don_thu.py", "pages/tuyen_giao.py", "pages/so_sanh.py", "pages/quan_tri.py"]
+         "pages/don_thu.py", "pages/tuyen_giao.py", "pages/so_sanh.py", "pages/tinh_hinh.py", "pages/quan_tri.py"]
 
 
 def unit_list_bytes(rows=UNITS) -> bytes:
@@ -189,6 +189,7 @@ EXPECTED = {
     "pages/don_thu.py": ["Đơn thư", "Đơn nhận 4", "Quá hạn chưa giải quyết 4", "mục tiêu năm 2026"],
     "pages/tuyen_giao.py": ["Tuyên giáo – Dân vận", "Kết quả hoạt động năm 2024", "Văn bản chỉ đạo"],
     "pages/so_sanh.py": ["So sánh đơn vị", "Xếp hạng đơn vị", "Một chỉ tiêu giữa các đơn vị"],
+    "pages/tinh_hinh.py": ["Tình hình đơn vị", "Chưa có đơn vị nào báo cáo tình hình", "báo cáo Năm của mỗi đơn vị"],
     "pages/quan_tri.py": ["Quản trị", "Danh sách đơn vị", "Mục tiêu năm 2024", "Lịch sử thay đổi mục tiêu"],
 }
 

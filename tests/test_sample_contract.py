@@ -129,6 +129,13 @@ def test_stored_content_is_what_the_generator_wrote(loaded, file):
                                        for p in rep.petitions)
     member_total = db.query_value("SELECT member_total FROM submissions WHERE id = ?", [sid])
     assert member_total == sum(c["members"] for c in rep.cells)
+    # sheet `Tình hình` (issue 12): every row in order, the section carried where it was written once
+    narratives = db.query_rows("SELECT section, level, content FROM narratives WHERE submission_id = ? "
+                               "ORDER BY excel_row", [sid])
+    assert narratives == [(r["code"], r["level_code"], r["content"]) for r in rep.narratives or []]
+    notes = dict(db.query_rows("SELECT code, note FROM elements WHERE submission_id = ? AND note IS NOT NULL",
+                               [sid]))
+    assert notes == rep.notes
 
 
 # ------------------------------------------------------------------ the organisation as loaded
@@ -173,6 +180,23 @@ def test_expected_facts_hold_in_the_database(loaded):
                WHEN 'Q3' THEN make_date(year, 9, 30) ELSE make_date(year, 12, 31) END + 15
            ORDER BY 1""")
     assert [r[0] for r in late] == EXPECTED["late_reports"]
+
+
+def test_narrative_facts_hold_in_the_database(loaded):
+    """Rows of sheet `Tình hình` per period and the flagged ones, as the generator planted them; the 2023
+    workbooks have no such sheet and were accepted all the same."""
+    db, _, _ = loaded
+    got = {f"{y}-{p}": {"rows": n, "units": u} for y, p, n, u in db.query_rows(
+        """SELECT s.year, s.period, count(*), count(DISTINCT s.unit_code) FROM narratives n
+           JOIN submissions s ON s.id = n.submission_id WHERE s.status = 'current' GROUP BY ALL""")}
+    assert got == EXPECTED["narratives"]
+    flagged = db.query_rows(
+        """SELECT s.unit_code || '_' || s.year || '_' || s.period || ' ' || n.level || ' ' || n.section
+           FROM narratives n JOIN submissions s ON s.id = n.submission_id
+           WHERE s.status = 'current' AND n.level <> 'BINH_THUONG' ORDER BY 1""")
+    assert [r[0] for r in flagged] == EXPECTED["narrative_flagged"]
+    assert not db.query_value("SELECT count(*) FROM narratives n JOIN submissions s ON s.id = n.submission_id "
+                              "WHERE s.year = 2023")
 
 
 def test_resubmission_replaces_the_figure_and_keeps_history(loaded):

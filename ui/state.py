@@ -59,6 +59,12 @@ TG_ELEMENT = "tg_element"
 SS_INDICATOR = "ss_indicator"
 SS_GROUP = "ss_group"
 
+# ---- Tình hình đơn vị (what units write, the review report)
+TH_SEARCH = "th_search"
+TH_SECTION = "th_section"
+TH_FLAGGED = "th_flagged"
+TH_TABS = "th_tabs"
+
 # ---- Quản trị
 AD_UNITS_FILE = "ad_units_file"
 AD_UNITS_LOAD = "ad_units_load"

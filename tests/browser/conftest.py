@@ -29,7 +29,7 @@ START_TIMEOUT_S = 240  # the first run imports pandas, duckdb, plotly on a slow 
 
 # Views whose engine results are computed before the app starts (the app then owns the DuckDB file,
 # so the test process cannot open it): (year, quarter, unit).
-EXPECTED_VIEWS = ((2025, None, None), (2024, None, "DB01"), (2024, 2, "DB01"), (2024, None, None))
+EXPECTED_VIEWS = ((2025, None, None), (2024, None, "DB01"), (2024, 2, "DB01"), (2024, None, None), (2024, 2, None))
 
 _EXPECT_SCRIPT = """
 import json, sys
@@ -45,7 +45,7 @@ for year, quarter, unit in json.loads(sys.argv[2]):
     counts = {}
     for ind in rep["indicators"]:
         counts[ind["status"]] = counts.get(ind["status"], 0) + 1
-    out[f"{year}|{quarter}|{unit}"] = {"counts": counts, "scope": rep["scope"]}
+    out[f"{year}|{quarter}|{unit}"] = {"counts": counts, "scope": rep["scope"], "activities": rep["activities"]}
 print(json.dumps(out, ensure_ascii=False))
 """
 
@@ -61,7 +61,7 @@ class App:
     expected: dict
 
     def expect(self, year: int, quarter: int | None = None, unit: str | None = None) -> dict:
-        """The engine's status counts and scope for a view of EXPECTED_VIEWS."""
+        """The engine's status counts, scope and activities for a view of EXPECTED_VIEWS."""
         return self.expected[f"{year}|{quarter}|{unit}"]
 
     def log_tail(self, lines: int = 60) -> str:

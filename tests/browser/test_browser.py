@@ -40,6 +40,7 @@ PAGES = {  # url path -> page title
     "don-thu": "Đơn thư",
     "tuyen-giao": "Tuyên giáo",
     "so-sanh": "So sánh",
+    "tinh-hinh": "Tình hình đơn vị",
     "nop-bao-cao": "Nộp báo cáo",
     "quan-tri": "Quản trị",
 }
