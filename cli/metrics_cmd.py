@@ -132,7 +132,7 @@ def report_main(argv: Sequence[str]) -> int:
         return EXIT_OK
     try:
         from cli.loaders_cmd import write_file
-        from metrics.office import to_pdf
+        from metrics.pdf import to_pdf
 
         pdf = out.with_suffix(".pdf")
         write_file(pdf, to_pdf(data, ".docx"), "bản PDF")

@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from core.errors import DashboardError
 from core.text import PERIOD_LABELS, STATUS, fmt_date, fmt_number, fmt_target, fmt_value, status_label
 from metrics.export import (ILLEGAL_XML, STATUS_COLOURS, _behind_text, _clean, _indicators, _Ind, _is_missing,
                             _report_json, scope_text, window_text)
 from metrics.indicators import ACTIVITIES, GROUPS, INDICATORS_BY_ID, short_code
+from metrics.pdf import to_pdf
 
 
 # ---------------------------------------------------------------- PowerPoint meeting pack
@@ -65,32 +62,8 @@ def meeting_pack_pptx(db, *, year: int, quarter: int | None = None, unit: str | 
 
 def meeting_pack_pdf(db, **kwargs: Any) -> bytes:
     """The meeting pack as PDF: the PowerPoint rendered by LibreOffice (headless), for projectors and
-    printers without PowerPoint. DashboardError when the server has no LibreOffice or it fails."""
-    return pptx_to_pdf(meeting_pack_pptx(db, **kwargs))
-
-
-def pptx_to_pdf(data: bytes, timeout: int = 180) -> bytes:
-    """A PowerPoint (or any document LibreOffice opens) converted to PDF by `soffice --headless`, each call
-    with its own profile folder so conversions running at once never share (and lock) one."""
-    import shutil
-
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        raise DashboardError("Máy chủ chưa cài LibreOffice nên chưa xuất được bản PDF; hãy tải bản PowerPoint "
-                             "(quản trị: chạy bash scripts/install_office.sh).")
-    with tempfile.TemporaryDirectory(prefix="pack-pdf-") as work:
-        src = Path(work) / "tai-lieu-hop.pptx"
-        src.write_bytes(data)
-        try:
-            done = subprocess.run([exe, "--headless", "--norestore", f"-env:UserInstallation=file://{work}/profile",
-                                   "--convert-to", "pdf", "--outdir", work, str(src)],
-                                  capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise DashboardError("LibreOffice không chuyển được tài liệu sang PDF trong thời gian cho phép.") from None
-        out = src.with_suffix(".pdf")
-        if done.returncode != 0 or not out.is_file():
-            raise DashboardError("LibreOffice không chuyển được tài liệu sang PDF; hãy tải bản PowerPoint.")
-        return out.read_bytes()
+    printers without PowerPoint (metrics.pdf). DashboardError when the server has no LibreOffice or it fails."""
+    return to_pdf(meeting_pack_pptx(db, **kwargs), ".pptx")
 
 
 def unit_names(db) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -109,7 +109,7 @@ def gather(db, *, year: int, quarter: int | None = None, unit: str | None = None
            principal: Principal | None = None) -> Facts:
     """Compute every figure and compile every row the report is written from (the principal authorised
     for the scope once; the same principal for every call)."""
-    from metrics.export import completeness_rows, unit_names
+    from metrics.pack import completeness_rows, unit_names
 
     unit = authorize_unit(db, principal, unit)
     as_of = as_of or today()
@@ -469,7 +469,7 @@ def review_docx(db, **kwargs: Any) -> bytes:
 
 
 def review_pdf(db, **kwargs: Any) -> bytes:
-    """The review report as PDF: the .docx converted by LibreOffice (metrics/office.py)."""
-    from metrics.office import to_pdf
+    """The review report as PDF: the .docx converted by LibreOffice (metrics/pdf.py)."""
+    from metrics.pdf import to_pdf
 
     return to_pdf(review_docx(db, **kwargs), ".docx")

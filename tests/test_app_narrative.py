@@ -4,7 +4,6 @@ the report buttons; user text shown literally (ui.literal) and neutralised in th
 reads it, a unit account only its own scope."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 

@@ -293,3 +293,24 @@ def test_a_kill_after_the_commit_before_its_marker_is_rebuilt_from_the_old_datab
     assert _submission_keys(tmp_path / "a.duckdb") == stored
     alone = _run("rebuild", "--db", str(tmp_path / "b.duckdb"), "--from", str(archive))
     assert alone.returncode == 0 and EXACT[1] in alone.stdout and "nộp lại" in alone.stdout
+
+
+def test_a_cut_short_upload_sent_again_within_the_same_second_is_not_confirmed_by_the_old_database(tmp_path):
+    """Times of receipt are kept to the second, so the re-sent file's row in the old database matches the
+    cut-short line as well as its own committed one: each row confirms one line, the committed line first,
+    and the cut-short line is still not replayed (before, it was, and the real upload counted as a
+    duplicate). The random kills of the batch test hit this whenever the re-run followed within a second."""
+    folder, db_path, archive = _killed_at(tmp_path, "after_line")
+    cut = [e for e in read_journal(archive) if e["kind"] == "upload"][-1]
+    assert cut["file_name"] == EXACT[1] and _submission_keys(db_path) and len(_submission_keys(db_path)) == 1
+    again = _run("ingest", str(folder), "--db", str(db_path),
+                 "--received-at", cut["received_at"].replace(" ", "T"))  # the same second as the cut-short line
+    assert again.returncode == 0, again.stderr[-2000:]
+    lines = [e for e in read_journal(archive) if e["kind"] == "upload" and e["file_hash"] == cut["file_hash"]]
+    assert len(lines) == 2 and lines[0]["received_at"] == lines[1]["received_at"]
+    rebuilt = _run("rebuild", "--db", str(tmp_path / "r.duckdb"), "--from", str(db_path), "--json")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-2000:] + rebuilt.stderr[-2000:]
+    figures = json.loads(rebuilt.stdout)
+    assert figures["uncommitted"] == [EXACT[1]] and figures["uncommitted_confirmed"]
+    assert figures["uploads"] == 3 and figures["duplicates"] == 0 and figures["mismatches"] == []
+    assert _submission_keys(tmp_path / "r.duckdb") == _submission_keys(db_path)

@@ -148,14 +148,14 @@ def test_activities_are_the_engines_with_the_change_against_last_year(window):
     quarter, doc, _, report, last = window
     text = body_text(doc)
     para = next(p for p in doc.paragraphs if "văn bản lãnh đạo, chỉ đạo, hướng dẫn" in p.text).text
-    opening = f"Trong Quý I năm 2024, " if quarter else "Năm 2024, "
+    opening = "Trong Quý I năm 2024, " if quarter else "Năm 2024, "
     assert para.startswith(opening + "các tổ chức đảng trực thuộc đã ban hành ")
     for k, (code, before, after) in enumerate(ACTIVITY_CLAUSES):
         now, then = report.activities[code], last.activities[code]
         ratio = round(abs(100.0 * (now - then) / then), 1)
         word = "tăng" if now > then else "giảm"
         versus = "so với cùng kỳ năm 2023" if k == 0 else "so với cùng kỳ"
-        change = f"bằng cùng kỳ" if ratio == 0 else f"{word} {fmt_auto(ratio)}% {versus}"
+        change = "bằng cùng kỳ" if ratio == 0 else f"{word} {fmt_auto(ratio)}% {versus}"
         clause = " ".join(w for w in (before, fmt_auto(now), after) if w) + f" ({change}"
         assert clause in para, (code, clause)
     received = fmt_auto(report.activities["DON_THU_NHAN"])
@@ -280,7 +280,7 @@ def _text(pdf: Path) -> str:
 @pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftoppm"),
                     reason="LibreOffice / poppler-utils không có (scripts/install_office.sh)")
 def test_pdf_pages_show_the_header_the_title_and_the_tables(window, tmp_path):
-    from metrics.office import to_pdf
+    from metrics.pdf import to_pdf
 
     quarter, _, data, report, _ = window
     name = "bao-cao-2024-Q1" if quarter else "bao-cao-2024"

@@ -1,9 +1,12 @@
-"""Office documents to PDF with Debian's headless LibreOffice (`soffice --convert-to pdf`).
+"""Office documents to PDF with Debian's headless LibreOffice (`soffice --convert-to pdf`): the one place
+that runs LibreOffice, for the review report (.docx, metrics.review) and the meeting pack (.pptx,
+metrics.pack).
 
 Each conversion runs in its own temporary folder with its own LibreOffice user profile: two conversions at
 once (two sessions, a page and the command line) would otherwise fight over the one profile's lock and the
 second would fail or wait. The process is killed past TIMEOUT_S, and a missing or failing LibreOffice is a
-Vietnamese DashboardError, never a traceback (the .docx itself does not need LibreOffice).
+Vietnamese DashboardError naming the document to download instead, never a traceback (the .docx or .pptx
+itself does not need LibreOffice).
 """
 from __future__ import annotations
 
@@ -18,9 +21,11 @@ from core.errors import DashboardError
 
 TIMEOUT_S = 180  # a first start on a busy 2-core machine builds the profile: ~10–20 s; a report: a few s
 MSG_NO_OFFICE = ("Không tạo được PDF: máy chủ chưa cài LibreOffice (soffice). Hãy cài (scripts/install_office.sh) "
-                 "hoặc tải bản Word (.docx) rồi lưu thành PDF.")
-MSG_FAILED = "Không tạo được PDF: LibreOffice báo lỗi ({detail})."
-MSG_TIMEOUT = "Không tạo được PDF: LibreOffice không trả lời sau {s} giây."
+                 "hoặc tải bản {kind} rồi lưu thành PDF.")
+MSG_FAILED = "Không tạo được PDF: LibreOffice báo lỗi ({detail}); hãy tải bản {kind}."
+MSG_TIMEOUT = "Không tạo được PDF: LibreOffice không trả lời sau {s} giây; hãy tải bản {kind}."
+# what the user can download instead, by the source's format
+KINDS = {".docx": "Word (.docx)", ".pptx": "PowerPoint (.pptx)"}
 
 
 def soffice() -> str | None:
@@ -30,9 +35,10 @@ def soffice() -> str | None:
 
 def to_pdf(data: bytes, suffix: str) -> bytes:
     """The PDF of an office document given as bytes (`suffix` '.docx' or '.pptx' names its format)."""
+    kind = KINDS.get(suffix, suffix)
     exe = soffice()
     if exe is None:
-        raise DashboardError(MSG_NO_OFFICE)
+        raise DashboardError(MSG_NO_OFFICE.format(kind=kind))
     with tempfile.TemporaryDirectory(prefix="dashboard-pdf-") as tmp:
         work = Path(tmp)
         source = work / f"tai-lieu{suffix}"
@@ -49,9 +55,10 @@ def to_pdf(data: bytes, suffix: str) -> bytes:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            raise DashboardError(MSG_TIMEOUT.format(s=TIMEOUT_S)) from None
+            raise DashboardError(MSG_TIMEOUT.format(s=TIMEOUT_S, kind=kind)) from None
         target = source.with_suffix(".pdf")
         if proc.returncode != 0 or not target.is_file():
             detail = (err or out or f"mã {proc.returncode}").strip().splitlines()
-            raise DashboardError(MSG_FAILED.format(detail=detail[-1][:200] if detail else proc.returncode))
+            raise DashboardError(MSG_FAILED.format(detail=detail[-1][:200] if detail else proc.returncode,
+                                                  kind=kind))
         return target.read_bytes()
