@@ -52,6 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
                    "(mật khẩu lấy từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy)")
     s = sub.add_parser("sample", help="nạp dữ liệu mẫu vào cơ sở dữ liệu")
     s.add_argument("--db", metavar="PATH")
+    f = sub.add_parser("prefill", help="ghi mẫu báo cáo đã điền sẵn của một đơn vị cho một kỳ (.xlsx)")
+    f.add_argument("out", metavar="OUT.xlsx")
+    f.add_argument("--unit", required=True, metavar="CODE")
+    f.add_argument("--year", required=True, type=int, metavar="YYYY")
+    f.add_argument("--period", required=True, metavar="KỲ", help="Q1, Q2, Q3, Q4 hoặc Y (năm)")
+    for name, helptext in (("lock", "khóa một kỳ báo cáo (không nộp mới hoặc nộp lại được)"),
+                           ("unlock", "mở khóa một kỳ báo cáo (quản trị hệ thống)")):
+        k = sub.add_parser(name, help=helptext)
+        k.add_argument("--year", required=True, type=int, metavar="YYYY")
+        k.add_argument("--period", required=True, metavar="KỲ", help="Q1, Q2, Q3, Q4 hoặc Y (năm)")
+        k.add_argument("--reason", required=name == "unlock", metavar="LÝ_DO")
+        k.add_argument("--db", metavar="PATH")
+        k.add_argument("--user", metavar="NAME", help="thực hiện với quyền của tài khoản này")
+    f.add_argument("--db", metavar="PATH")
+    f.add_argument("--user", metavar="NAME", help="với quyền và phạm vi của tài khoản này")
     _users_parser(sub)
     _maintenance_parsers(sub)
     return p
@@ -108,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not args.command:
-            raise UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
+            raise UsageError("thiếu lệnh (template, units, ingest, prefill, sample, users, audit, rebuild, backup "
+                             "hoặc restore)")
         # every database the command opened is checkpointed and closed before the process exits, so the
         # next process reads the file itself rather than replaying this one's WAL (core.storage.Database.close)
         # the command line acts as the trusted local operator unless --user names an account
@@ -265,6 +281,37 @@ def cmd_ingest(args) -> int:
         print(f"Tổng cộng {len(results)} tệp: {counts['accepted']} đã nhận, {counts['duplicate']} trùng, "
               f"{counts['rejected']} bị từ chối.")
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def cmd_prefill(args) -> int:
+    """Write a unit's pre-filled workbook of a period (its code, name and type; the cells of its latest
+    report; every petition still pending): loading it back unchanged is a valid report."""
+    from metrics.office import check_period, prefill_bytes
+
+    db = _open(args)
+    principal = sign_in(db, args.user)
+    try:
+        period = check_period(args.period)
+    except DashboardError as exc:
+        raise UsageError(exc.message) from None
+    data = prefill_bytes(db, unit=args.unit, year=args.year, period=period, principal=principal)
+    out = Path(args.out)
+    write_file(out, data, "mẫu báo cáo điền sẵn")
+    print(f"Đã ghi mẫu báo cáo điền sẵn của {args.unit.strip().upper()} kỳ {period}/{args.year}: {out}")
+    return EXIT_OK
+
+
+def cmd_lock(args) -> int:
+    """Lock (`lock`) or unlock (`unlock`, administrators) a reporting period of the whole organisation."""
+    from ops.review import lock_period, unlock_period
+
+    db = _open(args)
+    principal = sign_in(db, args.user)
+    if args.command == "lock":
+        print(lock_period(db, args.year, args.period, reason=args.reason, principal=principal))
+    else:
+        print(unlock_period(db, args.year, args.period, reason=args.reason, principal=principal))
+    return EXIT_OK
 
 
 def cmd_sample(args) -> int:
@@ -457,7 +504,8 @@ def cmd_restore(args) -> int:
 COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample,
             "users": cmd_users, "audit": cmd_audit, "rebuild": cmd_rebuild, "backup": cmd_backup,
             "restore": cmd_restore, "merge-units": cmd_corrections, "withdraw": cmd_corrections,
-            "changes": cmd_corrections, "undo": cmd_corrections}
+            "changes": cmd_corrections, "undo": cmd_corrections, "prefill": cmd_prefill, "lock": cmd_lock,
+            "unlock": cmd_lock}
 
 
 # ---------------------------------------------------------------- output

@@ -1,4 +1,5 @@
-"""`python -m metrics --year YYYY [--quarter N] [--unit CODE] [--as-of YYYY-MM-DD] [--db PATH] [--json]`.
+"""`python -m metrics --year YYYY [--quarter N] [--unit CODE] [--as-of YYYY-MM-DD] [--db PATH] [--json]`
+(and the optional `--approved-only`: only the reports the office approved).
 
 The metrics half of interfaces.md: one JSON object with --json, else a readable Vietnamese table.
 Exit status: 0 success; 2 usage error, unknown unit, or a database that cannot be opened (a message,
@@ -32,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="ngày tính (mặc định: hôm nay)")
     p.add_argument("--db", metavar="PATH", help="tệp cơ sở dữ liệu DuckDB")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
+    p.add_argument("--approved-only", action="store_true",
+                   help="chỉ tính các báo cáo Văn phòng đã duyệt (việc nộp và nộp đúng hạn vẫn tính mọi báo cáo)")
     p.add_argument("--user", metavar="NAME", help="tính với quyền và phạm vi của tài khoản này (mật khẩu lấy "
                    "từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy); không có: người vận hành cục bộ")
     return p
@@ -99,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_production(db)
             principal = sign_in(db, args.user)
             report = compute(db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of,
-                             principal=principal)
+                             principal=principal, approved_only=args.approved_only)
         finally:
             db.close()
     except DashboardError as exc:

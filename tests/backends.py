@@ -38,6 +38,7 @@ BOTH_BACKENDS = (
     "test_two_instances.py",
     "test_concurrency.py",
     "test_corrections.py",
+    "test_office.py",
     "test_two_instances_browser.py",
 )
 
