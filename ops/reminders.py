@@ -254,8 +254,9 @@ def reminder_email(n: Notice, to: str, sender: str, cfg) -> EmailMessage:
 # ---------------------------------------------------------------- the notice (.docx)
 def notice_docx(notices: list[Notice], cfg: NoticeConfig, deadline_days: int) -> bytes:
     """The notices in the Party document layout (Hướng dẫn 36-HD/VPTW), one per A4 page: issuing body and
-    number top left, "ĐẢNG CỘNG SẢN VIỆT NAM" underlined top right with place and date, the subject line
-    "V/v …", "Kính gửi", the body, "Nơi nhận" and the signature block; Times New Roman 13–14 pt."""
+    number top left with the subject line "V/v …" under them, "ĐẢNG CỘNG SẢN VIỆT NAM" underlined top right
+    with place and date, "Kính gửi", the body, "Nơi nhận" and the signature block; Times New Roman 13–14 pt
+    (11–12 pt for the subject and "Nơi nhận", as the guide has them)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -275,7 +276,10 @@ def notice_docx(notices: list[Notice], cfg: NoticeConfig, deadline_days: int) ->
 
     def para(cell_or_doc, text="", *, bold=False, italic=False, underline=False, size=14,
              align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, before=0, after=0):
-        p = cell_or_doc.add_paragraph()
+        # a table cell starts with one empty paragraph: its first line goes there, not below it
+        fresh = getattr(cell_or_doc, "_tc", None) is not None and len(cell_or_doc.paragraphs) == 1 \
+            and not cell_or_doc.paragraphs[0].runs
+        p = cell_or_doc.paragraphs[0] if fresh else cell_or_doc.add_paragraph()
         p.alignment = align
         p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(before), Pt(after)
         if indent:
@@ -292,31 +296,27 @@ def notice_docx(notices: list[Notice], cfg: NoticeConfig, deadline_days: int) ->
         head = doc.add_table(rows=1, cols=2)
         head.autofit = False
         left, right = head.rows[0].cells
-        left.width, right.width = Cm(7.5), Cm(9)
-        left.paragraphs[0].text = ""
+        left.width, right.width = Cm(8), Cm(8.5)
         if cfg.superior:
             para(left, cfg.superior, size=13)
         para(left, cfg.issuer, bold=True, size=13)
         para(left, "*", size=13)
         para(left, f"Số {n.notice_no}-CV/{cfg.symbol}", size=13)
         para(left, n.subject, italic=True, size=12, before=3)
-        right.paragraphs[0].text = ""
         para(right, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, underline=True, size=14)
         d = n.issued_on
         para(right, f"{cfg.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}", italic=True, size=14, before=6)
-        para(doc, "CÔNG VĂN", bold=True, size=14, before=18)
-        para(doc, f"Kính gửi: {n.addressee}", size=14, before=12, after=12)
+        # a công văn has no title line: its subject ("V/v …") stands under the number
+        para(doc, f"Kính gửi: {n.addressee}", size=14, before=24, after=12)
         for text in n.body(deadline_days):
             para(doc, text, size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, after=6)
         foot = doc.add_table(rows=1, cols=2)
         foot.autofit = False
         to, sign = foot.rows[0].cells
         to.width, sign.width = Cm(8), Cm(8.5)
-        to.paragraphs[0].text = ""
         para(to, "Nơi nhận:", bold=True, italic=True, size=12, align=WD_ALIGN_PARAGRAPH.LEFT, before=12)
         para(to, "- Như trên,", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
         para(to, "- Lưu Văn phòng Đảng ủy.", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-        sign.paragraphs[0].text = ""
         para(sign, cfg.sign_for, bold=True, size=14, before=12)
         para(sign, cfg.signer_title, bold=True, size=14)
         for _ in range(4):

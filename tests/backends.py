@@ -39,6 +39,8 @@ BOTH_BACKENDS = (
     "test_concurrency.py",
     "test_corrections.py",
     "test_office.py",
+    "test_prefill.py",
+    "test_reminders.py",
     "test_two_instances_browser.py",
 )
 
