@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 
 from core import audit
 from core.clock import PERIOD_RANK_SQL, to_local
+from core.text import fmt_period
 from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, recorded_uploader, require
 from core.config import load_config
 from core.errors import DashboardError, Issue, disk_full_error, is_disk_full
@@ -27,7 +28,7 @@ from loaders.validate import ParsedWorkbook, validate_workbook
 MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
 MSG_UNREADABLE = "Không đọc được tệp: {reason}"
 MSG_ARCHIVE = "Không ghi được bản gốc vào thư mục lưu trữ {path} ({reason}); tệp chưa được lưu"
-MSG_LOCKED = ("Kỳ báo cáo {label}/{year} đã khóa từ {at}: báo cáo của kỳ này đã được duyệt, không nộp mới hoặc "
+MSG_LOCKED = ("Kỳ báo cáo {label} đã khóa từ {at}: báo cáo của kỳ này đã được duyệt, không nộp mới hoặc "
               "nộp lại được. Nếu cần nộp lại, đề nghị quản trị hệ thống mở khóa kỳ báo cáo")
 MSG_PETITION_DROPPED = ("Đơn thư số {no} đang giải quyết ở báo cáo {prev} nhưng không có trong báo cáo này; đơn chưa "
                         "giải quyết xong phải được ghi lại ở báo cáo kỳ sau với tình trạng mới")
@@ -114,7 +115,7 @@ def _lock_issue(parsed: ParsedWorkbook, year: int, period: str, lock: tuple) -> 
     """The validation error of an upload into a locked period, on the `Kỳ báo cáo` cell."""
     label = PERIOD_LABELS.get(period, period)
     return Issue(INFO.name, (parsed.info_rows or {}).get("period"), INFO.column("period").header, label,
-                 MSG_LOCKED.format(label=label, year=year, at=lock[0].strftime("%d/%m/%Y")))
+                 MSG_LOCKED.format(label=fmt_period(period, year), at=lock[0].strftime("%d/%m/%Y")))
 
 
 def _dropped_petitions(db: Database, parsed: ParsedWorkbook, unit: str, year: int, period: str) -> list[Issue]:
@@ -132,7 +133,7 @@ def _dropped_petitions(db: Database, parsed: ParsedWorkbook, unit: str, year: in
     pending = db.query_rows("SELECT petition_no, petition_key FROM petitions WHERE submission_id = ? AND "
                             "status = 'DANG_GIAI_QUYET' AND resolved_date IS NULL ORDER BY excel_row", [sid])
     kept = {r.get("petition_key") for r in parsed.tables.get("petitions") or []}
-    where = f"{PERIOD_LABELS.get(pp, pp)}/{py}"
+    where = fmt_period(pp, py)
     return [Issue(PETITIONS.name, None, PETITIONS.column("petition_no").header, no,
                   MSG_PETITION_DROPPED.format(no=no, prev=where), "warning")
             for no, key in pending if key not in kept]

@@ -236,3 +236,10 @@ def prefill_bytes(db: Database, *, unit: str, year: int, period: str,
     from loaders.template import template_bytes
 
     return template_bytes(prefill_data(db, unit=unit, year=year, period=period, principal=principal))
+
+
+def unit_contact(db: Database, code: str | None) -> tuple[str | None, str | None, str | None]:
+    """(contact_name, contact_email, contact_phone) of a unit ((None, None, None) when unknown)."""
+    rows = db.query_rows("SELECT contact_name, contact_email, contact_phone FROM units WHERE code = ?",
+                         [str(code or "").strip().upper()])
+    return tuple(rows[0]) if rows else (None, None, None)

@@ -21,7 +21,7 @@ from core.clock import now_local, report_deadline
 from core.config import NoticeConfig, SmtpConfig, load_config
 from core.errors import DashboardError
 from core.storage import Database, next_id
-from core.text import PERIOD_LABELS, fmt_date
+from core.text import PERIOD_LABELS, fmt_date, fmt_period
 from metrics.office import RETURNED, check_period
 from metrics.scope import EXPECTED_KINDS
 
@@ -58,11 +58,16 @@ class Notice:
     @property
     def subject(self) -> str:
         """'V/v đôn đốc nộp báo cáo Quý I năm 2025'."""
-        return f"V/v đôn đốc nộp báo cáo {PERIOD_LABELS[self.period]} năm {self.year}"
+        return f"V/v đôn đốc nộp báo cáo {self.spoken}"
+
+    @property
+    def spoken(self) -> str:
+        """'Quý I năm 2025', or 'năm 2025' for the annual report."""
+        return f"năm {self.year}" if self.period == "Y" else f"{PERIOD_LABELS[self.period]} năm {self.year}"
 
     def body(self, deadline_days: int) -> list[str]:
         """The notice's paragraphs (the same text goes into the e-mail): no figure, no person."""
-        label = f"{PERIOD_LABELS[self.period]} năm {self.year}"
+        label = self.spoken
         first = (f"Theo quy định về chế độ báo cáo, các tổ chức đảng trực thuộc gửi báo cáo kết quả thực hiện "
                  f"chương trình hành động {label} theo mẫu thống nhất chậm nhất ngày {fmt_date(self.deadline)} "
                  f"({deadline_days} ngày sau khi kết thúc kỳ báo cáo).")
@@ -239,7 +244,7 @@ def reminder_email(n: Notice, to: str, sender: str, cfg) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = f"Đôn đốc nộp báo cáo {PERIOD_LABELS[n.period]}/{n.year} — {issuer.title()}"
+    msg["Subject"] = f"Đôn đốc nộp báo cáo {fmt_period(n.period, n.year)} — {issuer.title()}"
     lines = [f"Kính gửi: {n.addressee}", "", f"Công văn số {n.notice_no}-CV/{cfg.notice.symbol} của "
              f"{issuer.title()}, {n.subject[0].lower()}{n.subject[1:]}.", ""]
     lines += [p + "\n" for p in n.body(cfg.deadline_days)]

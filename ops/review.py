@@ -20,7 +20,7 @@ from core.auth import REVIEW_REPORTS, UNLOCK_PERIODS, Principal, authorize_unit,
 from core.clock import now_local
 from core.errors import DashboardError
 from core.storage import Database, next_id
-from core.text import PERIOD_LABELS
+from core.text import fmt_period
 from loaders.store import period_lock
 from metrics.office import APPROVED, RETURNED, check_period
 from metrics.scope import must_report_sql
@@ -28,11 +28,11 @@ from metrics.scope import must_report_sql
 MSG_NO_REPORT = "Không có báo cáo số {id}."
 MSG_NOT_CURRENT = ("Báo cáo số {id} ({what}) không phải bản đang dùng; chỉ duyệt hoặc trả lại được bản nộp "
                    "mới nhất.")
-MSG_LOCKED = "Kỳ báo cáo {label}/{year} đã khóa; quản trị hệ thống phải mở khóa trước khi thay đổi."
+MSG_LOCKED = "Kỳ báo cáo {label} đã khóa; quản trị hệ thống phải mở khóa trước khi thay đổi."
 MSG_COMMENT = "Phải ghi nhận xét khi trả lại báo cáo (đơn vị sẽ đọc nhận xét này để sửa)."
 MSG_REASON = "Phải ghi lý do mở khóa kỳ báo cáo."
-MSG_ALREADY_LOCKED = "Kỳ báo cáo {label}/{year} đã khóa từ {at}."
-MSG_NOT_LOCKED = "Kỳ báo cáo {label}/{year} đang mở, không cần mở khóa."
+MSG_ALREADY_LOCKED = "Kỳ báo cáo {label} đã khóa từ {at}."
+MSG_NOT_LOCKED = "Kỳ báo cáo {label} đang mở, không cần mở khóa."
 MSG_NOTHING = "Chưa chọn báo cáo nào."
 AUTO_REASON = "Tự động: mọi báo cáo của kỳ đã được duyệt"
 MAX_COMMENT = 2000
@@ -52,7 +52,7 @@ class ReviewOutcome:
         if self.unchanged:
             parts.append(f"{len(self.unchanged)} báo cáo đã ở trạng thái này từ trước")
         if self.locked:
-            parts.append("đã khóa kỳ " + ", ".join(f"{PERIOD_LABELS[p]}/{y}" for y, p in self.locked)
+            parts.append("đã khóa kỳ " + ", ".join(fmt_period(p, y) for y, p in self.locked)
                          + " (mọi báo cáo của kỳ đã được duyệt)")
         return "; ".join(parts) + "."
 
@@ -62,7 +62,7 @@ def _actor(principal: Principal | None) -> str:
 
 
 def _label(unit: str, year: int, period: str, version: int) -> str:
-    return f"{unit} {PERIOD_LABELS.get(period, period)}/{year} (phiên bản {version})"
+    return f"{unit} {fmt_period(period, year)} (phiên bản {version})"
 
 
 def _load(cur, submission_id: int) -> tuple:
@@ -74,7 +74,7 @@ def _load(cur, submission_id: int) -> tuple:
     if status != "current":
         raise DashboardError(MSG_NOT_CURRENT.format(id=submission_id, what=_label(unit, year, period, version)))
     if period_lock(cur, year, period):
-        raise DashboardError(MSG_LOCKED.format(label=PERIOD_LABELS[period], year=year))
+        raise DashboardError(MSG_LOCKED.format(label=fmt_period(period, year)))
     return row
 
 
@@ -174,11 +174,11 @@ def lock_period(db: Database, year: int, period: str, *, reason: str | None = No
     with db.transaction() as cur:
         held = period_lock(cur, year, period)
         if held:
-            raise DashboardError(MSG_ALREADY_LOCKED.format(label=PERIOD_LABELS[period], year=year,
+            raise DashboardError(MSG_ALREADY_LOCKED.format(label=fmt_period(period, year),
                                                            at=held[0].strftime("%d/%m/%Y %H:%M")))
         _lock(cur, db, int(year), period, auto=False, reason=(reason or "").strip() or None, actor=_actor(principal),
               at=now_local())
-    return f"Đã khóa kỳ báo cáo {PERIOD_LABELS[period]}/{year}: không nộp mới hoặc nộp lại được cho đến khi mở khóa."
+    return f"Đã khóa kỳ báo cáo {fmt_period(period, year)}: không nộp mới hoặc nộp lại được cho đến khi mở khóa."
 
 
 def unlock_period(db: Database, year: int, period: str, *, reason: str,
@@ -193,9 +193,9 @@ def unlock_period(db: Database, year: int, period: str, *, reason: str,
     actor, now = _actor(principal), now_local()
     with db.transaction() as cur:
         if not period_lock(cur, year, period):
-            raise DashboardError(MSG_NOT_LOCKED.format(label=PERIOD_LABELS[period], year=year))
+            raise DashboardError(MSG_NOT_LOCKED.format(label=fmt_period(period, year)))
         _unlock(cur, db, int(year), period, reason=text, actor=actor, at=now)
-    return f"Đã mở khóa kỳ báo cáo {PERIOD_LABELS[period]}/{year}."
+    return f"Đã mở khóa kỳ báo cáo {fmt_period(period, year)}."
 
 
 def _unlock(cur, db: Database, year: int, period: str, *, reason: str, actor: str, at: dt.datetime) -> None:

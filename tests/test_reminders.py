@@ -127,7 +127,7 @@ def test_the_notice_layout_follows_the_configuration():
     text = docx_text(notice_docx([n], cfg, 15))
     for part in ("ĐẢNG BỘ TỈNH BẾN TRE", "Số 12-CV/ĐUK", "Bến Tre, ngày 05 tháng 01 năm 2026", "T/M ĐẢNG ỦY",
                  "PHÓ BÍ THƯ", "Võ Văn A", "Kính gửi: Chi bộ Trường học", "còn 10 ngày đến hạn nộp",
-                 "V/v đôn đốc nộp báo cáo Năm năm 2025"):
+                 "V/v đôn đốc nộp báo cáo năm 2025"):
         assert part in text, part
 
 
