@@ -123,3 +123,22 @@ def test_cli_prefill_then_ingest_unchanged_round_trip(org, tmp_path):
     assert r.returncode == 2  # --reason is required to unlock
     r = _cli("unlock", "--year", "2025", "--period", "Q2", "--reason", "Nộp lại", "--db", target)
     assert r.returncode == 0 and "Đã mở khóa" in r.stdout, r.stderr
+
+
+def test_cli_review_and_remind(org, tmp_path):
+    """`approve`, `return` and `remind` do from the command line what the office's page does."""
+    target = org.dsn or str(org.path)
+    sid = org.query_value("SELECT id FROM submissions WHERE unit_code = 'DB01' AND year = 2025 AND period = 'Q1'")
+    org.close()
+    r = _cli("return", str(sid), "--db", target)
+    assert r.returncode == 2 and "--comment" in r.stderr  # a return needs its comment
+    r = _cli("return", str(sid), "--comment", "Thiếu sheet Sinh hoạt", "--db", target)
+    assert r.returncode == 0 and "Đã trả lại 1 báo cáo: DB01 Quý I/2025" in r.stdout, r.stderr
+    notices = tmp_path / "cong-van.docx"
+    r = _cli("remind", "--year", "2025", "--period", "Q1", "--out", str(notices), "--db", target)
+    assert r.returncode == 0 and "Đã lập 2 công văn đôn đốc (số 1, 2)" in r.stdout, r.stderr  # DB01 returned, CB03 missing
+    assert notices.is_file() and notices.read_bytes()[:2] == b"PK"
+    r = _cli("remind", "--year", "2025", "--period", "Q1", "CB03", "--email", "--db", target)
+    assert r.returncode == 2 and "Chưa cấu hình máy chủ gửi thư" in r.stderr
+    r = _cli("approve", str(sid), "--db", target)
+    assert r.returncode == 0 and "Đã duyệt 1 báo cáo" in r.stdout, r.stderr
