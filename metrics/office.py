@@ -38,11 +38,11 @@ def check_period(period: str) -> str:
     return code
 
 
-def _scope(unit: str | None) -> tuple[str, str, dict]:
-    """(WITH clause, predicate on s.unit_code, parameters) for a unit's subtree; empty for everything."""
+def _scope(unit: str | None, column: str = "s.unit_code") -> tuple[str, str, dict]:
+    """(WITH clause, predicate on `column`, parameters) for a unit's subtree; empty for everything."""
     if unit is None:
         return "", "", {}
-    return f"WITH RECURSIVE {subtree_cte('unit')}", "AND s.unit_code IN (SELECT code FROM scope)", {"unit": unit}
+    return f"WITH RECURSIVE {subtree_cte('unit')}", f"AND {column} IN (SELECT code FROM scope)", {"unit": unit}
 
 
 def review_list(db: Database, *, year: int, period: str | None = None, unit: str | None = None,
@@ -157,12 +157,12 @@ def locked_periods(db: Database, year: int) -> dict[str, dt.datetime]:
 def reporting_units(db: Database, *, principal: Principal | None = None) -> pd.DataFrame:
     """The units in the principal's scope that send reports (code, name, kind), for the unit's page."""
     scope = authorize_unit(db, principal, None)
-    cte, where, params = _scope(scope)
+    cte, where, params = _scope(scope, "u.code")
     kinds = ", ".join(f"'{k}'" for k in EXPECTED_KINDS)
     return db.query_df(f"""{cte}
-        SELECT s.code, s.name, s.kind FROM units s
-        WHERE s.kind IN ({kinds}) AND s.merged_into IS NULL {where.replace('s.unit_code', 's.code')}
-        ORDER BY s.code""", params)
+        SELECT u.code, u.name, u.kind FROM units u
+        WHERE u.kind IN ({kinds}) AND u.merged_into IS NULL {where}
+        ORDER BY u.code""", params)
 
 
 # ---------------------------------------------------------------- the pre-filled workbook

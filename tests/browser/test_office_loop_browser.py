@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from core.config import load_config
 from core.text import fmt_period
 from tests.browser.conftest import run_streamlit
-from tests.browser.helpers import (LONG, grid_texts, page_title, select_option, settle, shot, sign_in,
+from tests.browser.helpers import (LONG, page_title, select_option, settle, shot, sign_in,
                                    upload_and_confirm)
 from tests.builders import default_cells, info_values, write_workbook
 
@@ -122,7 +122,7 @@ def test_remind_upload_return_see_resubmit_approve_lock(browser, loop_app):
         # 4. the unit sees the comment on its page
         goto(unit, "Đơn vị của tôi")
         expect(unit.get_by_text(re.compile("đã bị Văn phòng Đảng ủy trả lại"))).to_be_visible()
-        expect(unit.get_by_text(re.compile(re.escape(COMMENT)))).to_be_visible()
+        expect(unit.get_by_text(re.compile(re.escape(COMMENT))).first).to_be_visible()
         no_error(unit)
         shot(unit, "office-loop-3-unit-sees-comment")
 
@@ -151,8 +151,10 @@ def test_remind_upload_return_see_resubmit_approve_lock(browser, loop_app):
         settle(unit)
         expect(unit.get_by_text(re.compile("Bị từ chối"))).to_be_visible()
         expect(unit.get_by_text(re.compile("Bị từ chối"))).to_contain_text("1 lỗi")
-        cells = grid_texts(unit)
-        assert "Kỳ báo cáo" in cells and any(f"Kỳ báo cáo {label} đã khóa" in c for c in cells), cells
+        issues = unit.locator('[data-testid="stDataFrame"]').filter(has_text=f"Kỳ báo cáo {label} đã khóa").first
+        expect(issues).to_be_attached()
+        for part in ("Thông tin", "Kỳ báo cáo", "quản trị hệ thống mở khóa"):  # the cell the error names
+            expect(issues).to_contain_text(part)
         no_error(unit)
         shot(unit, "office-loop-5-locked-upload-refused")
     finally:
