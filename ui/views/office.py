@@ -11,9 +11,8 @@ import pandas as pd
 from core.clock import PERIODS, period_end
 from core.text import MISSING, PERIOD_LABELS, fmt_date, fmt_datetime, fmt_period, fmt_status, fmt_value, is_missing
 from metrics.indicators import short_code
-from ui.views.submissions import SUBMISSION_STATUS
+from ui.views.submissions import REVIEW_STATUS as REVIEW_LABELS, SUBMISSION_STATUS
 
-REVIEW_LABELS = {"received": "Đã nhận", "approved": "✓ Đã duyệt", "returned": "↩ Trả lại"}
 CHASE_LABELS = {"missing": "✗ Chưa nộp (quá hạn)", "waiting": "… Chưa nộp (còn hạn)", "returned": "↩ Bị trả lại"}
 DUE_LABELS = {"missing": "✗ Quá hạn, chưa nộp", "waiting": "… Chưa nộp (còn hạn)", "not_due": "· Chưa đến kỳ",
               "returned": "↩ Bị trả lại, cần nộp lại"}
