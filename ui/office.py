@@ -27,7 +27,8 @@ def approve(db: Database, me) -> None:
     picked = ss.get(K.DD_REPORT)
     _run(lambda: approve_reports(db, [picked] if picked is not None else [], comment=ss.get(K.DD_COMMENT),
                                  principal=me).message("Đã duyệt"))
-    ss[K.DD_COMMENT] = ""
+    if ss[K.DD_RESULT][0]:  # done: the picker and the comment start afresh (the report's state changed)
+        ss[K.DD_COMMENT], ss[K.DD_REPORT] = "", None
 
 
 def approve_all(db: Database, me, ids: list[int]) -> None:
@@ -48,7 +49,7 @@ def send_back(db: Database, me) -> None:
         return
     _run(lambda: return_report(db, picked, comment=ss.get(K.DD_COMMENT) or "", principal=me).message("Đã trả lại"))
     if ss[K.DD_RESULT][0]:
-        ss[K.DD_COMMENT] = ""
+        ss[K.DD_COMMENT], ss[K.DD_REPORT] = "", None
 
 
 def lock(db: Database, me, year: int, period: str) -> None:
