@@ -18,6 +18,8 @@ PAGES = {
     ],
     "Số liệu": [
         st.Page("pages/nop_bao_cao.py", title="Nộp báo cáo", icon=":material/upload_file:", url_path="nop-bao-cao"),
+        st.Page("pages/don_vi.py", title="Đơn vị của tôi", icon=":material/apartment:", url_path="don-vi"),
+        st.Page("pages/don_doc.py", title="Đôn đốc & duyệt", icon=":material/fact_check:", url_path="don-doc"),
         st.Page("pages/quan_tri.py", title="Quản trị", icon=":material/settings:", url_path="quan-tri"),
     ],
 }

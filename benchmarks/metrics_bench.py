@@ -112,7 +112,9 @@ def build(con: duckdb.DuckDBPyConnection, n_units: int, root: str) -> dict[str, 
             FROM (SELECT *, (pend + INTERVAL (1 + {rnd("unit_code", "year", "period", "'r'")} % 25) DAY
                              + INTERVAL (8 * 3600 + {rnd("unit_code", "year", "period", "'t'")} % 36000) SECOND
                             )::TIMESTAMP AS first_at FROM psub WHERE resubmitted));
-        INSERT INTO submissions
+        INSERT INTO submissions (id, unit_code, year, period, version, file_name, file_hash, uploader, received_at,
+                                 status, replaced_by, unit_name, unit_kind, parent_code, report_date, preparer,
+                                 member_total, staff_total, warnings_json)
         SELECT s.id, s.unit_code, s.year, s.period,
                CASE WHEN s.resubmitted THEN s.v ELSE 1 END,
                s.unit_code || '_' || s.year || '_' || s.period || '.xlsx', md5(s.id::VARCHAR), 'benchmark',

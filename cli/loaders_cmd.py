@@ -52,6 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
                    "(mật khẩu lấy từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy)")
     s = sub.add_parser("sample", help="nạp dữ liệu mẫu vào cơ sở dữ liệu")
     s.add_argument("--db", metavar="PATH")
+    f = sub.add_parser("prefill", help="ghi mẫu báo cáo đã điền sẵn của một đơn vị cho một kỳ (.xlsx)")
+    f.add_argument("out", metavar="OUT.xlsx")
+    f.add_argument("--unit", required=True, metavar="CODE")
+    f.add_argument("--year", required=True, type=int, metavar="YYYY")
+    f.add_argument("--period", required=True, metavar="KỲ", help="Q1, Q2, Q3, Q4 hoặc Y (năm)")
+    for name, helptext in (("lock", "khóa một kỳ báo cáo (không nộp mới hoặc nộp lại được)"),
+                           ("unlock", "mở khóa một kỳ báo cáo (quản trị hệ thống)")):
+        k = sub.add_parser(name, help=helptext)
+        k.add_argument("--year", required=True, type=int, metavar="YYYY")
+        k.add_argument("--period", required=True, metavar="KỲ", help="Q1, Q2, Q3, Q4 hoặc Y (năm)")
+        k.add_argument("--reason", required=name == "unlock", metavar="LÝ_DO")
+        k.add_argument("--db", metavar="PATH")
+        k.add_argument("--user", metavar="NAME", help="thực hiện với quyền của tài khoản này")
+    ap = sub.add_parser("approve", help="duyệt báo cáo (theo số báo cáo)")
+    ap.add_argument("submission_ids", nargs="+", type=int, metavar="SỐ_BÁO_CÁO")
+    ap.add_argument("--comment", metavar="GHI_CHÚ")
+    rt = sub.add_parser("return", help="trả lại một báo cáo cho đơn vị, kèm nhận xét")
+    rt.add_argument("submission_id", type=int, metavar="SỐ_BÁO_CÁO")
+    rt.add_argument("--comment", required=True, metavar="NHẬN_XÉT")
+    rm = sub.add_parser("remind", help="lập công văn đôn đốc (và gửi e-mail) cho các đơn vị chưa nộp")
+    rm.add_argument("units", nargs="*", metavar="CODE", help="mặc định: mọi đơn vị trong danh sách cần đôn đốc")
+    rm.add_argument("--year", required=True, type=int, metavar="YYYY")
+    rm.add_argument("--period", required=True, metavar="KỲ", help="Q1, Q2, Q3, Q4 hoặc Y (năm)")
+    rm.add_argument("--email", action="store_true", help="gửi kèm e-mail qua máy chủ thư đã cấu hình ([smtp])")
+    rm.add_argument("--out", metavar="CONG_VAN.docx", help="ghi các công văn vào tệp .docx này")
+    for x in (f, ap, rt, rm):
+        x.add_argument("--db", metavar="PATH")
+        x.add_argument("--user", metavar="NAME", help="với quyền và phạm vi của tài khoản này")
     _users_parser(sub)
     _maintenance_parsers(sub)
     return p
@@ -108,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not args.command:
-            raise UsageError("thiếu lệnh (template, units, ingest, sample, users, audit, rebuild, backup hoặc restore)")
+            raise UsageError("thiếu lệnh (template, units, ingest, prefill, sample, users, audit, rebuild, backup "
+                             "hoặc restore)")
         # every database the command opened is checkpointed and closed before the process exits, so the
         # next process reads the file itself rather than replaying this one's WAL (core.storage.Database.close)
         # the command line acts as the trusted local operator unless --user names an account
@@ -265,6 +294,75 @@ def cmd_ingest(args) -> int:
         print(f"Tổng cộng {len(results)} tệp: {counts['accepted']} đã nhận, {counts['duplicate']} trùng, "
               f"{counts['rejected']} bị từ chối.")
     return EXIT_REJECTED if any(r.status == "rejected" for r in results) else EXIT_OK
+
+
+def _open_for_period(args):
+    """(database, principal, period code) of a command naming --period; a bad period is a usage error."""
+    from metrics.office_loop import check_period
+
+    try:
+        period = check_period(args.period)
+    except DashboardError as exc:
+        raise UsageError(exc.message) from None
+    db = _open(args)
+    return db, sign_in(db, args.user), period
+
+
+def cmd_prefill(args) -> int:
+    """Write a unit's pre-filled workbook of a period (its code, name and type; the cells of its latest
+    report; every petition still pending): loading it back unchanged is a valid report."""
+    from metrics.office_loop import prefill_bytes
+
+    db, principal, period = _open_for_period(args)
+    data = prefill_bytes(db, unit=args.unit, year=args.year, period=period, principal=principal)
+    out = Path(args.out)
+    write_file(out, data, "mẫu báo cáo điền sẵn")
+    print(f"Đã ghi mẫu báo cáo điền sẵn của {args.unit.strip().upper()} kỳ {period}/{args.year}: {out}")
+    return EXIT_OK
+
+
+def cmd_review(args) -> int:
+    """approve: approve reports (a period complete and approved locks); return: send one back with a comment."""
+    from ops.review import approve_reports, return_report
+
+    db = _open(args)
+    principal = sign_in(db, args.user)
+    if args.command == "approve":
+        print(approve_reports(db, args.submission_ids, comment=args.comment, principal=principal).message("Đã duyệt"))
+    else:
+        print(return_report(db, args.submission_id, comment=args.comment, principal=principal).message("Đã trả lại"))
+    return EXIT_OK
+
+
+def cmd_remind(args) -> int:
+    """Issue reminder notices (and e-mails with --email) to the named units, else to every unit on the list
+    of units to chase for the period; --out writes the notices (.docx)."""
+    from metrics.office_loop import chase_list
+    from ops.reminders import send_reminders
+
+    db, principal, period = _open_for_period(args)
+    units = args.units or chase_list(db, year=args.year, period=period, principal=principal)["unit_code"].tolist()
+    if not units:
+        print(f"Không có đơn vị nào cần đôn đốc về báo cáo {period}/{args.year}.")
+        return EXIT_OK
+    out = send_reminders(db, units, year=args.year, period=period, email=args.email, principal=principal)
+    if args.out:
+        write_file(Path(args.out), out.docx, "công văn đôn đốc")
+    print(out.message() + (f" Công văn: {args.out}" if args.out else ""))
+    return EXIT_REJECTED if out.not_emailed and args.email else EXIT_OK
+
+
+def cmd_lock(args) -> int:
+    """Lock (`lock`) or unlock (`unlock`, administrators) a reporting period of the whole organisation."""
+    from ops.review import lock_period, unlock_period
+
+    db = _open(args)
+    principal = sign_in(db, args.user)
+    if args.command == "lock":
+        print(lock_period(db, args.year, args.period, reason=args.reason, principal=principal))
+    else:
+        print(unlock_period(db, args.year, args.period, reason=args.reason, principal=principal))
+    return EXIT_OK
 
 
 def cmd_sample(args) -> int:
@@ -457,7 +555,8 @@ def cmd_restore(args) -> int:
 COMMANDS = {"template": cmd_template, "units": cmd_units, "ingest": cmd_ingest, "sample": cmd_sample,
             "users": cmd_users, "audit": cmd_audit, "rebuild": cmd_rebuild, "backup": cmd_backup,
             "restore": cmd_restore, "merge-units": cmd_corrections, "withdraw": cmd_corrections,
-            "changes": cmd_corrections, "undo": cmd_corrections}
+            "changes": cmd_corrections, "undo": cmd_corrections, "prefill": cmd_prefill, "lock": cmd_lock,
+            "unlock": cmd_lock, "approve": cmd_review, "return": cmd_review, "remind": cmd_remind}
 
 
 # ---------------------------------------------------------------- output

@@ -1,4 +1,5 @@
-"""`python -m metrics --year YYYY [--quarter N] [--unit CODE] [--as-of YYYY-MM-DD] [--db PATH] [--json]`, and
+"""`python -m metrics --year YYYY [--quarter N] [--unit CODE] [--as-of YYYY-MM-DD] [--db PATH] [--json]`
+(and the optional `--approved-only`: only the reports the office approved), and
 `python -m metrics report --year Y [--quarter N] [--unit CODE] [--as-of D] --out FILE.docx [--pdf]`.
 
 The metrics half of interfaces.md: one JSON object with --json, else a readable Vietnamese table.
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="ngày tính (mặc định: hôm nay)")
     p.add_argument("--db", metavar="PATH", help="tệp cơ sở dữ liệu DuckDB")
     p.add_argument("--json", action="store_true", help="in một đối tượng JSON")
+    p.add_argument("--approved-only", action="store_true",
+                   help="chỉ tính các báo cáo Văn phòng đã duyệt (việc nộp và nộp đúng hạn vẫn tính mọi báo cáo)")
     p.add_argument("--user", metavar="NAME", help="tính với quyền và phạm vi của tài khoản này (mật khẩu lấy "
                    "từ biến DASHBOARD_PASSWORD hoặc hỏi khi chạy); không có: người vận hành cục bộ")
     return p
@@ -194,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from metrics.engine import compute
 
     report = _on_database(args, lambda db, principal: compute(
-        db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of, principal=principal))
+        db, year=args.year, quarter=args.quarter, unit=args.unit, as_of=as_of, principal=principal,
+        approved_only=args.approved_only))
     if report is None:
         return EXIT_USAGE
     js = report.to_json()

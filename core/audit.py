@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import duckdb
 import pandas as pd
 
 from core.clock import now_local
@@ -47,6 +48,13 @@ ACTIONS: dict[str, str] = {
     "report_withdrawn": "Rút báo cáo đã nộp",
     "units_merged": "Hợp nhất đơn vị",
     "change_undone": "Hoàn tác thay đổi",
+    "report_approved": "Duyệt báo cáo",
+    "report_returned": "Trả lại báo cáo",
+    "period_locked": "Khóa kỳ báo cáo",
+    "period_unlocked": "Mở khóa kỳ báo cáo",
+    "reminder_sent": "Lập công văn đôn đốc",
+    "reminder_emailed": "Gửi e-mail đôn đốc",
+    "unit_contact_changed": "Sửa thông tin liên hệ của đơn vị",
 }
 
 COLUMN_LABELS = {"id": "STT", "at_time": "Thời gian", "actor": "Người thực hiện", "action": "Mã hành động",
@@ -204,9 +212,12 @@ def _seed_entries(db) -> list[dict]:
     open transaction is not seen, its entry follows): the units, every submission in order, overrides."""
     subs = db.query_rows("SELECT file_hash, file_name, uploader, received_at FROM submissions ORDER BY id")
     overrides = db.query_rows("SELECT * FROM target_overrides ORDER BY changed_at")
-    units = db.query_rows("SELECT code, name, kind, parent_code, inactive_from, source, active_from, merged_into "
-                          "FROM units "
-                          "WHERE source <> 'config' ORDER BY code")
+    base = "code, name, kind, parent_code, inactive_from, source, active_from, merged_into"
+    try:
+        units = db.query_rows(f"SELECT {base}, contact_name, contact_email, contact_phone FROM units "
+                              "WHERE source <> 'config' ORDER BY code")
+    except duckdb.Error:  # an old database (before schema 5) read by rebuild: no contact columns yet
+        units = db.query_rows(f"SELECT {base} FROM units WHERE source <> 'config' ORDER BY code")
     if not (subs or overrides or units):
         return []
     out: list[dict] = [{"kind": "units_snapshot", "rows": [list(u) for u in units]}] if units else []

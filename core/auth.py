@@ -35,12 +35,16 @@ VIEW, UPLOAD, EXPORT = "view", "upload", "export"
 MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS = "manage_units", "manage_targets", "manage_users"
 MANAGE_REPORTS = "manage_reports"  # withdraw a stored report (and undo it)
 VIEW_PERSONAL = "view_personal_data"
-PERMISSIONS = (VIEW, UPLOAD, EXPORT, MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS, MANAGE_REPORTS, VIEW_PERSONAL)
+# the office's loop with the units (issue 13): review (approve, return, lock a period), chase the late units
+# (reminder notices and e-mails), and reopen a locked period (administrators only)
+REVIEW_REPORTS, REMIND_UNITS, UNLOCK_PERIODS = "review_reports", "remind_units", "unlock_periods"
+PERMISSIONS = (VIEW, UPLOAD, EXPORT, MANAGE_UNITS, MANAGE_TARGETS, MANAGE_USERS, MANAGE_REPORTS, VIEW_PERSONAL,
+               REVIEW_REPORTS, REMIND_UNITS, UNLOCK_PERIODS)
 
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     "lanh_dao": frozenset({VIEW, EXPORT}),  # leadership: read-only, counts without personal data
-    "van_phong": frozenset({VIEW, UPLOAD, EXPORT, VIEW_PERSONAL}),
+    "van_phong": frozenset({VIEW, UPLOAD, EXPORT, VIEW_PERSONAL, REVIEW_REPORTS, REMIND_UNITS}),
     "don_vi": frozenset({VIEW, UPLOAD, EXPORT, VIEW_PERSONAL}),
 }
 ROLE_LABELS = {"admin": "Quản trị hệ thống", "lanh_dao": "Lãnh đạo", "van_phong": "Văn phòng Đảng ủy",
@@ -48,11 +52,14 @@ ROLE_LABELS = {"admin": "Quản trị hệ thống", "lanh_dao": "Lãnh đạo",
 PERMISSION_TEXT = {
     VIEW: "xem số liệu", UPLOAD: "nộp báo cáo", EXPORT: "tải xuống", MANAGE_UNITS: "quản lý danh sách đơn vị",
     MANAGE_TARGETS: "đặt chỉ tiêu", MANAGE_USERS: "quản lý tài khoản", MANAGE_REPORTS: "rút báo cáo đã nộp", VIEW_PERSONAL: "xem dữ liệu cá nhân",
+    REVIEW_REPORTS: "duyệt, trả lại báo cáo và khóa kỳ báo cáo", REMIND_UNITS: "gửi công văn đôn đốc",
+    UNLOCK_PERIODS: "mở khóa kỳ báo cáo",
 }
 # columns holding personal data (names, birth dates, petition numbers and summaries, who uploaded or prepared
 # a report): blanked for roles without view_personal_data, so counts stay right while the details are gone
 PERSONAL_COLUMNS = ("full_name", "name_key", "birth_date", "petition_no", "petition_key", "summary", "label", "item",
-                    "uploader", "preparer")
+                    "uploader", "preparer", "contact_name", "contact_email", "contact_phone", "reviewed_by",
+                    "sent_by", "emailed_to")
 
 # documented demo accounts of the sample organisation (README "Tài khoản dùng thử"); refused in production
 DEMO_ACCOUNTS = (

@@ -10,6 +10,36 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_ENV = "DASHBOARD_CONFIG"
 DB_ENV = "DASHBOARD_DB"
+SMTP_PASSWORD_ENV = "DASHBOARD_SMTP_PASSWORD"  # the SMTP password never sits in dashboard.toml
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """[smtp]: the server reminder e-mails go through (absent: the e-mail option is hidden and refused)."""
+
+    host: str
+    port: int
+    sender: str  # `from`
+    starttls: bool
+    username: str | None
+
+    @property
+    def password(self) -> str | None:
+        """The password, read from $DASHBOARD_SMTP_PASSWORD when it is needed (never from the file)."""
+        return os.environ.get(SMTP_PASSWORD_ENV) or None
+
+
+@dataclass(frozen=True)
+class NoticeConfig:
+    """[notice]: the issuing body and signature of the reminder notice (công văn đôn đốc)."""
+
+    superior: str  # the level above the issuing committee, printed above it ("" = none)
+    issuer: str  # "ĐẢNG ỦY KHỐI DOANH NGHIỆP TỈNH"
+    symbol: str  # "ĐU" in "Số 12-CV/ĐU"
+    place: str  # "Hà Nội" in "Hà Nội, ngày … tháng … năm …"
+    sign_for: str  # "T/L BAN THƯỜNG VỤ" or "T/M ĐẢNG ỦY"
+    signer_title: str  # "CHÁNH VĂN PHÒNG"
+    signer_name: str  # printed under the signature ("" = left for the signer to write)
 
 
 @dataclass(frozen=True)
@@ -37,6 +67,37 @@ class Config:
     report_signer_title: str = "BÍ THƯ"
     report_signer_name: str = ""
     report_recipients: tuple[str, ...] = ()
+    smtp: SmtpConfig | None = None
+    notice: NoticeConfig | None = None
+
+
+def _issuer(root_name: str) -> str:
+    """'ĐẢNG ỦY KHỐI DOANH NGHIỆP TỈNH' from 'Đảng bộ Khối Doanh nghiệp tỉnh': a Party committee (the
+    body that issues) is named after its organisation (Đảng bộ …)."""
+    name = root_name.strip()
+    if name.lower().startswith("đảng bộ "):
+        name = "Đảng ủy " + name[len("đảng bộ "):]
+    elif not name.lower().startswith("đảng ủy"):
+        name = "Đảng ủy " + name
+    return name.upper()
+
+
+def _smtp(raw: dict) -> SmtpConfig | None:
+    host = str(raw.get("host") or "").strip()
+    if not host:
+        return None
+    return SmtpConfig(host=host, port=int(raw.get("port", 587)), sender=str(raw.get("from") or "").strip(),
+                      starttls=bool(raw.get("starttls", True)), username=str(raw.get("username") or "").strip() or None)
+
+
+def _notice(raw: dict, root_name: str) -> NoticeConfig:
+    return NoticeConfig(superior=str(raw.get("superior", "")).strip().upper(),
+                        issuer=str(raw.get("issuer") or _issuer(root_name)).strip().upper(),
+                        symbol=str(raw.get("symbol", "ĐU")).strip() or "ĐU",
+                        place=str(raw.get("place", "Hà Nội")).strip(),
+                        sign_for=str(raw.get("sign_for", "T/L BAN THƯỜNG VỤ")).strip().upper(),
+                        signer_title=str(raw.get("signer_title", "CHÁNH VĂN PHÒNG")).strip().upper(),
+                        signer_name=str(raw.get("signer_name", "")).strip())
 
 
 @lru_cache(maxsize=8)
@@ -74,6 +135,8 @@ def load_config(path: str | None = None) -> Config:
         report_signer_title=str(rp.get("signer_title", "BÍ THƯ")),
         report_signer_name=str(rp.get("signer_name", "")),
         report_recipients=tuple(str(r) for r in rp.get("recipients", DEFAULT_RECIPIENTS)),
+        smtp=_smtp(raw.get("smtp", {})),
+        notice=_notice(raw.get("notice", {}), raw["root"]["name"]),
     )
 
 

@@ -57,6 +57,10 @@ TABLES: tuple[Table, ...] = (
         Col("updated_at", "TIMESTAMP NOT NULL"),
         Col("active_from", "INTEGER", "first year the unit reports (never expected before it)", since=3),
         Col("merged_into", "VARCHAR", "set when an administrator merged this unit into another", since=3),
+        # the unit's contact for the office's reminders (personal data: core.auth.PERSONAL_COLUMNS)
+        Col("contact_name", "VARCHAR", "Người liên hệ", since=5),
+        Col("contact_email", "VARCHAR", "Email: where a reminder e-mail goes", since=5),
+        Col("contact_phone", "VARCHAR", "Điện thoại", since=5),
     )),
     Table("archived_files", (
         Col("file_hash", "VARCHAR PRIMARY KEY", "sha256 of the original bytes"),
@@ -85,6 +89,11 @@ TABLES: tuple[Table, ...] = (
         Col("member_total", "INTEGER"),
         Col("staff_total", "INTEGER"),
         Col("warnings_json", "VARCHAR"),
+        # the office's review of this version (history: table `reviews`); NULL = Đã nhận (not reviewed yet)
+        Col("review_state", "VARCHAR", "NULL (received) | approved | returned", since=5),
+        Col("review_comment", "VARCHAR", "why a report was returned: the unit reads it on its page", since=5),
+        Col("reviewed_by", "VARCHAR", since=5),
+        Col("reviewed_at", "TIMESTAMP", since=5),
     ), indexes=(("submissions_key", "unit_code, year, period", 1),)),
     Table("elements", _rows(
         Col("code", "VARCHAR NOT NULL", "normalised (upper-case) code"),
@@ -194,6 +203,38 @@ TABLES: tuple[Table, ...] = (
         Col("undone_by", "VARCHAR"),
         Col("undone_at", "TIMESTAMP"),
     ), since=3),
+    Table("reviews", (
+        Col("id", "BIGINT PRIMARY KEY"),
+        Col("submission_id", "BIGINT NOT NULL"),
+        Col("state", "VARCHAR NOT NULL", "approved | returned"),
+        Col("comment", "VARCHAR"),
+        Col("done_by", "VARCHAR NOT NULL"),
+        Col("done_at", "TIMESTAMP NOT NULL"),
+    ), indexes=(("reviews_sub", "submission_id", 5),), since=5),
+    Table("period_locks", (
+        Col("id", "BIGINT PRIMARY KEY"),
+        Col("year", "INTEGER NOT NULL"),
+        Col("period", "VARCHAR NOT NULL", "Q1 | Q2 | Q3 | Q4 | Y: the whole organisation's reports of it"),
+        Col("auto", "BOOLEAN NOT NULL", "locked by approving the period's last report, not by the button"),
+        Col("reason", "VARCHAR"),
+        Col("locked_by", "VARCHAR NOT NULL"),
+        Col("locked_at", "TIMESTAMP NOT NULL"),
+        Col("unlocked_by", "VARCHAR", "an administrator; NULL while the lock holds"),
+        Col("unlocked_at", "TIMESTAMP"),
+        Col("unlock_reason", "VARCHAR"),
+    ), since=5),
+    Table("reminders", (
+        Col("id", "BIGINT PRIMARY KEY"),
+        Col("unit_code", "VARCHAR NOT NULL"),
+        Col("year", "INTEGER NOT NULL"),
+        Col("period", "VARCHAR NOT NULL"),
+        Col("notice_no", "INTEGER NOT NULL", "Số …-CV/ĐU, numbered per year of sending"),
+        Col("days_late", "INTEGER", "days past the deadline when sent (0: not yet due)"),
+        Col("sent_by", "VARCHAR NOT NULL"),
+        Col("sent_at", "TIMESTAMP NOT NULL"),
+        Col("emailed_to", "VARCHAR", "the address the reminder e-mail went to; NULL: notice only"),
+        Col("emailed_at", "TIMESTAMP"),
+    ), indexes=(("reminders_key", "unit_code, year, period", 5),), since=5),
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

@@ -142,3 +142,8 @@ def window_label(year: int, quarter: int | None) -> str:
 def yes_no(value: Any) -> str:
     """'Có', 'Không', or '—' when unknown."""
     return "Có" if value is True else "Không" if value is False else MISSING
+
+
+def fmt_period(period: str, year: int) -> str:
+    """A reporting period of a year as people write it: 'Quý I/2025', or 'năm 2025' for the annual report."""
+    return f"năm {year}" if period == "Y" else f"{PERIOD_LABELS.get(period, period)}/{year}"

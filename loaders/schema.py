@@ -352,9 +352,16 @@ UNIT_LIST = Sheet(
         Column("parent_code", "Mã đơn vị cấp trên", "code"),
         Column("inactive_from", "Ngừng hoạt động từ năm", "year", min=2000, max=2100),
         Column("active_from", "Hoạt động từ năm", "year", min=2000, max=2100),
+        # optional contacts for the office's reminders (issue 13); a list without these columns leaves the
+        # stored contacts as they are
+        Column("contact_name", "Người liên hệ", "text", width=26, note="Người nhận công văn đôn đốc"),
+        Column("contact_email", "Email", "text", aliases=("Thư điện tử", "E-mail"), width=28,
+               note="Địa chỉ nhận e-mail đôn đốc"),
+        Column("contact_phone", "Điện thoại", "text", aliases=("Số điện thoại", "SĐT"), width=16),
     ),
     rules=(Rule("unique", ("code",), message="Mã đơn vị bị trùng"),),
 )
+CONTACT_KEYS = ("contact_name", "contact_email", "contact_phone")
 
 HEADER_SEARCH_ROWS = 15
 EXAMPLE_PREFIX = "ví dụ"

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from core import audit
-from core.clock import to_local
+from core.clock import PERIOD_RANK_SQL, to_local
+from core.text import fmt_period
 from core.auth import MANAGE_UNITS, UPLOAD, Principal, authorize_upload, recorded_uploader, require
 from core.config import load_config
 from core.errors import DashboardError, Issue, disk_full_error, is_disk_full
 from loaders.reader import PendingRead
-from loaders.schema import INFO
+from loaders.schema import INFO, PERIOD_LABELS, PETITIONS
 from core.storage import Database, next_id
 from core.tables import DATA_COLUMNS
 from loaders.validate import ParsedWorkbook, validate_workbook
@@ -27,6 +28,10 @@ from loaders.validate import ParsedWorkbook, validate_workbook
 MSG_NOT_FOUND = "Không tìm thấy tệp hoặc thư mục"
 MSG_UNREADABLE = "Không đọc được tệp: {reason}"
 MSG_ARCHIVE = "Không ghi được bản gốc vào thư mục lưu trữ {path} ({reason}); tệp chưa được lưu"
+MSG_LOCKED = ("Kỳ báo cáo {label} đã khóa từ {at}: báo cáo của kỳ này đã được duyệt, không nộp mới hoặc "
+              "nộp lại được. Nếu cần nộp lại, đề nghị quản trị hệ thống mở khóa kỳ báo cáo")
+MSG_PETITION_DROPPED = ("Đơn thư số {no} đang giải quyết ở báo cáo {prev} nhưng không có trong báo cáo này; đơn chưa "
+                        "giải quyết xong phải được ghi lại ở báo cáo kỳ sau với tình trạng mới")
 
 @dataclass
 class IngestResult:
@@ -89,6 +94,53 @@ def _current_and_next_version(cur, unit: str, year: int, period: str) -> tuple[t
         "arg_max(file_hash, version) FILTER (WHERE status = 'current'), coalesce(max(version), 0) + 1 "
         "FROM submissions WHERE unit_code = ? AND year = ? AND period = ?", [unit, year, period]).fetchone()
     return ((row[0], row[1]) if row[0] is not None else None), row[2]
+
+
+def _rows(cur_or_db, sql: str, params: list) -> list[tuple]:
+    if isinstance(cur_or_db, Database):
+        return cur_or_db.query_rows(sql, params)
+    return cur_or_db.execute(sql, params).fetchall()
+
+
+def period_lock(cur_or_db, year: int, period: str) -> tuple[dt.datetime, str] | None:
+    """(locked_at, locked_by) of the lock holding a reporting period (year, period), or None when it is
+    open. A locked period refuses every upload, the operator's included, until an administrator unlocks it
+    (ops.review)."""
+    rows = _rows(cur_or_db, "SELECT locked_at, locked_by FROM period_locks WHERE year = ? AND period = ? "
+                            "AND unlocked_at IS NULL ORDER BY id DESC LIMIT 1", [int(year), str(period)])
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def _lock_issue(parsed: ParsedWorkbook, year: int, period: str, lock: tuple) -> Issue:
+    """The validation error of an upload into a locked period, on the `Kỳ báo cáo` cell."""
+    label = PERIOD_LABELS.get(period, period)
+    return Issue(INFO.name, (parsed.info_rows or {}).get("period"), INFO.column("period").header, label,
+                 MSG_LOCKED.format(label=fmt_period(period, year), at=lock[0].strftime("%d/%m/%Y")))
+
+
+def _dropped_petitions(db: Database, parsed: ParsedWorkbook, unit: str, year: int, period: str) -> list[Issue]:
+    """Warnings for petitions pending ("Đang giải quyết", no resolution date) in the unit's previous report
+    (the latest current one of an earlier period: this year's earlier quarters, else last year) that this
+    report leaves out: a petition is carried from report to report until it is resolved."""
+    rank = PERIOD_RANK_SQL.format(c="period")
+    here = int(year) * 10 + int(_rank(period))
+    prev = db.query_rows(f"SELECT id, year, period FROM submissions WHERE unit_code = ? AND status = 'current' "
+                         f"AND year * 10 + {rank} < ? ORDER BY year * 10 + {rank} DESC, received_at DESC LIMIT 1",
+                         [unit, here])
+    if not prev:
+        return []
+    sid, py, pp = prev[0]
+    pending = db.query_rows("SELECT petition_no, petition_key FROM petitions WHERE submission_id = ? AND "
+                            "status = 'DANG_GIAI_QUYET' AND resolved_date IS NULL ORDER BY excel_row", [sid])
+    kept = {r.get("petition_key") for r in parsed.tables.get("petitions") or []}
+    where = fmt_period(pp, py)
+    return [Issue(PETITIONS.name, None, PETITIONS.column("petition_no").header, no,
+                  MSG_PETITION_DROPPED.format(no=no, prev=where), "warning")
+            for no, key in pending if key not in kept]
+
+
+def _rank(period: str) -> int:
+    return 5 if period == "Y" else int(period[1])
 
 
 @dataclass
@@ -160,6 +212,11 @@ def _analyse(db: Database, data: bytes, file_name: str, principal: Principal | N
         if refused:
             row = (parsed.info_rows or {}).get("unit_code")
             result.errors.insert(0, Issue(INFO.name, row, INFO.column("unit_code").header, parsed.unit["code"], refused))
+        if result.year is not None and result.period:
+            lock = period_lock(db, result.year, result.period)
+            if lock:
+                result.errors.append(_lock_issue(parsed, result.year, result.period, lock))
+            result.warnings += _dropped_petitions(db, parsed, parsed.unit["code"], result.year, result.period)
     if result.errors or parsed.unit is None:
         result.status = "rejected"
         return result
@@ -217,6 +274,13 @@ def _store(db: Database, data: bytes, file_name: str, result: IngestResult, when
     info, unit = parsed.info, parsed.unit
     digest = result.file_hash or hashlib.sha256(data).hexdigest()
     with db.transaction() as cur:
+        # checked again under the write lock: the office may have locked the period since the file was checked
+        lock = period_lock(cur, info["year"], info["period"])
+        if lock:
+            result.status = "rejected"
+            result.errors = [_lock_issue(parsed, info["year"], info["period"], lock)]
+            audit.record_upload(cur, result, actor=actor, note=note)
+            return
         # checked under the write lock: another thread or process may have stored the same report meanwhile
         current, version = _current_and_next_version(cur, unit["code"], info["year"], info["period"])
         if current and current[1] == digest:

@@ -167,8 +167,35 @@ def _example_value(sheet: Sheet, col: Column) -> Any:
     return TYPE_EXAMPLES.get(col.type, "")
 
 
-def _write_table(w: _Writer, sheet: Sheet, title: str) -> Any:
-    """Title row, header row, example row, validations, widths, frozen panes; returns the worksheet."""
+def _cell_value(col: Column, value: Any) -> Any:
+    """A stored value as a person types it in the workbook: enumeration codes as their labels, yes/no as
+    Có/Không (dates stay dates; the writer gives them the date format)."""
+    if value is None:
+        return None
+    if col.type in ("enum", "period") and col.enum and value in ENUMS[col.enum]:
+        return ENUMS[col.enum][value][0]
+    if col.type == "yesno":
+        return "Có" if value else "Không"
+    return value
+
+
+def _write_value(w: _Writer, ws, row: int, j: int, col: Column, value: Any, fmt=None, date_fmt=None) -> None:
+    value = _cell_value(col, value)
+    if value is None or value == "":
+        return
+    if isinstance(value, dt.datetime):
+        ws.write_datetime(row, j, value, date_fmt or w.date)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, j, dt.datetime(value.year, value.month, value.day), date_fmt or w.date)
+    elif isinstance(value, str):
+        ws.write_string(row, j, value, fmt)  # never a formula or a link, whatever the text
+    else:
+        ws.write_number(row, j, value, fmt)
+
+
+def _write_table(w: _Writer, sheet: Sheet, title: str, rows: list[dict[str, Any]] | None = None) -> Any:
+    """Title row, header row, example row, validations, widths, frozen panes, then `rows` (a pre-filled
+    workbook's values, keyed by column key) under the example row; returns the worksheet."""
     ws = w.wb.add_worksheet(sheet.name)
     ws.write_string(0, 0, f"{title} - {sheet.description}" if sheet.description else title, w.title)
     header_row, example_row = 1, 2
@@ -186,6 +213,9 @@ def _write_table(w: _Writer, sheet: Sheet, title: str) -> Any:
         options = w.validation(col)
         if options:
             ws.data_validation(example_row + 1, j, example_row + DATA_ROWS, j, options)
+    for i, row in enumerate(rows or [], start=example_row + 1):
+        for j, col in enumerate(sheet.columns):
+            _write_value(w, ws, i, j, col, row.get(col.key))
     ws.freeze_panes(header_row + 1, 0)
     return ws
 
@@ -209,9 +239,10 @@ def _write_elements(w: _Writer) -> None:
             ws.data_validation(i, value_col, i, value_col, options)
 
 
-def _write_info(w: _Writer) -> None:
-    """`Thông tin`: labels in column A, values in column B; hints as input messages (never in column C,
-    which the loader would read as the value of an empty field)."""
+def _write_info(w: _Writer, values: dict[str, Any] | None = None) -> None:
+    """`Thông tin`: labels in column A, values in column B (blank, or a pre-filled workbook's `values`);
+    hints as input messages (never in column C, which the loader would read as the value of an empty
+    field)."""
     ws = w.wb.add_worksheet(INFO.name)
     ws.write_string(0, 0, TITLE, w.title)
     ws.set_column(0, 0, 36)
@@ -219,6 +250,8 @@ def _write_info(w: _Writer) -> None:
     for i, col in enumerate(INFO.columns, start=2):
         ws.write_string(i, 0, col.header, w.label)
         ws.write_blank(i, 1, None, w.value_date if col.type == "date" else w.value)
+        if values and values.get(col.key) is not None:
+            _write_value(w, ws, i, 1, col, values[col.key], w.value, w.value_date)
         options = w.validation(col)
         if options:
             ws.data_validation(i, 1, i, 1, options)
@@ -325,22 +358,27 @@ def _write_guide(w: _Writer, lines: list[tuple[str, str]]) -> None:
         ws.write_string(i, 0, text, styles[style])
 
 
-def write_template(path_or_file: str | Path | IO[bytes]) -> None:
-    """Write the blank standard workbook (Hướng dẫn + the six sheets of template-v1.md)."""
+def write_template(path_or_file: str | Path | IO[bytes], prefill: dict[str, Any] | None = None) -> None:
+    """Write the standard workbook (Hướng dẫn + the six sheets of template-v1.md): blank, or pre-filled
+    with `prefill` = {"info": {Thông tin key: value}, "tables": {sheet key: [row dicts]}} (the unit's
+    pre-filled workbook of a period, metrics.office_loop.prefill_bytes). Values are stored values (codes,
+    dates, numbers); they are written as a person would type them."""
+    prefill = prefill or {}
+    tables = prefill.get("tables") or {}
     w = _Writer(path_or_file)
     _write_guide(w, _guide_lines())
-    _write_info(w)
+    _write_info(w, prefill.get("info"))
     _write_elements(w)
     for sheet in TABLE_SHEETS:
         if sheet.key != "elements":
-            _write_table(w, sheet, sheet.name.upper())
+            _write_table(w, sheet, sheet.name.upper(), tables.get(sheet.key))
     w.close()
 
 
-def template_bytes() -> bytes:
-    """The blank standard workbook as bytes (for the download button)."""
+def template_bytes(prefill: dict[str, Any] | None = None) -> bytes:
+    """The standard workbook as bytes (for the download button): blank, or pre-filled (write_template)."""
     buf = io.BytesIO()
-    write_template(buf)
+    write_template(buf, prefill)
     return buf.getvalue()
 
 

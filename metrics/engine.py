@@ -287,9 +287,16 @@ _DISTINCT_DAYS = " + ".join(
     f"THEN 1::HUGEINT << ((meeting_date - $start) % 122)::INTEGER END)), 0)" for b in range(3))
 
 
-def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool = True) -> str:
+APPROVED = "approved"  # submissions.review_state of a report the office approved (ops.review)
+
+
+def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool = True,
+              approved_only: bool = False) -> str:
     """The shared CTEs (after WITH RECURSIVE) for one window and scope. `detail` False leaves out the texts
-    only drill-down lists show (cell names, petition summaries): less to read at national scale."""
+    only drill-down lists show (cell names, petition summaries): less to read at national scale.
+    `approved_only`: only reports the office approved feed the figures (a report received but not yet
+    approved, or returned, is left out); receipt and timeliness (`firsts`, I25/I26) still count every
+    report received, since they judge the sending, not the content."""
     cfg = load_config()
     rank = PERIOD_RANK_SQL.format(c="s.period")
     periods = _lit(win.periods)
@@ -309,7 +316,8 @@ def _base_sql(win: Window, scope: Scope, grp_literal: str | None, detail: bool =
     agg(code, aggregation) AS (VALUES {agg}),
     subs AS MATERIALIZED (
         SELECT s.id, s.unit_code, s.year, s.period, s.received_at, s.member_total, s.staff_total, {rank} AS prank
-        FROM submissions s WHERE s.status = 'current' AND s.year = $year AND {scope.filter('s.unit_code')}),
+        FROM submissions s WHERE s.status = 'current' AND s.year = $year AND {scope.filter('s.unit_code')}
+        {"AND s.review_state = " + _lit(APPROVED) if approved_only else ""}),
     -- the window's reports: every figure of the window comes from these and no other (indicators v1.1)
     win AS MATERIALIZED (SELECT * FROM subs WHERE period IN {periods}),
     used AS MATERIALIZED (
@@ -407,15 +415,16 @@ def _item_union(inds: tuple[Indicator, ...], ctx: Ctx) -> str:
 
 def window_query(db, select: str, *, year: int, quarter: int | None = None, unit: str | None = None,
                  as_of: dt.date | None = None, single_quarter: bool = False,
-                 principal: Principal | None = None) -> pd.DataFrame:
+                 principal: Principal | None = None, approved_only: bool = False) -> pd.DataFrame:
     """Run `select` over the engine's own CTEs for a scope and window (the window's reports `win`, `used`,
     per-unit elements `elem`, petitions' states `pet`, expected reports `expected`, first receipts `firsts`,
     the scope `scope`), so registers and page headlines count exactly what the indicators count.
-    Parameters $year, $as_of, $start, $end_asof are bound; the principal is authorised first."""
+    Parameters $year, $as_of, $start, $end_asof are bound; the principal is authorised first.
+    `approved_only`: only the reports the office approved feed the window (see _base_sql)."""
     unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of, single_quarter=single_quarter)
     scope = resolve_scope(db, unit)
-    sql = f"WITH RECURSIVE {_base_sql(win, scope, scope.code)}\n{select}"
+    sql = f"WITH RECURSIVE {_base_sql(win, scope, scope.code, approved_only=approved_only)}\n{select}"
     return db.query_df(sql, _params(sql, win, scope.code))
 
 
@@ -495,17 +504,20 @@ def _target_for(ind: Indicator, targets: dict, is_root: bool, year: int) -> dict
 
 # ------------------------------------------------------------------ public API
 def compute(db, *, year: int, quarter: int | None = None, unit: str | None = None,
-            as_of: dt.date | None = None, principal: Principal | None = None) -> Report:
+            as_of: dt.date | None = None, principal: Principal | None = None,
+            approved_only: bool = False) -> Report:
     """All indicators and activities for a scope (unit and everything below; None = root), a window
     (the year, or year to date through `quarter`) and an as-of date (default today).
-    Raises DashboardError for an unknown unit, a unit outside the principal's scope, or an invalid year/quarter."""
+    `approved_only`: only the reports the office approved count (receipt and timeliness still count every
+    report received). Raises DashboardError for an unknown unit, a unit outside the principal's scope, or
+    an invalid year/quarter."""
     unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     scope = resolve_scope(db, unit)
     code, name, is_root = scope.code, scope.name, scope.is_root
     ctx = Ctx(win, code)
-    base = _base_sql(win, scope, code, detail=False)
+    base = _base_sql(win, scope, code, detail=False, approved_only=approved_only)
     # `behind` comes back sorted and distinct as one string split in Python: hundreds of thousands of
     # UNIT/CELL keys at national scale cost ~1.5 s as Python lists sorted in Python
     behind = (f"string_agg(DISTINCT behind_key, {_lit(BEHIND_SEP)} ORDER BY behind_key) {BEHIND_FILTER}, "
@@ -536,7 +548,8 @@ def compute(db, *, year: int, quarter: int | None = None, unit: str | None = Non
         window={"year": year, "quarter": quarter, "as_of": win.as_of.isoformat()},
         indicators=results,
         activities=(_activities_from(rows) if win.full_year
-                    else _activities_by_quarter(db, win.year, (quarter,), win.as_of, scope)[quarter]),
+                    else _activities_by_quarter(db, win.year, (quarter,), win.as_of, scope,
+                                                approved_only)[quarter]),
     )
 
 
@@ -579,14 +592,15 @@ def _activities_from(rows: dict) -> dict:
     return out
 
 
-def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.date, scope: Scope) -> dict:
+def _activities_by_quarter(db, year: int, quarters: tuple[int, ...], as_of: dt.date, scope: Scope,
+                           approved_only: bool = False) -> dict:
     """{quarter: activities of that quarter alone} in one query: element totals of the quarter's reports;
     petitions received in the quarter, each in its row of the latest report of the year-to-date window
     through that quarter (Q1..Qq: a later quarter's report does not move an earlier quarter's figures).
     The same figures as `compute(quarter=q)` gives for each quarter."""
     win = make_window(year, None, as_of)
     periods = _lit(tuple(f"Q{q}" for q in quarters))
-    sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False)},
+    sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False, approved_only=approved_only)},
         qelem AS (
             SELECT g.period, g.code, g.total FROM (
                 SELECT s.period, e.code, sum(e.value) AS total
@@ -631,17 +645,19 @@ def _indicator_table(win: Window) -> str:
 
 
 def compute_by_unit(db, *, year: int, quarter: int | None = None, unit: str | None = None,
-                    as_of: dt.date | None = None, principal: Principal | None = None) -> pd.DataFrame:
+                    as_of: dt.date | None = None, principal: Principal | None = None,
+                    approved_only: bool = False) -> pd.DataFrame:
     """One row per (unit in scope that reported in the window or is expected to, indicator), ordered by
     unit then indicator: unit_code, unit_name, indicator_id, value, numerator, denominator, status.
-    Set-based: one query for all units, values and statuses included. Root-only targets: no_target."""
+    Set-based: one query for all units, values and statuses included. Root-only targets: no_target.
+    `approved_only`: only the reports the office approved count (as in `compute`)."""
     unit = authorize_unit(db, principal, unit)
     win = make_window(year, quarter, as_of)
     year, quarter = win.year, win.quarter  # plain ints (pages may pass numpy ints)
     scope = resolve_scope(db, unit)
     code = scope.code
     ctx = Ctx(win, None)
-    sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False)},
+    sql = f"""WITH RECURSIVE {_base_sql(win, scope, None, detail=False, approved_only=approved_only)},
         items AS ({_item_union(INDICATORS, ctx)}),
         g AS (SELECT iid, grp, sum(num) AS num, sum(den) AS den, count(*) AS n FROM items GROUP BY ALL),
         nu AS (SELECT grp, count(*) AS n FROM ucount GROUP BY grp),

@@ -43,8 +43,9 @@ def _scope_filter(unit: str | None, column: str = "unit_code") -> tuple[str, str
 def submission_history(db: Database, *, unit: str | None = None, year: int | None = None,
                        principal: Principal | None = None) -> pd.DataFrame:
     """Every stored version of every report in scope (newest receipt first): unit, period, version,
-    file, uploader, time of receipt, current/replaced, number of warnings. The uploader (a person) is blank
-    for a principal without view_personal_data."""
+    file, uploader, time of receipt, current/replaced, number of warnings, and the office's review
+    (review_state received | approved | returned, review_comment, reviewed_by, reviewed_at). The uploader
+    and reviewer (people) are blank for a principal without view_personal_data."""
     unit = authorize_unit(db, principal, unit)
     cte, where = _scope_filter(unit, "s.unit_code")
     params: dict = {}
@@ -57,7 +58,9 @@ def submission_history(db: Database, *, unit: str | None = None, year: int | Non
         f"""{cte}
         SELECT s.id AS submission_id, s.unit_code, coalesce(u.name, s.unit_name) AS unit_name,
                s.year, s.period, s.version, s.file_name, s.uploader, s.received_at, s.status,
-               coalesce(json_array_length(s.warnings_json::JSON), 0)::INTEGER AS warning_count
+               coalesce(json_array_length(s.warnings_json::JSON), 0)::INTEGER AS warning_count,
+               coalesce(s.review_state, 'received') AS review_state, s.review_comment, s.reviewed_by,
+               s.reviewed_at
         FROM submissions s LEFT JOIN units u ON u.code = s.unit_code
         WHERE TRUE {where}
         ORDER BY s.received_at DESC, s.id DESC""",

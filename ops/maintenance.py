@@ -259,21 +259,20 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
     kind = entry.get("kind")
     if kind == "units_snapshot":  # the units a database held when its journal began
         with db.transaction() as cur:
-            for row in entry["rows"]:  # 6 fields before schema 3, then active_from and merged_into
-                row = (list(row) + [None, None])[:8]
+            for row in entry["rows"]:  # 6 fields before schema 3, then active_from and merged_into, then contacts (5)
+                row = (list(row) + [None] * 5)[:11]
                 cur.execute("""INSERT INTO units (code, name, kind, parent_code, inactive_from, source, active_from,
-                                                  merged_into, updated_at)
-                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
+                                                  merged_into, contact_name, contact_email, contact_phone, updated_at)
+                               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
                                ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
                                parent_code = excluded.parent_code, inactive_from = excluded.inactive_from,
                                source = excluded.source, active_from = excluded.active_from,
-                               merged_into = excluded.merged_into""", row)
+                               merged_into = excluded.merged_into, contact_name = excluded.contact_name,
+                               contact_email = excluded.contact_email, contact_phone = excluded.contact_phone""", row)
         return
-    if kind in ("merge", "withdraw", "undo"):  # an administrator's correction, found again by its keys
-        from ops.corrections import replay
-
+    if kind in OFFICE_KINDS:  # corrections, reviews, locks, reminders, contacts: found again by their keys
         try:
-            replay(db, entry)
+            OFFICE_KINDS[kind](db, entry)
             result.corrections += 1
         except DashboardError as exc:
             result.problems.append(exc.message)
@@ -314,6 +313,37 @@ def _replay(db: Database, archive_dir: Path, entry: dict, result: RebuildResult)
         result.duplicates += 1
     else:
         result.problems.append(f"{name}: bị từ chối khi dựng lại ({len(r.errors)} lỗi)")
+
+
+def _replay_correction(db: Database, entry: dict) -> None:
+    from ops.corrections import replay
+
+    replay(db, entry)
+
+
+def _replay_review(db: Database, entry: dict) -> None:
+    from ops.review import replay
+
+    replay(db, entry)
+
+
+def _replay_reminder(db: Database, entry: dict) -> None:
+    from ops.reminders import replay
+
+    replay(db, entry)
+
+
+def _replay_contact(db: Database, entry: dict) -> None:
+    from loaders.units import set_contact
+
+    set_contact(db, entry["code"], name=entry.get("contact_name"), email=entry.get("contact_email"),
+                phone=entry.get("contact_phone"))
+
+
+# journal kinds of the changes people make after an upload, each replayed in its place by its stable keys
+OFFICE_KINDS = {"merge": _replay_correction, "withdraw": _replay_correction, "undo": _replay_correction,
+                "review": _replay_review, "lock": _replay_review, "unlock": _replay_review,
+                "reminder": _replay_reminder, "reminder_email": _replay_reminder, "unit_contact": _replay_contact}
 
 
 def _seed_from_old(path: Path) -> list[dict]:

@@ -89,6 +89,10 @@ if auth.can(me, auth.MANAGE_UNITS):
     units = administration.units_table(cached(history.units_frame, db))
     table(units, key="ad_units_table")
     table_downloads(units, "Danh sách đơn vị", "ad_units")
+    with shown_errors():
+        from ui.office import contact_section
+
+        contact_section(db, me, f.unit_names)
 
 if auth.can(me, auth.MANAGE_UNITS) or auth.can(me, auth.MANAGE_REPORTS):
     with shown_errors():

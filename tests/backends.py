@@ -40,6 +40,9 @@ BOTH_BACKENDS = (
     "test_corrections.py",
     "test_sessions.py",
     "test_narrative.py",
+    "test_office.py",
+    "test_prefill.py",
+    "test_reminders.py",
     "test_two_instances_browser.py",
 )
 

@@ -33,7 +33,8 @@ UNITS = [  # code, name, kind label, parent
     ("DB04", "Đảng bộ Công ty Bia", "Đảng bộ cơ sở", "DBCT01"),
 ]
 PAGES = ["pages/tong_quan.py", "pages/nop_bao_cao.py", "pages/sinh_hoat.py", "pages/dao_tao.py",
-         "pages/don_thu.py", "pages/tuyen_giao.py", "pages/so_sanh.py", "pages/tinh_hinh.py", "pages/quan_tri.py"]
+         "pages/don_thu.py", "pages/tuyen_giao.py", "pages/so_sanh.py", "pages/tinh_hinh.py", "pages/quan_tri.py",
+         "pages/don_doc.py", "pages/don_vi.py"]
 
 
 def unit_list_bytes(rows=UNITS) -> bytes:
@@ -191,6 +192,8 @@ EXPECTED = {
     "pages/so_sanh.py": ["So sánh đơn vị", "Xếp hạng đơn vị", "Một chỉ tiêu giữa các đơn vị"],
     "pages/tinh_hinh.py": ["Tình hình đơn vị", "Chưa có đơn vị nào báo cáo tình hình", "báo cáo Năm của mỗi đơn vị"],
     "pages/quan_tri.py": ["Quản trị", "Danh sách đơn vị", "Mục tiêu năm 2024", "Lịch sử thay đổi mục tiêu"],
+    "pages/don_doc.py": ["Đôn đốc & duyệt", "Cần đôn đốc — năm 2024", "Duyệt báo cáo — năm 2024"],
+    "pages/don_vi.py": ["Đơn vị của tôi", "Việc cần làm", "Tải mẫu báo cáo đã điền sẵn", "Báo cáo đã nộp năm 2024"],
 }
 
 

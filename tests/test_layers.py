@@ -18,7 +18,7 @@ ENTRY_POINTS = {"loaders.__main__", "metrics.__main__"}
 # modules that may run SQL: storage and the modules owning their tables or queries
 SQL_HOMES = {"core.storage", "core.auth", "core.audit", "loaders.store", "loaders.units", "metrics.scope",
              "metrics.engine", "metrics.history", "metrics.targets", "ops.maintenance",
-             "ops.corrections", "metrics.narrative"}
+             "ops.corrections", "metrics.narrative", "metrics.office_loop", "ops.review", "ops.reminders"}
 SQL_CALLS = {"execute", "query_df", "query_rows", "query_value", "sql"}
 
 

@@ -15,6 +15,12 @@ from ui.page import apply_style
 
 ADMIN_PERMISSIONS = (auth.MANAGE_USERS, auth.MANAGE_UNITS, auth.MANAGE_TARGETS, auth.MANAGE_REPORTS)  # any of them shows Quản trị
 ADMIN_PAGE = "quan-tri"
+# pages shown only to roles holding one of their permissions (url path -> permissions), as data
+PAGE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ADMIN_PAGE: ADMIN_PERMISSIONS,
+    "don-doc": (auth.REVIEW_REPORTS, auth.REMIND_UNITS, auth.UNLOCK_PERIODS),  # the office (and administrators)
+    "don-vi": (auth.UPLOAD,),  # those who send reports: a unit's officer, the office for any unit
+}
 
 
 def frame(pages: dict) -> tuple[dict, filters.Filters]:
@@ -42,9 +48,16 @@ def frame(pages: dict) -> tuple[dict, filters.Filters]:
     apply_style(view.present)
     if st.session_state.get(K.SCOPE_WARNING):
         st.warning(literal(st.session_state[K.SCOPE_WARNING]), icon="⚠️")  # it quotes the requested unit
-    if not any(principal.can(p) for p in ADMIN_PERMISSIONS):
-        pages = {group: [p for p in items if p.url_path != ADMIN_PAGE] for group, items in pages.items()}
-    return pages, view
+    return visible_pages(pages, principal), view
+
+
+def visible_pages(pages: dict, principal: auth.Principal) -> dict:
+    """The pages of `pages` this principal may open (PAGE_PERMISSIONS; every other page is open to all)."""
+    def shown(page) -> bool:
+        needs = PAGE_PERMISSIONS.get(page.url_path)
+        return needs is None or any(principal.can(p) for p in needs)
+
+    return {group: [p for p in items if shown(p)] for group, items in pages.items()}
 
 
 def _sign_in_pages(pages: dict, login) -> list:

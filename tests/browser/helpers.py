@@ -140,3 +140,13 @@ def shot(page: Page, name: str) -> str:
     finally:
         page.set_viewport_size(size)
     return str(path)
+
+
+def upload_and_confirm(page: Page, path) -> None:
+    """Choose one workbook on Nộp báo cáo, wait for it to be found valid, confirm it and wait for 'Đã lưu'."""
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    settle(page)
+    expect(page.get_by_text("Hợp lệ, sẵn sàng lưu")).to_be_visible()
+    page.get_by_role("button", name="Xác nhận lưu 1 báo cáo hợp lệ").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Đã lưu"))).to_be_visible()

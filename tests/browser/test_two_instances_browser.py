@@ -4,7 +4,6 @@ other way round. Runs in the PostgreSQL pass of scripts/test.sh; the DuckDB pass
 from __future__ import annotations
 
 import datetime as dt
-import re
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from playwright.sync_api import expect
 from core.config import load_config
 from tests import backends
 from tests.browser.conftest import PROJECT, _env, run_streamlit
-from tests.browser.helpers import grid_texts, open_app, settle, shot
+from tests.browser.helpers import grid_texts, open_app, shot, upload_and_confirm
 from tests.builders import info_values, write_workbook
 
 pytestmark = [pytest.mark.browser,
@@ -35,13 +34,6 @@ def two_apps(tmp_path_factory):
         yield a, b
 
 
-def _upload_and_confirm(page, path) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
-    settle(page)
-    expect(page.get_by_text("Hợp lệ, sẵn sàng lưu")).to_be_visible()
-    page.get_by_role("button", name="Xác nhận lưu 1 báo cáo hợp lệ").click()
-    settle(page)
-    expect(page.get_by_text(re.compile(r"Đã lưu"))).to_be_visible()
 
 
 def test_an_upload_through_one_instance_is_listed_by_the_other(browser, two_apps, tmp_path):
@@ -62,13 +54,13 @@ def test_an_upload_through_one_instance_is_listed_by_the_other(browser, two_apps
         open_app(page_b, b, page="nop-bao-cao", year=year)
         assert not any(files["DB01"].name in t for t in grid_texts(page_b))
 
-        _upload_and_confirm(page_a, files["DB01"])  # through instance A …
+        upload_and_confirm(page_a, files["DB01"])  # through instance A …
         open_app(page_b, b, page="nop-bao-cao", year=year)  # … instance B lists it
         expect(page_b.locator('[data-testid="stDataFrame"]').filter(has_text=files["DB01"].name).first).to_be_attached()
         assert any(files["DB01"].name in t for t in grid_texts(page_b))
         shot(page_b, "20-hai-may-b-thay-bao-cao-nop-qua-a")
 
-        _upload_and_confirm(page_b, files["DB02"])  # and the other way round
+        upload_and_confirm(page_b, files["DB02"])  # and the other way round
         open_app(page_a, a, page="nop-bao-cao", year=year)
         texts = grid_texts(page_a)
         assert any(files["DB02"].name in t for t in texts) and any(files["DB01"].name in t for t in texts)

@@ -19,6 +19,7 @@ COMPLETENESS_LABELS = {
 
 
 SUBMISSION_STATUS = {"current": "Đang dùng", "replaced": "Đã thay thế", "withdrawn": "Đã rút (không tính)"}
+REVIEW_STATUS = {"received": "Đã nhận", "approved": "✓ Đã duyệt", "returned": "↩ Trả lại"}
 
 
 def completeness_matrix(long: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +43,8 @@ def completeness_counts(long: pd.DataFrame) -> dict[str, int]:
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """The submission history for display: who uploaded which version of which report, when."""
+    """The submission history for display: who uploaded which version of which report, when, and the
+    office's review of it (Đã nhận, Đã duyệt, Trả lại)."""
     return pd.DataFrame(
         {
             "Mã đơn vị": history["unit_code"],
@@ -54,6 +56,8 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
             "Người nộp": history["uploader"].fillna("—"),
             "Thời điểm nhận": [fmt_datetime(t) for t in history["received_at"]],
             "Trạng thái": [SUBMISSION_STATUS.get(s, s) for s in history["status"]],
+            # the office's review (a returned report still counts, flagged here, until it is replaced)
+            "Duyệt": [REVIEW_STATUS.get(s, s) for s in history.get("review_state", ["received"] * len(history))],
             "Cảnh báo": history["warning_count"].astype(int),
         }
     )
