@@ -31,12 +31,14 @@ class SmtpConfig:
 
 @dataclass(frozen=True)
 class NoticeConfig:
-    """[notice]: the issuing body and signature of the reminder notice (công văn đôn đốc)."""
+    """[notice]: the issuing body and signature of the reminder notice (công văn đôn đốc). The body above,
+    the committee, its symbol and place are the committee's, as on its review report: [report]'s unless
+    [notice] names others."""
 
     superior: str  # the level above the issuing committee, printed above it ("" = none)
     issuer: str  # "ĐẢNG ỦY KHỐI DOANH NGHIỆP TỈNH"
     symbol: str  # "ĐU" in "Số 12-CV/ĐU"
-    place: str  # "Hà Nội" in "Hà Nội, ngày … tháng … năm …"
+    place: str  # "Thái Bình" in "Thái Bình, ngày … tháng … năm …" ("" = the date line alone)
     sign_for: str  # "T/L BAN THƯỜNG VỤ" or "T/M ĐẢNG ỦY"
     signer_title: str  # "CHÁNH VĂN PHÒNG"
     signer_name: str  # printed under the signature ("" = left for the signer to write)
@@ -71,17 +73,6 @@ class Config:
     notice: NoticeConfig | None = None
 
 
-def _issuer(root_name: str) -> str:
-    """'ĐẢNG ỦY KHỐI DOANH NGHIỆP TỈNH' from 'Đảng bộ Khối Doanh nghiệp tỉnh': a Party committee (the
-    body that issues) is named after its organisation (Đảng bộ …)."""
-    name = root_name.strip()
-    if name.lower().startswith("đảng bộ "):
-        name = "Đảng ủy " + name[len("đảng bộ "):]
-    elif not name.lower().startswith("đảng ủy"):
-        name = "Đảng ủy " + name
-    return name.upper()
-
-
 def _smtp(raw: dict) -> SmtpConfig | None:
     host = str(raw.get("host") or "").strip()
     if not host:
@@ -90,11 +81,12 @@ def _smtp(raw: dict) -> SmtpConfig | None:
                       starttls=bool(raw.get("starttls", True)), username=str(raw.get("username") or "").strip() or None)
 
 
-def _notice(raw: dict, root_name: str) -> NoticeConfig:
-    return NoticeConfig(superior=str(raw.get("superior", "")).strip().upper(),
-                        issuer=str(raw.get("issuer") or _issuer(root_name)).strip().upper(),
-                        symbol=str(raw.get("symbol", "ĐU")).strip() or "ĐU",
-                        place=str(raw.get("place", "Hà Nội")).strip(),
+def _notice(raw: dict, report: dict) -> NoticeConfig:
+    """[notice], its committee's lines defaulting to the review report's ([report], `report`)."""
+    return NoticeConfig(superior=str(raw.get("superior", report["parent"])).strip().upper(),
+                        issuer=str(raw.get("issuer") or report["issuer"]).strip().upper(),
+                        symbol=str(raw.get("symbol") or report["symbol"]).strip() or "ĐU",
+                        place=str(raw.get("place", report["place"])).strip(),
                         sign_for=str(raw.get("sign_for", "T/L BAN THƯỜNG VỤ")).strip().upper(),
                         signer_title=str(raw.get("signer_title", "CHÁNH VĂN PHÒNG")).strip().upper(),
                         signer_name=str(raw.get("signer_name", "")).strip())
@@ -115,6 +107,10 @@ def load_config(path: str | None = None) -> Config:
     up = raw.get("upload", {})
     rep = raw.get("reports", {})
     rp = raw.get("report", {})
+    # the committee that issues the review report and the reminder notice alike
+    committee = {"parent": str(rp.get("parent_body", "")),
+                 "issuer": str(rp.get("issuer", "")) or committee_of(raw["root"]["name"]),
+                 "place": str(rp.get("place", "")), "symbol": str(rp.get("symbol", "ĐU"))}
     return Config(
         root_code=raw["root"]["code"],
         root_name=raw["root"]["name"],
@@ -128,15 +124,15 @@ def load_config(path: str | None = None) -> Config:
         max_zip_entries=int(up.get("max_zip_entries", 2000)),
         max_uncompressed_bytes=int(up.get("max_uncompressed_bytes", 200 * 1024 * 1024)),
         max_compression_ratio=int(up.get("max_compression_ratio", 200)),
-        report_parent=str(rp.get("parent_body", "")),
-        report_issuer=str(rp.get("issuer", "")) or committee_of(raw["root"]["name"]),
-        report_place=str(rp.get("place", "")),
-        report_symbol=str(rp.get("symbol", "ĐU")),
+        report_parent=committee["parent"],
+        report_issuer=committee["issuer"],
+        report_place=committee["place"],
+        report_symbol=committee["symbol"],
         report_signer_title=str(rp.get("signer_title", "BÍ THƯ")),
         report_signer_name=str(rp.get("signer_name", "")),
         report_recipients=tuple(str(r) for r in rp.get("recipients", DEFAULT_RECIPIENTS)),
         smtp=_smtp(raw.get("smtp", {})),
-        notice=_notice(raw.get("notice", {}), raw["root"]["name"]),
+        notice=_notice(raw.get("notice", {}), committee),
     )
 
 
@@ -147,7 +143,8 @@ DEFAULT_RECIPIENTS = ("Thường trực cấp ủy cấp trên (để báo cáo)
 
 def committee_of(body: str) -> str:
     """The committee that speaks for a Party organisation: 'Đảng bộ Khối …' → 'Đảng ủy Khối …'; a cell
-    ('Chi bộ …') speaks for itself."""
+    ('Chi bộ …') speaks for itself. The issuer of the committee's documents and the addressee of a
+    reminder notice."""
     text = " ".join(body.split())
     if text.lower().startswith("đảng bộ"):
         return "Đảng ủy" + text[len("Đảng bộ"):]

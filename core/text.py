@@ -128,6 +128,13 @@ def fmt_datetime(value: Any) -> str:
     return fmt_date(value)
 
 
+def date_line(place: str, day: dt.date) -> str:
+    """The date line of a Party document: 'Thái Bình, ngày 03 tháng 10 năm 2024' (day and month below 10
+    with a leading zero, as Party documents write them); without a place, 'Ngày 03 tháng 10 năm 2024'."""
+    text = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    return f"{place}, {text}" if place else text[0].upper() + text[1:]
+
+
 def fmt_wait(seconds: float) -> str:
     """A waiting time as people say it: '45 giây', '3 phút' (minutes rounded up)."""
     secs = max(1, math.ceil(seconds))

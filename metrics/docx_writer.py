@@ -175,14 +175,25 @@ def balanced(text: str, longest: int = 24) -> str:
     return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
 
 
-def _frame_top(doc, d: Document) -> None:
+def letterhead(doc, *, parent: str, issuer: str, number: str, place_date: str, subject: str = "") -> None:
+    """The head of every Party document the committee issues (the review report here, the reminder notice
+    in ops.reminders): top left the body above (when there is one), the issuing committee in bold, "*",
+    the number and, for a công văn, its subject line "V/v …" in italics; top right "ĐẢNG CỘNG SẢN VIỆT NAM"
+    bold and underlined over the place and date in italics. Long lines are broken where they balance."""
     table = _borderless(doc, [7.6, 8.9])
     left, right = table.rows[0].cells
-    _cell_lines(left, [([(balanced(d.parent, 30), "")], {"size": HEAD_PT}),
-                       ([(balanced(d.issuer), "b")], {"size": HEAD_PT}),
-                       ([("*", "")], {"size": HEAD_PT}), ([(d.symbol, "")], {"size": HEAD_PT})])
+    lines = [([(balanced(parent, 30), "")], {"size": HEAD_PT})] if parent else []
+    lines += [([(balanced(issuer), "b")], {"size": HEAD_PT}), ([("*", "")], {"size": HEAD_PT}),
+              ([(number, "")], {"size": HEAD_PT})]
+    if subject:
+        lines.append(([(subject, "i")], {"size": 12}))
+    _cell_lines(left, lines)
     _cell_lines(right, [([("ĐẢNG CỘNG SẢN VIỆT NAM", "b")], {"size": BODY_PT, "underline": True}),
-                        ([("", "")], {}), ([(d.place_date, "i")], {"size": BODY_PT})])
+                        ([("", "")], {}), ([(place_date, "i")], {"size": BODY_PT})])
+
+
+def _frame_top(doc, d: Document) -> None:
+    letterhead(doc, parent=d.parent, issuer=d.issuer, number=d.symbol, place_date=d.place_date)
     _par(doc, [(d.title, "b")], size=16, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=0)
     _par(doc, [(d.subtitle, "b")], size=BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     _par(doc, [("-----", "")], align=WD_ALIGN_PARAGRAPH.CENTER, after=12)

@@ -20,7 +20,7 @@ import pandas as pd
 from core.auth import EXPORT, Principal, authorize_unit, require
 from core.clock import today
 from core.config import committee_of, load_config
-from core.text import QUARTER_LABELS, fmt_auto, fmt_date, fmt_target, fmt_value, status_label
+from core.text import QUARTER_LABELS, date_line, fmt_auto, fmt_date, fmt_target, fmt_value, status_label
 from metrics import engine, history, narrative
 from metrics.docx_writer import Block, Document, Run, write_docx
 from metrics.indicators import (ACTIVITIES_BY_CODE, BEHIND_KINDS, G_BAO_CAO, G_DON_THU, G_LLCT, G_SINH_HOAT,
@@ -51,13 +51,6 @@ def next_period_text(year: int, quarter: int | None) -> str:
     if quarter is None:
         return f"năm {year + 1}"
     return period_text(year + 1, 1) if quarter == 4 else period_text(year, quarter + 1)
-
-
-def date_line(place: str, day: dt.date) -> str:
-    """'Thái Bình, ngày 03 tháng 10 năm 2024' (day and month below 10 with a leading zero, as Party
-    documents write them)."""
-    text = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
-    return f"{place}, {text}" if place else text[0].upper() + text[1:]
 
 
 def same_day_last_year(day: dt.date) -> dt.date:

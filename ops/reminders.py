@@ -18,10 +18,10 @@ from email.message import EmailMessage
 from core import audit
 from core.auth import REMIND_UNITS, Principal, authorize_unit, require
 from core.clock import now_local, report_deadline
-from core.config import NoticeConfig, SmtpConfig, load_config
+from core.config import NoticeConfig, SmtpConfig, committee_of, load_config
 from core.errors import DashboardError
 from core.storage import Database, next_id
-from core.text import PERIOD_LABELS, fmt_date, fmt_period
+from core.text import PERIOD_LABELS, date_line, fmt_date, fmt_period
 from metrics.office_loop import RETURNED, check_period
 from metrics.scope import EXPECTED_KINDS
 
@@ -52,8 +52,7 @@ class Notice:
     @property
     def addressee(self) -> str:
         """The body the notice is addressed to: a Party organisation's committee ("Đảng bộ X" → "Đảng ủy X")."""
-        name = self.unit_name.strip()
-        return "Đảng ủy " + name[len("Đảng bộ "):] if name.lower().startswith("đảng bộ ") else name
+        return committee_of(self.unit_name)
 
     @property
     def subject(self) -> str:
@@ -258,15 +257,18 @@ def reminder_email(n: Notice, to: str, sender: str, cfg) -> EmailMessage:
 
 # ---------------------------------------------------------------- the notice (.docx)
 def notice_docx(notices: list[Notice], cfg: NoticeConfig, deadline_days: int) -> bytes:
-    """The notices in the Party document layout (Hướng dẫn 36-HD/VPTW), one per A4 page: issuing body and
-    number top left with the subject line "V/v …" under them, "ĐẢNG CỘNG SẢN VIỆT NAM" underlined top right
-    with place and date, "Kính gửi", the body, "Nơi nhận" and the signature block; Times New Roman 13–14 pt
-    (11–12 pt for the subject and "Nơi nhận", as the guide has them)."""
+    """The notices in the Party document layout (Hướng dẫn 36-HD/VPTW), one per A4 page: the committee's
+    letterhead (metrics.docx_writer.letterhead, as on its review report: issuing body and number top left
+    with the subject line "V/v …" under them, "ĐẢNG CỘNG SẢN VIỆT NAM" underlined top right with place and
+    date), "Kính gửi", the body, "Nơi nhận" and the signature block; Times New Roman 13–14 pt (11–12 pt for
+    the subject and "Nơi nhận", as the guide has them)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
+
+    from metrics.docx_writer import letterhead
 
     doc = Document()
     style = doc.styles["Normal"]
@@ -298,20 +300,10 @@ def notice_docx(notices: list[Notice], cfg: NoticeConfig, deadline_days: int) ->
         return p
 
     for k, n in enumerate(notices):
-        head = doc.add_table(rows=1, cols=2)
-        head.autofit = False
-        left, right = head.rows[0].cells
-        left.width, right.width = Cm(8), Cm(8.5)
-        if cfg.superior:
-            para(left, cfg.superior, size=13)
-        para(left, cfg.issuer, bold=True, size=13)
-        para(left, "*", size=13)
-        para(left, f"Số {n.notice_no}-CV/{cfg.symbol}", size=13)
-        para(left, n.subject, italic=True, size=12, before=3)
-        para(right, "ĐẢNG CỘNG SẢN VIỆT NAM", bold=True, underline=True, size=14)
-        d = n.issued_on
-        para(right, f"{cfg.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}", italic=True, size=14, before=6)
-        # a công văn has no title line: its subject ("V/v …") stands under the number
+        # the committee's letterhead, as on its review report; a công văn has no title line: its subject
+        # ("V/v …") stands under the number
+        letterhead(doc, parent=cfg.superior, issuer=cfg.issuer, number=f"Số {n.notice_no}-CV/{cfg.symbol}",
+                   place_date=date_line(cfg.place, n.issued_on), subject=n.subject)
         para(doc, f"Kính gửi: {n.addressee}", size=14, before=24, after=12)
         for text in n.body(deadline_days):
             para(doc, text, size=14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True, after=6)

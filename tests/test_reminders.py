@@ -95,10 +95,11 @@ def test_the_notice_follows_the_party_document_layout(org):
     doc = Document(io.BytesIO(out.docx))
     head = doc.tables[0].rows[0].cells
     left, right = head[0].text, head[1].text
-    assert "ĐẢNG ỦY KHỐI DOANH NGHIỆP TỈNH" in left and "Số 1-CV/ĐU" in left
-    assert "V/v đôn đốc nộp báo cáo Quý I năm 2025" in left
-    assert right.splitlines()[0] == "ĐẢNG CỘNG SẢN VIỆT NAM"
-    assert "Hà Nội, ngày 10 tháng 05 năm 2025" in right
+    # the committee's letterhead, as on its review report ([report] of dashboard.toml; [notice] sets none),
+    # the committee's name broken where the two lines balance
+    assert left.split("\n") == ["ĐẢNG BỘ TỈNH THÁI BÌNH", "ĐẢNG ỦY KHỐI", "DOANH NGHIỆP TỈNH", "*", "Số 1-CV/ĐU",
+                                "V/v đôn đốc nộp báo cáo Quý I năm 2025"]
+    assert right.split("\n") == ["ĐẢNG CỘNG SẢN VIỆT NAM", "", "Thái Bình, ngày 10 tháng 05 năm 2025"]
     national = next(r for p in head[1].paragraphs for r in p.runs if r.text == "ĐẢNG CỘNG SẢN VIỆT NAM")
     assert national.bold and national.underline
     text = docx_text(out.docx)
@@ -129,6 +130,36 @@ def test_the_notice_layout_follows_the_configuration():
                  "PHÓ BÍ THƯ", "Võ Văn A", "Kính gửi: Chi bộ Trường học", "còn 10 ngày đến hạn nộp",
                  "V/v đôn đốc nộp báo cáo năm 2025"):
         assert part in text, part
+
+
+def test_the_notice_is_issued_by_the_committee_of_the_review_report(tmp_path):
+    """[notice] takes the body above, the committee, the symbol and the place from [report] (one committee,
+    one place on all its documents) unless it names its own; the signature is its own."""
+    from core.config import load_config
+
+    base = 'root = {code = "ROOT", name = "Đảng bộ Khối Cơ quan - Doanh nghiệp tỉnh"}\n'
+    report = '[report]\nparent_body = "Đảng bộ tỉnh Bến Tre"\nplace = "Bến Tre"\nsymbol = "ĐUK"\n'
+    shared = tmp_path / "shared.toml"
+    shared.write_text(base + report, encoding="utf-8")
+    n = load_config(str(shared)).notice
+    assert (n.superior, n.issuer, n.symbol, n.place) == ("ĐẢNG BỘ TỈNH BẾN TRE", "ĐẢNG ỦY KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH",
+                                                         "ĐUK", "Bến Tre")
+    assert (n.sign_for, n.signer_title) == ("T/L BAN THƯỜNG VỤ", "CHÁNH VĂN PHÒNG")
+    own = tmp_path / "own.toml"
+    own.write_text(base + report + '[notice]\nplace = "Mỏ Cày"\nsuperior = ""\n', encoding="utf-8")
+    n = load_config(str(own)).notice
+    assert (n.superior, n.place, n.symbol) == ("", "Mỏ Cày", "ĐUK")
+    bare = tmp_path / "bare.toml"  # nothing configured: the root as a committee, the date line alone
+    bare.write_text(base, encoding="utf-8")
+    n = load_config(str(bare)).notice
+    assert (n.superior, n.issuer, n.symbol, n.place) == ("", "ĐẢNG ỦY KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH", "ĐU", "")
+    from ops.reminders import Notice
+
+    notice = Notice("DB01", "Đảng bộ Công ty Điện lực", 2025, "Q1", dt.date(2025, 4, 15), 25, False, 1,
+                    dt.date(2025, 5, 10), 2025)
+    text = docx_text(notice_docx([notice], n, 15))
+    assert "Ngày 10 tháng 05 năm 2025" in text and ", ngày" not in text
+    assert "Kính gửi: Đảng ủy Công ty Điện lực" in text
 
 
 def test_the_email_goes_through_a_real_smtp_server_without_figures_or_personal_data(org, smtp_server):
