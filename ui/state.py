@@ -65,6 +65,28 @@ TH_SECTION = "th_section"
 TH_FLAGGED = "th_flagged"
 TH_TABS = "th_tabs"
 
+# ---- Đôn đốc & duyệt (the office's loop with the units)
+DD_PERIOD = "dd_period"
+DD_LOCK_REASON = "dd_lock_reason"
+DD_LOCK = "dd_lock"
+DD_UNLOCK_REASON = "dd_unlock_reason"
+DD_UNLOCK = "dd_unlock"
+DD_REMIND_UNITS = "dd_remind_units_"  # + period: one picker per period
+DD_EMAIL = "dd_email"
+DD_REMIND = "dd_remind"
+DD_REMIND_RESULT = "dd_remind_result"  # the last round's ReminderOutcome (its .docx is offered for download)
+DD_REPORT = "dd_report"
+DD_COMMENT = "dd_comment"
+DD_APPROVE = "dd_approve"
+DD_APPROVE_ALL = "dd_approve_all"
+DD_RETURN = "dd_return"
+DD_RESULT = "dd_result"  # (succeeded, message) of the last review, lock or unlock
+DD_APPROVED_ONLY = "dd_approved_only"
+
+# ---- Đơn vị của tôi (the unit's own page)
+DV_UNIT = "dv_unit"
+DV_PERIOD = "dv_period"
+
 # ---- Quản trị
 AD_UNITS_FILE = "ad_units_file"
 AD_UNITS_LOAD = "ad_units_load"
@@ -110,6 +132,12 @@ AD_W_GO = "ad_w_go"
 AD_C_PICK = "ad_c_pick"  # corrections: undo one
 AD_C_UNDO = "ad_c_undo"
 AD_C_RESULT = "ad_c_result"  # (succeeded, message) of the last correction or undo
+AD_CT_UNIT = "ad_ct_unit"  # a unit's contact (the office's reminders)
+AD_CT_NAME = "ad_ct_name"
+AD_CT_EMAIL = "ad_ct_email"
+AD_CT_PHONE = "ad_ct_phone"
+AD_CT_SAVE = "ad_ct_save"
+AD_CT_RESULT = "ad_ct_result"  # (succeeded, message)
 
 # ---- downloads (one key per button; built with download_key())
 DL_PREFIX = "dl_"
@@ -118,33 +146,3 @@ DL_PREFIX = "dl_"
 def download_key(name: str) -> str:
     """The widget key of a download button named `name` (unique per page element)."""
     return f"{DL_PREFIX}{name}"
-
-# ---- Đôn đốc & duyệt (the office's loop with the units)
-DD_PERIOD = "dd_period"
-DD_LOCK_REASON = "dd_lock_reason"
-DD_LOCK = "dd_lock"
-DD_UNLOCK_REASON = "dd_unlock_reason"
-DD_UNLOCK = "dd_unlock"
-DD_REMIND_UNITS = "dd_remind_units_"  # + period: one picker per period
-DD_EMAIL = "dd_email"
-DD_REMIND = "dd_remind"
-DD_REMIND_RESULT = "dd_remind_result"  # the last round's ReminderOutcome (its .docx is offered for download)
-DD_REPORT = "dd_report"
-DD_COMMENT = "dd_comment"
-DD_APPROVE = "dd_approve"
-DD_APPROVE_ALL = "dd_approve_all"
-DD_RETURN = "dd_return"
-DD_RESULT = "dd_result"  # (succeeded, message) of the last review, lock or unlock
-DD_APPROVED_ONLY = "dd_approved_only"
-
-# ---- Đơn vị của tôi (the unit's own page)
-DV_UNIT = "dv_unit"
-DV_PERIOD = "dv_period"
-
-# ---- Quản trị: a unit's contact
-AD_CT_UNIT = "ad_ct_unit"
-AD_CT_NAME = "ad_ct_name"
-AD_CT_EMAIL = "ad_ct_email"
-AD_CT_PHONE = "ad_ct_phone"
-AD_CT_SAVE = "ad_ct_save"
-AD_CT_RESULT = "ad_ct_result"  # (succeeded, message)
