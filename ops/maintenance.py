@@ -191,6 +191,7 @@ def committed_entries(entries: list[dict], old_db: Path | None) -> tuple[list[di
             finally:
                 if owned:
                     con.close()
+    stored -= _retried(entries, marked)
     keep, skipped = [], []
     for e in entries:
         if e.get("kind") == "committed":
@@ -200,6 +201,26 @@ def committed_entries(entries: list[dict], old_db: Path | None) -> tuple[list[di
             continue
         keep.append({k: v for k, v in e.items() if k != "txn"})
     return keep, skipped, confirmed
+
+
+def _retried(entries: list[dict], marked: set) -> set[str]:
+    """The txn ids of pending upload lines whose bytes a later line stored for certain (marked, or from an
+    older journal) with no withdrawal between: had the earlier attempt committed, the later one would have
+    been a duplicate, which is never journaled — so the earlier one is an attempt cut short, whatever the
+    old database seems to say (two attempts can carry the same received_at)."""
+    out: set[str] = set()
+    pending: dict[str, list[str]] = {}  # file_hash -> pending txn ids since the last withdrawal
+    for e in entries:
+        kind = e.get("kind")
+        if kind == "withdraw":
+            pending.clear()
+        elif kind == "upload":
+            digest, txn = e.get("file_hash"), e.get("txn")
+            if txn and txn not in marked:
+                pending.setdefault(digest, []).append(txn)
+            else:
+                out.update(pending.pop(digest, []))
+    return out
 
 
 def _in_old(con, entry: dict) -> bool:
