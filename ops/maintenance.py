@@ -172,12 +172,7 @@ def committed_entries(entries: list[dict], old_db: Path | None) -> tuple[list[di
     in the instant between the COMMIT and the marker, one that did commit: a readable old database
     decides (the upload, override or unit list is in it, or not); without one the line is left out and
     named, since replaying it could bring back an upload the database never had. Lines without a `txn`
-    (journals of older versions, seed lines) are replayed as before.
-
-    The old database's rows are matched by what a line names (an upload's file and time of receipt, to the
-    second), so a file whose COMMIT was cut short and that was sent again within the same second matches the
-    row of the later, committed line too: each row confirms one line, and the lines known to have committed
-    claim theirs first."""
+    (journals of older versions, seed lines) are replayed as before."""
     marked = {e.get("txn") for e in entries if e.get("kind") == "committed"}
     pending = [e for e in entries if e.get("kind") != "committed" and e.get("txn") and e["txn"] not in marked]
     stored: set[str] = set()
@@ -189,21 +184,14 @@ def committed_entries(entries: list[dict], old_db: Path | None) -> tuple[list[di
             con = None
         if con is not None:
             try:
-                claimed: dict[tuple, int] = {}  # rows of the old database already accounted for, by line key
-                for e in entries:
-                    if e.get("kind") != "committed" and (not e.get("txn") or e["txn"] in marked):
-                        claimed[_old_key(e)] = claimed.get(_old_key(e), 0) + 1
-                for e in pending:
-                    key = _old_key(e)
-                    if _in_old(con, e) > claimed.get(key, 0):
-                        stored.add(e["txn"])
-                        claimed[key] = claimed.get(key, 0) + 1
+                stored = {e["txn"] for e in pending if _in_old(con, e)}
                 confirmed = True
             except duckdb.Error:  # a damaged old database cannot confirm anything
                 stored, confirmed = set(), False
             finally:
                 if owned:
                     con.close()
+    stored -= _retried(entries, marked)
     keep, skipped = [], []
     for e in entries:
         if e.get("kind") == "committed":
@@ -215,34 +203,40 @@ def committed_entries(entries: list[dict], old_db: Path | None) -> tuple[list[di
     return keep, skipped, confirmed
 
 
-def _old_key(entry: dict) -> tuple:
-    """What `_in_old` matches a journal line by: lines with one key are told apart only by counting."""
-    kind = entry.get("kind")
-    if kind == "upload":
-        return kind, entry.get("file_hash"), entry.get("received_at")
-    if kind == "target":
-        row = entry["row"]
-        return kind, row[0], row[1], row[7]
-    if kind == "unit_list":
-        return kind, entry.get("file_hash")
-    return (kind,)
+def _retried(entries: list[dict], marked: set) -> set[str]:
+    """The txn ids of pending upload lines whose bytes a later line stored for certain (marked, or from an
+    older journal) with no withdrawal between: had the earlier attempt committed, the later one would have
+    been a duplicate, which is never journaled — so the earlier one is an attempt cut short, whatever the
+    old database seems to say (two attempts can carry the same received_at)."""
+    out: set[str] = set()
+    pending: dict[str, list[str]] = {}  # file_hash -> pending txn ids since the last withdrawal
+    for e in entries:
+        kind = e.get("kind")
+        if kind == "withdraw":
+            pending.clear()
+        elif kind == "upload":
+            digest, txn = e.get("file_hash"), e.get("txn")
+            if txn and txn not in marked:
+                pending.setdefault(digest, []).append(txn)
+            else:
+                out.update(pending.pop(digest, []))
+    return out
 
 
-def _in_old(con, entry: dict) -> int:
-    """How many rows of the old database hold a change like that of a pending journal line (see
-    committed_entries); 0 when it holds none."""
+def _in_old(con, entry: dict) -> bool:
+    """Whether the old database holds the change of a pending journal line (see committed_entries)."""
     kind = entry.get("kind")
     if kind == "upload":
-        return int(con.execute("SELECT count(*) FROM submissions WHERE file_hash = ? AND received_at = ?",
-                               [entry.get("file_hash"), dt.datetime.fromisoformat(entry["received_at"])]).fetchone()[0])
+        return bool(con.execute("SELECT count(*) FROM submissions WHERE file_hash = ? AND received_at = ?",
+                                [entry.get("file_hash"), dt.datetime.fromisoformat(entry["received_at"])]).fetchone()[0])
     if kind == "target":
         row = entry["row"]
-        return int(con.execute("SELECT count(*) FROM target_overrides WHERE indicator_id = ? AND year = ? "
-                               "AND changed_at = ?", [row[0], row[1], dt.datetime.fromisoformat(row[7])]).fetchone()[0])
+        return bool(con.execute("SELECT count(*) FROM target_overrides WHERE indicator_id = ? AND year = ? "
+                                "AND changed_at = ?", [row[0], row[1], dt.datetime.fromisoformat(row[7])]).fetchone()[0])
     if kind == "unit_list":  # the load's audit row names the list's hash (loading the same list twice is idempotent)
-        return int(con.execute("SELECT count(*) FROM audit_log WHERE action = 'unit_list_loaded' "
-                               "AND contains(detail_json, ?)", [str(entry.get("file_hash"))]).fetchone()[0])
-    return 0
+        return bool(con.execute("SELECT count(*) FROM audit_log WHERE action = 'unit_list_loaded' "
+                                "AND contains(detail_json, ?)", [str(entry.get("file_hash"))]).fetchone()[0])
+    return False
 
 
 def _entry_label(entry: dict) -> str:

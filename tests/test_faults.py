@@ -297,9 +297,10 @@ def test_a_kill_after_the_commit_before_its_marker_is_rebuilt_from_the_old_datab
 
 def test_a_cut_short_upload_sent_again_within_the_same_second_is_not_confirmed_by_the_old_database(tmp_path):
     """Times of receipt are kept to the second, so the re-sent file's row in the old database matches the
-    cut-short line as well as its own committed one: each row confirms one line, the committed line first,
-    and the cut-short line is still not replayed (before, it was, and the real upload counted as a
-    duplicate). The random kills of the batch test hit this whenever the re-run followed within a second."""
+    cut-short line as well as its own committed one; the cut-short line is still not replayed (it used to
+    be, and the real upload then counted as a duplicate). The random kills of the batch test above hit
+    this whenever the re-run followed within the second; here a real kill and the CLI's --received-at hit
+    it every time (test_maintenance has the same case on journal lines)."""
     folder, db_path, archive = _killed_at(tmp_path, "after_line")
     cut = [e for e in read_journal(archive) if e["kind"] == "upload"][-1]
     assert cut["file_name"] == EXACT[1] and _submission_keys(db_path) and len(_submission_keys(db_path)) == 1

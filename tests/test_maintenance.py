@@ -223,3 +223,33 @@ def test_rebuild_of_a_database_without_journal_uses_its_rows(original, expected,
         assert [e["kind"] for e in audit.read_journal(new.archive_dir)][:2] == ["units_snapshot", "upload"]
     finally:
         new.close()
+
+
+def test_a_cut_short_attempt_retried_at_the_same_moment_is_not_replayed_twice(tmp_path):
+    """An upload whose COMMIT was cut short, retried and stored with the same received_at: the old database
+    holds those bytes at that moment, yet the first line is the attempt cut short (had it committed, the
+    retry would have been a duplicate, which is never journaled) — rebuild replays the upload once."""
+    from loaders.store import ingest_bytes
+    from loaders.units import load_unit_list_path
+    from ops.sample import SAMPLE_DIR
+
+    old = tmp_path / "old.duckdb"
+    db = open_database(old)
+    load_unit_list_path(db, SAMPLE_DIR / "units.xlsx")
+    workbook = sorted((SAMPLE_DIR / "workbooks" / "2024").glob("*.xlsx"))[0]
+    when = dt.datetime(2025, 1, 10, 9, 30)
+    assert ingest_bytes(db, workbook.read_bytes(), workbook.name, received_at=when).status == "accepted"
+    db.close()
+    journal = audit.read_journal(archive_dir_for(old))
+    upload = next(e for e in journal if e["kind"] == "upload")
+    # the same line once more, before it, pending and without its marker: the cut-short attempt
+    cut_short = {**upload, "txn": "0" * 32}
+    i = journal.index(upload)
+    entries = journal[:i] + [cut_short] + journal[i:]
+    kept, skipped, confirmed = committed_entries(entries, old)
+    assert [e["kind"] for e in kept].count("upload") == 1 and skipped == [cut_short] and confirmed
+    # a withdrawal between the two attempts: the first one may have committed; the old database decides
+    withdrawal = {"kind": "withdraw", "unit": "X", "year": 2024, "period": "Y", "version": 1}
+    entries = journal[:i] + [cut_short, withdrawal] + journal[i:]
+    kept, skipped, _ = committed_entries(entries, old)
+    assert [e["kind"] for e in kept].count("upload") == 2 and skipped == []

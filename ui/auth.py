@@ -127,7 +127,8 @@ def logout(db: Database) -> None:
     ss = st.session_state
     auth.end_session(db, ss.pop(K.SESSION_TOKEN, None) or _cookie())
     ss[K.CLEAR_COOKIE] = True
-    for key in (K.PRINCIPAL, K.CURRENT, K.UNIT, K.URL_LOADED, K.LOGIN_PASSWORD, K.LOGIN_ERROR, K.SCOPE_WARNING):
+    for key in (K.PRINCIPAL, K.CURRENT, K.UNIT, K.URL_LOADED, K.LOGIN_PASSWORD, K.LOGIN_ERROR, K.SCOPE_WARNING,
+                K.SET_COOKIE):
         ss.pop(key, None)
     forget_session_files()
     if _oidc_email():
@@ -184,11 +185,15 @@ def cookie_script() -> None:
     """Set or delete the session cookie in the browser, as the last sign-in or sign-out asked. The value is
     ours (hex id and signature), never user text; SameSite=Strict keeps other sites from sending it."""
     ss = st.session_state
-    token, clear = ss.pop(K.SET_COOKIE, None), ss.pop(K.CLEAR_COOKIE, False)
-    if token and all(c in "0123456789abcdef." for c in token):
-        value = f"{auth.SESSION_COOKIE}={token}; Max-Age={auth.SESSION_HOURS * 3600}; Path=/; SameSite=Strict"
-    elif clear:
+    if ss.pop(K.CLEAR_COOKIE, False):
+        ss.pop(K.SET_COOKIE, None)
         value = f"{auth.SESSION_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict"
-    else:
+        st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)
         return
-    st.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)
+    token = ss.get(K.SET_COOKIE)
+    if token and all(c in "0123456789abcdef." for c in token):
+        # given on every run of the session that signed in, not once: the run right after a sign-in often
+        # switches to the shared link's page, and a switch drops that run's elements before the browser
+        # runs them. In the sidebar, where an empty element takes no room from the page.
+        value = f"{auth.SESSION_COOKIE}={token}; Max-Age={auth.SESSION_HOURS * 3600}; Path=/; SameSite=Strict"
+        st.sidebar.html(f"<script>document.cookie = {value!r};</script>", unsafe_allow_javascript=True)

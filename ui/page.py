@@ -39,7 +39,7 @@ h1 { font-size: 2.6rem !important; } h2 { font-size: 2.1rem !important; } h3 { f
 
 _BASE_CSS = """<style>
 [data-testid="stMetricValue"] { font-size: 2.2rem; }
-.block-container { padding-top: 2.2rem !important; }
+.block-container { padding-top: 1.2rem !important; }
 h1 { font-size: 2.1rem !important; padding-bottom: 0.2rem !important; }
 """ + _COMMON_CSS + "</style>"
 
@@ -87,13 +87,14 @@ def chart(fig, key: str, *, toolbar: bool = False) -> None:
 
 
 def table(df: pd.DataFrame, *, key: str, height: int | str = "auto", column_config: dict | None = None,
-          present: bool = False) -> None:
-    """A read-only table without the index (a static HTML table when presenting: it scales with the fonts)."""
+          present: bool = False, row_height: int | None = None) -> None:
+    """A read-only table without the index (a static HTML table when presenting: it scales with the fonts);
+    `row_height` in pixels for a table that must fit one screen."""
     df = display_frame(df)
     if present:  # st.table renders its cells as Markdown, unlike st.dataframe
         st.table(literal_frame(df), hide_index=True)
         return
-    st.dataframe(df, hide_index=True, key=key, height=height, column_config=column_config)
+    st.dataframe(df, hide_index=True, key=key, height=height, column_config=column_config, row_height=row_height)
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -45,16 +45,17 @@ def indicator_charts(rows: list[dict], f: Filters, title: str, key: str) -> None
 
 
 def missed_columns() -> dict:
-    """Column widths of the one-page scorecard (overview.missed_table) that keep it readable at 1366 px."""
+    """Column widths of the one-page scorecard (overview.missed_table) that fit the 906 px main area of a
+    1366 px screen with the sidebar open (the names of who is behind take the rest at wider screens)."""
     text = st.column_config.TextColumn
     return {
-        "Chỉ tiêu": text(width=220),
+        "Chỉ tiêu": text(width=205),
         "Kết quả": text(width=62),
-        "Mục tiêu": text(width=62),
-        "Chênh lệch": text(width=118),
-        "Cùng kỳ năm trước": text(width=72, help="Cùng kỳ năm trước, tính đến cùng ngày của năm trước"),
-        "Thay đổi": text(width=96),
-        "Chưa đạt / chưa thực hiện": text(width=380, help="◐: chỉ tiêu năm, còn thời gian thực hiện"),
+        "Mục tiêu": text(width=72),
+        "Chênh lệch": text(width=112),
+        "Cùng kỳ": text(width=64, help="Cùng kỳ năm trước, tính đến cùng ngày của năm trước"),
+        "Thay đổi": text(width=92, help="So với cùng kỳ năm trước"),
+        "Chưa đạt / chưa thực hiện": text(width=290, help="◐: chỉ tiêu năm, còn thời gian thực hiện"),
     }
 
 

@@ -89,8 +89,16 @@ def page_flow(order: list, page) -> None:
     i = paths.index(page.url_path)
     left, middle, right = st.columns([1, 2, 1])
     if i > 0 and left.button(f"◀ {order[i - 1].title}", key=K.PRESENT_PREV, width="stretch"):
-        st.switch_page(order[i - 1])
+        _go(order[i - 1])
     middle.markdown(f"<div style='text-align:center;color:#595959'>Trang {i + 1}/{len(order)}</div>",
                     unsafe_allow_html=True)  # our own fixed text: no user input in it
     if i + 1 < len(order) and right.button(f"{order[i + 1].title} ▶", key=K.PRESENT_NEXT, width="stretch"):
-        st.switch_page(order[i + 1])
+        _go(order[i + 1])
+
+
+def _go(target) -> None:
+    """Open another page with the same view. st.switch_page drops the filters' widget values (unlike a
+    click in the navigation), so the new page reads them back from the link, which holds the whole view."""
+    params = {k: st.query_params.get(k) for k in st.query_params.keys() if k != K.QP_PAGE}
+    st.session_state[K.URL_LOADED] = False
+    st.switch_page(target, query_params=params)

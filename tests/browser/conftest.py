@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -152,6 +153,8 @@ def sample_db(tmp_path_factory) -> tuple[Path, dict]:
     loaded = subprocess.run([sys.executable, "-m", "loaders", "sample", "--db", str(db_path)], cwd=PROJECT,
                             env=env, capture_output=True, text=True, timeout=600)
     assert loaded.returncode == 0, f"python -m loaders sample thất bại:\n{loaded.stdout}\n{loaded.stderr}"
+    # a pristine copy, taken while no process holds the file, for tests that start a server of their own
+    shutil.copyfile(db_path, db_path.with_name("first-paint.duckdb"))
     computed = subprocess.run([sys.executable, "-c", _EXPECT_SCRIPT, str(db_path), json.dumps(EXPECTED_VIEWS)],
                               cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
     assert computed.returncode == 0, computed.stderr

@@ -97,14 +97,19 @@ def metrics(page: Page) -> dict[str, str]:
     return out
 
 
-STATUS_METRICS = {"Đạt": "met", "Vượt": "exceeded", "Chưa đạt": "not_met", "Không có dữ liệu": "no_data",
-                  "Không đặt chỉ tiêu": "no_target"}
-
-
 def status_counts(page: Page) -> dict[str, int]:
-    """The overview's five status tiles as {status code: count}."""
-    shown = metrics(page)
-    return {code: int(re.sub(r"\D", "", shown[label])) for label, code in STATUS_METRICS.items()}
+    """The overview's status counts line under its headline ('Đạt 10 · Vượt 1 · Chưa đạt 14 …') as
+    {status code: count}; statuses the line leaves out (none of them, or no target) are absent."""
+    from core.text import STATUS
+
+    codes = {label: code for code, (label, _icon) in STATUS.items()}
+    line = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').filter(
+        has_text=re.compile(r"^(Đạt|Vượt|Chưa đạt|Đang thực hiện|Không có dữ liệu) \d")).first
+    out = {}
+    for part in line.inner_text().split("·"):
+        label, _, n = part.strip().rpartition(" ")
+        out[codes[label]] = int(n)
+    return out
 
 
 def caption(page: Page):

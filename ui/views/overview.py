@@ -72,7 +72,7 @@ def status_by_year_title(df: pd.DataFrame) -> str:
 
 
 # ------------------------------------------------------------------ the one-page scorecard (issue 11)
-MISSED_COLUMNS = ("Chỉ tiêu", "Kết quả", "Mục tiêu", "Chênh lệch", "Cùng kỳ năm trước", "Thay đổi",
+MISSED_COLUMNS = ("Chỉ tiêu", "Kết quả", "Mục tiêu", "Chênh lệch", "Cùng kỳ", "Thay đổi",
                   "Chưa đạt / chưa thực hiện")
 
 
