@@ -530,3 +530,11 @@ def test_annual_targets_before_the_years_end_read_in_progress(app, org_db, tmp_p
         label = next(e.label for e in at.expander if e.key and e.key.endswith(ind.id))
         assert "chưa thực hiện" in label and "chưa đạt" not in label, label
     assert "Đang thực hiện" in texts(at)
+
+
+def test_years_in_tables_read_as_years(app):
+    """Tables write numbers in Vietnamese format (1.234), but a year is a name: 'Năm' shows 2024, not 2.024."""
+    at = open_page(app, "pages/nop_bao_cao.py")
+    assert not at.exception
+    history = frame_with(at, "Mã đơn vị", "Năm", "Kỳ", "Phiên bản")
+    assert set(history["Năm"]) == {"2024"}, set(history["Năm"])

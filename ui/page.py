@@ -105,11 +105,18 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         col = out.iloc[:, i]
         if pd.api.types.is_bool_dtype(col):
             continue
-        if pd.api.types.is_numeric_dtype(col):
+        if pd.api.types.is_numeric_dtype(col) and _is_year(out.columns[i]):  # 2026, not "2.026"
+            out.isetitem(i, pd.Series([fmt_auto(v).replace(".", "") for v in col], index=out.index, dtype=object))
+        elif pd.api.types.is_numeric_dtype(col):
             out.isetitem(i, pd.Series([fmt_auto(v) for v in col], index=out.index, dtype=object))
         elif col.dtype == object and col.isna().any():
             out.isetitem(i, col.astype(object).where(col.notna(), "—"))
     return out
+
+
+def _is_year(header: object) -> bool:
+    """A column of years ("Năm", "Năm báo cáo"): a year is a name, written without a thousands separator."""
+    return str(header) == "Năm" or str(header).startswith("Năm ")
 
 
 def literal_frame(df: pd.DataFrame) -> pd.DataFrame:

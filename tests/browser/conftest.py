@@ -201,6 +201,8 @@ def page(browser, app, request):
         except Exception:  # noqa: BLE001 - a failed screenshot must not hide the real failure
             pass
         print(f"--- streamlit log ---\n{app.log_tail()}")
+    elif failed is not None:  # passed now: an earlier run's failure picture would only mislead
+        (SCREENSHOTS / f"FAILED-{request.node.name}.png").unlink(missing_ok=True)
     context.close()
 
 
