@@ -179,7 +179,9 @@ def test_known_and_unknown_names_are_answered_alike(units_db):
     # interleaved, and the fastest of each: other jobs on the machine only ever add time
     runs = [(timed("donvi_db01"), timed("khong_ai_co_ten_nay")) for _ in range(2)]
     known, unknown = min(r[0] for r in runs), min(r[1] for r in runs)
-    assert 0.5 < known / unknown < 2, runs
+    # skipping the hash for an unknown name would make it hundreds of times faster: a factor of 3 either way
+    # still catches that, and leaves room for a loaded machine's noise
+    assert 1 / 3 < known / unknown < 3, runs
     answers = {name: [_attempt(units_db, name, "sai-mat-khau") for _ in range(4)]
                for name in ("donvi_db01", "khong_ai_co_ten_nay")}
     shape = {name: [re.sub(r"\d+", "N", m) for m in ms] for name, ms in answers.items()}
