@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.storage import open_database
 from metrics.engine import compute
 from tests.builders import info_values, write_workbook
-from tests.test_app_smoke import (APP, build_org, overview_counts, readable, cells_for, elements, open_page, signed_in_app, texts,
+from tests.test_app_smoke import (APP, checkpointed_org, overview_counts, readable, cells_for, elements, open_page, signed_in_app, texts,
                                   workbook_bytes)
 from ui import state as K
 
@@ -22,11 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture(scope="module")
 def org_template(tmp_path_factory) -> Path:
     """The small organisation built once; tests that write get their own copy."""
-    base = tmp_path_factory.mktemp("org_pages")
-    path = base / "org.duckdb"
-    build_org(path, base)
-    open_database(path).cursor().execute("CHECKPOINT")
-    return path
+    return checkpointed_org(tmp_path_factory, "org_pages")
 
 
 @pytest.fixture

@@ -132,6 +132,16 @@ def build_org(path: Path, work: Path) -> None:
     ensure_demo_accounts(db)  # the AppTests sign in as the demo administrator
 
 
+def checkpointed_org(tmp_path_factory, name: str) -> Path:
+    """The small organisation in a file of its own folder, checkpointed: another process (or a copy of the
+    file) reads it whole, without the write-ahead log."""
+    base = tmp_path_factory.mktemp(name)
+    path = base / "org.duckdb"
+    build_org(path, base)
+    open_database(path).cursor().execute("CHECKPOINT")
+    return path
+
+
 @pytest.fixture(scope="module")
 def org_db(tmp_path_factory) -> Path:
     """Path of a DuckDB file holding the small organisation (built once per module)."""

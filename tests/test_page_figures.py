@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from core.clock import today
-from core.storage import open_database
 from core.text import fmt_auto
 from metrics.indicators import ACTIVITIES
-from tests.test_app_smoke import build_org, open_page, overview_counts, signed_in_app
+from tests.test_app_smoke import checkpointed_org, open_page, overview_counts, signed_in_app
 from ui import state as K
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -27,11 +26,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def org(tmp_path_factory) -> Path:
     """The small organisation of the smoke tests, in its own file."""
-    base = tmp_path_factory.mktemp("page_figures")
-    path = base / "org.duckdb"
-    build_org(path, base)
-    open_database(path).cursor().execute("CHECKPOINT")
-    return path
+    return checkpointed_org(tmp_path_factory, "page_figures")
 
 
 def cli(org: Path, tmp_path: Path, *args: str) -> dict:

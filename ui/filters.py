@@ -191,9 +191,13 @@ def sync_url(f: Filters, page_path: str) -> None:
         want[K.QP_PRESENT] = "1"
     if f.as_of != clock.today():
         want[K.QP_AS_OF] = f.as_of.isoformat()
-    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
-    if current != want:
+    if link_params() != want:
         st.query_params.from_dict(want)
+
+
+def link_params() -> dict[str, str]:
+    """The parameters of the page's current link (?unit=…&year=…)."""
+    return {k: st.query_params.get(k) for k in st.query_params.keys()}
 
 
 def exit_presentation() -> None:
@@ -211,4 +215,4 @@ def follow_page_param(pages: dict, current_page) -> None:
         return
     for page in (p for group in pages.values() for p in group):
         if page.url_path == wanted and page.url_path != current_page.url_path:
-            st.switch_page(page, query_params={k: st.query_params.get(k) for k in st.query_params.keys()})
+            st.switch_page(page, query_params=link_params())

@@ -48,15 +48,12 @@ def missed_columns() -> dict:
     """Column widths of the one-page scorecard (overview.missed_table) that fit the 906 px main area of a
     1366 px screen with the sidebar open (the names of who is behind take the rest at wider screens)."""
     text = st.column_config.TextColumn
-    return {
-        "Chỉ tiêu": text(width=205),
-        "Kết quả": text(width=62),
-        "Mục tiêu": text(width=72),
-        "Chênh lệch": text(width=112),
-        "Cùng kỳ": text(width=64, help="Cùng kỳ năm trước, tính đến cùng ngày của năm trước"),
-        "Thay đổi": text(width=92, help="So với cùng kỳ năm trước"),
-        "Chưa đạt / chưa thực hiện": text(width=290, help="◐: chỉ tiêu năm, còn thời gian thực hiện"),
-    }
+    # in the order of overview.MISSED_COLUMNS, whose headers the table carries
+    widths = (text(width=205), text(width=62), text(width=72), text(width=112),
+              text(width=64, help="Cùng kỳ năm trước, tính đến cùng ngày của năm trước"),
+              text(width=92, help="So với cùng kỳ năm trước"),
+              text(width=290, help="◐: chỉ tiêu năm, còn thời gian thực hiện"))
+    return dict(zip(overview.MISSED_COLUMNS, widths, strict=True))
 
 
 def behind_expanders(rows: list[dict], f: Filters, key: str, names: dict[str, str] | None = None) -> None:

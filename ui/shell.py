@@ -99,6 +99,7 @@ def page_flow(order: list, page) -> None:
 def _go(target) -> None:
     """Open another page with the same view. st.switch_page drops the filters' widget values (unlike a
     click in the navigation), so the new page reads them back from the link, which holds the whole view."""
-    params = {k: st.query_params.get(k) for k in st.query_params.keys() if k != K.QP_PAGE}
+    params = filters.link_params()
+    params.pop(K.QP_PAGE, None)
     st.session_state[K.URL_LOADED] = False
     st.switch_page(target, query_params=params)

@@ -184,12 +184,19 @@ def browser(tmp_path_factory):
         b.close()
 
 
+def new_context(browser, width: int = 1440, height: int = 900):
+    """A fresh browser context (no cookies, no session): Vietnamese locale and time zone, downloads kept,
+    90 s for any step (one rerun on a slow 2-core machine)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
+                                  timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
+    context.set_default_timeout(90_000)
+    return context
+
+
 @pytest.fixture
 def page(browser, app, request):
     """A fresh browser context (no cookies, no session) at a laptop-sized viewport, Vietnamese locale."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
-    context.set_default_timeout(90_000)
+    context = new_context(browser)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))

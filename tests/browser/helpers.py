@@ -128,10 +128,13 @@ def grid_texts(page: Page, scope=None) -> list[str]:
     return [t.strip() for t in root.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()]
 
 
-def shot(page: Page, name: str) -> str:
+def shot(page: Page, name: str, *, full: bool = True) -> str:
     """A full-page screenshot in test-artifacts/screenshots (the app scrolls inside its main pane, so
-    the viewport is stretched to the content height first)."""
+    the viewport is stretched to the content height first); `full=False`: what the screen shows."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if not full:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        return str(SCREENSHOTS / f"{name}.png")
     size = page.viewport_size or {"width": 1440, "height": 900}
     height = page.evaluate(
         """() => { const m = document.querySelector('[data-testid="stMain"]') ||

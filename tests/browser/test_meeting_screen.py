@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.auth import SESSION_COOKIE
-from tests.browser.conftest import run_streamlit
+from tests.browser.conftest import new_context, run_streamlit
 from tests.browser.helpers import LONG, LOGIN_TITLE, open_app, page_title, settle, shot, sidebar, sign_in, status_counts
 from ui.theme import BAD, GOOD
 
@@ -24,14 +24,6 @@ def _rgb(hex_colour: str) -> str:
     """'#0072B2' -> 'rgb(0, 114, 178)', as the browser reports an SVG fill."""
     h = hex_colour.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
-
-
-def _context(browser, size: str):
-    width, height = SIZES[size]
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
-                              timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
-    ctx.set_default_timeout(90_000)
-    return ctx
 
 
 def _box(locator) -> dict:
@@ -51,7 +43,7 @@ def _main_at_top(page) -> None:
 def test_scorecard_content_is_above_the_fold(browser, app, size):
     """Banner, headline, status counts and every row of the missed-targets table (indicator, value, target,
     gap, last year, change, who is behind) inside the first screen, without scrolling."""
-    ctx = _context(browser, size)
+    ctx = new_context(browser, *SIZES[size])
     page = ctx.new_page()
     try:
         open_app(page, app.url, year=2024)
@@ -73,7 +65,7 @@ def test_scorecard_content_is_above_the_fold(browser, app, size):
         assert any(t.startswith("thiếu ") for t in texts), texts[:20]  # a gap in the indicator's unit
         assert any(t[:1] in "▲▼=" and t for t in texts), texts[:20]  # a change against last year
         assert any("Đảng bộ" in t or "Chi bộ" in t for t in texts), texts[:20]  # who is behind, by name
-        page.screenshot(path=str(_screen_path(f"30-man-hinh-dau-{size}")))
+        shot(page, f"30-man-hinh-dau-{size}", full=False)
         # the whole table, including its last row, ends inside the first screen
         for what, locator in (("banner", banner), ("headline", headline), ("missed table", missed)):
             box = _box(locator)
@@ -89,16 +81,9 @@ def test_scorecard_content_is_above_the_fold(browser, app, size):
         ctx.close()
 
 
-def _screen_path(name: str):
-    from tests.browser.conftest import SCREENSHOTS
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / f"{name}.png"
-
-
 def test_presentation_mode_at_the_projector_size(browser, app):
     """Presentation mode at 1920×1080: filters on top of the page, a large scope line, previous/next page."""
-    ctx = _context(browser, "projector")
+    ctx = new_context(browser, *SIZES["projector"])
     page = ctx.new_page()
     try:
         open_app(page, app.url, year=2024, present=1)
@@ -160,7 +145,7 @@ def _session_cookie(ctx) -> dict | None:
 
 
 def test_a_reload_keeps_the_reader_signed_in_and_sign_out_revokes_it(browser, app):
-    ctx = _context(browser, "laptop")
+    ctx = new_context(browser, *SIZES["laptop"])
     page = ctx.new_page()
     try:
         open_app(page, app.url, page="don-thu", year=2024)
@@ -185,7 +170,7 @@ def test_a_reload_keeps_the_reader_signed_in_and_sign_out_revokes_it(browser, ap
         ctx.close()
 
     # the revoked token, replayed by another browser, opens nothing
-    other = _context(browser, "laptop")
+    other = new_context(browser, *SIZES["laptop"])
     try:
         other.add_cookies([cookie])
         p2 = other.new_page()
@@ -232,7 +217,7 @@ def fresh_server(sample_db, tmp_path_factory):
 def test_first_paint_after_a_restart(browser, fresh_server, path, title):
     """The first page a freshly started server serves is a deep link: sign-in form, then that page, and no
     'Page not found' or file-name navigation at any moment in between."""
-    ctx = _context(browser, "laptop")
+    ctx = new_context(browser, *SIZES["laptop"])
     ctx.add_init_script(f"({WATCH})()")
     page = ctx.new_page()
     try:

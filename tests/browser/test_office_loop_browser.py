@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from core.config import load_config
 from core.text import fmt_period
-from tests.browser.conftest import run_streamlit
+from tests.browser.conftest import new_context, run_streamlit
 from tests.browser.helpers import (LONG, page_title, select_option, settle, shot, sign_in,
                                    upload_and_confirm)
 from tests.builders import default_cells, info_values, write_workbook
@@ -60,9 +60,7 @@ def loop_app(tmp_path_factory):
 
 def open_as(browser, url: str, user: str, page_path: str, year: int):
     """A new browser session signed in as `user` on a page of the dashboard (the year in the link)."""
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN",
-                              timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
-    ctx.set_default_timeout(90_000)
+    ctx = new_context(browser, 1440, 1000)
     page = ctx.new_page()
     page.goto(f"{url}/?{urllib.parse.urlencode({'year': year, 'page': page_path})}", wait_until="domcontentloaded")
     page.get_by_label("Tên đăng nhập", exact=True).wait_for(timeout=LONG)
